@@ -1,0 +1,1 @@
+"""What rules share: name resolution, scopes, data tables and the cross-file project index."""

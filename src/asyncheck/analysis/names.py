@@ -1,0 +1,613 @@
+"""Name resolution without libcst's scope analysis.
+
+``QualifiedNameProvider`` and ``ScopeProvider`` cost several times the parse itself.  Rules
+only need to know what a *called* name refers to, so scopes here are built lazily: a scope's
+bindings are collected by one walk over its statements (never into expressions, never into
+nested functions or classes) the first time a name is looked up in it.
+
+What a name can resolve to is a :class:`Symbol`:
+
+* ``Imported("time.sleep")`` for ``from time import sleep`` (also inside function bodies, and
+  relative imports made absolute);
+* ``Builtin("open")`` for an unbound name that is a builtin;
+* ``LocalFunction``/``LocalClass`` for a ``def``/``class`` of this file;
+* ``Instance("requests.Session")`` for a name bound to a constructor or factory call, a
+  ``with ... as`` target, or declared by an annotation;
+* ``Local()`` for anything else bound in the file: a parameter, an assignment of unknown type.
+  A local shadows a library name: a parameter named ``requests`` is not the module.
+
+Lookups are flow-insensitive within a scope, which is what a linter wants: a name is what all
+its bindings in that scope agree on.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+import libcst as cst
+
+from asyncheck.analysis.tables import FACTORY_RETURN_TYPES
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A name bound by an import: ``qualname`` is the absolute dotted name."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """An unbound name that is one of Python's builtins."""
+
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class LocalFunction:
+    """A ``def``/``async def`` of this file; ``qualname`` is module-qualified."""
+
+    node: cst.FunctionDef
+    qualname: str
+    scope: Scope  # the scope the def statement is in
+
+    @property
+    def is_async(self) -> bool:
+        """Whether calling it makes a coroutine."""
+        return self.node.asynchronous is not None
+
+
+@dataclass(frozen=True, eq=False)
+class LocalClass:
+    """A ``class`` of this file."""
+
+    node: cst.ClassDef
+    qualname: str
+    scope: Scope  # the scope the class statement is in
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An object whose type is known by qualified name (``requests.Session``)."""
+
+    type_qualname: str
+
+
+@dataclass(frozen=True)
+class Local:
+    """Bound in this file, nothing more known (a parameter, an untyped assignment)."""
+
+
+Symbol = Union[Imported, Builtin, LocalFunction, LocalClass, Instance, Local]
+
+_LOCAL = Local()
+
+
+@dataclass(eq=False)
+class Binding:
+    """One binding of a name in a scope, kept unresolved until somebody asks."""
+
+    kind: str  # "import", "def", "class", "param", "assign", "other"
+    node: cst.CSTNode | None = None
+    qualname: str | None = None
+    value: cst.BaseExpression | None = None
+    annotation: cst.BaseExpression | None = None
+
+
+@dataclass(eq=False)
+class Scope:
+    """A module, function, lambda or class body."""
+
+    kind: str  # "module", "function", "lambda", "class"
+    node: cst.CSTNode
+    parent: Scope | None
+    qualname: str  # "pkg.mod", "pkg.mod.Class", "pkg.mod.func", "pkg.mod.f.<locals>.g"
+    module_name: str
+    package: str  # the package relative imports start from
+    _bindings: dict[str, list[Binding]] | None = None
+    _global_names: set[str] = field(default_factory=set)
+    _memo: dict[str, Symbol | None] = field(default_factory=dict)
+
+    @property
+    def bindings(self) -> dict[str, list[Binding]]:
+        """The names bound directly in this scope (collected on first use)."""
+        if self._bindings is None:
+            self._bindings = {}
+            _BindingCollector(self).collect()
+        return self._bindings
+
+    @property
+    def module_scope(self) -> Scope:
+        """The outermost scope."""
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+    def child_qualname(self, name: str) -> str:
+        """Qualified name of something named ``name`` defined directly in this scope."""
+        if self.kind in ("function", "lambda"):
+            return f"{self.qualname}.<locals>.{name}"
+        return f"{self.qualname}.{name}" if self.qualname else name
+
+    def enclosing_class(self) -> Scope | None:
+        """For a method's scope, the class scope it is defined in."""
+        if self.kind == "function" and self.parent is not None and self.parent.kind == "class":
+            return self.parent
+        return None
+
+
+def make_function_scope(node: cst.FunctionDef | cst.Lambda, parent: Scope) -> Scope:
+    """The scope of a function or lambda body defined in ``parent``."""
+    if isinstance(node, cst.FunctionDef):
+        return Scope("function", node, parent, parent.child_qualname(node.name.value),
+                     parent.module_name, parent.package)
+    return Scope("lambda", node, parent, parent.child_qualname("<lambda>"),
+                 parent.module_name, parent.package)
+
+
+def make_class_scope(node: cst.ClassDef, parent: Scope) -> Scope:
+    """The scope of a class body defined in ``parent``."""
+    return Scope("class", node, parent, parent.child_qualname(node.name.value),
+                 parent.module_name, parent.package)
+
+
+def make_module_scope(module: cst.Module, module_name: str, *, is_package: bool = False) -> Scope:
+    """The module scope; ``is_package`` for ``__init__.py`` (relative imports start there)."""
+    package = module_name if is_package else module_name.rpartition(".")[0]
+    return Scope("module", module, None, module_name, module_name, package)
+
+
+def dotted_name(expr: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def absolute_module(scope: Scope, node: cst.ImportFrom) -> str | None:
+    """The absolute module an ``ImportFrom`` reads from (None if it climbs above the top)."""
+    module = dotted_name(node.module) if node.module is not None else ""
+    level = len(node.relative)
+    if level == 0:
+        return module
+    base = scope.package.split(".") if scope.package else []
+    if level - 1 > len(base):
+        return None
+    base = base[: len(base) - (level - 1)]
+    if module:
+        base.append(module)
+    return ".".join(base) if base else None
+
+
+class _BindingCollector:
+    """Collects the bindings of one scope by walking its statements only."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        assert scope._bindings is not None
+        self.bindings = scope._bindings
+
+    def add(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+    def collect(self) -> None:
+        node = self.scope.node
+        if isinstance(node, cst.Module):
+            self.statements(node.body)
+        elif isinstance(node, cst.FunctionDef):
+            self.parameters(node.params)
+            self.suite(node.body)
+        elif isinstance(node, cst.Lambda):
+            self.parameters(node.params)
+        elif isinstance(node, cst.ClassDef):
+            self.suite(node.body)
+
+    def parameters(self, params: cst.Parameters) -> None:
+        all_params: list[cst.Param] = [*params.posonly_params, *params.params, *params.kwonly_params]
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                all_params.append(star)
+        for param in all_params:
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            self.add(param.name.value, Binding("param", param, annotation=annotation))
+
+    def suite(self, body: cst.BaseSuite) -> None:
+        if isinstance(body, cst.IndentedBlock):
+            self.statements(body.body)
+        else:
+            self.small_statements(body.body)
+
+    def statements(self, statements: Sequence[cst.BaseStatement]) -> None:
+        for statement in statements:
+            if isinstance(statement, cst.SimpleStatementLine):
+                self.small_statements(statement.body)
+            else:
+                self.compound(statement)
+
+    def compound(self, node: cst.BaseStatement) -> None:
+        if isinstance(node, cst.FunctionDef):
+            self.add(node.name.value, Binding("def", node))
+            return
+        if isinstance(node, cst.ClassDef):
+            self.add(node.name.value, Binding("class", node))
+            return
+        if isinstance(node, (cst.For,)):
+            self.targets(node.target, None)
+        elif isinstance(node, cst.With):
+            for item in node.items:
+                if item.asname is not None:
+                    self.targets(item.asname.name, item.item)
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            for handler in node.handlers:
+                if handler.name is not None:
+                    self.targets(handler.name.name, None)
+        for suite in child_suites(node):
+            self.suite(suite)
+
+    def small_statements(self, statements: Sequence[cst.BaseSmallStatement]) -> None:
+        for statement in statements:
+            if isinstance(statement, cst.Import):
+                for alias in statement.names:
+                    full = dotted_name(alias.name)
+                    if full is None:
+                        continue
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        self.add(alias.asname.name.value, Binding("import", qualname=full))
+                    else:
+                        first = full.split(".")[0]
+                        self.add(first, Binding("import", qualname=first))
+            elif isinstance(statement, cst.ImportFrom):
+                if isinstance(statement.names, cst.ImportStar):
+                    continue
+                module = absolute_module(self.scope, statement)
+                for alias in statement.names:
+                    name = dotted_name(alias.name)
+                    if name is None:
+                        continue
+                    bound = name
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        bound = alias.asname.name.value
+                    qualname = f"{module}.{name}" if module else None
+                    self.add(bound, Binding("import", qualname=qualname))
+            elif isinstance(statement, cst.Assign):
+                for target in statement.targets:
+                    self.targets(target.target, statement.value)
+            elif isinstance(statement, cst.AnnAssign):
+                if isinstance(statement.target, cst.Name):
+                    self.add(statement.target.value, Binding(
+                        "assign", statement, value=statement.value,
+                        annotation=statement.annotation.annotation))
+            elif isinstance(statement, (cst.Global, cst.Nonlocal)):
+                if isinstance(statement, cst.Global):
+                    self.scope._global_names.update(n.name.value for n in statement.names)
+
+    def targets(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            self.add(target.value, Binding("assign", target, value=value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                inner = element.value
+                if isinstance(inner, cst.StarredElement):
+                    inner = inner.value
+                self.targets(inner, None)
+        elif isinstance(target, cst.StarredElement):
+            self.targets(target.value, None)
+
+
+def child_suites(node: cst.BaseStatement) -> Iterator[cst.BaseSuite]:
+    """The statement blocks directly inside a compound statement (not nested defs)."""
+    body = getattr(node, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        yield body
+    if isinstance(node, (cst.Try, cst.TryStar)):
+        for handler in node.handlers:
+            yield handler.body
+        if node.orelse is not None:
+            yield node.orelse.body
+        if node.finalbody is not None:
+            yield node.finalbody.body
+        return
+    if isinstance(node, cst.Match):
+        for case in node.cases:
+            yield case.body
+        return
+    orelse = getattr(node, "orelse", None)
+    while orelse is not None:
+        yield orelse.body
+        # ``elif`` chains are nested If nodes.
+        orelse = getattr(orelse, "orelse", None) if isinstance(orelse, cst.If) else None
+
+
+def _is_none(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+class Resolver:
+    """Answers what names, attribute chains and call results refer to, scope by scope."""
+
+    def __init__(self, extra_return_types: Iterable[tuple[str, str]] = ()) -> None:
+        self.return_types = dict(FACTORY_RETURN_TYPES)
+        self.return_types.update(extra_return_types)
+        self._attribute_memo: dict[tuple[int, str], str | None] = {}
+        self._in_progress: set[tuple[int, str]] = set()
+
+    # -- names ----------------------------------------------------------------------------
+    def lookup(self, name: str, scope: Scope) -> Symbol | None:
+        """What ``name`` refers to when used in ``scope`` (None: unbound, not a builtin)."""
+        start = scope
+        if name in scope._global_names:
+            scope = scope.module_scope
+        current: Scope | None = scope
+        while current is not None:
+            # Class bodies are not visible from the functions nested in them.
+            if current.kind == "class" and current is not start:
+                current = current.parent
+                continue
+            bindings = current.bindings.get(name)
+            if bindings:
+                return self._symbol_for(name, current, bindings)
+            current = current.parent
+        return Builtin(name) if name in BUILTIN_NAMES else None
+
+    def _symbol_for(self, name: str, scope: Scope, bindings: list[Binding]) -> Symbol:
+        if name in scope._memo:
+            symbol = scope._memo[name]
+            return symbol if symbol is not None else _LOCAL
+        key = (id(scope), name)
+        if key in self._in_progress:
+            return _LOCAL
+        self._in_progress.add(key)
+        try:
+            symbol = self._classify(name, scope, bindings)
+        finally:
+            self._in_progress.discard(key)
+        scope._memo[name] = symbol
+        return symbol
+
+    def _classify(self, name: str, scope: Scope, bindings: list[Binding]) -> Symbol:
+        strong = [b for b in bindings if b.kind in ("def", "class", "param")]
+        if strong:
+            last = strong[-1]
+            if last.kind == "def":
+                assert isinstance(last.node, cst.FunctionDef)
+                return LocalFunction(last.node, scope.child_qualname(name), scope)
+            if last.kind == "class":
+                assert isinstance(last.node, cst.ClassDef)
+                return LocalClass(last.node, scope.child_qualname(name), scope)
+            return self._param_symbol(last, scope)
+        imports = [b for b in bindings if b.kind == "import"]
+        if imports:
+            qualname = imports[0].qualname
+            return Imported(qualname) if qualname else _LOCAL
+        types: set[str | None] = set()
+        for binding in bindings:
+            if binding.kind != "assign":
+                types.add(None)
+                continue
+            if binding.annotation is not None:
+                types.add(self.annotation_type(binding.annotation, scope))
+            elif binding.value is not None and not _is_none(binding.value):
+                types.add(self.expression_type(binding.value, scope))
+        if len(types) == 1:
+            (only,) = types
+            if only is not None:
+                return Instance(only)
+        return _LOCAL
+
+    def _param_symbol(self, binding: Binding, scope: Scope) -> Symbol:
+        param = binding.node
+        assert isinstance(param, cst.Param)
+        if binding.annotation is not None:
+            annotated = self.annotation_type(binding.annotation, scope)
+            if annotated is not None:
+                return Instance(annotated)
+        # ``self``/``cls``: the first parameter of a method.
+        class_scope = scope.enclosing_class()
+        function = scope.node
+        if class_scope is not None and isinstance(function, cst.FunctionDef):
+            positional = [*function.params.posonly_params, *function.params.params]
+            if positional and positional[0] is param and not _is_staticmethod(function):
+                return Instance(class_scope.qualname)
+        return _LOCAL
+
+    # -- expressions ----------------------------------------------------------------------
+    def qualified_name(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        """The dotted name an expression stands for: ``t.sleep`` -> ``time.sleep``,
+        ``session.get`` -> ``requests.Session.get`` when ``session`` is a Session,
+        ``open`` -> ``builtins.open``; None for anything local or unknown."""
+        if isinstance(expr, cst.Name):
+            symbol = self.lookup(expr.value, scope)
+            if isinstance(symbol, Imported):
+                return symbol.qualname
+            if isinstance(symbol, Builtin):
+                return f"builtins.{symbol.name}"
+            if isinstance(symbol, (LocalFunction, LocalClass)):
+                return symbol.qualname
+            return None
+        if isinstance(expr, cst.Attribute):
+            attr = expr.attr.value
+            base = expr.value
+            owner_type = self.expression_type(base, scope)
+            if owner_type is not None:
+                return f"{owner_type}.{attr}"
+            owner = self.qualified_name(base, scope)
+            if owner is not None:
+                return f"{owner}.{attr}"
+            return None
+        return None
+
+    def expression_type(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        """The qualified type name of the object an expression evaluates to, if known."""
+        if isinstance(expr, cst.Name):
+            symbol = self.lookup(expr.value, scope)
+            return symbol.type_qualname if isinstance(symbol, Instance) else None
+        if isinstance(expr, cst.Call):
+            return self.call_type(expr, scope)
+        if isinstance(expr, cst.Attribute):
+            owner_type = self.expression_type(expr.value, scope)
+            if owner_type is not None:
+                return self.attribute_type(owner_type, expr.attr.value, scope)
+        if isinstance(expr, cst.Await):
+            return None
+        return None
+
+    def call_type(self, call: cst.Call, scope: Scope) -> str | None:
+        """The type a call returns: a factory from the tables, or the class constructed."""
+        callee = call.func
+        if isinstance(callee, cst.Name):
+            symbol = self.lookup(callee.value, scope)
+            if isinstance(symbol, LocalClass):
+                return symbol.qualname
+        qualname = self.qualified_name(callee, scope)
+        if qualname is None:
+            return None
+        if qualname in self.return_types:
+            return self.return_types[qualname] or None
+        last = qualname.rpartition(".")[2]
+        if last[:1].isupper() and not last.isupper():
+            return qualname
+        return None
+
+    def attribute_type(self, owner_type: str, attr: str, scope: Scope) -> str | None:
+        """The type of ``obj.attr`` for an object of a class of this file (``self.session``)."""
+        class_scope = self._class_scope_for(owner_type, scope)
+        if class_scope is None:
+            return None
+        key = (id(class_scope), attr)
+        if key in self._attribute_memo:
+            return self._attribute_memo[key]
+        if key in self._in_progress:
+            return None
+        self._in_progress.add(key)
+        try:
+            result = self._infer_attribute(class_scope, attr)
+        finally:
+            self._in_progress.discard(key)
+        self._attribute_memo[key] = result
+        return result
+
+    def _class_scope_for(self, type_qualname: str, scope: Scope) -> Scope | None:
+        module = scope.module_scope
+        if not type_qualname.startswith(module.qualname + "."):
+            return None
+        return _find_class_scope(module, type_qualname)
+
+    def _infer_attribute(self, class_scope: Scope, attr: str) -> str | None:
+        types: set[str | None] = set()
+        for binding in class_scope.bindings.get(attr, []):
+            if binding.kind == "assign":
+                if binding.annotation is not None:
+                    types.add(self.annotation_type(binding.annotation, class_scope))
+                elif binding.value is not None and not _is_none(binding.value):
+                    types.add(self.expression_type(binding.value, class_scope))
+        for method_scope, value, annotation in _self_assignments(class_scope, attr):
+            if annotation is not None:
+                types.add(self.annotation_type(annotation, method_scope))
+            elif value is not None and not _is_none(value):
+                types.add(self.expression_type(value, method_scope))
+        if len(types) == 1:
+            (only,) = types
+            return only
+        return None
+
+    def annotation_type(self, annotation: cst.BaseExpression, scope: Scope) -> str | None:
+        """The class an annotation names: ``requests.Session``, ``"Session"``,
+        ``Optional[Session]``, ``Session | None``."""
+        if isinstance(annotation, cst.SimpleString):
+            try:
+                parsed = cst.parse_expression(annotation.evaluated_value)  # type: ignore[arg-type]
+            except Exception:
+                return None
+            return self.annotation_type(parsed, scope)
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            sides = [s for s in (annotation.left, annotation.right) if not _is_none(s)]
+            return self.annotation_type(sides[0], scope) if len(sides) == 1 else None
+        if isinstance(annotation, cst.Subscript):
+            outer = self.qualified_name(annotation.value, scope)
+            if outer in ("typing.Optional", "typing_extensions.Optional") and len(annotation.slice) == 1:
+                element = annotation.slice[0].slice
+                if isinstance(element, cst.Index):
+                    return self.annotation_type(element.value, scope)
+            return None
+        if isinstance(annotation, (cst.Name, cst.Attribute)):
+            return self.qualified_name(annotation, scope)
+        return None
+
+
+def _is_staticmethod(function: cst.FunctionDef) -> bool:
+    return any(
+        isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+        for d in function.decorators
+    )
+
+
+def _find_class_scope(module: Scope, type_qualname: str) -> Scope | None:
+    """The scope of a (possibly nested) class of this module, from its qualified name."""
+    rest = type_qualname[len(module.qualname) + 1:] if module.qualname else type_qualname
+    scope = module
+    for part in rest.split("."):
+        bindings = scope.bindings.get(part, [])
+        classes = [b for b in bindings if b.kind == "class"]
+        if not classes:
+            return None
+        node = classes[-1].node
+        assert isinstance(node, cst.ClassDef)
+        scope = make_class_scope(node, scope)
+    return scope
+
+
+def _self_assignments(
+    class_scope: Scope, attr: str
+) -> Iterator[tuple[Scope, cst.BaseExpression | None, cst.BaseExpression | None]]:
+    """``self.<attr> = value`` (and annotated) assignments in the class's methods."""
+    for bindings in class_scope.bindings.values():
+        for binding in bindings:
+            if binding.kind != "def" or not isinstance(binding.node, cst.FunctionDef):
+                continue
+            function = binding.node
+            params = [*function.params.posonly_params, *function.params.params]
+            if not params:
+                continue
+            self_name = params[0].name.value
+            method_scope = make_function_scope(function, class_scope)
+            for statement in _walk_small_statements(function.body):
+                if isinstance(statement, cst.Assign):
+                    for target in statement.targets:
+                        if _is_self_attr(target.target, self_name, attr):
+                            yield method_scope, statement.value, None
+                elif isinstance(statement, cst.AnnAssign) and _is_self_attr(statement.target, self_name, attr):
+                    yield method_scope, statement.value, statement.annotation.annotation
+
+
+def _is_self_attr(target: cst.BaseExpression, self_name: str, attr: str) -> bool:
+    return (
+        isinstance(target, cst.Attribute)
+        and target.attr.value == attr
+        and isinstance(target.value, cst.Name)
+        and target.value.value == self_name
+    )
+
+
+def _walk_small_statements(body: cst.BaseSuite) -> Iterator[cst.BaseSmallStatement]:
+    """Small statements of a block and its nested blocks, not of nested defs/classes."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        yield from body.body
+        return
+    assert isinstance(body, cst.IndentedBlock)
+    for statement in body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield from statement.body
+        elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            for suite in child_suites(statement):
+                yield from _walk_small_statements(suite)

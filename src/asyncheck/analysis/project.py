@@ -1,0 +1,296 @@
+"""The project index: facts about every module of the project, gathered lazily.
+
+Linting one file must know the coroutine functions, sync helpers and limiters of the other
+files (pre-commit passes only the changed ones).  Parsing the whole project up front would
+cost as much as linting it, so the index maps module names to files once (a directory walk)
+and parses a module only when a lint asks about a name defined in it.  What it records per
+module is small and serialisable (:class:`ModuleFacts`) so that it can be cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from asyncheck.analysis.names import (
+    Resolver,
+    Scope,
+    child_suites,
+    dotted_name,
+    make_class_scope,
+    make_function_scope,
+    make_module_scope,
+)
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    """What the index knows of one function or method.
+
+    ``calls`` are the qualified names of the calls made directly in its body (not in nested
+    functions or lambdas, so off-loaded work is not counted), in source order.
+    ``acquires`` describes what it enters with ``async with`` or ``await X.acquire()``: the
+    type's qualified name when known, else ``"name:<dotted text>"``.
+    """
+
+    qualname: str
+    is_async: bool
+    calls: tuple[str, ...] = ()
+    acquires: tuple[str, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """Facts of one module: its functions, its classes' bases, its imported names."""
+
+    module: str
+    functions: Mapping[str, FunctionFacts] = field(default_factory=dict)
+    classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    exports: Mapping[str, str] = field(default_factory=dict)
+
+
+class ProjectIndex:
+    """Cross-file facts for a project, answered on demand.
+
+    ``modules`` maps dotted module names to files.  ``parse`` turns a file into a libcst
+    module (or None when it cannot be read or parsed); the engine passes its own reader so
+    that decoding rules are the same everywhere.
+    """
+
+    def __init__(
+        self,
+        modules: Mapping[str, Path],
+        parse: Callable[[Path], cst.Module | None],
+        *,
+        extra_return_types: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        self.modules = dict(modules)
+        self._parse = parse
+        self._facts: dict[str, ModuleFacts | None] = {}
+        self._pending_trees: dict[str, tuple[cst.Module, bool]] = {}
+        self._extra_return_types = tuple(extra_return_types)
+
+    @classmethod
+    def empty(cls) -> ProjectIndex:
+        """An index that knows no other file (standard input outside a project, examples)."""
+        return cls({}, lambda _path: None)
+
+    # -- gathering ------------------------------------------------------------------------
+    def add_module(self, module_name: str, tree: cst.Module, *, is_package: bool = False) -> None:
+        """Record facts of an already parsed module (the file being linted) lazily."""
+        if module_name not in self._facts:
+            self._pending_trees[module_name] = (tree, is_package)
+
+    def module_facts(self, module_name: str) -> ModuleFacts | None:
+        """Facts of a project module, parsing it on first use; None if not in the project."""
+        if module_name in self._facts:
+            return self._facts[module_name]
+        self._facts[module_name] = None  # guards against import cycles while extracting
+        facts: ModuleFacts | None = None
+        pending = self._pending_trees.pop(module_name, None)
+        if pending is not None:
+            facts = extract_module_facts(pending[0], module_name, is_package=pending[1],
+                                         extra_return_types=self._extra_return_types)
+        else:
+            path = self.modules.get(module_name)
+            if path is not None:
+                tree = self._parse(path)
+                if tree is not None:
+                    facts = extract_module_facts(
+                        tree, module_name, is_package=path.name == "__init__.py",
+                        extra_return_types=self._extra_return_types)
+        self._facts[module_name] = facts
+        return facts
+
+    def set_facts(self, facts: ModuleFacts) -> None:
+        """Install facts computed elsewhere (a cache, another process)."""
+        self._facts[facts.module] = facts
+
+    # -- queries --------------------------------------------------------------------------
+    def split_module(self, qualname: str) -> tuple[str, str] | None:
+        """``pkg.mod.Class.meth`` -> (``pkg.mod``, ``Class.meth``) for the longest project
+        module prefix, or None when no project module holds the name."""
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self.modules or module in self._pending_trees or self._facts.get(module):
+                return module, ".".join(parts[cut:])
+        return None
+
+    def canonical(self, qualname: str) -> str:
+        """Follow re-exports: ``pkg.fetch`` -> ``pkg.client.fetch`` when ``pkg/__init__.py``
+        does ``from .client import fetch``."""
+        for _ in range(10):
+            split = self.split_module(qualname)
+            if split is None:
+                return qualname
+            module, rest = split
+            facts = self.module_facts(module)
+            if facts is None:
+                return qualname
+            head, _, tail = rest.partition(".")
+            target = facts.exports.get(head)
+            if target is None:
+                return qualname
+            qualname = f"{target}.{tail}" if tail else target
+        return qualname
+
+    def function(self, qualname: str) -> FunctionFacts | None:
+        """The facts of the project function or method a qualified name denotes.
+
+        Methods are looked up along the class's bases (those the project defines).
+        """
+        qualname = self.canonical(qualname)
+        split = self.split_module(qualname)
+        if split is None:
+            return None
+        facts = self.module_facts(split[0])
+        if facts is None:
+            return None
+        found = facts.functions.get(qualname)
+        if found is not None:
+            return found
+        owner, _, attr = qualname.rpartition(".")
+        for base in self._bases(owner):
+            base_facts = self.function(f"{base}.{attr}")
+            if base_facts is not None:
+                return base_facts
+        return None
+
+    def is_class(self, qualname: str) -> bool:
+        """Whether a qualified name is a class the project defines."""
+        qualname = self.canonical(qualname)
+        split = self.split_module(qualname)
+        if split is None:
+            return False
+        facts = self.module_facts(split[0])
+        return facts is not None and qualname in facts.classes
+
+    def _bases(self, class_qualname: str) -> tuple[str, ...]:
+        class_qualname = self.canonical(class_qualname)
+        split = self.split_module(class_qualname)
+        if split is None:
+            return ()
+        facts = self.module_facts(split[0])
+        if facts is None:
+            return ()
+        return facts.classes.get(class_qualname, ())
+
+
+# -- extraction ---------------------------------------------------------------------------
+
+def extract_module_facts(
+    tree: cst.Module,
+    module_name: str,
+    *,
+    is_package: bool = False,
+    extra_return_types: Iterable[tuple[str, str]] = (),
+) -> ModuleFacts:
+    """Walk a parsed module once and record its functions, classes and imported names."""
+    resolver = Resolver(extra_return_types)
+    module_scope = make_module_scope(tree, module_name, is_package=is_package)
+    functions: dict[str, FunctionFacts] = {}
+    classes: dict[str, tuple[str, ...]] = {}
+    exports: dict[str, str] = {}
+    for name, bindings in module_scope.bindings.items():
+        for binding in bindings:
+            if binding.kind == "import" and binding.qualname:
+                exports.setdefault(name, binding.qualname)
+    _extract_block(tree.body, module_scope, resolver, functions, classes)
+    return ModuleFacts(module_name, functions, classes, exports)
+
+
+def _extract_block(
+    statements: Iterable[cst.BaseStatement],
+    scope: Scope,
+    resolver: Resolver,
+    functions: dict[str, FunctionFacts],
+    classes: dict[str, tuple[str, ...]],
+) -> None:
+    for statement in _compound_statements(statements):
+        if isinstance(statement, cst.FunctionDef):
+            function_scope = make_function_scope(statement, scope)
+            collector = _BodyCollector(resolver, function_scope)
+            statement.body.visit(collector)
+            functions[function_scope.qualname] = FunctionFacts(
+                function_scope.qualname,
+                statement.asynchronous is not None,
+                tuple(collector.calls),
+                tuple(collector.acquires),
+            )
+            _extract_block(_block_statements(statement.body), function_scope, resolver,
+                           functions, classes)
+        elif isinstance(statement, cst.ClassDef):
+            class_scope = make_class_scope(statement, scope)
+            bases = []
+            for arg in statement.bases:
+                base = resolver.qualified_name(arg.value, scope)
+                if base is not None:
+                    bases.append(base)
+            classes[class_scope.qualname] = tuple(bases)
+            _extract_block(_block_statements(statement.body), class_scope, resolver,
+                           functions, classes)
+
+
+def _block_statements(body: cst.BaseSuite) -> Iterable[cst.BaseStatement]:
+    return body.body if isinstance(body, cst.IndentedBlock) else ()
+
+
+def _compound_statements(statements: Iterable[cst.BaseStatement]) -> Iterator[cst.BaseStatement]:
+    """Defs and classes in a block, also those nested in if/try/with/for blocks."""
+    for statement in statements:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            yield statement
+        elif not isinstance(statement, cst.SimpleStatementLine):
+            for suite in child_suites(statement):
+                yield from _compound_statements(_block_statements(suite))
+
+
+class _BodyCollector(cst.CSTVisitor):
+    """Calls and limiter acquisitions in one function body, not in nested scopes."""
+
+    def __init__(self, resolver: Resolver, scope: Scope) -> None:
+        super().__init__()
+        self.resolver = resolver
+        self.scope = scope
+        self.calls: list[str] = []
+        self.acquires: list[str] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualname = self.resolver.qualified_name(node.func, self.scope)
+        if qualname is not None:
+            self.calls.append(qualname)
+
+    def visit_With(self, node: cst.With) -> None:
+        if node.asynchronous is not None:
+            for item in node.items:
+                self.acquires.append(self._describe(item.item))
+
+    def visit_Await(self, node: cst.Await) -> None:
+        call = node.expression
+        if (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "acquire"
+        ):
+            self.acquires.append(self._describe(call.func.value))
+
+    def _describe(self, expr: cst.BaseExpression) -> str:
+        described = self.resolver.expression_type(expr, self.scope)
+        if described is not None:
+            return described
+        text = dotted_name(expr)
+        return f"name:{text}" if text is not None else "name:?"

@@ -1,0 +1,258 @@
+"""Per-file state the rules share: scopes, async context, name resolution, findings.
+
+The engine drives a :class:`FileContext` from libcst's ``before_visit``/``after_leave`` hooks,
+which run before every rule's ``visit_*`` and after every rule's ``leave_*``, so rules always
+see the scope and async context of the node they are looking at.
+
+Scopes follow Python's rules: a function's *body* is its scope (decorators, defaults and
+annotations belong to the enclosing one), lambdas and class bodies are scopes of their own, and
+"inside ``async def``" means the innermost enclosing function is ``async def`` (a nested
+``def``, ``lambda`` or class body resets it; this is a stack, not a flag).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asyncheck.analysis.names import (
+    Imported,
+    LocalFunction,
+    Resolver,
+    Scope,
+    Symbol,
+    _find_class_scope,
+    dotted_name,
+    make_class_scope,
+    make_function_scope,
+    make_module_scope,
+)
+from asyncheck.analysis.project import ProjectIndex
+from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
+from asyncheck.config import Settings
+
+if TYPE_CHECKING:
+    from asyncheck.fix import Fix
+    from asyncheck.rule import Rule
+
+
+@dataclass(eq=False)
+class RawFinding:
+    """A finding before positions are known."""
+
+    code: str
+    name: str
+    node: cst.CSTNode
+    message: str
+    statement: cst.CSTNode | None
+    fix: Fix | None
+
+
+_STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+
+
+def is_type_checking_test(test: cst.BaseExpression) -> bool:
+    """``if TYPE_CHECKING:`` / ``if typing.TYPE_CHECKING:``."""
+    if isinstance(test, cst.Name):
+        return test.value == "TYPE_CHECKING"
+    return isinstance(test, cst.Attribute) and test.attr.value == "TYPE_CHECKING"
+
+
+class FileContext:
+    """Everything a rule may ask about the file it is looking at."""
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        module: cst.Module,
+        module_name: str,
+        is_package: bool,
+        source: str,
+        settings: Settings,
+        index: ProjectIndex,
+    ) -> None:
+        self.path = path
+        self.module = module
+        self.module_name = module_name
+        self.source = source
+        self.settings = settings
+        self.index = index
+        self.resolver = Resolver()
+        self.module_scope = make_module_scope(module, module_name, is_package=is_package)
+        self.findings: list[RawFinding] = []
+        self.stack: list[cst.CSTNode] = []
+        self._scopes: list[Scope] = [self.module_scope]
+        self._scope_triggers: list[cst.CSTNode | None] = [None]
+        self._type_checking_triggers: list[cst.CSTNode] = []
+        self._coroutine_config = frozenset(settings.coroutine_functions)
+
+    # -- traversal hooks ------------------------------------------------------------------
+    def before_visit(self, node: cst.CSTNode) -> None:
+        """Enter ``node``: push it, and a scope when it is a function/class body or lambda."""
+        stack = self.stack
+        stack.append(node)
+        node_type = type(node)
+        if node_type is cst.IndentedBlock or node_type is cst.SimpleStatementSuite:
+            parent = stack[-2]
+            parent_type = type(parent)
+            if parent_type is cst.FunctionDef:
+                assert isinstance(parent, cst.FunctionDef)
+                self._push_scope(make_function_scope(parent, self._scopes[-1]), node)
+            elif parent_type is cst.ClassDef:
+                assert isinstance(parent, cst.ClassDef)
+                self._push_scope(make_class_scope(parent, self._scopes[-1]), node)
+            elif parent_type is cst.If:
+                assert isinstance(parent, cst.If)
+                if parent.body is node and is_type_checking_test(parent.test):
+                    self._type_checking_triggers.append(node)
+        elif node_type is cst.Lambda:
+            assert isinstance(node, cst.Lambda)
+            self._push_scope(make_function_scope(node, self._scopes[-1]), node)
+
+    def after_leave(self, node: cst.CSTNode) -> None:
+        """Leave ``node``: pop what :meth:`before_visit` pushed for it."""
+        self.stack.pop()
+        if self._scope_triggers[-1] is node:
+            self._scopes.pop()
+            self._scope_triggers.pop()
+        if self._type_checking_triggers and self._type_checking_triggers[-1] is node:
+            self._type_checking_triggers.pop()
+
+    def _push_scope(self, scope: Scope, trigger: cst.CSTNode) -> None:
+        self._scopes.append(scope)
+        self._scope_triggers.append(trigger)
+
+    # -- where are we ---------------------------------------------------------------------
+    @property
+    def scope(self) -> Scope:
+        """The innermost scope at the current node."""
+        return self._scopes[-1]
+
+    @property
+    def in_async_function(self) -> bool:
+        """Directly in the body of an ``async def`` (not a nested def, lambda or class)."""
+        node = self._scopes[-1].node
+        return isinstance(node, cst.FunctionDef) and node.asynchronous is not None
+
+    @property
+    def current_function(self) -> cst.FunctionDef | None:
+        """The innermost function whose body we are in (None in a lambda, class or module)."""
+        node = self._scopes[-1].node
+        return node if isinstance(node, cst.FunctionDef) else None
+
+    @property
+    def in_type_checking(self) -> bool:
+        """Inside an ``if TYPE_CHECKING:`` block."""
+        return bool(self._type_checking_triggers)
+
+    def current_statement(self) -> cst.CSTNode | None:
+        """The innermost statement on the traversal stack."""
+        for node in reversed(self.stack):
+            if isinstance(node, _STATEMENT_TYPES):
+                return node
+        return None
+
+    def parent(self, depth: int = 1) -> cst.CSTNode | None:
+        """The ancestor ``depth`` levels above the node being visited."""
+        index = -1 - depth
+        return self.stack[index] if len(self.stack) >= -index else None
+
+    # -- names ----------------------------------------------------------------------------
+    def lookup(self, name: str) -> Symbol | None:
+        """What a bare name refers to at the current position."""
+        return self.resolver.lookup(name, self.scope)
+
+    def qualified_name(self, expr: cst.BaseExpression) -> str | None:
+        """The dotted name an expression stands for at the current position
+        (``t.sleep`` -> ``time.sleep``, ``session.get`` -> ``requests.Session.get``)."""
+        return self.resolver.qualified_name(expr, self.scope)
+
+    def expression_type(self, expr: cst.BaseExpression) -> str | None:
+        """The qualified type of the object an expression evaluates to, if known."""
+        return self.resolver.expression_type(expr, self.scope)
+
+    def coroutine_function_name(self, call: cst.Call) -> str | None:
+        """If ``call`` calls a known coroutine function, a name for it; else None.
+
+        Known: ``async def`` of this file (also methods through ``self``/``cls`` or an
+        instance), of other project files (through the project index), the built-in table
+        and config ``coroutine-functions``.
+        """
+        func = call.func
+        scope = self.scope
+        if isinstance(func, cst.Name):
+            symbol = self.resolver.lookup(func.value, scope)
+            if isinstance(symbol, LocalFunction):
+                return func.value if symbol.is_async else None
+            if isinstance(symbol, Imported):
+                return symbol.qualname if self.is_coroutine_function(symbol.qualname) else None
+            return None
+        if isinstance(func, cst.Attribute):
+            owner_type = self.resolver.expression_type(func.value, scope)
+            if owner_type is not None:
+                method = self.method_definition(owner_type, func.attr.value)
+                if method is not None:
+                    return dotted_name(func) or func.attr.value if method.asynchronous else None
+                qualname = f"{owner_type}.{func.attr.value}"
+                if self.is_coroutine_function(qualname):
+                    return dotted_name(func) or qualname
+                return None
+            qualname = self.resolver.qualified_name(func, scope)
+            if qualname is not None and self.is_coroutine_function(qualname):
+                return qualname
+        return None
+
+    def is_coroutine_function(self, qualname: str) -> bool:
+        """Whether a qualified name is a known coroutine function (not of this file's defs)."""
+        if qualname in BUILTIN_COROUTINE_FUNCTIONS or qualname in self._coroutine_config:
+            return True
+        facts = self.index.function(qualname)
+        return facts is not None and facts.is_async
+
+    def method_definition(self, class_qualname: str, name: str) -> cst.FunctionDef | None:
+        """The ``def`` of a method of a class of this file, following this file's bases."""
+        seen: set[str] = set()
+        pending = [class_qualname]
+        while pending:
+            current = pending.pop(0)
+            if current in seen:
+                continue
+            seen.add(current)
+            if not current.startswith(self.module_name + "."):
+                continue
+            class_scope = _find_class_scope(self.module_scope, current)
+            if class_scope is None:
+                continue
+            for binding in reversed(class_scope.bindings.get(name, [])):
+                if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
+                    return binding.node
+                if binding.kind != "def":
+                    return None
+            class_node = class_scope.node
+            assert isinstance(class_node, cst.ClassDef)
+            assert class_scope.parent is not None
+            for arg in class_node.bases:
+                base = self.resolver.qualified_name(arg.value, class_scope.parent)
+                if base is not None:
+                    pending.append(base)
+        return None
+
+    # -- findings -------------------------------------------------------------------------
+    def add_finding(
+        self,
+        rule: Rule,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        statement: cst.CSTNode | None = None,
+    ) -> None:
+        """Record a finding (dropped inside ``if TYPE_CHECKING:``)."""
+        if self._type_checking_triggers:
+            return
+        if statement is None:
+            statement = self.current_statement()
+        self.findings.append(RawFinding(rule.code, rule.name, node, message, statement, fix))

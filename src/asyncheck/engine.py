@@ -1,0 +1,258 @@
+"""One file in, diagnostics out: decode, parse once, one batched visit, suppression.
+
+The engine never imports or runs the code it reads.  A file it cannot decode or parse gets
+an ACK000 diagnostic with the reason and position; a rule that raises gets an ACK000
+internal-error diagnostic naming the rule, and the other rules still run on that file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import tokenize
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from asyncheck.analysis.project import ProjectIndex
+from asyncheck.config import Settings
+from asyncheck.context import FileContext, RawFinding
+from asyncheck.fix import Fix
+from asyncheck.rule import Rule
+from asyncheck.suppression import is_suppressed, parse_suppressions
+
+UNPARSABLE_CODE = "ACK000"
+UNPARSABLE_NAME = "unparsable-file"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding, positioned with 1-based lines and columns."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    name: str
+    message: str
+    fix: Fix | None = field(default=None, compare=False)
+    internal_error: bool = field(default=False, compare=False)
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        """Order by file, position, code."""
+        return (self.path, self.line, self.column, self.code)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of SPEC §3: code, name, message, path, positions, fix."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "fix": {"description": self.fix.description} if self.fix is not None else None,
+        }
+
+
+class SourceError(Exception):
+    """The bytes of a file are not a Python source we can analyse."""
+
+    def __init__(self, reason: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class DecodedSource:
+    """A file's text and how to turn it back into the same bytes."""
+
+    text: str
+    encoding: str
+    bom: bool
+
+
+def decode_source(data: bytes) -> DecodedSource:
+    """Decode per PEP 263: BOM, then an encoding cookie on line 1 or 2, else UTF-8."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise SourceError(str(error)) from None
+    bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        if isinstance(error, UnicodeDecodeError):
+            line = data.count(b"\n", 0, error.start) + 1
+            column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+            raise SourceError(f"cannot decode as {encoding}: {error.reason}", line, column) from None
+        raise SourceError(f"unknown encoding: {encoding}") from None
+    if bom and text.startswith("\ufeff"):
+        text = text[1:]
+    if encoding == "utf-8-sig":
+        encoding = "utf-8"
+    return DecodedSource(text, encoding, bom)
+
+
+def parse_source(text: str) -> cst.Module:
+    """Parse with libcst; raises :class:`SourceError` with libcst's reason and position."""
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise SourceError("source contains a NUL byte", line, 1)
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        reason = " ".join(error.message.split()) or "syntax error"
+        raise SourceError(f"cannot parse: {reason}", error.raw_line, error.raw_column + 1) from None
+    except RecursionError:
+        raise SourceError("cannot parse: nested too deeply") from None
+    except Exception as error:  # libcst's native parser reports some failures otherwise
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise SourceError(f"cannot parse: {reason}") from None
+
+
+def read_module(data: bytes) -> cst.Module | None:
+    """Decode and parse, or None (for the project index, which reports nothing itself)."""
+    try:
+        return parse_source(decode_source(data).text)
+    except SourceError:
+        return None
+
+
+@dataclass
+class FileResult:
+    """What linting one file produced."""
+
+    diagnostics: list[Diagnostic]
+    module: cst.Module | None = None
+    source: DecodedSource | None = None
+
+
+class Linter:
+    """Runs a fixed set of rule classes over files; build once, use for many files."""
+
+    def __init__(
+        self,
+        rules: Sequence[type[Rule]],
+        settings: Settings,
+        index: ProjectIndex,
+        *,
+        apply_noqa: bool = True,
+    ) -> None:
+        self.rules = tuple(rules)
+        self.settings = settings
+        self.index = index
+        self.apply_noqa = apply_noqa
+        self.codes = frozenset(r.code for r in self.rules)
+        self._needs_metadata = any(r.METADATA_DEPENDENCIES for r in self.rules)
+
+    def lint_bytes(
+        self, path: str, data: bytes, *, module_name: str, is_package: bool = False
+    ) -> FileResult:
+        """Lint one file's bytes; ``path`` is how diagnostics name it."""
+        try:
+            source = decode_source(data)
+        except SourceError as error:
+            return FileResult(self._unparsable(path, error))
+        return self.lint_text(path, source, module_name=module_name, is_package=is_package)
+
+    def lint_text(
+        self, path: str, source: DecodedSource, *, module_name: str, is_package: bool = False
+    ) -> FileResult:
+        """Lint already decoded source."""
+        try:
+            module = parse_source(source.text)
+        except SourceError as error:
+            return FileResult(self._unparsable(path, error), source=source)
+        ignored = self.settings.ignored_for_path(Path(path))
+        rules = [r for r in self.rules if not any(r.code.startswith(i) for i in ignored)]
+        self.index.add_module(module_name, module, is_package=is_package)
+        diagnostics: list[Diagnostic] = []
+        findings: list[RawFinding] = []
+        while rules:
+            context = FileContext(
+                path=path, module=module, module_name=module_name, is_package=is_package,
+                source=source.text, settings=self.settings, index=self.index,
+            )
+            instances = [rule(context) for rule in rules]
+            try:
+                if self._needs_metadata:
+                    MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(
+                        instances, context.before_visit, context.after_leave)
+                else:
+                    cst.visit_batched(module, instances, context.before_visit, context.after_leave)
+            except RecursionError:
+                diagnostics.extend(self._unparsable(path, SourceError("nested too deeply to analyse")))
+                break
+            except Exception as error:
+                failed = _failing_rule(error.__traceback__)
+                if failed is None or type(failed) not in rules:
+                    raise
+                rules.remove(type(failed))
+                diagnostics.append(Diagnostic(
+                    path, 1, 1, 1, 1, UNPARSABLE_CODE, UNPARSABLE_NAME,
+                    f"internal error in rule {failed.code} ({failed.name}): "
+                    f"{type(error).__name__}: {error}; please report this with the file",
+                    internal_error=True,
+                ))
+                continue
+            findings = context.findings
+            break
+        if findings:
+            diagnostics.extend(self._position(path, module, source.text, findings))
+        diagnostics.sort(key=Diagnostic.sort_key)
+        return FileResult(diagnostics, module, source)
+
+    def _position(
+        self, path: str, module: cst.Module, text: str, findings: list[RawFinding]
+    ) -> list[Diagnostic]:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        suppressions = parse_suppressions(text, include_noqa=self.apply_noqa)
+        result = []
+        seen: set[tuple[str, int, int]] = set()
+        for finding in findings:
+            where = positions.get(finding.node)
+            if where is None:
+                continue
+            lines: tuple[int, ...] = (where.start.line,)
+            if finding.statement is not None and finding.statement in positions:
+                lines += (positions[finding.statement].start.line,)
+            if is_suppressed(finding.code, lines, suppressions):
+                continue
+            key = (finding.code, where.start.line, where.start.column)
+            if key in seen:
+                continue
+            seen.add(key)
+            result.append(Diagnostic(
+                path, where.start.line, where.start.column + 1, where.end.line,
+                where.end.column + 1, finding.code, finding.name, finding.message, finding.fix,
+            ))
+        return result
+
+    def _unparsable(self, path: str, error: SourceError) -> list[Diagnostic]:
+        if UNPARSABLE_CODE not in self.codes:
+            return []
+        return [Diagnostic(path, error.line, error.column, error.line, error.column,
+                           UNPARSABLE_CODE, UNPARSABLE_NAME, error.reason)]
+
+
+def _failing_rule(traceback: TracebackType | None) -> Rule | None:
+    """The innermost rule instance on a traceback (whose method raised)."""
+    found = None
+    while traceback is not None:
+        candidate = traceback.tb_frame.f_locals.get("self")
+        if isinstance(candidate, Rule):
+            found = candidate
+        traceback = traceback.tb_next
+    return found

@@ -1,0 +1,169 @@
+"""The rule framework: the base class every rule derives from, and its examples.
+
+A rule is one small class in its own module under ``asyncheck.rules``: code, kebab-case name,
+default on/off, message template, a docstring with the documented sections, and lists of
+valid and invalid examples.  The engine instantiates the enabled rules once per file and runs
+them all in one batched libcst traversal; a rule only looks at nodes and asks its
+:class:`~asyncheck.context.FileContext` for names, scopes and project facts.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from asyncheck.context import FileContext
+    from asyncheck.fix import Fix
+
+#: Sections every rule docstring must have, in this order (``## <title>`` headings).
+REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+#: Sections a rule docstring may add: ``Fix`` for fixable rules, ``Options`` for rules reading config.
+OPTIONAL_SECTIONS = ("Fix", "Options")
+
+_SECTION_RE = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code the rule must not report.
+
+    ``options`` are settings overrides (snake_case ``Settings`` fields, e.g.
+    ``{"max_fanout": 5}``) applied while the example runs.
+    """
+
+    code: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    filename: str = "example.py"
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code the rule must report exactly ``count`` times.
+
+    ``line``/``column`` (1-based) locate the first finding when given; ``expected_fix`` is the
+    whole source after ``--fix`` for fixable rules; ``message_contains`` is a fragment the
+    first finding's message must contain.
+    """
+
+    code: str
+    line: int | None = None
+    column: int | None = None
+    count: int = 1
+    expected_fix: str | None = None
+    message_contains: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    filename: str = "example.py"
+
+
+class Rule(cst.BatchableCSTVisitor):
+    """Base class of every rule.
+
+    Subclasses define ``visit_<Node>``/``leave_<Node>`` methods and call :meth:`report`.
+    Only the methods a subclass defines itself take part in the batched traversal.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    message: ClassVar[str]
+    default_enabled: ClassVar[bool] = True
+    fixable: ClassVar[bool] = False
+    VALID: ClassVar[Sequence[Valid]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    _visitor_names_cache: ClassVar[dict[type[Rule], tuple[str, ...]]] = {}
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__()
+        self.context = context
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str | None = None,
+        *,
+        fix: Fix | None = None,
+        statement: cst.CSTNode | None = None,
+        **format_args: object,
+    ) -> None:
+        """Record a finding at ``node``.
+
+        ``message`` defaults to the class's template formatted with ``format_args``.
+        ``statement`` is the statement holding ``node`` (for ``# noqa`` on its first line);
+        it is found from the traversal stack unless the rule reports after leaving it, in
+        which case the rule passes what :meth:`FileContext.current_statement` gave earlier.
+        """
+        text = message if message is not None else self.message.format(**format_args)
+        self.context.add_finding(self, node, text, fix=fix, statement=statement)
+
+    @classmethod
+    def visitor_names(cls) -> tuple[str, ...]:
+        """The ``visit_*``/``leave_*`` methods this rule defines (computed once per class)."""
+        cached = Rule._visitor_names_cache.get(cls)
+        if cached is None:
+            names: set[str] = set()
+            for klass in cls.__mro__:
+                if klass is Rule:
+                    break
+                names.update(
+                    n for n in vars(klass) if n.startswith(("visit_", "leave_"))
+                )
+            cached = tuple(sorted(names))
+            Rule._visitor_names_cache[cls] = cached
+        return cached
+
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], object]]:
+        """Override libcst's introspection, which walks hundreds of inherited no-ops."""
+        return {name: getattr(self, name) for name in self.visitor_names()}
+
+    @classmethod
+    def documentation(cls) -> str:
+        """The rule's docstring, dedented."""
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def sections(cls) -> dict[str, str]:
+        """The docstring's ``## Title`` sections, title -> body text."""
+        doc = cls.documentation()
+        matches = list(_SECTION_RE.finditer(doc))
+        result: dict[str, str] = {}
+        for i, match in enumerate(matches):
+            end = matches[i + 1].start() if i + 1 < len(matches) else len(doc)
+            result[match.group(1)] = doc[match.end() : end].strip()
+        return result
+
+    @classmethod
+    def summary(cls) -> str:
+        """One sentence: the first paragraph of *What it does*."""
+        body = cls.sections().get("What it does", "")
+        return " ".join(body.split("\n\n")[0].split())
+
+
+def documentation_problems(rule: type[Rule]) -> list[str]:
+    """What is missing from a rule's documentation or examples (empty when complete)."""
+    problems = []
+    sections = rule.sections()
+    for title in REQUIRED_SECTIONS:
+        if not sections.get(title):
+            problems.append(f"{rule.code}: docstring lacks the '## {title}' section")
+    if rule.fixable and not sections.get("Fix"):
+        problems.append(f"{rule.code}: fixable rule lacks the '## Fix' section")
+    for title in sections:
+        if title not in REQUIRED_SECTIONS and title not in OPTIONAL_SECTIONS:
+            problems.append(f"{rule.code}: unknown docstring section '## {title}'")
+    if not rule.VALID:
+        problems.append(f"{rule.code}: no valid example")
+    if not rule.INVALID:
+        problems.append(f"{rule.code}: no invalid example")
+    if rule.fixable and not any(ex.expected_fix is not None for ex in rule.INVALID):
+        problems.append(f"{rule.code}: fixable rule has no invalid example with expected_fix")
+    if not re.fullmatch(r"ACK[0-9]{3}", rule.code):
+        problems.append(f"{rule.code}: code must be ACK + three digits")
+    if not re.fullmatch(r"[a-z]+(-[a-z0-9]+)*", rule.name):
+        problems.append(f"{rule.code}: name {rule.name!r} is not kebab-case")
+    return problems

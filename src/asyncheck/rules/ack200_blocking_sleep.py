@@ -1,0 +1,100 @@
+"""ACK200 blocking-sleep."""
+
+from __future__ import annotations
+
+from asyncheck.analysis.blocking import BlockingCallRule
+from asyncheck.rule import Invalid, Valid
+
+
+class BlockingSleep(BlockingCallRule):
+    """
+    ## What it does
+    Reports `time.sleep(...)` called directly inside an `async def`, however `time` or
+    `sleep` was imported (`import time as t`, `from time import sleep as nap`, an import
+    inside the function).
+
+    ## Why is this bad?
+    `time.sleep` blocks the thread, and an event loop runs all its coroutines on one thread:
+    while one coroutine sleeps, every other request, timer and heartbeat in the process is
+    frozen. Fifty concurrent fetches that each "wait" one second this way take fifty seconds.
+
+    ## Example
+    ```python
+    import time
+
+    async def fetch_with_retry(session, url):
+        for attempt in range(3):
+            async with session.get(url) as resp:
+                if resp.status != 429:
+                    return await resp.json()
+            time.sleep(2 ** attempt)
+    ```
+
+    ## Use instead
+    ```python
+    import asyncio
+
+    async def fetch_with_retry(session, url):
+        for attempt in range(3):
+            async with session.get(url) as resp:
+                if resp.status != 429:
+                    return await resp.json()
+            await asyncio.sleep(2 ** attempt)
+    ```
+    Blocking work that must run as is belongs in a thread: `await asyncio.to_thread(time.sleep, 1)`.
+    """
+
+    code = "ACK200"
+    name = "blocking-sleep"
+
+    VALID = [
+        # Sync code may block.
+        Valid("import time\n\ndef poll():\n    time.sleep(1)\n"),
+        # A nested def or lambda is not the coroutine's body.
+        Valid(
+            "import time\n\nasync def main(loop):\n"
+            "    def work():\n        time.sleep(1)\n"
+            "    await loop.run_in_executor(None, work)\n"
+            "    await loop.run_in_executor(None, lambda: time.sleep(1))\n"
+        ),
+        # Passed, not called: off-loaded to a thread.
+        Valid(
+            "import asyncio, functools, time\n\nasync def main():\n"
+            "    await asyncio.to_thread(time.sleep, 1)\n"
+            "    await asyncio.get_running_loop().run_in_executor(None, functools.partial(time.sleep, 1))\n"
+        ),
+        # A local function that shadows the name is not time.sleep.
+        Valid(
+            "from time import sleep\n\nasync def main():\n"
+            "    def sleep(seconds):\n        return seconds\n"
+            "    sleep(1)\n"
+        ),
+        Valid("import asyncio\n\nasync def main(time):\n    time.sleep(1)\n"),
+        Valid("import asyncio\n\nasync def main():\n    await asyncio.sleep(1)\n"),
+        Valid(
+            "from typing import TYPE_CHECKING\nimport time\n\nasync def main():\n"
+            "    if TYPE_CHECKING:\n        time.sleep(1)\n"
+        ),
+        # Default values are evaluated when the def runs, not inside the coroutine.
+        Valid("import time\n\nasync def main(started=time.sleep(0)):\n    pass\n"),
+    ]
+    INVALID = [
+        Invalid(
+            "import time\n\nasync def buggy_fetch(url):\n    time.sleep(1)\n    return 'data'\n",
+            line=4, column=5, message_contains="asyncio.sleep",
+        ),
+        Invalid("import time as t\n\nasync def main():\n    t.sleep(0.5)\n", line=4),
+        Invalid("from time import sleep\n\nasync def main():\n    sleep(1)\n", line=4),
+        Invalid("from time import sleep as nap\n\nasync def main():\n    nap(1)\n", line=4),
+        Invalid("async def buggy_fetch(url):\n    import time\n    time.sleep(1)\n", line=3),
+        Invalid(
+            "import time\n\nclass Poller:\n    async def run(self):\n"
+            "        while True:\n            time.sleep(5)\n",
+            line=6,
+        ),
+        # The innermost function decides: an async def nested in a sync one.
+        Invalid(
+            "import time\n\ndef make():\n    async def tick():\n        time.sleep(1)\n    return tick\n",
+            line=5,
+        ),
+    ]
