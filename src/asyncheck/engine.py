@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from asyncheck.rule import Rule
 from asyncheck.suppression import is_suppressed, parse_suppressions
 
 UNPARSABLE_CODE = "ACK000"
+_NATIVE_POSITION_RE = re.compile(r"(?:parser error: )?error at (\d+):(\d+): ")
 UNPARSABLE_NAME = "unparsable-file"
 
 
@@ -114,7 +116,13 @@ def parse_source(text: str) -> cst.Module:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         reason = " ".join(error.message.split()) or "syntax error"
-        raise SourceError(f"cannot parse: {reason}", error.raw_line, error.raw_column + 1) from None
+        line, column = error.raw_line, error.raw_column + 1
+        # The native parser puts the real position in the message: "... error at 2:0: ...".
+        located = _NATIVE_POSITION_RE.match(reason)
+        if located is not None:
+            line, column = int(located.group(1)), int(located.group(2)) + 1
+            reason = reason[located.end():] or "syntax error"
+        raise SourceError(f"cannot parse: {reason}", line, column) from None
     except RecursionError:
         raise SourceError("cannot parse: nested too deeply") from None
     except Exception as error:  # libcst's native parser reports some failures otherwise

@@ -40,6 +40,7 @@ class Valid:
     code: str
     options: Mapping[str, Any] = field(default_factory=dict)
     filename: str = "example.py"
+    other_files: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,9 @@ class Invalid:
 
     ``line``/``column`` (1-based) locate the first finding when given; ``expected_fix`` is the
     whole source after ``--fix`` for fixable rules; ``message_contains`` is a fragment the
-    first finding's message must contain.
+    first finding's message must contain.  ``other_files`` (path -> source, e.g.
+    ``{"app/client.py": ...}``) are further files of the example's project, for cross-file
+    rules; the example itself is ``filename`` in the same project.
     """
 
     code: str
@@ -59,6 +62,7 @@ class Invalid:
     message_contains: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     filename: str = "example.py"
+    other_files: Mapping[str, str] = field(default_factory=dict)
 
 
 class Rule(cst.BatchableCSTVisitor):

@@ -1,0 +1,5 @@
+"""``python -m asyncheck``."""
+
+from asyncheck.cli import main
+
+main()

@@ -1,0 +1,186 @@
+"""The ``asyncheck`` command: parse options, call the runner, pick a reporter.
+
+Exit status: 0 nothing found, 1 problems found, 2 usage, configuration or internal error.
+Errors are one line on standard error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from asyncheck import __version__
+from asyncheck.config import ConfigError, find_config_file, load_settings, parse_code_list
+from asyncheck.discovery import find_project_root
+from asyncheck.reporters import FORMATS, ReportOptions, get_reporter
+from asyncheck.rules import all_rules
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"asyncheck: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _explain(code: str, output_format: str) -> None:
+    rules = all_rules()
+    rule = rules.get(code.upper())
+    if rule is None:
+        _fail(f"unknown rule code '{code}' (see asyncheck --list-rules)")
+        return
+    if output_format == "json":
+        click.echo(json.dumps(_rule_json(rule), indent=2))
+    else:
+        click.echo(f"{rule.code} {rule.name} ({'on' if rule.default_enabled else 'off'} by default"
+                   f"{', fixable' if rule.fixable else ''})\n")
+        click.echo(rule.documentation())
+
+
+def _rule_json(rule: Any) -> dict[str, Any]:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "default": rule.default_enabled,
+        "fixable": rule.fixable,
+        "summary": rule.summary(),
+        "documentation": rule.documentation(),
+    }
+
+
+def _list_rules(output_format: str) -> None:
+    rules = all_rules().values()
+    if output_format == "json":
+        click.echo(json.dumps([_rule_json(r) for r in rules], indent=2))
+        return
+    width = max(len(r.name) for r in rules)
+    click.echo(f"{'code':<7} {'name':<{width}}  default  fixable")
+    for r in rules:
+        click.echo(f"{r.code:<7} {r.name:<{width}}  {'on' if r.default_enabled else 'off':<7}  "
+                   f"{'yes' if r.fixable else 'no'}")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--select", metavar="CODES", help="Rule codes or prefixes to enable (replaces the defaults).")
+@click.option("--ignore", metavar="CODES", help="Rule codes or prefixes to disable.")
+@click.option("--extend-select", metavar="CODES", help="Rule codes or prefixes to enable on top of the defaults.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=str),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read [tool.asyncheck] from FILE instead of the nearest pyproject.toml.")
+@click.option("--stdin-filename", metavar="PATH", help="The file name to report for standard input.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+@click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
+@click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
+@click.option("--list-rules", is_flag=True, help="List every rule and exit.")
+@click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors (for bug reports).")
+@click.version_option(__version__, "--version", prog_name="asyncheck")
+def main(
+    paths: tuple[str, ...],
+    select: str | None,
+    ignore: str | None,
+    extend_select: str | None,
+    output_format: str,
+    output: str | None,
+    config_file: Path | None,
+    stdin_filename: str | None,
+    exit_zero: bool,
+    statistics: bool,
+    quiet: bool,
+    color: bool | None,
+    explain: str | None,
+    list_rules: bool,
+    verbose: bool,
+) -> None:
+    """Find asyncio pitfalls in PATHS (files or directories; default '.'; '-' reads stdin)."""
+    if explain:
+        _explain(explain, output_format)
+        return
+    if list_rules:
+        _list_rules(output_format)
+        return
+    try:
+        code = _check(paths, select=select, ignore=ignore, extend_select=extend_select,
+                      output_format=output_format, output=output, config_file=config_file,
+                      stdin_filename=stdin_filename, statistics=statistics, quiet=quiet,
+                      color=color)
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    except KeyboardInterrupt:
+        click.echo("asyncheck: interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # never a traceback unless asked for
+        if verbose:
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} (rerun with --verbose and "
+              "report it)")
+        return
+    sys.exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
+
+
+def _check(
+    paths: Sequence[str],
+    *,
+    select: str | None,
+    ignore: str | None,
+    extend_select: str | None,
+    output_format: str,
+    output: str | None,
+    config_file: Path | None,
+    stdin_filename: str | None,
+    statistics: bool,
+    quiet: bool,
+    color: bool | None,
+) -> int:
+    from asyncheck.runner import STDIN_PATH, run  # imported late: --version stays fast
+
+    paths = list(paths) or ["."]
+    anchors = [Path(p) for p in paths if p != STDIN_PATH]
+    if stdin_filename:
+        anchors.append(Path(stdin_filename))
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"{config_file}: no such configuration file")
+        config_path: Path | None = config_file
+    else:
+        config_path = find_config_file(anchors[0] if anchors else Path.cwd())
+    overrides: dict[str, Any] = {}
+    for key, value in (("select", select), ("ignore", ignore), ("extend-select", extend_select)):
+        if value is not None:
+            overrides[key] = parse_code_list(value)
+    root = find_project_root(anchors or [Path.cwd()])
+    settings = load_settings(config_path, known_codes=all_rules(), overrides=overrides, root=root)
+
+    stdin_data = sys.stdin.buffer.read() if STDIN_PATH in paths else None
+    result = run(paths, settings, stdin_data=stdin_data, stdin_filename=stdin_filename)
+    for line in result.errors:
+        click.echo(line, err=True)
+
+    use_color = color if color is not None else (output is None and sys.stdout.isatty())
+    options = ReportOptions(color=use_color and output_format == "text", statistics=statistics,
+                            quiet=quiet)
+    report = get_reporter(output_format)(result, options)
+    if output is not None:
+        try:
+            Path(output).write_text(report, encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"cannot write {output}: {error.strerror or error}") from None
+    else:
+        click.echo(report, nl=False)
+
+    if result.errors or result.internal_errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.diagnostics else EXIT_OK

@@ -1,0 +1,251 @@
+"""Configuration: ``[tool.asyncheck]`` (or flake8 options) -> one frozen :class:`Settings`.
+
+Selection follows ruff's semantics: ``select`` replaces the default set, ``extend-select``
+adds to it, ``ignore`` removes from it; every entry is a code prefix (``ACK2`` selects the
+blocking-call family) or ``ALL``.  Every key, type and code is validated; an error names the
+key and the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path, PurePath
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+#: Directories never walked unless named on the command line.
+DEFAULT_EXCLUDES = (
+    ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "build", "dist", ".tox", ".nox",
+    "node_modules", "site-packages", ".mypy_cache", ".pytest_cache", ".asyncheck_cache",
+)
+
+DEFAULT_MAX_FANOUT = 20
+
+_CODE_PREFIX_RE = re.compile(r"ACK[0-9]{0,3}|ALL")
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix (exit status 2)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, resolved and validated.  Rules read it, never change it."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+    max_fanout: int = DEFAULT_MAX_FANOUT
+    blocking_calls: tuple[tuple[str, str], ...] = ()
+    coroutine_functions: tuple[str, ...] = ()
+    limiters: tuple[str, ...] = ()
+    config_path: Path | None = field(default=None, compare=False)
+    root: Path | None = field(default=None, compare=False)
+
+    def enabled_codes(self, defaults: Mapping[str, bool]) -> frozenset[str]:
+        """The codes to run, given every known code and whether it is on by default."""
+        if self.select is None:
+            enabled = {code for code, on in defaults.items() if on}
+        else:
+            enabled = {code for code in defaults if _matches_any(code, self.select)}
+        enabled |= {code for code in defaults if _matches_any(code, self.extend_select)}
+        # An explicit, more specific select wins over a broader ignore (ruff's rule).
+        explicit = tuple(self.select or ()) + self.extend_select
+        return frozenset(
+            code for code in enabled
+            if not _matches_any(code, self.ignore)
+            or _specificity(code, explicit) > _specificity(code, self.ignore)
+        )
+
+    def ignored_for_path(self, path: PurePath) -> frozenset[str]:
+        """Code prefixes that ``per-file-ignores`` switch off for ``path``."""
+        if not self.per_file_ignores:
+            return frozenset()
+        candidates = {path.as_posix(), path.name}
+        if self.root is not None:
+            try:
+                candidates.add(Path(path).resolve().relative_to(self.root.resolve()).as_posix())
+            except (ValueError, OSError):
+                pass
+        ignored: set[str] = set()
+        for pattern, codes in self.per_file_ignores:
+            if any(fnmatch.fnmatch(c, pattern) for c in candidates):
+                ignored.update("ACK" if code == "ALL" else code for code in codes)
+        return frozenset(ignored)
+
+    def blocking_call_suggestion(self, qualname: str) -> str | None:
+        """The configured suggestion for a qualified name matching a ``blocking-calls`` pattern."""
+        for pattern, suggestion in self.blocking_calls:
+            if fnmatch.fnmatchcase(qualname, pattern):
+                return suggestion
+        return None
+
+    def cache_key(self) -> str:
+        """A digest of every setting that can change findings."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.compare}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _matches_any(code: str, prefixes: Iterable[str]) -> bool:
+    return any(p == "ALL" or code.startswith(p) for p in prefixes)
+
+
+def _specificity(code: str, prefixes: Iterable[str]) -> int:
+    return max((0 if p == "ALL" else len(p) for p in prefixes if p == "ALL" or code.startswith(p)),
+               default=-1)
+
+
+# -- reading --------------------------------------------------------------------------------
+_KEYS = {
+    "select": "select",
+    "ignore": "ignore",
+    "extend-select": "extend_select",
+    "per-file-ignores": "per_file_ignores",
+    "exclude": "exclude",
+    "extend-exclude": "extend_exclude",
+    "max-fanout": "max_fanout",
+    "blocking-calls": "blocking_calls",
+    "coroutine-functions": "coroutine_functions",
+    "limiters": "limiters",
+}
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` at or above ``start`` that has ``[tool.asyncheck]``."""
+    start = start.resolve()
+    directory = start if start.is_dir() else start.parent
+    for candidate_dir in (directory, *directory.parents):
+        candidate = candidate_dir / "pyproject.toml"
+        if candidate.is_file():
+            if "asyncheck" in _read_toml(candidate).get("tool", {}):
+                return candidate
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def load_settings(
+    config_file: Path | None,
+    *,
+    known_codes: Iterable[str],
+    overrides: Mapping[str, Any] | None = None,
+    root: Path | None = None,
+) -> Settings:
+    """Settings from ``[tool.asyncheck]`` of ``config_file`` (if any), then ``overrides``.
+
+    ``overrides`` use the TOML key names (``extend-select``) and come from the command line.
+    """
+    known = frozenset(known_codes)
+    table: Mapping[str, Any] = {}
+    if config_file is not None:
+        document = _read_toml(config_file)
+        tool = document.get("tool", {})
+        table = tool.get("asyncheck", {}) if isinstance(tool, dict) else {}
+        if not isinstance(table, dict):
+            raise ConfigError(f"{config_file}: [tool.asyncheck] must be a table")
+    where = str(config_file) if config_file is not None else "configuration"
+    values = _validate(table, where, known)
+    if overrides:
+        values.update(_validate(overrides, "command line", known))
+    if root is None and config_file is not None:
+        root = config_file.parent
+    return Settings(**values, config_path=config_file, root=root)
+
+
+def settings_from_mapping(
+    table: Mapping[str, Any], *, known_codes: Iterable[str], where: str = "configuration"
+) -> Settings:
+    """Settings from an already-read mapping with TOML key names (for tests and flake8)."""
+    return Settings(**_validate(table, where, frozenset(known_codes)))
+
+
+def with_overrides(settings: Settings, **changes: Any) -> Settings:
+    """A copy of ``settings`` with snake_case fields replaced."""
+    return replace(settings, **changes)
+
+
+def _validate(table: Mapping[str, Any], where: str, known: frozenset[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in _KEYS:
+            hint = difflib.get_close_matches(key, list(_KEYS), n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            raise ConfigError(f"{where}: unknown key '{key}'{suggestion}")
+        attr = _KEYS[key]
+        if attr in ("select", "ignore", "extend_select"):
+            values[attr] = tuple(_codes(value, key, where, known))
+        elif attr in ("exclude", "extend_exclude", "coroutine_functions", "limiters"):
+            values[attr] = tuple(_strings(value, key, where))
+        elif attr == "max_fanout":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{where}: '{key}' must be a positive integer, not {value!r}")
+            values[attr] = value
+        elif attr == "per_file_ignores":
+            values[attr] = tuple(
+                (pattern, tuple(_codes(codes, f"{key}.{pattern}", where, known)))
+                for pattern, codes in _table(value, key, where).items()
+            )
+        elif attr == "blocking_calls":
+            pairs = []
+            for pattern, suggestion in _table(value, key, where).items():
+                if not isinstance(suggestion, str):
+                    raise ConfigError(
+                        f"{where}: '{key}.{pattern}' must be a string (the suggestion shown)")
+                pairs.append((pattern, suggestion))
+            values[attr] = tuple(pairs)
+    return values
+
+
+def _table(value: Any, key: str, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: '{key}' must be a table, not {type(value).__name__}")
+    return value
+
+
+def _strings(value: Any, key: str, where: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return [v.strip() for v in value if v.strip()]
+
+
+def parse_code_list(text: str) -> list[str]:
+    """``"ACK1, ACK200"`` -> ``["ACK1", "ACK200"]`` (command-line and flake8 style)."""
+    return [part.strip() for part in re.split(r"[,\s]+", text) if part.strip()]
+
+
+def _codes(value: Any, key: str, where: str, known: frozenset[str]) -> list[str]:
+    if isinstance(value, str):
+        value = parse_code_list(value)
+    codes = _strings(value, key, where)
+    for code in codes:
+        if not _CODE_PREFIX_RE.fullmatch(code) or (
+            code != "ALL" and not any(k.startswith(code) for k in known)
+        ):
+            hint = difflib.get_close_matches(code, sorted(known), n=1)
+            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+            raise ConfigError(f"{where}: '{key}' has unknown rule code '{code}'{suggestion}")
+    return codes

@@ -1,0 +1,193 @@
+"""Paths -> Python files: directory walks honour ``.gitignore`` files and the excludes.
+
+A file named on the command line is always linted (as ruff does), even when excluded; a
+directory is walked for ``*.py`` files, skipping excluded and git-ignored entries and never
+following a symlinked directory (no loops).  A path that does not exist is an error line.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from asyncheck.config import DEFAULT_EXCLUDES, Settings
+
+PROJECT_MARKERS = ("pyproject.toml", ".git")
+
+
+@dataclass
+class DiscoveryResult:
+    """Files to lint, and one error line per path that could not be used."""
+
+    files: list[Path] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def find_project_root(paths: Sequence[Path]) -> Path:
+    """The nearest directory holding ``pyproject.toml`` or ``.git`` above the first path,
+    else the current directory."""
+    for path in paths:
+        try:
+            start = path.resolve()
+        except OSError:
+            continue
+        directory = start if start.is_dir() else start.parent
+        for candidate in (directory, *directory.parents):
+            if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
+                return candidate
+        return directory
+    return Path.cwd().resolve()
+
+
+def _excludes(settings: Settings) -> tuple[str, ...]:
+    base = DEFAULT_EXCLUDES if settings.exclude is None else settings.exclude
+    return tuple(base) + tuple(settings.extend_exclude)
+
+
+def _is_excluded(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
+    """A pattern matches the entry's name, or its path relative to the root."""
+    name = path.name
+    try:
+        relative = path.resolve().relative_to(root).as_posix()
+    except (ValueError, OSError):
+        relative = path.as_posix()
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(relative, pattern):
+            return True
+        if "/" in pattern and (relative + "/").startswith(pattern.lstrip("./") + "/"):
+            return True
+    return False
+
+
+class _IgnoreStack:
+    """``.gitignore`` files from the root down to the directory being walked."""
+
+    def __init__(self) -> None:
+        self._specs: list[tuple[Path, pathspec.PathSpec]] = []
+
+    def load(self, directory: Path) -> None:
+        gitignore = directory / ".gitignore"
+        if gitignore.is_file():
+            try:
+                lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                return
+            self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        result = False
+        for base, spec in self._specs:
+            try:
+                relative = path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            if is_dir:
+                relative += "/"
+            check = spec.check_file(relative)
+            if check.include is not None:
+                result = check.include
+        return result
+
+
+def _walk(directory: Path, root: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
+    ignores = _IgnoreStack()
+    top = directory.resolve()
+    # .gitignore files above the walked directory (up to the project root) apply too.
+    if top != root and root in top.parents:
+        chain = [p for p in reversed(top.parents) if p == root or root in p.parents]
+        for ancestor in chain:
+            ignores.load(ancestor)
+    yield from _walk_dir(directory, top, root, patterns, ignores)
+
+
+def _walk_dir(
+    directory: Path, resolved: Path, root: Path, patterns: tuple[str, ...], ignores: _IgnoreStack
+) -> Iterator[Path]:
+    ignores.load(resolved)
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        resolved_path = resolved / entry.name
+        try:
+            is_symlink = entry.is_symlink()
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            continue
+        if _is_excluded(resolved_path, root, patterns):
+            continue
+        if is_dir:
+            if ignores.ignored(resolved_path, True):
+                continue
+            yield from _walk_dir(path, resolved_path, root, patterns, ignores)
+        elif entry.name.endswith(".py"):
+            if ignores.ignored(resolved_path, False):
+                continue
+            if is_symlink:
+                # Follow a symlinked file only when it stays inside the walked tree.
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    continue
+                if not target.is_file() or root not in target.parents:
+                    continue
+            yield path
+
+
+def discover_files(paths: Sequence[Path], settings: Settings, *, root: Path) -> DiscoveryResult:
+    """The Python files to lint for the given command-line paths, each once."""
+    result = DiscoveryResult()
+    patterns = _excludes(settings)
+    root = root.resolve()
+    seen: set[Path] = set()
+
+    def add(path: Path) -> None:
+        try:
+            key = path.resolve()
+        except (OSError, RuntimeError):
+            key = path.absolute()
+        if key not in seen:
+            seen.add(key)
+            result.files.append(path)
+
+    for path in paths:
+        if path.is_dir():
+            for found in _walk(path, root, patterns):
+                add(found)
+        elif path.is_file():
+            add(path)
+        elif path.is_symlink():
+            result.errors.append(f"asyncheck: {path}: broken symbolic link or symlink loop")
+        elif os.path.lexists(path):
+            result.errors.append(f"asyncheck: {path}: not a regular file or directory")
+        else:
+            result.errors.append(f"asyncheck: {path}: no such file or directory")
+    return result
+
+
+def iter_project_files(root: Path, settings: Settings) -> Iterator[Path]:
+    """Every Python file of the project (for the project index)."""
+    yield from _walk(root, root.resolve(), _excludes(settings))
+
+
+def module_name_for(path: Path, root: Path) -> str:
+    """The dotted module name of ``path``: relative to the root, without a ``src/`` layout
+    prefix, ``__init__`` dropped."""
+    try:
+        relative = path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return path.stem
+    parts = list(relative.with_suffix("").parts)
+    if len(parts) > 1 and parts[0] in ("src", "lib"):
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts) or path.stem
