@@ -196,9 +196,9 @@ class FileContext:
                 method = self.method_definition(owner_type, func.attr.value)
                 if method is not None:
                     return dotted_name(func) or func.attr.value if method.asynchronous else None
-                qualname = f"{owner_type}.{func.attr.value}"
-                if self.is_coroutine_function(qualname):
-                    return dotted_name(func) or qualname
+                method_name = f"{owner_type}.{func.attr.value}"
+                if self.is_coroutine_function(method_name):
+                    return dotted_name(func) or method_name
                 return None
             qualname = self.resolver.qualified_name(func, scope)
             if qualname is not None and self.is_coroutine_function(qualname):

@@ -69,7 +69,7 @@ class _IgnoreStack:
     """``.gitignore`` files from the root down to the directory being walked."""
 
     def __init__(self) -> None:
-        self._specs: list[tuple[Path, pathspec.PathSpec]] = []
+        self._specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
 
     def load(self, directory: Path) -> None:
         gitignore = directory / ".gitignore"

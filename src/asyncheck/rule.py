@@ -121,7 +121,7 @@ class Rule(cst.BatchableCSTVisitor):
             Rule._visitor_names_cache[cls] = cached
         return cached
 
-    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], object]]:
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
         """Override libcst's introspection, which walks hundreds of inherited no-ops."""
         return {name: getattr(self, name) for name in self.visitor_names()}
 

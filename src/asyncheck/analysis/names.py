@@ -225,7 +225,7 @@ class _BindingCollector:
     def suite(self, body: cst.BaseSuite) -> None:
         if isinstance(body, cst.IndentedBlock):
             self.statements(body.body)
-        else:
+        elif isinstance(body, cst.SimpleStatementSuite):
             self.small_statements(body.body)
 
     def statements(self, statements: Sequence[cst.BaseStatement]) -> None:
