@@ -179,15 +179,28 @@ def iter_project_files(root: Path, settings: Settings) -> Iterator[Path]:
 
 
 def module_name_for(path: Path, root: Path) -> str:
-    """The dotted module name of ``path``: relative to the root, without a ``src/`` layout
-    prefix, ``__init__`` dropped."""
+    """The dotted module name of ``path``, as ``import`` would spell it.
+
+    Inside a package (directories with ``__init__.py``) the name starts at the outermost
+    package, wherever it sits (``src/`` layouts, nested projects); a file outside any package
+    is named by its path relative to the project root.
+    """
     try:
-        relative = path.resolve().relative_to(root.resolve())
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return path.stem
+    parts = [] if resolved.name == "__init__.py" else [resolved.stem]
+    directory = resolved.parent
+    while (directory / "__init__.py").is_file() and directory != directory.parent:
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    if len(parts) > 1 or resolved.name == "__init__.py":
+        return ".".join(parts) or path.stem
+    try:
+        relative = resolved.relative_to(root.resolve())
     except (ValueError, OSError):
         return path.stem
-    parts = list(relative.with_suffix("").parts)
-    if len(parts) > 1 and parts[0] in ("src", "lib"):
-        parts = parts[1:]
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts) or path.stem
+    names = list(relative.with_suffix("").parts)
+    if len(names) > 1 and names[0] in ("src", "lib"):
+        names = names[1:]
+    return ".".join(names) or path.stem

@@ -1,0 +1,51 @@
+"""The bundled fixtures: every finding is annotated inline, and nothing else is reported.
+
+An annotation is a trailing ``# expect: ACK200`` (several codes separated by commas) on the
+line a finding is reported at.  All rules run, the off-by-default ones too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from asyncheck.config import Settings
+from asyncheck.rules import all_rules
+from asyncheck.runner import run
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+_EXPECT_RE = re.compile(r"#.*?\bexpect: *(ACK\d{3}(?: *, *ACK\d{3})*)")
+
+
+def expected_findings(root: Path) -> Counter[tuple[str, int, str]]:
+    """(path, line, code) annotated in the fixture files, for codes of existing rules."""
+    known = set(all_rules())
+    expected: Counter[tuple[str, int, str]] = Counter()
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for number, line in enumerate(text.splitlines(), start=1):
+            match = _EXPECT_RE.search(line)
+            if match:
+                for code in re.split(r" *, *", match.group(1)):
+                    if code in known:
+                        expected[(path.relative_to(root).as_posix(), number, code)] += 1
+    return expected
+
+
+def test_fixture_findings_match_annotations() -> None:
+    result = run([str(FIXTURES)], Settings(select=("ALL",)))
+    found: Counter[tuple[str, int, str]] = Counter(
+        (Path(d.path).resolve().relative_to(FIXTURES).as_posix(), d.line, d.code)
+        for d in result.diagnostics
+    )
+    expected = expected_findings(FIXTURES)
+    missing = sorted((expected - found).elements())
+    unexpected = sorted((found - expected).elements())
+    messages = {(Path(d.path).resolve().relative_to(FIXTURES).as_posix(), d.line, d.code): d.message
+                for d in result.diagnostics}
+    assert not missing and not unexpected, (
+        f"missing: {missing}\nunexpected: "
+        + "\n".join(f"{u}: {messages.get(u)}" for u in unexpected))
+    assert result.files_checked == len(list(FIXTURES.rglob("*.py")))
+    assert not result.errors
