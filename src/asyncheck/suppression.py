@@ -8,6 +8,8 @@ from collections.abc import Mapping
 _NOQA = re.compile(r"#\s*noqa(?::[\s]*(?P<codes>[A-Z]+[0-9]*(?:[\s,]+[A-Z]+[0-9]*)*))?", re.IGNORECASE)
 _IGNORE = re.compile(r"#\s*asyncheck:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
 #: Codes suppressed on a line; None means every code.
 Suppressions = Mapping[int, "frozenset[str] | None"]
 
@@ -21,7 +23,8 @@ def parse_suppressions(source: str, *, include_noqa: bool = True) -> dict[int, f
     if "#" not in source:
         return result
     patterns = (_NOQA, _IGNORE) if include_noqa else (_IGNORE,)
-    for number, line in enumerate(source.splitlines(), start=1):
+    # Only \r\n, \r and \n end lines for Python; str.splitlines() also splits on form feeds.
+    for number, line in enumerate(_LINE_END.split(source), start=1):
         if "#" not in line:
             continue
         for pattern in patterns:

@@ -1,0 +1,35 @@
+"""Shared helpers: run the installed ``asyncheck`` console script as a user would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def asyncheck_command() -> list[str]:
+    """The console script next to the running interpreter."""
+    script = BIN / "asyncheck"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "asyncheck"]
+
+
+RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture
+def cli() -> RunCli:
+    """``cli(*args, cwd=..., input=...)`` runs asyncheck and returns the completed process."""
+
+    def run(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*asyncheck_command(), *args], cwd=cwd, input=input, capture_output=True,
+            text=True, check=False, timeout=300,
+        )
+
+    return run

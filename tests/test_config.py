@@ -1,0 +1,76 @@
+"""Configuration semantics: rule selection by prefix, validation, per-file ignores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from asyncheck.config import ConfigError, Settings, find_config_file, load_settings
+from asyncheck.rules import rule_defaults
+
+DEFAULTS = {"ACK000": True, "ACK100": True, "ACK200": True, "ACK231": False, "ACK310": False}
+
+
+def test_defaults_enable_only_default_rules() -> None:
+    assert Settings().enabled_codes(DEFAULTS) == {"ACK000", "ACK100", "ACK200"}
+
+
+def test_select_replaces_extend_select_adds_ignore_removes() -> None:
+    assert Settings(select=("ACK2",)).enabled_codes(DEFAULTS) == {"ACK200", "ACK231"}
+    assert Settings(extend_select=("ACK231",)).enabled_codes(DEFAULTS) == {
+        "ACK000", "ACK100", "ACK200", "ACK231"}
+    assert Settings(select=("ALL",), ignore=("ACK2",)).enabled_codes(DEFAULTS) == {
+        "ACK000", "ACK100", "ACK310"}
+    # A more specific select beats a broader ignore, as in ruff.
+    assert "ACK231" in Settings(ignore=("ACK2",), extend_select=("ACK231",)).enabled_codes(DEFAULTS)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    ('select = "ACK2"\nmax-fanout = "ten"', "'max-fanout' must be a positive integer"),
+    ("max-fanout = 0", "'max-fanout' must be a positive integer"),
+    ('ignore = ["ACK777"]', "unknown rule code 'ACK777'"),
+    ('per-file-ignores = { "tests/*" = ["XYZ1"] }', "unknown rule code 'XYZ1'"),
+    ("limiters = 3", "'limiters' must be a list of strings"),
+    ('blocking-calls = ["legacy.*"]', "'blocking-calls' must be a table"),
+    ('blocking-calls = { "legacy.*" = 1 }', "must be a string"),
+    ("extend_select = []", "did you mean 'extend-select'"),
+])
+def test_invalid_configuration_names_key_and_file(tmp_path: Path, body: str, fragment: str) -> None:
+    config = write(tmp_path / "pyproject.toml", f"[tool.asyncheck]\n{body}\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(config, known_codes=rule_defaults())
+    assert fragment in str(error.value)
+    assert str(config) in str(error.value)
+
+
+def test_valid_configuration_round_trip(tmp_path: Path) -> None:
+    config = write(tmp_path / "pyproject.toml", """
+[tool.asyncheck]
+extend-select = ["ACK2"]
+per-file-ignores = { "tests/*" = ["ACK200"] }
+max-fanout = 5
+blocking-calls = { "legacy.client.*" = "use legacy.aio" }
+coroutine-functions = ["svc.fetch"]
+limiters = ["svc.Throttle"]
+""")
+    settings = load_settings(config, known_codes=rule_defaults())
+    assert settings.max_fanout == 5
+    assert settings.blocking_call_suggestion("legacy.client.get") == "use legacy.aio"
+    assert settings.blocking_call_suggestion("other.get") is None
+    assert settings.ignored_for_path(tmp_path / "tests" / "test_app.py") == {"ACK200"}
+    assert settings.ignored_for_path(tmp_path / "app.py") == frozenset()
+    assert settings.cache_key() != Settings().cache_key()
+
+
+def test_nearest_pyproject_with_a_tool_table_is_used(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[tool.asyncheck]\nmax-fanout = 3\n")
+    inner = tmp_path / "pkg"
+    inner.mkdir()
+    write(inner / "pyproject.toml", "[project]\nname = 'pkg'\n")
+    assert find_config_file(inner) == tmp_path / "pyproject.toml"
