@@ -1,0 +1,210 @@
+"""ACK500 cancellation-swallowed."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from asyncheck.analysis.event_loop import (
+    CANCELLATION_CATCHERS,
+    CANCELLATION_CLASS_FACTORIES,
+    can_suspend,
+    walk_body,
+)
+from asyncheck.rule import Invalid, Rule, Valid
+
+
+class CancellationSwallowed(Rule):
+    """
+    ## What it does
+    Reports, inside an `async def`, an `except` handler that catches cancellation and has no
+    `raise` in its body: `except asyncio.CancelledError` (however imported, also
+    `asyncio.exceptions.CancelledError` and `anyio.get_cancelled_exc_class()`),
+    `except BaseException`, a bare `except:`, or a tuple containing one of them; `except*`
+    handlers too.  A `raise` in a nested `def` or `lambda` does not count.
+
+    Only handlers whose `try` body can be cancelled are reported: it must contain an `await`,
+    `async for` or `async with`.  Without one, the task cannot receive its cancellation there,
+    and a `CancelledError` caught from `task.result()` of a finished child is the child's.
+
+    ## Why is this bad?
+    Cancellation is how asyncio stops a task: `Task.cancel()`, `asyncio.timeout()`,
+    `wait_for`, a `TaskGroup` whose sibling failed, and shutdown on Ctrl-C all raise
+    `CancelledError` inside the coroutine and expect it to come back out.  A handler that
+    swallows it leaves the task running: timeouts never fire, task groups hang, and the
+    program cannot exit cleanly.
+
+    ## Example
+    ```python
+    async def poll(session, url, interval):
+        while True:
+            try:
+                async with session.get(url) as resp:
+                    handle(await resp.json())
+                await asyncio.sleep(interval)
+            except BaseException:
+                log.exception("poll failed")
+    ```
+
+    ## Use instead
+    ```python
+    async def poll(session, url, interval):
+        while True:
+            try:
+                async with session.get(url) as resp:
+                    handle(await resp.json())
+                await asyncio.sleep(interval)
+            except asyncio.CancelledError:
+                log.info("poller stopped")
+                raise
+            except Exception:
+                log.exception("poll failed")
+    ```
+    Catch `Exception` for errors; when cleanup must run on cancellation, do it and re-raise
+    (or use `finally`).
+    """
+
+    code = "ACK500"
+    name = "cancellation-swallowed"
+    message = (
+        "`{caught}` in `async def {function}` catches cancellation and does not re-raise it; "
+        "add `raise` (or catch `Exception`)"
+    )
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._check(node)
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._check(node)
+
+    def _check(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
+        context = self.context
+        if not context.in_async_function:
+            return
+        caught = self._catches_cancellation(node.type)
+        if caught is None:
+            return
+        if any(isinstance(inner, cst.Raise) for inner in walk_body(node.body)):
+            return
+        try_node = context.parent()
+        if isinstance(try_node, (cst.Try, cst.TryStar)) and not can_suspend(try_node.body):
+            return
+        function = context.current_function
+        self.report(node, caught=caught, function=function.name.value if function else "?")
+
+    def _catches_cancellation(self, caught: cst.BaseExpression | None) -> str | None:
+        """How the handler's type is shown in the message, if it catches cancellation."""
+        if caught is None:
+            return "except:"
+        elements: list[cst.BaseExpression] = [caught]
+        if isinstance(caught, cst.Tuple):
+            elements = [e.value for e in caught.elements]
+        for element in elements:
+            if isinstance(element, cst.Call):
+                if self.context.qualified_name(element.func) in CANCELLATION_CLASS_FACTORIES:
+                    return f"except {self.context.module.code_for_node(element)}"
+                continue
+            qualname = self.context.qualified_name(element)
+            if qualname in CANCELLATION_CATCHERS:
+                return f"except {qualname.rpartition('.')[2]}"
+        return None
+
+    VALID = [
+        # Cleanup, then re-raise.
+        Valid(
+            "import asyncio\nimport logging\n\nlog = logging.getLogger(__name__)\n\n"
+            "async def poll(session, url):\n    while True:\n        try:\n"
+            "            async with session.get(url) as resp:\n"
+            "                print(await resp.json())\n"
+            "            await asyncio.sleep(5)\n"
+            "        except asyncio.CancelledError:\n"
+            "            log.info('poller stopped')\n            raise\n"
+            "        except Exception:\n            log.exception('poll failed')\n"
+        ),
+        # Translated into another exception with `raise ... from`.
+        Valid(
+            "import asyncio\n\nclass JobCancelled(Exception):\n    pass\n\n"
+            "async def run_job(job):\n    try:\n        await job.run()\n"
+            "    except BaseException as exc:\n"
+            "        raise JobCancelled(job.id) from exc\n"
+        ),
+        # Conditional re-raise (Python 3.11 `cancelling()` idiom).
+        Valid(
+            "import asyncio\n\nasync def stop(task):\n    task.cancel()\n    try:\n"
+            "        await task\n    except asyncio.CancelledError:\n"
+            "        if asyncio.current_task().cancelling():\n            raise\n"
+        ),
+        # `except Exception` does not catch CancelledError (a BaseException since 3.8).
+        Valid(
+            "import asyncio\n\nasync def fetch(session, url):\n    try:\n"
+            "        return await session.get(url)\n    except Exception:\n        return None\n"
+        ),
+        # Sync code is not a task: nothing to cancel.
+        Valid(
+            "def load(path):\n    try:\n        return open(path).read()\n"
+            "    except BaseException:\n        return ''\n"
+        ),
+        # Nothing in the try body can be cancelled: the error is a finished child's.
+        Valid(
+            "import asyncio\n\nasync def collect(tasks):\n"
+            "    done, _ = await asyncio.wait(tasks)\n    results = []\n"
+            "    for task in done:\n        try:\n            results.append(task.result())\n"
+            "        except asyncio.CancelledError:\n            continue\n    return results\n"
+        ),
+        # A shadowing local class is not asyncio's.
+        Valid(
+            "class CancelledError(Exception):\n    pass\n\n"
+            "async def run(job):\n    try:\n        await job()\n"
+            "    except CancelledError:\n        pass\n"
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            "import asyncio\nimport logging\n\nlog = logging.getLogger(__name__)\n\n"
+            "async def poll(session, url):\n    while True:\n        try:\n"
+            "            async with session.get(url) as resp:\n"
+            "                print(await resp.json())\n"
+            "            await asyncio.sleep(5)\n"
+            "        except BaseException:\n"
+            "            log.exception('poll failed')\n",
+            line=12, column=9, message_contains="`except BaseException` in `async def poll`",
+        ),
+        Invalid(
+            "from asyncio import CancelledError\n\nasync def worker(queue):\n"
+            "    while True:\n        item = await queue.get()\n        try:\n"
+            "            await item.process()\n        except CancelledError:\n"
+            "            return\n        finally:\n            queue.task_done()\n",
+            line=8,
+        ),
+        Invalid(
+            "import asyncio\n\nasync def heartbeat(ws):\n    try:\n"
+            "        await ws.ping()\n    except:\n        pass\n",
+            line=6, message_contains="`except:`",
+        ),
+        Invalid(
+            "import asyncio.exceptions\n\nasync def read(stream):\n    try:\n"
+            "        return await stream.read()\n"
+            "    except (ConnectionError, asyncio.exceptions.CancelledError):\n        return b''\n",
+            line=6,
+        ),
+        # The raise in a nested def runs later, not in the handler.
+        Invalid(
+            "import asyncio as aio\n\nasync def serve(server):\n    try:\n"
+            "        await server.serve_forever()\n    except aio.CancelledError:\n"
+            "        def fail():\n            raise RuntimeError('stopped')\n"
+            "        server.on_close(fail)\n",
+            line=6,
+        ),
+        Invalid(
+            "import anyio\n\nasync def consume(receive):\n    try:\n"
+            "        async for item in receive:\n            print(item)\n"
+            "    except anyio.get_cancelled_exc_class():\n        print('bye')\n",
+            line=7, message_contains="anyio.get_cancelled_exc_class()",
+        ),
+        Invalid(
+            "import asyncio\n\nasync def main(jobs):\n    try:\n"
+            "        async with asyncio.TaskGroup() as tg:\n"
+            "            for job in jobs:\n                tg.create_task(job())\n"
+            "    except* asyncio.CancelledError:\n        pass\n",
+            line=8,
+        ),
+    ]
