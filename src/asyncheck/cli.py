@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,6 +24,12 @@ from asyncheck.rules import all_rules
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+
+#: Runs over fewer files end too soon for a progress bar to be worth drawing.
+PROGRESS_MIN_FILES = 100
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 
 def _fail(message: str) -> None:
@@ -131,6 +138,28 @@ def main(
     sys.exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
 
 
+class _Progress:
+    """A progress bar on standard error, drawn once a run turns out to have many files."""
+
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._bar: ProgressBar[int] | None = None
+        self._done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if total < PROGRESS_MIN_FILES:
+                return
+            self._bar = self._stack.enter_context(click.progressbar(
+                length=total, label="Checking", file=sys.stderr, show_pos=True))
+        self._bar.update(done - self._done)
+        self._done = done
+
+    def close(self) -> None:
+        """Finish the bar's line so that what follows starts on a fresh one."""
+        self._stack.close()
+
+
 def _check(
     paths: Sequence[str],
     *,
@@ -165,7 +194,14 @@ def _check(
     settings = load_settings(config_path, known_codes=all_rules(), overrides=overrides, root=root)
 
     stdin_data = sys.stdin.buffer.read() if STDIN_PATH in paths else None
-    result = run(paths, settings, stdin_data=stdin_data, stdin_filename=stdin_filename)
+    # Only a person watching a terminal wants a bar; the report itself never contains it.
+    progress = _Progress() if not quiet and sys.stderr.isatty() else None
+    try:
+        result = run(paths, settings, stdin_data=stdin_data, stdin_filename=stdin_filename,
+                     progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     for line in result.errors:
         click.echo(line, err=True)
 

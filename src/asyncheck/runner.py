@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,9 @@ from asyncheck.rule import Rule
 from asyncheck.rules import all_rules, rule_defaults
 
 STDIN_PATH = "-"
+
+#: Called with (files done, files to do) as the run goes, e.g. to draw a progress bar.
+ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass
@@ -65,8 +68,13 @@ def run(
     *,
     stdin_data: bytes | None = None,
     stdin_filename: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> RunResult:
-    """Lint ``paths`` (``-`` is standard input, already read into ``stdin_data``)."""
+    """Lint ``paths`` (``-`` is standard input, already read into ``stdin_data``).
+
+    ``progress`` is called with (files done, files to do) before each file read from disk
+    and once when all are done.
+    """
     result = RunResult()
     file_paths = [Path(p) for p in paths if p != STDIN_PATH]
     anchor_paths = list(file_paths)
@@ -89,7 +97,10 @@ def run(
         result.diagnostics.extend(file_result.diagnostics)
         result.files_checked += 1
 
-    for path in discovered.files if discovered is not None else []:
+    files = discovered.files if discovered is not None else []
+    for done, path in enumerate(files):
+        if progress is not None:
+            progress(done, len(files))
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -101,5 +112,7 @@ def run(
         )
         result.diagnostics.extend(file_result.diagnostics)
         result.files_checked += 1
+    if progress is not None and files:
+        progress(len(files), len(files))
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result

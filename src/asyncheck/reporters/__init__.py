@@ -29,9 +29,17 @@ def get_reporter(name: str) -> Reporter:
         from asyncheck.reporters.json import render as render_json
 
         return render_json
+    if name == "sarif":
+        from asyncheck.reporters.sarif import render as render_sarif
+
+        return render_sarif
+    if name == "github":
+        from asyncheck.reporters.github import render as render_github
+
+        return render_github
     from asyncheck.reporters.text import render as render_text
 
     return render_text
 
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "github")
