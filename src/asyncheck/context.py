@@ -88,6 +88,7 @@ class FileContext:
         self._scope_triggers: list[cst.CSTNode | None] = [None]
         self._type_checking_triggers: list[cst.CSTNode] = []
         self._coroutine_config = frozenset(settings.coroutine_functions)
+        self._coroutine_calls: dict[int, str | None] = {}
 
     # -- traversal hooks ------------------------------------------------------------------
     def before_visit(self, node: cst.CSTNode) -> None:
@@ -175,42 +176,66 @@ class FileContext:
         return self.resolver.expression_type(expr, self.scope)
 
     def coroutine_function_name(self, call: cst.Call) -> str | None:
-        """If ``call`` calls a known coroutine function, a name for it; else None.
+        """If ``call`` calls a known coroutine function, its name as written; else None.
 
         Known: ``async def`` of this file (also methods through ``self``/``cls`` or an
-        instance), of other project files (through the project index), the built-in table
-        and config ``coroutine-functions``.
+        instance of a known class), of other project files (through the project index,
+        following relative and absolute imports and re-exports), the built-in table and
+        config ``coroutine-functions``.  Async generators, defs whose decorators may turn
+        them into something else, and names defined both sync and async are not known.
         """
+        key = id(call)
+        if key in self._coroutine_calls:
+            return self._coroutine_calls[key]
+        result = self._coroutine_function_name(call)
+        self._coroutine_calls[key] = result
+        return result
+
+    def _coroutine_function_name(self, call: cst.Call) -> str | None:
         func = call.func
         scope = self.scope
         if isinstance(func, cst.Name):
             symbol = self.resolver.lookup(func.value, scope)
             if isinstance(symbol, LocalFunction):
-                return func.value if symbol.is_async else None
+                known = self.index.makes_coroutine(symbol.qualname)
+                if known is None:  # not indexed (should not happen): trust a plain async def
+                    known = symbol.is_async and not symbol.node.decorators
+                return func.value if known else None
             if isinstance(symbol, Imported):
-                return symbol.qualname if self.is_coroutine_function(symbol.qualname) else None
+                return func.value if self.is_coroutine_function(symbol.qualname) else None
             return None
         if isinstance(func, cst.Attribute):
+            written = dotted_name(func) or func.attr.value
             owner_type = self.resolver.expression_type(func.value, scope)
             if owner_type is not None:
-                method = self.method_definition(owner_type, func.attr.value)
-                if method is not None:
-                    return dotted_name(func) or func.attr.value if method.asynchronous else None
-                method_name = f"{owner_type}.{func.attr.value}"
-                if self.is_coroutine_function(method_name):
-                    return dotted_name(func) or method_name
-                return None
+                return written if self.is_coroutine_function(f"{owner_type}.{func.attr.value}") else None
             qualname = self.resolver.qualified_name(func, scope)
             if qualname is not None and self.is_coroutine_function(qualname):
-                return qualname
+                return written
         return None
 
     def is_coroutine_function(self, qualname: str) -> bool:
-        """Whether a qualified name is a known coroutine function (not of this file's defs)."""
-        if qualname in BUILTIN_COROUTINE_FUNCTIONS or qualname in self._coroutine_config:
+        """Whether calling what ``qualname`` names makes a coroutine: the built-in table,
+        config ``coroutine-functions``, or a project function or method (methods looked up
+        along the class's bases, project and library ones)."""
+        if self._is_listed_coroutine_function(qualname):
             return True
-        facts = self.index.function(qualname)
-        return facts is not None and facts.is_async
+        known = self.index.makes_coroutine(qualname)
+        if known is not None:
+            return known
+        if self.index.split_module(qualname) is None:
+            # A script importing a sibling file (``from helpers import fetch``): Python finds
+            # it through the script's directory, the index names it from the project root.
+            package = self.module_name.rpartition(".")[0]
+            return bool(package) and self.index.makes_coroutine(f"{package}.{qualname}") is True
+        owner, _, attr = qualname.rpartition(".")
+        if owner and self.index.is_class(owner):
+            return any(self._is_listed_coroutine_function(f"{base}.{attr}")
+                       for base in self.index.class_lineage(owner)[1:])
+        return False
+
+    def _is_listed_coroutine_function(self, qualname: str) -> bool:
+        return qualname in BUILTIN_COROUTINE_FUNCTIONS or qualname in self._coroutine_config
 
     def method_definition(self, class_qualname: str, name: str) -> cst.FunctionDef | None:
         """The ``def`` of a method of a class of this file, following this file's bases."""

@@ -10,11 +10,12 @@ module is small and serialisable (:class:`ModuleFacts`) so that it can be cached
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
 
+from asyncheck.analysis.blocking import match_blocking_call, match_blocking_with
 from asyncheck.analysis.names import (
     Resolver,
     Scope,
@@ -41,6 +42,44 @@ class FunctionFacts:
     calls: tuple[str, ...] = ()
     acquires: tuple[str, ...] = ()
     line: int = 0
+    #: Blocking calls of the ACK200-ACK270 tables made directly in its body (table names,
+    #: arguments considered; ``with lock:`` is ``threading.Lock.__enter__``).  ACK290
+    #: follows them through sync helpers.
+    blocking: tuple[str, ...] = ()
+    #: Its own body yields (an ``async def`` that yields makes an async generator, not a
+    #: coroutine).
+    is_generator: bool = False
+    #: Qualified names of its decorators; a decorator call ``@retry(3)`` is recorded as
+    #: ``"tenacity.retry()"``, one that cannot be resolved as ``"?"``.
+    decorators: tuple[str, ...] = ()
+    #: Some function nested in it (at any depth) is an ``async def``: as a decorator it wraps
+    #: coroutine functions into coroutine functions.
+    defines_async: bool = False
+    #: The same qualified name is defined both as ``def`` and ``async def`` (e.g. under
+    #: ``if sys.version_info``): whether a call makes a coroutine is unknown.
+    ambiguous: bool = False
+
+
+#: Decorators that leave an ``async def`` a coroutine function (``"name()"`` when called:
+#: ``@functools.wraps(f)``).  Any other library decorator makes the index unsure.
+COROUTINE_PRESERVING_DECORATORS: frozenset[str] = frozenset({
+    "builtins.staticmethod",
+    "builtins.classmethod",
+    "abc.abstractmethod",
+    "typing.overload",
+    "typing.override",
+    "typing.final",
+    "typing_extensions.overload",
+    "typing_extensions.override",
+    "typing_extensions.final",
+    "typing_extensions.deprecated()",
+    "warnings.deprecated()",
+    "functools.wraps()",
+    "tenacity.retry",
+    "tenacity.retry()",
+    "backoff.on_exception()",
+    "backoff.on_predicate()",
+})
 
 
 @dataclass(frozen=True)
@@ -161,6 +200,43 @@ class ProjectIndex:
                 return base_facts
         return None
 
+    def makes_coroutine(self, qualname: str) -> bool | None:
+        """Whether calling the project function ``qualname`` makes a coroutine.
+
+        None when the name is not a project function.  An ``async def`` makes a coroutine
+        unless it is an async generator, is also defined as a plain ``def`` under the same
+        name, or has a decorator not known to keep coroutine functions what they are
+        (:data:`COROUTINE_PRESERVING_DECORATORS`, or a project decorator that defines an
+        ``async def`` wrapper).  When unsure the answer is False: rules stay quiet.
+        """
+        facts = self.function(qualname)
+        if facts is None:
+            return None
+        if not facts.is_async or facts.is_generator or facts.ambiguous:
+            return False
+        return all(self._preserves_coroutines(d) for d in facts.decorators)
+
+    def _preserves_coroutines(self, decorator: str) -> bool:
+        if decorator in COROUTINE_PRESERVING_DECORATORS:
+            return True
+        if decorator == "?":
+            return False
+        wrapper = self.function(decorator.removesuffix("()"))
+        return wrapper is not None and not wrapper.is_async and wrapper.defines_async
+
+    def class_lineage(self, class_qualname: str) -> list[str]:
+        """The class and its bases, breadth first, each once; bases outside the project
+        are listed but not followed."""
+        lineage: list[str] = []
+        pending = [class_qualname]
+        while pending and len(lineage) < 50:
+            current = self.canonical(pending.pop(0))
+            if current in lineage:
+                continue
+            lineage.append(current)
+            pending.extend(self._bases(current))
+        return lineage
+
     def is_class(self, qualname: str) -> bool:
         """Whether a qualified name is a class the project defines."""
         qualname = self.canonical(qualname)
@@ -216,12 +292,20 @@ def _extract_block(
             function_scope = make_function_scope(statement, scope)
             collector = _BodyCollector(resolver, function_scope)
             statement.body.visit(collector)
-            functions[function_scope.qualname] = FunctionFacts(
+            facts = FunctionFacts(
                 function_scope.qualname,
                 statement.asynchronous is not None,
                 tuple(collector.calls),
                 tuple(collector.acquires),
+                blocking=tuple(collector.blocking),
+                is_generator=collector.is_generator,
+                decorators=tuple(_decorator_name(d, resolver, scope) for d in statement.decorators),
+                defines_async=collector.defines_async,
             )
+            previous = functions.get(function_scope.qualname)
+            if previous is not None and (previous.ambiguous or previous.is_async != facts.is_async):
+                facts = replace(facts, ambiguous=True)
+            functions[function_scope.qualname] = facts
             _extract_block(_block_statements(statement.body), function_scope, resolver,
                            functions, classes)
         elif isinstance(statement, cst.ClassDef):
@@ -234,6 +318,16 @@ def _extract_block(
             classes[class_scope.qualname] = tuple(bases)
             _extract_block(_block_statements(statement.body), class_scope, resolver,
                            functions, classes)
+
+
+def _decorator_name(decorator: cst.Decorator, resolver: Resolver, scope: Scope) -> str:
+    """``"functools.wraps()"`` for ``@wraps(f)``, ``"builtins.staticmethod"``, or ``"?"``."""
+    expr = decorator.decorator
+    suffix = ""
+    if isinstance(expr, cst.Call):
+        expr, suffix = expr.func, "()"
+    qualname = resolver.qualified_name(expr, scope)
+    return qualname + suffix if qualname is not None else "?"
 
 
 def _block_statements(body: cst.BaseSuite) -> Iterable[cst.BaseStatement]:
@@ -259,9 +353,17 @@ class _BodyCollector(cst.CSTVisitor):
         self.scope = scope
         self.calls: list[str] = []
         self.acquires: list[str] = []
+        self.blocking: list[str] = []
+        self.is_generator = False
+        self.defines_async = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        if not self.defines_async:
+            self.defines_async = node.asynchronous is not None or _contains_async_def(node.body)
         return False
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.is_generator = True
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         return False
@@ -273,11 +375,19 @@ class _BodyCollector(cst.CSTVisitor):
         qualname = self.resolver.qualified_name(node.func, self.scope)
         if qualname is not None:
             self.calls.append(qualname)
+            found = match_blocking_call(self.resolver, self.scope, node)
+            if found is not None:
+                self.blocking.append(found.qualname)
 
     def visit_With(self, node: cst.With) -> None:
         if node.asynchronous is not None:
             for item in node.items:
                 self.acquires.append(self._describe(item.item))
+        else:
+            for item in node.items:
+                entered = match_blocking_with(self.resolver, self.scope, item.item)
+                if entered is not None:
+                    self.blocking.append(entered.qualname)
 
     def visit_Await(self, node: cst.Await) -> None:
         call = node.expression
@@ -294,3 +404,21 @@ class _BodyCollector(cst.CSTVisitor):
             return described
         text = dotted_name(expr)
         return f"name:{text}" if text is not None else "name:?"
+
+
+class _AsyncDefFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        if node.asynchronous is not None:
+            self.found = True
+        return not self.found
+
+
+def _contains_async_def(body: cst.BaseSuite) -> bool:
+    """Whether an ``async def`` is nested somewhere in ``body``."""
+    finder = _AsyncDefFinder()
+    body.visit(finder)
+    return finder.found

@@ -1,0 +1,294 @@
+"""ACK100 unawaited-coroutine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from asyncheck.analysis.coroutines import (
+    GATHER,
+    FlowRule,
+    Use,
+    UseKind,
+    call_text,
+    classify_use,
+)
+from asyncheck.fix import Fix
+from asyncheck.rule import Invalid, Valid
+
+#: Fates after which the coroutine certainly never runs.
+_LOST = frozenset({UseKind.DROPPED, UseKind.TRUTH, UseKind.INSPECTED})
+
+
+@dataclass(frozen=True)
+class _Bound:
+    call: cst.Call
+    function: str
+    statement: cst.CSTNode | None
+    is_gather: bool
+
+
+class UnawaitedCoroutine(FlowRule[_Bound]):
+    """
+    ## What it does
+    Reports a call of a known coroutine function whose coroutine is dropped: the call is a
+    statement of its own, its result is assigned to a name that is then never awaited,
+    returned, yielded, passed to a call or stored, or it is used as a truth value
+    (`if is_cached(key):`).  This includes sync code and module level, where `main()` was
+    meant to be `asyncio.run(main())`, and a discarded `asyncio.gather(...)`.
+
+    Known coroutine functions are the `async def`s of the project (functions, nested
+    functions, methods called through `self`/`cls` or an instance of a known class, and
+    those imported from other project files, also through re-exports), a built-in table
+    (`asyncio.sleep`, `wait_for`, `open_connection`, `to_thread`, ...) and config
+    `coroutine-functions`.  Async generators and `async def`s with a decorator that may
+    change what they return are left alone.
+
+    ## Why is this bad?
+    Calling an `async def` only creates a coroutine object; nothing of its body runs until
+    it is awaited or scheduled.  A forgotten `await` means the request is never sent, the
+    row never written, the sleep never slept, and Python only warns "coroutine ... was never
+    awaited" when the object is garbage-collected, far from the bug.  A coroutine used as a
+    condition is always true.
+
+    ## Example
+    ```python
+    async def save_report(db, report):
+        db.insert("reports", report)       # async def insert: never runs
+        if db.exists("reports", report.id):  # a coroutine is always true
+            notify_subscribers(report)
+
+    if __name__ == "__main__":
+        main()                              # async def main: never runs
+    ```
+
+    ## Use instead
+    ```python
+    async def save_report(db, report):
+        await db.insert("reports", report)
+        if await db.exists("reports", report.id):
+            await notify_subscribers(report)
+
+    if __name__ == "__main__":
+        asyncio.run(main())
+    ```
+
+    ## Fix
+    Inside an `async def`, a call that is a statement of its own gets `await` in front.
+    Elsewhere there is no automatic fix: whether to `asyncio.run(...)` it or schedule it is
+    the author's choice.
+
+    ## Options
+    `coroutine-functions`: further qualified names of coroutine functions
+    (`["mylib.client.Client.fetch"]`), for libraries asyncheck cannot see.
+    """
+
+    code = "ACK100"
+    name = "unawaited-coroutine"
+    message = "{subject} {problem}"
+    fixable = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        context = self.context
+        function = context.coroutine_function_name(node)
+        is_gather = False
+        if function is None:
+            if context.qualified_name(node.func) not in GATHER:
+                return
+            function, is_gather = call_text(node), True
+        use = classify_use(context.stack)
+        if use.kind in _LOST:
+            self._report_lost(node, function, use, is_gather)
+        elif use.kind is UseKind.BOUND and len(use.names) == 1:
+            (name,) = use.names
+            if name == "_":
+                self._report_lost(node, function, Use(UseKind.DROPPED), is_gather)
+                return
+            self.defer(context.scope, name,
+                       _Bound(node, function, context.current_statement(), is_gather))
+
+    def names_resolved(self, name: str, records: list[_Bound], uses: list[Use]) -> None:
+        if any(use.kind not in _LOST for use in uses):
+            return
+        for record in records:
+            self.report(
+                record.call, statement=record.statement,
+                subject=_subject(record.function, record.is_gather),
+                problem=f"is assigned to `{name}` and never awaited, returned or passed on",
+            )
+
+    def _report_lost(self, node: cst.Call, function: str, use: Use, is_gather: bool) -> None:
+        context = self.context
+        subject = _subject(function, is_gather)
+        fix = None
+        if use.kind is UseKind.TRUTH:
+            problem = f"is used as a truth value (always true, never run): `await {function}(...)`"
+        elif use.kind is UseKind.INSPECTED:
+            problem = "is only inspected and never awaited"
+        elif context.in_async_function:
+            problem = "is never awaited: add `await`" if not is_gather else (
+                "is discarded, so its results and exceptions are lost: `await` it")
+            if isinstance(context.parent(), cst.Expr):
+                fix = Fix(node, cst.Await(expression=node), "insert `await`")
+        elif is_gather:
+            problem = "is discarded outside a coroutine: gather inside `async def` and `await` it"
+        else:
+            problem = (f"is never run: outside a coroutine use `asyncio.run({function}(...))`, "
+                       "or await it from async code")
+        self.report(node, fix=fix, subject=subject, problem=problem)
+
+    VALID = [
+        # The seed's script: awaited, gathered, and run from the main guard.
+        Valid(
+            "import asyncio\nimport aiohttp\n\n"
+            "async def fetch_async(session, url):\n"
+            "    async with session.get(url) as resp:\n        return resp.status\n\n"
+            "async def main():\n"
+            "    async with aiohttp.ClientSession() as session:\n"
+            "        first = await fetch_async(session, 'https://api.example.com/1')\n"
+            "        rest = asyncio.gather(*(fetch_async(session, u) for u in URLS))\n"
+            "        print(first, await rest)\n\n"
+            "if __name__ == \"__main__\":\n    asyncio.run(main())\n"
+        ),
+        # Returned, yielded, passed to any call, stored on an attribute or in a dict.
+        Valid(
+            "import asyncio\n\n"
+            "async def load_user(db, user_id):\n    return await db.get(user_id)\n\n"
+            "def user_loader(db, user_id):\n    return load_user(db, user_id)\n\n"
+            "def loaders(db, ids):\n    for user_id in ids:\n        yield load_user(db, user_id)\n\n"
+            "class Prefetcher:\n"
+            "    def __init__(self, db, loop):\n"
+            "        self.pending = load_user(db, 1)\n"
+            "        self.by_id = {}\n"
+            "        self.by_id[2] = load_user(db, 2)\n"
+            "        asyncio.run_coroutine_threadsafe(load_user(db, 3), loop)\n"
+            "        schedule_later(load_user(db, 4))\n\n"
+            "def schedule_later(coro):\n    ...\n"
+        ),
+        # Assigned, then awaited under a timeout or handed to create_task.
+        Valid(
+            "import asyncio\n\n"
+            "async def heartbeat(ws):\n    await ws.ping()\n\n"
+            "async def serve(ws, timeout):\n"
+            "    beat = heartbeat(ws)\n"
+            "    if timeout:\n        beat = asyncio.wait_for(beat, timeout)\n"
+            "    await beat\n"
+            "    pending = heartbeat(ws)\n"
+            "    task = asyncio.create_task(pending)\n"
+            "    await task\n"
+        ),
+        # A sync method of the same name in another class is not a coroutine function.
+        Valid(
+            "class AsyncCache:\n    async def refresh(self):\n        ...\n\n"
+            "class LocalCache:\n"
+            "    def refresh(self):\n        self.entries = {}\n\n"
+            "    def reset(self):\n        self.refresh()\n"
+        ),
+        # An async generator is iterated, not awaited; a decorator may change the result.
+        Valid(
+            "import contextlib\n\n"
+            "async def pages(client):\n    yield await client.get('/page/1')\n\n"
+            "@contextlib.asynccontextmanager\nasync def connection(pool):\n"
+            "    yield await pool.acquire()\n\n"
+            "def start(client, pool):\n    stream = pages(client)\n"
+            "    connection(pool)\n    pages(client)\n"
+        ),
+        # The coroutine is closed on purpose, or kept by a closure.
+        Valid(
+            "async def fetch(url):\n    ...\n\n"
+            "def probe(url):\n    coro = fetch(url)\n    coro.close()\n\n"
+            "def deferred(url, loop):\n    coro = fetch(url)\n"
+            "    return lambda: loop.run_until_complete(coro)\n"
+        ),
+        # A name defined both sync and async (version switch) is not known.
+        Valid(
+            "import sys\n\nif sys.version_info >= (3, 11):\n"
+            "    async def close(conn):\n        await conn.aclose()\nelse:\n"
+            "    def close(conn):\n        conn.close()\n\n"
+            "def shutdown(conn):\n    close(conn)\n"
+        ),
+        # An untyped parameter's methods are unknown.
+        Valid("async def poll(queue):\n    item = queue.get()\n"),
+        # `loop.run_in_executor` and `create_task` schedule at once (ACK102 is for tasks).
+        Valid(
+            "import asyncio\n\nasync def main(work):\n"
+            "    loop = asyncio.get_running_loop()\n"
+            "    done = loop.run_in_executor(None, work)\n    await done\n"
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            "async def send_email(smtp, message):\n    await smtp.send(message)\n\n"
+            "async def register(db, smtp, user):\n"
+            "    await db.save(user)\n    send_email(smtp, user.welcome_message())\n",
+            line=6, column=5, message_contains="never awaited",
+            expected_fix=(
+                "async def send_email(smtp, message):\n    await smtp.send(message)\n\n"
+                "async def register(db, smtp, user):\n"
+                "    await db.save(user)\n    await send_email(smtp, user.welcome_message())\n"),
+        ),
+        # The sync caller: `main()` instead of `asyncio.run(main())`.
+        Invalid(
+            "import asyncio\n\nasync def main():\n    await asyncio.sleep(1)\n\n"
+            "if __name__ == \"__main__\":\n    main()\n",
+            line=7, message_contains="asyncio.run(main(...))",
+        ),
+        # Methods through self and cls.
+        Invalid(
+            "class Crawler:\n"
+            "    async def crawl(self, url):\n        ...\n\n"
+            "    @classmethod\n    async def warm_up(cls):\n        ...\n\n"
+            "    async def run(self, urls):\n"
+            "        self.warm_up()\n"
+            "        for url in urls:\n            self.crawl(url)\n",
+            line=10, count=2,
+        ),
+        # Assigned and never used; a truth value; built-in asyncio coroutine functions.
+        Invalid(
+            "import asyncio\n\nasync def poll(queue: asyncio.Queue):\n"
+            "    item = queue.get()\n    asyncio.sleep(0.5)\n",
+            line=4, count=2, message_contains="assigned to `item`",
+        ),
+        Invalid(
+            "async def is_cached(redis, key):\n    return await redis.exists(key)\n\n"
+            "async def get_page(redis, key):\n"
+            "    if not is_cached(redis, key):\n        await refresh(key)\n",
+            line=5, message_contains="truth value",
+        ),
+        # A discarded gather loses results and exceptions.
+        Invalid(
+            "import asyncio\n\nasync def refresh_all(feeds):\n"
+            "    asyncio.gather(*(feed.refresh() for feed in feeds))\n",
+            line=4, message_contains="asyncio.gather",
+            expected_fix=(
+                "import asyncio\n\nasync def refresh_all(feeds):\n"
+                "    await asyncio.gather(*(feed.refresh() for feed in feeds))\n"),
+        ),
+        # Another project file's coroutine function, imported relatively and re-exported.
+        Invalid(
+            "from .clients import fetch_report\n\n"
+            "def nightly(session):\n    fetch_report(session, 'daily')\n",
+            filename="reports/jobs.py", line=4,
+            other_files={
+                "reports/__init__.py": "",
+                "reports/clients/__init__.py": "from .http import fetch_report\n",
+                "reports/clients/http.py": (
+                    "async def fetch_report(session, name):\n"
+                    "    async with session.get(f'/reports/{name}') as resp:\n"
+                    "        return await resp.json()\n"),
+            },
+        ),
+        # Config names a library coroutine function asyncheck cannot see.
+        Invalid(
+            "from payments import charge\n\nasync def checkout(order):\n"
+            "    charge(order.card, order.total)\n",
+            line=4, options={"coroutine_functions": ("payments.charge",)},
+        ),
+    ]
+
+
+def _subject(function: str, is_gather: bool) -> str:
+    if is_gather:
+        return f"the future of `{function}(...)`"
+    return f"coroutine `{function}(...)`"
