@@ -1,60 +1,384 @@
-"""Blocking calls: the table of library calls that freeze the event loop, and the rule base.
+"""Blocking calls: the tables of library calls that freeze the event loop, and the rule base.
 
 Tables, not code: each entry maps a qualified name (as resolved through imports and object
-tracking, e.g. ``requests.Session.get``) to the rule that reports it and the asyncio way out.
+tracking, e.g. ``requests.Session.get`` for ``session.get`` when ``session`` is a
+``requests.Session``) to the rule that reports it and the asyncio way out.  Teaching asyncheck
+``pymysql.connect`` is one line in :data:`BLOCKING_CALLS`.
+
+Entering an object with a plain ``with`` is looked up as the pseudo-method ``Type.__enter__``
+(``with lock:`` on a ``threading.Lock`` is ``threading.Lock.__enter__``).
+
+The matching functions take a :class:`~asyncheck.analysis.names.Resolver` and a scope rather
+than a rule's context so that the project index can record the blocking calls of every
+function body with exactly the same logic (ACK290 follows them through helpers).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
 import libcst as cst
 
+from asyncheck.analysis.names import Resolver, Scope, dotted_name
 from asyncheck.rule import Rule
 
 
 @dataclass(frozen=True)
 class BlockingCall:
-    """How a blocking call is reported: by which rule, with which way out."""
+    """How a blocking call is reported: by which rule, with which way out.
+
+    ``block_argument`` names the ``block``-style argument (position among the call's
+    positional arguments, keyword) of calls that have a non-blocking mode: a literal
+    ``False`` there (``queue.get(block=False)``, ``lock.acquire(False)``) does not block.
+    ``needs_arguments`` marks constructors that only do I/O when given an address
+    (``smtplib.SMTP("mail")`` connects, ``smtplib.SMTP()`` does not).
+    ``nonblocking_socket`` marks socket methods that do not block on a socket the same
+    function (or class, for ``self.sock``) switched to non-blocking mode.
+    """
 
     code: str
     way_out: str
+    block_argument: tuple[int, str] | None = None
+    needs_arguments: bool = False
+    nonblocking_socket: bool = False
 
 
-BLOCKING_CALLS: dict[str, BlockingCall] = {
-    "time.sleep": BlockingCall("ACK200", "`await asyncio.sleep(...)`"),
+BLOCKING_CALLS: dict[str, BlockingCall] = {}
+
+
+def _add(
+    code: str,
+    way_out: str,
+    names: Iterable[str],
+    *,
+    block_argument: tuple[int, str] | None = None,
+    needs_arguments: bool = False,
+    nonblocking_socket: bool = False,
+) -> None:
+    entry = BlockingCall(code, way_out, block_argument, needs_arguments, nonblocking_socket)
+    for name in names:
+        BLOCKING_CALLS[name] = entry
+
+
+def _methods(owners: Iterable[str], methods: Iterable[str]) -> list[str]:
+    method_list = list(methods)
+    return [f"{owner}.{method}" for owner in owners for method in method_list]
+
+
+_TO_THREAD = "`await asyncio.to_thread(...)`"
+_HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+
+# -- ACK200 blocking-sleep -------------------------------------------------------------------
+_add("ACK200", "`await asyncio.sleep(...)`", ["time.sleep"])
+
+# -- ACK210 blocking-http --------------------------------------------------------------------
+_add("ACK210", "`aiohttp.ClientSession` or `httpx.AsyncClient`, or " + _TO_THREAD,
+     [*_methods(["requests"], _HTTP_VERBS),
+      *_methods(["requests.Session"], [*_HTTP_VERBS, "send"])])
+_add("ACK210", "`niquests.AsyncSession`, or " + _TO_THREAD,
+     [*_methods(["niquests"], _HTTP_VERBS),
+      *_methods(["niquests.Session"], [*_HTTP_VERBS, "send"])])
+_add("ACK210", "`httpx.AsyncClient`, or " + _TO_THREAD,
+     [*_methods(["httpx", "httpx2"], [*_HTTP_VERBS, "stream"]),
+      *_methods(["httpx.Client", "httpx2.Client"], [*_HTTP_VERBS, "stream", "send"])])
+_add("ACK210", "`aiohttp.ClientSession` or `httpx.AsyncClient`, or " + _TO_THREAD,
+     ["urllib.request.urlopen", "urllib.request.urlretrieve", "urllib3.request",
+      *_methods(["urllib3.PoolManager", "urllib3.ProxyManager"],
+                ["request", "urlopen", "request_encode_url", "request_encode_body"]),
+      *_methods(["http.client.HTTPConnection", "http.client.HTTPSConnection"],
+                ["connect", "request", "getresponse", "send", "endheaders"])])
+
+# -- ACK220 blocking-subprocess --------------------------------------------------------------
+_add("ACK220", "`await asyncio.create_subprocess_exec(...)`",
+     [*_methods(["subprocess"], ["run", "call", "check_call", "check_output", "Popen"]),
+      *_methods(["os"], ["spawnl", "spawnle", "spawnlp", "spawnlpe",
+                         "spawnv", "spawnve", "spawnvp", "spawnvpe",
+                         "posix_spawn", "posix_spawnp"])])
+_add("ACK220", "`await asyncio.create_subprocess_shell(...)`",
+     ["subprocess.getoutput", "subprocess.getstatusoutput", "os.system", "os.popen"])
+_add("ACK220", "`asyncio.create_subprocess_exec(...)` and `await process.wait()`",
+     [*_methods(["os"], ["wait", "wait3", "wait4", "waitid", "waitpid"]),
+      "subprocess.Popen.wait"])
+_add("ACK220", "`asyncio.create_subprocess_exec(...)` and `await process.communicate()`",
+     ["subprocess.Popen.communicate"])
+
+# -- ACK230 blocking-file-io -----------------------------------------------------------------
+_add("ACK230", "`aiofiles.open(...)` or `anyio.open_file(...)`, or " + _TO_THREAD,
+     ["builtins.open", "io.open", "os.fdopen", "pathlib.Path.open"])
+_add("ACK230", "`anyio.Path` or aiofiles, or " + _TO_THREAD,
+     _methods(["pathlib.Path"], ["read_text", "read_bytes", "write_text", "write_bytes"]))
+_add("ACK230", _TO_THREAD,
+     _methods(["shutil"], ["copy", "copy2", "copyfile", "copyfileobj", "copymode", "copystat",
+                           "copytree", "move", "rmtree"]))
+
+# -- ACK231 blocking-filesystem-query (off by default) ---------------------------------------
+_add("ACK231", "`anyio.Path` or aiofiles.os, or " + _TO_THREAD,
+     [*_methods(["os.path"], ["exists", "lexists", "isfile", "isdir", "islink", "ismount",
+                              "getsize", "getmtime", "getatime", "getctime", "samefile",
+                              "realpath"]),
+      *_methods(["os"], ["listdir", "scandir", "walk", "stat", "lstat"]),
+      "glob.glob", "glob.iglob",
+      *_methods(["pathlib.Path"], ["exists", "is_file", "is_dir", "is_symlink", "iterdir",
+                                   "glob", "rglob", "stat", "lstat"])])
+
+# -- ACK240 blocking-network -----------------------------------------------------------------
+_add("ACK240", "`await asyncio.open_connection(...)`, or " + _TO_THREAD,
+     ["socket.create_connection"])
+_add("ACK240", "`await loop.getaddrinfo(...)`, or " + _TO_THREAD,
+     _methods(["socket"], ["getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr"]))
+_add("ACK240", "asyncio streams (`asyncio.open_connection`) or `await loop.sock_*(...)`",
+     _methods(["socket.socket"], ["recv", "recvfrom", "recv_into", "recvfrom_into", "send",
+                                  "sendall", "sendto", "accept", "connect"]),
+     nonblocking_socket=True)
+_add("ACK240", "aiosmtplib, or " + _TO_THREAD,
+     ["smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP"], needs_arguments=True)
+_add("ACK240", "aiosmtplib, or " + _TO_THREAD,
+     _methods(["smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP"],
+              ["connect", "login", "starttls", "ehlo", "helo", "sendmail", "send_message",
+               "quit", "noop", "verify", "rset", "docmd", "auth"]))
+_add("ACK240", "aioftp, or " + _TO_THREAD,
+     ["ftplib.FTP", "ftplib.FTP_TLS"], needs_arguments=True)
+_add("ACK240", "aioftp, or " + _TO_THREAD,
+     _methods(["ftplib.FTP", "ftplib.FTP_TLS"],
+              ["connect", "login", "cwd", "pwd", "nlst", "dir", "mlsd", "size", "retrbinary",
+               "retrlines", "storbinary", "storlines", "delete", "rename", "mkd", "rmd",
+               "sendcmd", "voidcmd", "transfercmd", "ntransfercmd", "quit"]))
+
+# -- ACK250 blocking-input -------------------------------------------------------------------
+_add("ACK250", "`await asyncio.to_thread(input, ...)` or a `StreamReader` from "
+     "`loop.connect_read_pipe`",
+     ["builtins.input",
+      *_methods(["sys.stdin", "sys.stdin.buffer"], ["read", "readline", "readlines"])])
+
+# -- ACK260 blocking-database ----------------------------------------------------------------
+_SQL_METHODS = ("execute", "executemany", "executescript", "fetchone", "fetchmany", "fetchall",
+                "commit")
+_add("ACK260", "aiosqlite, or " + _TO_THREAD,
+     ["sqlite3.connect", *_methods(["sqlite3.Connection", "sqlite3.Cursor"], _SQL_METHODS)])
+_add("ACK260", "asyncpg or psycopg's `AsyncConnection`, or " + _TO_THREAD,
+     ["psycopg2.connect",
+      *_methods(["psycopg2.extensions.connection", "psycopg2.extensions.cursor"], _SQL_METHODS)])
+_add("ACK260", "`await psycopg.AsyncConnection.connect(...)`, or " + _TO_THREAD,
+     ["psycopg.connect", "psycopg.Connection.connect",
+      *_methods(["psycopg.Connection", "psycopg.Cursor"], _SQL_METHODS)])
+_add("ACK260", "aiomysql or asyncmy, or " + _TO_THREAD,
+     ["pymysql.connect", "MySQLdb.connect",
+      *_methods(["pymysql.connections.Connection", "pymysql.cursors.Cursor",
+                 "MySQLdb.connections.Connection", "MySQLdb.cursors.Cursor"], _SQL_METHODS)])
+_add("ACK260", "`redis.asyncio.Redis`",
+     ["redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url"])
+_add("ACK260", "motor (`motor.motor_asyncio.AsyncIOMotorClient`)", ["pymongo.MongoClient"])
+
+# -- ACK270 blocking-wait --------------------------------------------------------------------
+_THREADING_LOCKS = ("threading.Lock", "threading.RLock", "threading.Semaphore",
+                    "threading.BoundedSemaphore", "threading.Condition")
+_add("ACK270", "`asyncio.Lock`/`asyncio.Semaphore`, or `await asyncio.to_thread(lock.acquire)`",
+     _methods(_THREADING_LOCKS, ["acquire"]), block_argument=(0, "blocking"))
+_add("ACK270", "`asyncio.Lock`/`asyncio.Semaphore` with `async with`",
+     _methods(_THREADING_LOCKS, ["__enter__"]))
+_add("ACK270", "`asyncio.Event`/`asyncio.Condition`, or `await asyncio.to_thread(...)`",
+     ["threading.Event.wait", "threading.Condition.wait", "threading.Condition.wait_for"])
+_QUEUES = ("queue.Queue", "queue.LifoQueue", "queue.PriorityQueue", "queue.SimpleQueue")
+_add("ACK270", "`asyncio.Queue`, `get_nowait()`, or `await asyncio.to_thread(q.get)`",
+     _methods(_QUEUES, ["get"]), block_argument=(0, "block"))
+_add("ACK270", "`asyncio.Queue`, `put_nowait()`, or `await asyncio.to_thread(q.put, item)`",
+     _methods(_QUEUES[:3], ["put"]), block_argument=(1, "block"))
+_add("ACK270", "`asyncio.Queue`, or `await asyncio.to_thread(q.join)`",
+     _methods(_QUEUES[:3], ["join"]))
+_add("ACK270", "`await asyncio.to_thread(thread.join)`", ["threading.Thread.join"])
+_add("ACK270", "`await asyncio.wrap_future(future)`", ["concurrent.futures.Future.result"])
+
+#: Other spellings of the types in the tables (where the class is defined, platform classes),
+#: mapped to the name the tables use.
+TYPE_ALIASES: dict[str, str] = {
+    "requests.sessions.Session": "requests.Session",
+    "niquests.sessions.Session": "niquests.Session",
+    "httpx._client.Client": "httpx.Client",
+    "urllib3.poolmanager.PoolManager": "urllib3.PoolManager",
+    "urllib3.poolmanager.ProxyManager": "urllib3.ProxyManager",
+    "pathlib.PosixPath": "pathlib.Path",
+    "pathlib.WindowsPath": "pathlib.Path",
+    "ssl.SSLSocket": "socket.socket",
+    "socket.SocketType": "socket.socket",
+    "threading._RLock": "threading.RLock",
+    "threading.Timer": "threading.Thread",
+    "concurrent.futures._base.Future": "concurrent.futures.Future",
+    "psycopg.connection.Connection": "psycopg.Connection",
+    "psycopg.cursor.Cursor": "psycopg.Cursor",
+    "redis.client.Redis": "redis.Redis",
+    "pymongo.mongo_client.MongoClient": "pymongo.MongoClient",
 }
+
+
+def canonical_blocking_name(qualname: str) -> str:
+    """``pathlib.PosixPath.read_text`` -> ``pathlib.Path.read_text`` (see :data:`TYPE_ALIASES`)."""
+    if qualname in TYPE_ALIASES:
+        return TYPE_ALIASES[qualname]
+    owner, _, attr = qualname.rpartition(".")
+    alias = TYPE_ALIASES.get(owner)
+    return f"{alias}.{attr}" if alias is not None else qualname
 
 
 def blocking_call(qualname: str) -> BlockingCall | None:
     """The table entry for a resolved qualified name, if it is a blocking call."""
-    return BLOCKING_CALLS.get(qualname)
+    return BLOCKING_CALLS.get(canonical_blocking_name(qualname))
+
+
+@dataclass(frozen=True)
+class BlockingMatch:
+    """A call (or ``with`` item) that blocks: its table name and entry."""
+
+    qualname: str
+    entry: BlockingCall
+
+
+def match_blocking_call(resolver: Resolver, scope: Scope, call: cst.Call) -> BlockingMatch | None:
+    """The table entry ``call`` matches in ``scope``, honouring non-blocking arguments."""
+    qualname = resolver.qualified_name(call.func, scope)
+    if qualname is None:
+        return None
+    qualname = canonical_blocking_name(qualname)
+    entry = BLOCKING_CALLS.get(qualname)
+    if entry is None:
+        return None
+    if entry.needs_arguments and not call.args:
+        return None
+    if entry.block_argument is not None and _passes_false(call, *entry.block_argument):
+        return None
+    if entry.nonblocking_socket and isinstance(call.func, cst.Attribute):
+        receiver = dotted_name(call.func.value)
+        if receiver is not None and _made_nonblocking(scope, receiver):
+            return None
+    return BlockingMatch(qualname, entry)
+
+
+def match_blocking_with(resolver: Resolver, scope: Scope, item: cst.BaseExpression) -> BlockingMatch | None:
+    """The table entry for entering ``item`` with a plain ``with`` (``with lock:``).
+
+    Only existing objects count: ``with threading.Lock():`` takes a brand-new lock, which
+    nobody else holds.
+    """
+    if isinstance(item, cst.Call):
+        return None
+    owner = resolver.expression_type(item, scope)
+    if owner is None:
+        return None
+    qualname = canonical_blocking_name(f"{owner}.__enter__")
+    entry = BLOCKING_CALLS.get(qualname)
+    return BlockingMatch(qualname, entry) if entry is not None else None
+
+
+def _is_false(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+def _passes_false(call: cst.Call, position: int, keyword: str) -> bool:
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return _is_false(arg.value)
+    return len(positional) > position and _is_false(positional[position].value)
+
+
+def _made_nonblocking(scope: Scope, receiver: str) -> bool:
+    """Whether ``<receiver>.setblocking(False)`` or ``.settimeout(0)`` appears in the
+    function (for ``self.x``: anywhere in its class), which makes socket calls return at once."""
+    containers: list[cst.CSTNode] = []
+    current: Scope | None = scope
+    while current is not None and current.kind in ("function", "lambda"):
+        containers.append(current.node)
+        if receiver.partition(".")[0] in ("self", "cls") and current.parent is not None \
+                and current.parent.kind == "class":
+            containers.append(current.parent.node)
+            break
+        current = current.parent
+    return any(_sets_nonblocking(node, receiver) for node in containers)
+
+
+def _sets_nonblocking(node: cst.CSTNode, receiver: str) -> bool:
+    for call in _calls_in(node):
+        func = call.func
+        if not isinstance(func, cst.Attribute) or dotted_name(func.value) != receiver:
+            continue
+        if not call.args:
+            continue
+        value = call.args[0].value
+        if func.attr.value == "setblocking" and (_is_false(value) or (
+                isinstance(value, cst.Integer) and value.value == "0")):
+            return True
+        if func.attr.value == "settimeout" and isinstance(value, (cst.Integer, cst.Float)) \
+                and float(value.value) == 0.0:
+            return True
+    return False
+
+
+def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.Call):
+            yield current
+        pending.extend(current.children)
+
+
+def describe_call(func: cst.BaseExpression, qualname: str) -> str:
+    """How a message names a call: the source text, plus the resolved name when they differ
+    (``session.get`` (``requests.Session.get``))."""
+    text = dotted_name(func)
+    if text is None or text == qualname:
+        return f"`{qualname}(...)`"
+    if qualname == f"builtins.{text}":
+        return f"`{text}(...)`"
+    return f"`{text}(...)` (`{qualname}`)"
 
 
 class BlockingCallRule(Rule):
-    """Base of the ACK2xx rules: a call from the table, made directly inside ``async def``.
+    """Base of the table-driven ACK2xx rules: a blocking call made directly inside ``async def``.
 
-    Subclasses set ``code``, ``name``, ``message`` (with ``{call}``, ``{function}`` and
-    ``{way_out}`` fields) and their examples; the table decides what each one reports.
+    Subclasses set ``code``, ``name`` and their docs and examples; the table decides what
+    each one reports.  The message template has ``{call}``, ``{function}`` and ``{way_out}``.
     """
 
-    message: ClassVar[str] = "`{call}(...)` blocks the event loop inside `async def {function}`; use {way_out}"
+    message: ClassVar[str] = "{call} blocks the event loop inside `async def {function}`; use {way_out}"
+    with_message: ClassVar[str] = (
+        "`with {item}:` waits for a `{type}` and blocks the event loop inside "
+        "`async def {function}`; use {way_out}"
+    )
 
     def visit_Call(self, node: cst.Call) -> None:
         context = self.context
         if not context.in_async_function:
             return
-        qualname = context.qualified_name(node.func)
-        if qualname is None:
+        found = match_blocking_call(context.resolver, context.scope, node)
+        if found is None or found.entry.code != self.code:
             return
-        entry = blocking_call(qualname)
-        if entry is None or entry.code != self.code:
-            return
-        function = context.current_function
         self.report(
             node,
-            call=qualname,
-            function=function.name.value if function is not None else "?",
-            way_out=entry.way_out,
+            call=describe_call(node.func, found.qualname),
+            function=self._function_name(),
+            way_out=found.entry.way_out,
         )
+
+    def visit_With(self, node: cst.With) -> None:
+        context = self.context
+        if node.asynchronous is not None or not context.in_async_function:
+            return
+        for item in node.items:
+            found = match_blocking_with(context.resolver, context.scope, item.item)
+            if found is None or found.entry.code != self.code:
+                continue
+            self.report(
+                item.item,
+                message=self.with_message.format(
+                    item=dotted_name(item.item) or "...",
+                    type=found.qualname.rpartition(".")[0],
+                    function=self._function_name(),
+                    way_out=found.entry.way_out,
+                ),
+            )
+
+    def _function_name(self) -> str:
+        function = self.context.current_function
+        return function.name.value if function is not None else "?"

@@ -457,9 +457,16 @@ class Resolver:
         if isinstance(expr, cst.Attribute):
             owner_type = self.expression_type(expr.value, scope)
             if owner_type is not None:
-                return self.attribute_type(owner_type, expr.attr.value, scope)
-        if isinstance(expr, cst.Await):
-            return None
+                found = self.attribute_type(owner_type, expr.attr.value, scope)
+                if found is None:
+                    # Properties of library types (``path.parent``) come from the tables.
+                    found = self.return_types.get(f"{owner_type}.{expr.attr.value}") or None
+                return found
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+            # ``base / "name"`` on a path is a path of the same kind.
+            left = self.expression_type(expr.left, scope)
+            if left is not None and left in _PATH_TYPES:
+                return left
         return None
 
     def call_type(self, call: cst.Call, scope: Scope) -> str | None:
@@ -535,14 +542,34 @@ class Resolver:
             return self.annotation_type(sides[0], scope) if len(sides) == 1 else None
         if isinstance(annotation, cst.Subscript):
             outer = self.qualified_name(annotation.value, scope)
-            if outer in ("typing.Optional", "typing_extensions.Optional") and len(annotation.slice) == 1:
-                element = annotation.slice[0].slice
-                if isinstance(element, cst.Index):
-                    return self.annotation_type(element.value, scope)
+            if outer is None:
+                return None
+            typing_name = outer.rpartition(".")
+            if typing_name[0] not in ("typing", "typing_extensions"):
+                return None
+            elements = [
+                element.slice.value for element in annotation.slice
+                if isinstance(element.slice, cst.Index)
+            ]
+            if typing_name[2] == "Union":
+                # ``Union[Session, None]`` is an optional Session; other unions are unknown.
+                elements = [e for e in elements if not _is_none(e)]
+                return self.annotation_type(elements[0], scope) if len(elements) == 1 else None
+            if typing_name[2] in ("Optional", "Final", "ClassVar") and len(elements) == 1:
+                return self.annotation_type(elements[0], scope)
+            if typing_name[2] == "Annotated" and elements:
+                return self.annotation_type(elements[0], scope)
             return None
         if isinstance(annotation, (cst.Name, cst.Attribute)):
             return self.qualified_name(annotation, scope)
         return None
+
+
+#: Path types whose ``/`` operator makes another path of the same type.
+_PATH_TYPES = frozenset({
+    "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath",
+    "pathlib.PurePosixPath", "pathlib.PureWindowsPath", "anyio.Path", "trio.Path",
+})
 
 
 def _is_staticmethod(function: cst.FunctionDef) -> bool:

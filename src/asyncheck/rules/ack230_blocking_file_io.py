@@ -1,0 +1,121 @@
+"""ACK230 blocking-file-io."""
+
+from __future__ import annotations
+
+from asyncheck.analysis.blocking import BlockingCallRule
+from asyncheck.rule import Invalid, Valid
+
+
+class BlockingFileIo(BlockingCallRule):
+    """
+    ## What it does
+    Reports file I/O made directly inside an `async def`: `open`, `io.open`,
+    `builtins.open`, `os.fdopen`; the `open`, `read_text`, `read_bytes`, `write_text` and
+    `write_bytes` methods of `pathlib.Path` objects (from `Path(...)`, `Path.cwd()`,
+    `path / "name"`, `path.parent`, an annotation); and `shutil.copy*`, `shutil.move`,
+    `shutil.rmtree`.
+
+    ## Why is this bad?
+    Disk I/O blocks the thread. A local SSD answers quickly, but a network share, a busy
+    disk or a large file stalls every coroutine in the process for the whole read or write.
+
+    ## Example
+    ```python
+    import json
+
+    async def load_settings(path: str) -> dict:
+        with open(path) as handle:
+            return json.load(handle)
+    ```
+
+    ## Use instead
+    ```python
+    import asyncio
+    import json
+    from pathlib import Path
+
+    async def load_settings(path: str) -> dict:
+        text = await asyncio.to_thread(Path(path).read_text)
+        return json.loads(text)
+    ```
+    Or `aiofiles.open(...)`/`anyio.open_file(...)`, or `anyio.Path(path).read_text()`.
+    """
+
+    code = "ACK230"
+    name = "blocking-file-io"
+
+    VALID = [
+        Valid(
+            "import json\n\n"
+            "def load_settings(path):\n"
+            "    with open(path) as handle:\n"
+            "        return json.load(handle)\n"
+        ),
+        # Off-loaded, and the async file APIs.
+        Valid(
+            "import asyncio\nfrom pathlib import Path\nimport anyio\n\n"
+            "async def load(path: str) -> str:\n"
+            "    text = await asyncio.to_thread(Path(path).read_text)\n"
+            "    data = await anyio.Path(path).read_bytes()\n"
+            "    async with await anyio.open_file(path) as handle:\n"
+            "        first = await handle.readline()\n"
+            "    return text + first + data.decode()\n"
+        ),
+        # Pure path arithmetic touches no disk.
+        Valid(
+            "import os\nfrom pathlib import Path\n\n"
+            "async def report_name(base: Path, day: str) -> str:\n"
+            "    target = base / 'reports' / f'{day}.csv'\n"
+            "    return os.path.join(os.path.normpath(str(target.parent)), target.name)\n"
+        ),
+        # A local function called open shadows the builtin.
+        Valid(
+            "async def handler(store):\n"
+            "    def open(name):\n"
+            "        return store[name]\n"
+            "    return open('index')\n"
+        ),
+        Valid(
+            "async def upload(open, name):\n"
+            "    return open(name)\n"
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            "import json\n\n"
+            "async def load_settings(path):\n"
+            "    with open(path) as handle:\n"
+            "        return json.load(handle)\n",
+            line=4, column=10, message_contains="aiofiles",
+        ),
+        Invalid(
+            "from pathlib import Path\n\n"
+            "CACHE = Path.home() / '.cache' / 'crawler'\n\n"
+            "async def save_page(slug: str, html: str) -> None:\n"
+            "    (CACHE / f'{slug}.html').write_text(html, encoding='utf-8')\n",
+            line=6,
+        ),
+        Invalid(
+            "from pathlib import Path\n\n"
+            "async def read_template(name):\n"
+            "    here = Path(__file__).parent\n"
+            "    return here.joinpath('templates', name).read_text()\n",
+            line=5,
+        ),
+        Invalid(
+            "import shutil\n\n"
+            "async def archive(src, dst):\n"
+            "    shutil.copytree(src, dst)\n"
+            "    shutil.rmtree(src)\n",
+            line=4, count=2, message_contains="asyncio.to_thread",
+        ),
+        Invalid(
+            "import io, os\n\n"
+            "async def dump(fd, data: bytes):\n"
+            "    with os.fdopen(fd, 'wb') as out:\n"
+            "        out.write(data)\n"
+            "    with io.open('log.txt', 'a') as log:\n"
+            "        log.write('dumped')\n",
+            line=4, count=2,
+        ),
+    ]

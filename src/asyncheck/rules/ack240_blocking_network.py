@@ -1,0 +1,144 @@
+"""ACK240 blocking-network."""
+
+from __future__ import annotations
+
+from asyncheck.analysis.blocking import BlockingCallRule
+from asyncheck.rule import Invalid, Valid
+
+
+class BlockingNetwork(BlockingCallRule):
+    """
+    ## What it does
+    Reports blocking socket-level network calls made directly inside an `async def`:
+    `socket.create_connection`, `socket.getaddrinfo`, `socket.gethostbyname(_ex)`,
+    `socket.gethostbyaddr`; `recv`, `recvfrom`, `recv_into`, `send`, `sendall`, `sendto`,
+    `accept` and `connect` on socket objects made by `socket.socket()` or
+    `create_connection` (not when the same function, or the class for `self.sock`, switches
+    the socket to non-blocking mode with `setblocking(False)`); and `smtplib.SMTP*` and
+    `ftplib.FTP*` objects (constructing one with an address connects).
+
+    ## Why is this bad?
+    A DNS lookup or a socket read waits for the network while holding the event loop's
+    thread, so no other coroutine runs until the peer answers or the timeout expires.
+
+    ## Example
+    ```python
+    import socket
+
+    async def check_port(host: str, port: int) -> bool:
+        try:
+            with socket.create_connection((host, port), timeout=2):
+                return True
+        except OSError:
+            return False
+    ```
+
+    ## Use instead
+    ```python
+    import asyncio
+
+    async def check_port(host: str, port: int) -> bool:
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 2)
+        except (OSError, asyncio.TimeoutError):
+            return False
+        writer.close()
+        await writer.wait_closed()
+        return True
+    ```
+    """
+
+    code = "ACK240"
+    name = "blocking-network"
+
+    VALID = [
+        Valid(
+            "import socket\n\n"
+            "def check_port(host, port):\n"
+            "    with socket.create_connection((host, port), timeout=2):\n"
+            "        return True\n"
+        ),
+        Valid(
+            "import asyncio, socket\n\n"
+            "async def resolve(host):\n"
+            "    loop = asyncio.get_running_loop()\n"
+            "    infos = await loop.getaddrinfo(host, 443, type=socket.SOCK_STREAM)\n"
+            "    return [info[4][0] for info in infos]\n"
+        ),
+        # A non-blocking socket driven through the loop.
+        Valid(
+            "import asyncio, socket\n\n"
+            "async def ping(host, port):\n"
+            "    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "    sock.setblocking(False)\n"
+            "    sock.connect((host, port))\n"
+            "    sock.send(b'ping')\n"
+            "    return await asyncio.get_running_loop().sock_recv(sock, 64)\n"
+        ),
+        Valid(
+            "import asyncio, smtplib\n\n"
+            "def send_report(body):\n"
+            "    with smtplib.SMTP('mail.example.com') as smtp:\n"
+            "        smtp.sendmail('bot@example.com', ['ops@example.com'], body)\n\n"
+            "async def nightly(body):\n"
+            "    await asyncio.to_thread(send_report, body)\n"
+        ),
+        # A socket object's pure methods, and an unconnected SMTP object.
+        Valid(
+            "import smtplib, socket\n\n"
+            "async def describe(sock: socket.socket):\n"
+            "    client = smtplib.SMTP()\n"
+            "    return sock.getsockname(), sock.fileno(), client\n"
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            "import socket\n\n"
+            "async def check_port(host, port):\n"
+            "    try:\n"
+            "        with socket.create_connection((host, port), timeout=2):\n"
+            "            return True\n"
+            "    except OSError:\n"
+            "        return False\n",
+            line=5, column=14, message_contains="asyncio.open_connection",
+        ),
+        Invalid(
+            "import socket\n\nasync def lookup(host):\n    return socket.gethostbyname(host)\n",
+            line=4, message_contains="loop.getaddrinfo",
+        ),
+        Invalid(
+            "import socket\n\n"
+            "async def whois(domain):\n"
+            "    sock = socket.socket()\n"
+            "    sock.connect(('whois.iana.org', 43))\n"
+            "    sock.sendall(domain.encode() + b'\\r\\n')\n"
+            "    return sock.recv(4096)\n",
+            line=5, count=3,
+        ),
+        Invalid(
+            "import socket\n\n"
+            "class EchoServer:\n"
+            "    def __init__(self):\n"
+            "        self.listener = socket.socket()\n\n"
+            "    async def serve(self):\n"
+            "        conn, addr = self.listener.accept()\n"
+            "        return conn, addr\n",
+            line=8,
+        ),
+        Invalid(
+            "import smtplib\nfrom email.message import EmailMessage\n\n"
+            "async def send_alert(msg: EmailMessage):\n"
+            "    with smtplib.SMTP_SSL('smtp.example.com', 465) as smtp:\n"
+            "        smtp.login('bot', 'secret')\n"
+            "        smtp.send_message(msg)\n",
+            line=5, count=3, message_contains="aiosmtplib",
+        ),
+        Invalid(
+            "from ftplib import FTP\n\n"
+            "async def fetch_listing(host):\n"
+            "    ftp = FTP(host)\n"
+            "    ftp.login()\n"
+            "    return ftp.nlst()\n",
+            line=4, count=3,
+        ),
+    ]

@@ -1,0 +1,236 @@
+"""ACK290 blocking-via-helper."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from asyncheck.analysis.blocking import blocking_call
+from asyncheck.analysis.helper_chains import blocking_chain, project_function
+from asyncheck.analysis.names import dotted_name
+from asyncheck.rule import Invalid, Rule, Valid
+
+_NET = (
+    "import time\nimport requests\n\n"
+    "def backoff(attempt):\n"
+    "    time.sleep(2 ** attempt)\n\n"
+    "def retrying_get(url, attempts=3):\n"
+    "    for attempt in range(attempts):\n"
+    "        resp = requests.get(url, timeout=5)\n"
+    "        if resp.status_code != 429:\n"
+    "            return resp\n"
+    "        backoff(attempt)\n"
+    "    resp.raise_for_status()\n"
+)
+
+
+class BlockingViaHelper(Rule):
+    """
+    ## What it does
+    Reports a call, made directly inside an `async def`, of a synchronous function of the
+    project (a module function, a method through `self.` or through an instance of a project
+    class, a class whose `__init__` blocks) whose body makes a call that ACK200–ACK280
+    report, directly or through further sync project functions, at any depth and across
+    files. The message shows the chain, e.g.
+    `service -> retrying_get -> backoff -> time.sleep`.
+
+    A helper passed to a thread (`await asyncio.to_thread(load_config, path)`,
+    `run_in_executor`, `functools.partial`) is not called on the loop and is not reported;
+    nor is a chain that ends in a coroutine function.
+
+    ## Why is this bad?
+    Moving `time.sleep` or `requests.get` into a helper does not make it asynchronous: the
+    coroutine still runs the helper on the event loop's thread, and everything else waits.
+    These calls hide well, often several files away from the `async def` that pays for them.
+
+    ## Example
+    ```python
+    # app/net.py
+    import time
+    import requests
+
+    def backoff(attempt):
+        time.sleep(2 ** attempt)
+
+    def retrying_get(url):
+        for attempt in range(3):
+            resp = requests.get(url, timeout=5)
+            if resp.status_code != 429:
+                return resp
+            backoff(attempt)
+
+    # app/service.py
+    from app.net import retrying_get
+
+    async def service(url):
+        return retrying_get(url).json()
+    ```
+
+    ## Use instead
+    ```python
+    import asyncio
+    from app.net import retrying_get
+
+    async def service(url):
+        resp = await asyncio.to_thread(retrying_get, url)
+        return resp.json()
+    ```
+    Or make the helpers async (`aiohttp`/`httpx.AsyncClient`, `await asyncio.sleep`).
+    """
+
+    code = "ACK290"
+    name = "blocking-via-helper"
+    message = ("`{call}(...)` blocks the event loop inside `async def {function}`: {chain}; "
+               "off-load it with `await asyncio.to_thread({call}, ...)` or make it async")
+
+    VALID = [
+        # Off-loaded: passed to a thread, not called.
+        Valid(
+            "import asyncio, functools, json, time\n\n"
+            "def load_config(path):\n"
+            "    with open(path) as handle:\n"
+            "        return json.load(handle)\n\n"
+            "async def main(path):\n"
+            "    config = await asyncio.to_thread(load_config, path)\n"
+            "    loop = asyncio.get_running_loop()\n"
+            "    await loop.run_in_executor(None, functools.partial(load_config, path))\n"
+            "    await loop.run_in_executor(None, lambda: load_config(path))\n"
+            "    return config\n"
+        ),
+        # Helpers that do not block, and a sync caller.
+        Valid(
+            "import os\n\n"
+            "def cache_key(root, url):\n"
+            "    return os.path.join(root, url.replace('/', '_'))\n\n"
+            "def load(path):\n"
+            "    with open(path) as handle:\n"
+            "        return handle.read()\n\n"
+            "def sync_main(root):\n"
+            "    return load(cache_key(root, '/'))\n\n"
+            "async def handler(root, url):\n"
+            "    return cache_key(root, url)\n"
+        ),
+        # A helper whose blocking work is itself handed to a thread, and an async helper.
+        Valid(
+            "import asyncio, time\n\n"
+            "def schedule(loop):\n"
+            "    return loop.run_in_executor(None, time.sleep, 1)\n\n"
+            "async def nap():\n"
+            "    await asyncio.sleep(1)\n\n"
+            "async def main():\n"
+            "    await schedule(asyncio.get_running_loop())\n"
+            "    await nap()\n"
+        ),
+        # Recursion without a blocking call terminates and reports nothing.
+        Valid(
+            "def walk(tree):\n"
+            "    return [walk(child) for child in tree.children]\n\n"
+            "def even(n):\n    return n == 0 or odd(n - 1)\n\n"
+            "def odd(n):\n    return n != 0 and even(n - 1)\n\n"
+            "async def main(tree):\n"
+            "    return walk(tree), even(10)\n"
+        ),
+        # A parameter shadowing the helper's name.
+        Valid(
+            "import time\n\n"
+            "def pause():\n    time.sleep(1)\n\n"
+            "async def main(pause):\n    pause()\n"
+        ),
+    ]
+    INVALID = [
+        # Three calls deep across two files.
+        Invalid(
+            "from app.net import retrying_get\n\n"
+            "async def service(url):\n"
+            "    return retrying_get(url).json()\n",
+            filename="app/service.py",
+            other_files={"app/__init__.py": "", "app/net.py": _NET},
+            line=4, column=12,
+            message_contains="service -> retrying_get -> requests.get",
+        ),
+        Invalid(
+            "from . import net\n\n"
+            "async def service(url):\n"
+            "    net.backoff(1)\n",
+            filename="app/service.py",
+            other_files={"app/__init__.py": "", "app/net.py": _NET},
+            line=4, message_contains="service -> backoff -> time.sleep",
+        ),
+        # Methods through self and through an instance; a blocking constructor.
+        Invalid(
+            "import sqlite3\n\n"
+            "class Store:\n"
+            "    def __init__(self, path):\n"
+            "        self.conn = sqlite3.connect(path)\n\n"
+            "    def _query(self, sql):\n"
+            "        return self.conn.execute(sql).fetchall()\n\n"
+            "    def users(self):\n"
+            "        return self._query('SELECT * FROM users')\n\n"
+            "    async def handler(self):\n"
+            "        return self.users()\n\n"
+            "async def endpoint(path):\n"
+            "    store = Store(path)\n"
+            "    return store.users()\n",
+            line=14, count=3,
+            message_contains="handler -> Store.users -> Store._query -> sqlite3.Cursor.fetchall",
+        ),
+        # A cycle that still reaches a blocking call.
+        Invalid(
+            "import threading\n\n"
+            "lock = threading.Lock()\n\n"
+            "def ping(n):\n"
+            "    return pong(n - 1) if n else None\n\n"
+            "def pong(n):\n"
+            "    if n > 5:\n"
+            "        return ping(n - 1)\n"
+            "    with lock:\n"
+            "        return n\n\n"
+            "async def main():\n"
+            "    return ping(10)\n",
+            line=15, message_contains="main -> ping -> pong -> threading.Lock.__enter__",
+        ),
+        # A nested sync def called (not passed) on the loop.
+        Invalid(
+            "import subprocess\n\n"
+            "async def deploy(ref):\n"
+            "    def checkout():\n"
+            "        subprocess.run(['git', 'checkout', ref], check=True)\n"
+            "    checkout()\n",
+            line=6, message_contains="subprocess.run",
+        ),
+        # Configured blocking calls count too.
+        Invalid(
+            "import legacy_sdk\n\n"
+            "def invoices():\n"
+            "    return legacy_sdk.list_invoices()\n\n"
+            "async def main():\n"
+            "    return invoices()\n",
+            line=7, message_contains="main -> invoices -> legacy_sdk.list_invoices",
+            options={"blocking_calls": (("legacy_sdk.*", "use legacy_sdk.aio"),)},
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        context = self.context
+        if not context.in_async_function:
+            return
+        qualname = context.qualified_name(node.func)
+        if qualname is None or blocking_call(qualname) is not None:
+            return
+        settings = context.settings
+        if settings.blocking_call_suggestion(qualname) is not None:
+            return  # ACK280 reports the call itself
+        facts = project_function(context.index, qualname)
+        if facts is None or facts.is_async:
+            return
+        chain = blocking_chain(context.index, facts, settings.blocking_calls,
+                               settings.blocking_call_suggestion)
+        if chain is None:
+            return
+        function = context.current_function
+        start = function.name.value if function is not None else "?"
+        self.report(
+            node,
+            call=dotted_name(node.func) or qualname,
+            function=start,
+            chain=chain.render(start),
+        )
