@@ -12,8 +12,8 @@ class GetEventLoop(Rule):
     """
     ## What it does
     Reports every call of `asyncio.get_event_loop()`.  Inside an `async def` the message
-    points to `asyncio.get_running_loop()`; anywhere else (module level, sync functions) to
-    `asyncio.run(...)`.
+    points to `asyncio.get_running_loop()`; at module level to `asyncio.run(...)`; in a sync
+    function, which may run inside the loop or before it, to both.
 
     ## Why is this bad?
     `get_event_loop()` guesses: it returns the running loop if there is one, otherwise the
@@ -57,18 +57,19 @@ class GetEventLoop(Rule):
             return
         function = context.current_function
         if context.in_async_function and function is not None:
-            self.report(
-                node,
-                where=f"inside `async def {function.name.value}`",
-                way_out="`asyncio.get_running_loop()`",
-            )
+            where = f"inside `async def {function.name.value}`"
+            way_out = "`asyncio.get_running_loop()`"
+        elif function is not None:
+            # A sync function may run inside the loop (a callback, a constructor called from
+            # a coroutine) or before it: both ways out apply.
+            where = f"in `def {function.name.value}` is deprecated without a running loop"
+            way_out = ("`asyncio.get_running_loop()` when it runs inside the loop, "
+                       "`asyncio.run(...)` to start one")
         else:
-            self.report(
-                node,
-                where="outside a coroutine is deprecated (RuntimeError since Python 3.14 "
-                "when no loop is set)",
-                way_out="`asyncio.run(...)` to start the loop",
-            )
+            where = ("at top level is deprecated (RuntimeError since Python 3.14 when no loop "
+                     "is set)")
+            way_out = "`asyncio.run(...)` to start the loop"
+        self.report(node, where=where, way_out=way_out)
 
     VALID = [
         Valid(
@@ -106,13 +107,13 @@ class GetEventLoop(Rule):
             "from asyncio import get_event_loop\n\nclass Client:\n"
             "    def __init__(self, loop=None):\n"
             "        self._loop = loop or get_event_loop()\n",
-            line=5, message_contains="`asyncio.run(...)`",
+            line=5, message_contains="in `def __init__`",
         ),
         # A nested def resets the async context: the sync message applies.
         Invalid(
             "import asyncio\n\nasync def serve():\n"
             "    def on_signal():\n        asyncio.get_event_loop().stop()\n"
             "    return on_signal\n",
-            line=5, message_contains="outside a coroutine",
+            line=5, message_contains="`asyncio.get_running_loop()` when it runs inside the loop",
         ),
     ]

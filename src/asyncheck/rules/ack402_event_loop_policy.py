@@ -62,6 +62,8 @@ class EventLoopPolicy(Rule):
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
+        # asyncio's and uvloop's own modules implement the API rather than use it.
+        self._implements_api = context.module_name.split(".")[0] in ("asyncio", "uvloop")
         # Policy calls being visited: a policy class inside their arguments is part of the
         # same finding, not a second one.
         self._reported_calls: list[cst.Call] = []
@@ -81,7 +83,7 @@ class EventLoopPolicy(Rule):
         self._imports.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self._reported_calls:
+        if self._reported_calls or self._implements_api:
             return
         qualname = self.context.qualified_name(node.func)
         if qualname in POLICY_FUNCTIONS:
@@ -97,13 +99,16 @@ class EventLoopPolicy(Rule):
         # `x.WindowsSelectorEventLoopPolicy`'s attribute is judged as the whole Attribute.
         if isinstance(parent, cst.Attribute) and parent.attr is node:
             return
+        # The name of a `class`/`def` statement defines the API (asyncio's own source).
+        if isinstance(parent, (cst.ClassDef, cst.FunctionDef)) and parent.name is node:
+            return
         self._check_reference(node)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self._check_reference(node)
 
     def _check_reference(self, node: cst.Name | cst.Attribute) -> None:
-        if self._reported_calls or self._imports:
+        if self._reported_calls or self._imports or self._implements_api:
             return
         qualname = self.context.qualified_name(node)
         # Policy functions are reported where they are called (visit_Call).
@@ -131,6 +136,12 @@ class EventLoopPolicy(Rule):
             "class CustomEventLoopPolicy:\n    def set_event_loop_policy(self, policy):\n"
             "        self.policy = policy\n\n"
             "CustomEventLoopPolicy().set_event_loop_policy(RetryPolicy())\n"
+        ),
+        # asyncio's own modules define the policy API.
+        Valid(
+            "from . import events\n\nclass _UnixDefaultEventLoopPolicy(events.BaseDefaultEventLoopPolicy):\n"
+            "    _loop_factory = None\n",
+            filename="asyncio/unix_events.py",
         ),
         # Importing names is not using them.
         Valid("from asyncio import DefaultEventLoopPolicy  # re-exported for plugins\n"),

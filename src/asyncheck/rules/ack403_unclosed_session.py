@@ -23,6 +23,12 @@ _INSPECTING_BUILTINS = frozenset({
     "builtins.len", "builtins.callable",
 })
 
+#: Methods (of ``contextlib.AsyncExitStack`` and the like) that close what they are given.
+_TAKES_OWNERSHIP = frozenset({
+    "enter_async_context", "enter_context", "push_async_callback", "push_async_exit",
+    "push", "callback",
+})
+
 # How one use of a session decides its fate.
 _NEUTRAL, _CLOSED, _ESCAPES = "neutral", "closed", "escapes"
 
@@ -36,8 +42,9 @@ class UnclosedSession(Rule):
     not), `async with x:`, or registering `x.close` as a callback.  Handing over is returning
     or yielding it, storing it on an attribute or in a container (`self._session = ...`,
     `sessions[host] = ...`), or passing it to a call that may keep it (a constructor, a
-    registry).  Passing it to a coroutine function that is awaited or gathered
-    (`await fetch(session, url)`) lends it for the call and hands nothing over.
+    registry, `AsyncExitStack.enter_async_context`).  Passing it to a known coroutine
+    function (`await fetch(session, url)`, `gather(*(fetch(session, u) for u in urls))`)
+    lends it for the call and hands nothing over.
 
     A session used without being bound (`await aiohttp.ClientSession().get(url)`, or as an
     expression statement) is always reported.
@@ -128,10 +135,7 @@ class UnclosedSession(Rule):
                 return _ESCAPES, []
             if isinstance(parent, cst.Arg):
                 outer = stack[position - 1]
-                awaited = position >= 2 and isinstance(stack[position - 2], cst.Await)
-                if isinstance(outer, cst.Call) and (
-                    awaited or self.context.coroutine_function_name(outer) is not None
-                ):
+                if isinstance(outer, cst.Call) and self._lends_to(outer):
                     return _NEUTRAL, []
                 return _ESCAPES, []
             if isinstance(parent, cst.Expr):
@@ -143,6 +147,15 @@ class UnclosedSession(Rule):
             # async with, return, yield, containers, lambdas, defaults: somebody keeps it.
             return _ESCAPES, []
         return _ESCAPES, []
+
+    def _lends_to(self, call: cst.Call) -> bool:
+        """Whether passing an object to ``call`` only lends it: ``call`` makes a coroutine of
+        a known coroutine function, which runs to completion with its arguments, and is not
+        one of the exit-stack methods that take ownership."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _TAKES_OWNERSHIP:
+            return False
+        return self.context.coroutine_function_name(call) is not None
 
     def _owning_scope(self, names: list[str]) -> Scope | None:
         """The scope whose code can close the names (None: they outlive any one scope)."""
@@ -194,11 +207,7 @@ class UnclosedSession(Rule):
                 return _NEUTRAL
             if callee in SESSION_CONSTRUCTORS and _keyword_is_false(call, "connector_owner"):
                 return _NEUTRAL  # the session borrows the connector
-            if self.context.coroutine_function_name(call) is not None:
-                return _NEUTRAL
-            if isinstance(parents.get(id(call)), cst.Await):
-                return _NEUTRAL
-            return _ESCAPES
+            return _NEUTRAL if self._lends_to(call) else _ESCAPES
         if isinstance(parent, (cst.Return, cst.Yield, cst.Lambda)):
             return _ESCAPES
         if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.NamedExpr, cst.AugAssign)):
@@ -261,6 +270,14 @@ class UnclosedSession(Rule):
             "import contextlib\nimport httpx\n\n@contextlib.asynccontextmanager\n"
             "async def lifespan(app):\n    app.state.http = httpx.AsyncClient()\n    yield\n"
             "    await app.state.http.aclose()\n"
+        ),
+        # An exit stack owns what it enters.
+        Valid(
+            "import contextlib\nimport aiohttp\n\nclass Clients:\n"
+            "    async def __aenter__(self):\n        self._stack = contextlib.AsyncExitStack()\n"
+            "        self.http = await self._stack.enter_async_context(aiohttp.ClientSession())\n"
+            "        return self\n\n    async def __aexit__(self, *exc):\n"
+            "        await self._stack.aclose()\n"
         ),
         # Closed through an exit stack callback.
         Valid(

@@ -10,7 +10,13 @@ from asyncheck.analysis.event_loop import (
     can_suspend,
     walk_body,
 )
+from asyncheck.analysis.names import LocalFunction
 from asyncheck.rule import Invalid, Rule, Valid
+
+#: Return annotations of functions that never return normally.
+NO_RETURN_TYPES = frozenset({
+    "typing.NoReturn", "typing.Never", "typing_extensions.NoReturn", "typing_extensions.Never",
+})
 
 
 class CancellationSwallowed(Rule):
@@ -20,7 +26,8 @@ class CancellationSwallowed(Rule):
     `raise` in its body: `except asyncio.CancelledError` (however imported, also
     `asyncio.exceptions.CancelledError` and `anyio.get_cancelled_exc_class()`),
     `except BaseException`, a bare `except:`, or a tuple containing one of them; `except*`
-    handlers too.  A `raise` in a nested `def` or `lambda` does not count.
+    handlers too.  A `raise` in a nested `def` or `lambda` does not count; a call of a
+    function of the same file annotated `-> NoReturn` (an error-translating helper) does.
 
     Only handlers whose `try` body can be cancelled are reported: it must contain an `await`,
     `async for` or `async with`.  Without one, the task cannot receive its cancellation there,
@@ -83,13 +90,38 @@ class CancellationSwallowed(Rule):
         caught = self._catches_cancellation(node.type)
         if caught is None:
             return
-        if any(isinstance(inner, cst.Raise) for inner in walk_body(node.body)):
+        if any(self._raises(inner) for inner in walk_body(node.body)):
             return
         try_node = context.parent()
         if isinstance(try_node, (cst.Try, cst.TryStar)) and not can_suspend(try_node.body):
             return
         function = context.current_function
         self.report(node, caught=caught, function=function.name.value if function else "?")
+
+    def _raises(self, node: cst.CSTNode) -> bool:
+        """A ``raise``, or a call of a function of this file annotated ``-> NoReturn``
+        (an error-translating helper such as ``self._convert_error(exc)``)."""
+        if isinstance(node, cst.Raise):
+            return True
+        if not isinstance(node, cst.Call):
+            return False
+        context = self.context
+        func = node.func
+        definition: cst.FunctionDef | None = None
+        if isinstance(func, cst.Name):
+            symbol = context.lookup(func.value)
+            if isinstance(symbol, LocalFunction):
+                definition = symbol.node
+        elif isinstance(func, cst.Attribute):
+            owner_type = context.expression_type(func.value)
+            if owner_type is not None:
+                definition = context.method_definition(owner_type, func.attr.value)
+        if definition is None or definition.returns is None:
+            return False
+        returns = definition.returns.annotation
+        if isinstance(returns, cst.SimpleString):
+            return returns.raw_value in ("NoReturn", "Never", "typing.NoReturn", "typing.Never")
+        return context.qualified_name(returns) in NO_RETURN_TYPES
 
     def _catches_cancellation(self, caught: cst.BaseExpression | None) -> str | None:
         """How the handler's type is shown in the message, if it catches cancellation."""
@@ -150,6 +182,15 @@ class CancellationSwallowed(Rule):
             "    for task in done:\n        try:\n            results.append(task.result())\n"
             "        except asyncio.CancelledError:\n            continue\n    return results\n"
         ),
+        # The handler hands the exception to a helper that always raises.
+        Valid(
+            "from typing import NoReturn\n\nclass SocketStream:\n"
+            "    def _convert_error(self, exc: BaseException) -> NoReturn:\n"
+            "        raise ConnectionError('stream broken') from exc\n\n"
+            "    async def receive(self):\n        try:\n"
+            "            return await self._sock.recv(65536)\n"
+            "        except BaseException as exc:\n            self._convert_error(exc)\n"
+        ),
         # A shadowing local class is not asyncio's.
         Valid(
             "class CancelledError(Exception):\n    pass\n\n"
@@ -179,6 +220,15 @@ class CancellationSwallowed(Rule):
             "import asyncio\n\nasync def heartbeat(ws):\n    try:\n"
             "        await ws.ping()\n    except:\n        pass\n",
             line=6, message_contains="`except:`",
+        ),
+        # A helper that may return is not a re-raise.
+        Invalid(
+            "import asyncio\nimport logging\n\ndef report(exc: BaseException) -> None:\n"
+            "    logging.error('ping failed: %s', exc)\n\n"
+            "async def keepalive(ws):\n    while True:\n        try:\n"
+            "            await ws.ping()\n            await asyncio.sleep(20)\n"
+            "        except BaseException as exc:\n            report(exc)\n",
+            line=12,
         ),
         Invalid(
             "import asyncio.exceptions\n\nasync def read(stream):\n    try:\n"
