@@ -23,5 +23,6 @@ def readme_section(title: str, level: int = 3) -> str:
 def readme_snippet(title: str, language: str) -> str:
     """The one fenced ``language`` block under the README heading ``title``."""
     blocks = [body for lang, body in _FENCE_RE.findall(readme_section(title)) if lang == language]
-    assert len(blocks) == 1, f"expected one ```{language} block under '{title}', found {len(blocks)}"
+    assert len(blocks) == 1, (
+        f"expected one ```{language} block under '{title}', found {len(blocks)}")
     return blocks[0]
