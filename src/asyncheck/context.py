@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asyncheck.analysis.names import (
+    Binding,
     Imported,
     LocalFunction,
     Resolver,
@@ -29,7 +30,7 @@ from asyncheck.analysis.names import (
     make_function_scope,
     make_module_scope,
 )
-from asyncheck.analysis.project import ProjectIndex
+from asyncheck.analysis.project import ProjectIndex, has_own_yield
 from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
 from asyncheck.config import Settings
 
@@ -89,6 +90,7 @@ class FileContext:
         self._type_checking_triggers: list[cst.CSTNode] = []
         self._coroutine_config = frozenset(settings.coroutine_functions)
         self._coroutine_calls: dict[int, str | None] = {}
+        self._generator_defs: dict[int, bool] = {}
 
     # -- traversal hooks ------------------------------------------------------------------
     def before_visit(self, node: cst.CSTNode) -> None:
@@ -197,9 +199,8 @@ class FileContext:
         if isinstance(func, cst.Name):
             symbol = self.resolver.lookup(func.value, scope)
             if isinstance(symbol, LocalFunction):
-                known = self.index.makes_coroutine(symbol.qualname)
-                if known is None:  # not indexed (should not happen): trust a plain async def
-                    known = symbol.is_async and not symbol.node.decorators
+                known = self._local_def_makes_coroutine(
+                    symbol.node, symbol.scope, symbol.scope.bindings.get(func.value, []))
                 return func.value if known else None
             if isinstance(symbol, Imported):
                 return func.value if self.is_coroutine_function(symbol.qualname) else None
@@ -208,10 +209,68 @@ class FileContext:
             written = dotted_name(func) or func.attr.value
             owner_type = self.resolver.expression_type(func.value, scope)
             if owner_type is not None:
-                return written if self.is_coroutine_function(f"{owner_type}.{func.attr.value}") else None
+                attr = func.attr.value
+                local = self._local_method(owner_type, attr)
+                if local is not None:
+                    return written if self._local_def_makes_coroutine(*local) else None
+                return written if self.is_coroutine_function(f"{owner_type}.{attr}") else None
             qualname = self.resolver.qualified_name(func, scope)
             if qualname is not None and self.is_coroutine_function(qualname):
                 return written
+        return None
+
+    def _local_def_makes_coroutine(
+        self, node: cst.FunctionDef, scope: Scope, bindings: list[Binding]
+    ) -> bool:
+        """The index's rule (:meth:`ProjectIndex.makes_coroutine`) for a def of this file,
+        decided from the tree so that the file's own facts need not be extracted."""
+        if node.asynchronous is None:
+            return False
+        if any(b.kind == "def" and isinstance(b.node, cst.FunctionDef)
+               and b.node.asynchronous is None for b in bindings):
+            return False  # also defined as a plain def
+        is_generator = self._generator_defs.get(id(node))
+        if is_generator is None:
+            is_generator = self._generator_defs[id(node)] = has_own_yield(node)
+        if is_generator:
+            return False
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            suffix = ""
+            if isinstance(expr, cst.Call):
+                expr, suffix = expr.func, "()"
+            qualname = self.resolver.qualified_name(expr, scope)
+            if qualname is None or not self.index.preserves_coroutines(qualname + suffix):
+                return False
+        return True
+
+    def _local_method(
+        self, class_qualname: str, name: str
+    ) -> tuple[cst.FunctionDef, Scope, list[Binding]] | None:
+        """A method's def, the scope its decorators resolve in and the class's bindings of
+        its name, when a class of this file (or a base in this file) defines it."""
+        seen: set[str] = set()
+        pending = [class_qualname]
+        while pending:
+            current = pending.pop(0)
+            if current in seen or not current.startswith(self.module_name + "."):
+                continue
+            seen.add(current)
+            class_scope = _find_class_scope(self.module_scope, current)
+            if class_scope is None:
+                continue
+            bindings = class_scope.bindings.get(name, [])
+            if bindings:
+                last = bindings[-1]
+                if last.kind == "def" and isinstance(last.node, cst.FunctionDef):
+                    return last.node, class_scope, bindings
+                return None
+            class_node = class_scope.node
+            assert isinstance(class_node, cst.ClassDef) and class_scope.parent is not None
+            for arg in class_node.bases:
+                base = self.resolver.qualified_name(arg.value, class_scope.parent)
+                if base is not None:
+                    pending.append(base)
         return None
 
     def is_coroutine_function(self, qualname: str) -> bool:

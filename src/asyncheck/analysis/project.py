@@ -214,9 +214,11 @@ class ProjectIndex:
             return None
         if not facts.is_async or facts.is_generator or facts.ambiguous:
             return False
-        return all(self._preserves_coroutines(d) for d in facts.decorators)
+        return all(self.preserves_coroutines(d) for d in facts.decorators)
 
-    def _preserves_coroutines(self, decorator: str) -> bool:
+    def preserves_coroutines(self, decorator: str) -> bool:
+        """Whether a decorator (qualified name, ``"name()"`` for a call) leaves an ``async
+        def`` a coroutine function."""
         if decorator in COROUTINE_PRESERVING_DECORATORS:
             return True
         if decorator == "?":
@@ -365,6 +367,7 @@ class _BodyCollector(cst.CSTVisitor):
     def visit_Yield(self, node: cst.Yield) -> None:
         self.is_generator = True
 
+
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         return False
 
@@ -421,4 +424,29 @@ def _contains_async_def(body: cst.BaseSuite) -> bool:
     """Whether an ``async def`` is nested somewhere in ``body``."""
     finder = _AsyncDefFinder()
     body.visit(finder)
+    return finder.found
+
+
+class _YieldFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.found = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def has_own_yield(function: cst.FunctionDef) -> bool:
+    """Whether a function's own body (not nested defs) yields: it is a generator."""
+    finder = _YieldFinder()
+    function.body.visit(finder)
     return finder.found
