@@ -298,6 +298,15 @@ def _made_nonblocking(scope: Scope, receiver: str) -> bool:
 
 
 def _sets_nonblocking(node: cst.CSTNode, receiver: str) -> bool:
+    for statement in _nodes_in(node, cst.Try):
+        # ``try: sock.recv(...) except BlockingIOError:`` only makes sense on a
+        # non-blocking socket: the call returns at once and the loop is asked to wait.
+        assert isinstance(statement, cst.Try)
+        if any(_catches_blocking_io_error(h.type) for h in statement.handlers) and any(
+            isinstance(call.func, cst.Attribute) and dotted_name(call.func.value) == receiver
+            for call in _calls_in(statement.body)
+        ):
+            return True
     for call in _calls_in(node):
         func = call.func
         if not isinstance(func, cst.Attribute) or dotted_name(func.value) != receiver:
@@ -314,13 +323,29 @@ def _sets_nonblocking(node: cst.CSTNode, receiver: str) -> bool:
     return False
 
 
-def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+def _catches_blocking_io_error(handler_type: cst.BaseExpression | None) -> bool:
+    if handler_type is None:
+        return False
+    if isinstance(handler_type, cst.Tuple):
+        return any(_catches_blocking_io_error(e.value) for e in handler_type.elements)
+    name = dotted_name(handler_type)
+    return name is not None and name.rpartition(".")[2] in ("BlockingIOError", "SSLWantReadError",
+                                                            "SSLWantWriteError")
+
+
+def _nodes_in(node: cst.CSTNode, kind: type[cst.CSTNode]) -> Iterator[cst.CSTNode]:
     pending = [node]
     while pending:
         current = pending.pop()
-        if isinstance(current, cst.Call):
+        if isinstance(current, kind):
             yield current
         pending.extend(current.children)
+
+
+def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+    for found in _nodes_in(node, cst.Call):
+        assert isinstance(found, cst.Call)
+        yield found
 
 
 def describe_call(func: cst.BaseExpression, qualname: str) -> str:

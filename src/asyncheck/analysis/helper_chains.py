@@ -18,11 +18,15 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from asyncheck.analysis.blocking import blocking_call
 from asyncheck.analysis.project import FunctionFacts, ProjectIndex
 
-#: Explored functions per project index: (index, blocking-calls) -> qualname -> chain or None.
+_MemoKey = tuple[frozenset[str], tuple[tuple[str, str], ...]]
+
+#: Explored functions per project index and (enabled codes, blocking-calls setting):
+#: qualname -> chain of display names ending in the blocking call, or None.
 _MEMO: weakref.WeakKeyDictionary[
-    ProjectIndex, dict[tuple[tuple[str, str], ...], dict[str, tuple[str, ...] | None]]
+    ProjectIndex, dict[_MemoKey, dict[str, tuple[str, ...] | None]]
 ] = weakref.WeakKeyDictionary()
 
 #: Deep call graphs are cut here; a chain this long is not something to show anyway.
@@ -65,18 +69,23 @@ def display_name(index: ProjectIndex, qualname: str) -> str:
 def blocking_chain(
     index: ProjectIndex,
     facts: FunctionFacts,
+    *,
+    codes: frozenset[str],
     blocking_calls: tuple[tuple[str, str], ...],
     configured: Callable[[str], str | None],
 ) -> HelperChain | None:
     """The chain from the sync project function ``facts`` to a blocking call, if any.
 
+    Only blocking calls of the rules in ``codes`` (the enabled ones) count: with ACK231 off,
+    a helper calling ``os.path.exists`` does not block as far as the user asked.
     ``configured`` gives the config suggestion for a qualified name matching a
-    ``blocking-calls`` pattern (those count as blocking, like the built-in tables);
-    ``blocking_calls`` is that setting itself, the memo's key.
+    ``blocking-calls`` pattern (those count as blocking when ACK280 is in ``codes``);
+    ``blocking_calls`` is that setting itself, part of the memo's key.
     """
     if facts.is_async:
         return None
-    memo = _MEMO.setdefault(index, {}).setdefault(blocking_calls, {})
+    memo = _MEMO.setdefault(index, {}).setdefault((codes, blocking_calls), {})
+    check_configured = "ACK280" in codes and bool(blocking_calls)
     open_functions: list[str] = []
 
     def explore(current: FunctionFacts) -> tuple[tuple[str, ...] | None, int]:
@@ -89,12 +98,15 @@ def blocking_chain(
             return None, open_functions.index(key)
         name = display_name(index, key)
         for call in current.blocking:
-            memo[key] = (name, call)
-            return memo[key], _CLOSED
-        for call in current.calls:
-            if configured(call) is not None:
+            entry = blocking_call(call)
+            if entry is not None and entry.code in codes:
                 memo[key] = (name, call)
                 return memo[key], _CLOSED
+        if check_configured:
+            for call in current.calls:
+                if blocking_call(call) is None and configured(call) is not None:
+                    memo[key] = (name, call)
+                    return memo[key], _CLOSED
         position = len(open_functions)
         if position >= MAX_DEPTH:
             return None, 0

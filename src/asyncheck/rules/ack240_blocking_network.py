@@ -75,6 +75,23 @@ class BlockingNetwork(BlockingCallRule):
             "    sock.send(b'ping')\n"
             "    return await asyncio.get_running_loop().sock_recv(sock, 64)\n"
         ),
+        # A call guarded by `except BlockingIOError` is on a non-blocking socket.
+        Valid(
+            "import socket\n\n"
+            "class Listener:\n"
+            "    def __init__(self, sock: socket.socket, loop):\n"
+            "        self._sock = sock\n"
+            "        self._loop = loop\n\n"
+            "    async def accept(self):\n"
+            "        while True:\n"
+            "            try:\n"
+            "                client, _ = self._sock.accept()\n"
+            "                return client\n"
+            "            except BlockingIOError:\n"
+            "                waiter = self._loop.create_future()\n"
+            "                self._loop.add_reader(self._sock, waiter.set_result, None)\n"
+            "                await waiter\n"
+        ),
         Valid(
             "import asyncio, smtplib\n\n"
             "def send_report(body):\n"

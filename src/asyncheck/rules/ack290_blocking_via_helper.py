@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import libcst as cst
 
 from asyncheck.analysis.blocking import blocking_call
 from asyncheck.analysis.helper_chains import blocking_chain, project_function
 from asyncheck.analysis.names import dotted_name
+from asyncheck.config import Settings
 from asyncheck.rule import Invalid, Rule, Valid
 
 _NET = (
@@ -129,6 +132,12 @@ class BlockingViaHelper(Rule):
             "async def main(tree):\n"
             "    return walk(tree), even(10)\n"
         ),
+        # Only calls of enabled rules count: ACK231 is off by default.
+        Valid(
+            "import os\n\n"
+            "def has_cache(path):\n    return os.path.exists(path)\n\n"
+            "async def handler(path):\n    return has_cache(path)\n"
+        ),
         # A parameter shadowing the helper's name.
         Valid(
             "import time\n\n"
@@ -197,6 +206,13 @@ class BlockingViaHelper(Rule):
             "    checkout()\n",
             line=6, message_contains="subprocess.run",
         ),
+        Invalid(
+            "import os\n\n"
+            "def has_cache(path):\n    return os.path.exists(path)\n\n"
+            "async def handler(path):\n    return has_cache(path)\n",
+            line=7, message_contains="handler -> has_cache -> os.path.exists",
+            options={"extend_select": ("ACK231",)},
+        ),
         # Configured blocking calls count too.
         Invalid(
             "import legacy_sdk\n\n"
@@ -222,8 +238,9 @@ class BlockingViaHelper(Rule):
         facts = project_function(context.index, qualname)
         if facts is None or facts.is_async:
             return
-        chain = blocking_chain(context.index, facts, settings.blocking_calls,
-                               settings.blocking_call_suggestion)
+        chain = blocking_chain(context.index, facts, codes=_enabled_codes(settings),
+                               blocking_calls=settings.blocking_calls,
+                               configured=settings.blocking_call_suggestion)
         if chain is None:
             return
         function = context.current_function
@@ -234,3 +251,11 @@ class BlockingViaHelper(Rule):
             function=start,
             chain=chain.render(start),
         )
+
+
+@lru_cache(maxsize=8)
+def _enabled_codes(settings: Settings) -> frozenset[str]:
+    """The rules the settings turn on: a helper blocks only through calls they report."""
+    from asyncheck.rules import rule_defaults  # the registry imports this module
+
+    return settings.enabled_codes(rule_defaults())
