@@ -1,0 +1,147 @@
+"""The project index: coroutine functions and call facts across the files of a project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+
+from asyncheck.analysis.project import ProjectIndex
+from asyncheck.config import Settings
+from asyncheck.runner import run
+from asyncheck.testing import module_name_of
+
+FILES = {
+    "shop/__init__.py": "from .api import fetch_stock\nfrom .api import Client as ApiClient\n",
+    "shop/api.py": (
+        "import asyncio\n"
+        "from contextlib import asynccontextmanager\n"
+        "from functools import wraps\n\n"
+        "def retrying(func):\n"
+        "    @wraps(func)\n"
+        "    async def wrapper(*args):\n"
+        "        return await func(*args)\n"
+        "    return wrapper\n\n"
+        "def run_sync(func):\n"
+        "    def wrapper(*args):\n        return asyncio.run(func(*args))\n"
+        "    return wrapper\n\n"
+        "async def fetch_stock(sku):\n    await asyncio.sleep(0)\n    return sku\n\n"
+        "async def stream_stock(skus):\n    for sku in skus:\n        yield sku\n\n"
+        "@asynccontextmanager\nasync def connection():\n    yield None\n\n"
+        "@retrying\nasync def fetch_price(sku):\n    return 1\n\n"
+        "@run_sync\nasync def report():\n    return None\n\n"
+        "def outer():\n    async def inner():\n        return 1\n    return inner\n\n"
+        "class Client:\n"
+        "    async def get(self, path):\n        return path\n\n"
+        "    def close(self):\n        helper()\n\n"
+        "def helper():\n    fetch_stock('x')\n"
+    ),
+    "shop/jobs.py": (
+        "from . import ApiClient\n\n"
+        "class CachedClient(ApiClient):\n"
+        "    def cached(self):\n        return None\n"
+    ),
+    "shop/compat.py": (
+        "import sys\n\nif sys.version_info >= (3, 11):\n"
+        "    async def close(conn):\n        await conn.aclose()\nelse:\n"
+        "    def close(conn):\n        conn.close()\n"
+    ),
+    "unrelated.py": "def nothing():\n    pass\n",
+}
+
+
+def make_index(parsed: list[str]) -> ProjectIndex:
+    sources = {module_name_of(path): text for path, text in FILES.items()}
+    modules = {module_name_of(path): Path(path) for path in FILES}
+
+    def parse(path: Path) -> cst.Module:
+        name = module_name_of(path.as_posix())
+        parsed.append(name)
+        return cst.parse_module(sources[name])
+
+    return ProjectIndex(modules, parse)
+
+
+def test_async_defs_are_coroutine_functions_and_other_defs_are_not() -> None:
+    index = make_index([])
+    assert index.makes_coroutine("shop.api.fetch_stock") is True
+    assert index.makes_coroutine("shop.api.Client.get") is True
+    assert index.makes_coroutine("shop.api.outer.<locals>.inner") is True
+    assert index.makes_coroutine("shop.api.Client.close") is False
+    assert index.makes_coroutine("shop.api.helper") is False
+    # Not a project function at all: the caller decides (tables, config).
+    assert index.makes_coroutine("asyncio.sleep") is None
+
+
+def test_generators_and_changing_decorators_are_not_coroutine_functions() -> None:
+    index = make_index([])
+    assert index.makes_coroutine("shop.api.stream_stock") is False
+    assert index.makes_coroutine("shop.api.connection") is False
+    assert index.makes_coroutine("shop.api.report") is False  # sync wrapper runs it
+    assert index.makes_coroutine("shop.api.fetch_price") is True  # async wrapper
+    assert index.makes_coroutine("shop.compat.close") is False  # sync or async: unknown
+
+
+def test_reexports_and_inherited_methods_resolve() -> None:
+    index = make_index([])
+    assert index.canonical("shop.fetch_stock") == "shop.api.fetch_stock"
+    assert index.makes_coroutine("shop.fetch_stock") is True
+    assert index.makes_coroutine("shop.ApiClient.get") is True
+    # A method inherited from a base class in another module, imported relatively.
+    assert index.makes_coroutine("shop.jobs.CachedClient.get") is True
+    assert index.makes_coroutine("shop.jobs.CachedClient.cached") is False
+    assert index.class_lineage("shop.jobs.CachedClient") == [
+        "shop.jobs.CachedClient", "shop.api.Client"]
+
+
+def test_call_facts_are_recorded_for_sync_functions() -> None:
+    index = make_index([])
+    helper = index.function("shop.api.helper")
+    assert helper is not None and helper.calls == ("shop.api.fetch_stock",)
+    close = index.function("shop.api.Client.close")
+    assert close is not None and close.calls == ("shop.api.helper",)
+    fetch = index.function("shop.api.fetch_stock")
+    assert fetch is not None and fetch.is_async and "asyncio.sleep" in fetch.calls
+
+
+def test_only_modules_asked_about_are_parsed() -> None:
+    parsed: list[str] = []
+    index = make_index(parsed)
+    assert index.makes_coroutine("asyncio.sleep") is None
+    assert parsed == []
+    index.makes_coroutine("shop.fetch_stock")
+    assert sorted(parsed) == ["shop", "shop.api"]
+    index.makes_coroutine("shop.api.Client.get")
+    assert sorted(parsed) == ["shop", "shop.api"]  # facts are kept
+
+
+def _write_project(root: Path, files: dict[str, str]) -> None:
+    (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n", encoding="utf-8")
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def test_linting_one_file_knows_the_coroutine_functions_of_the_others(tmp_path: Path) -> None:
+    _write_project(tmp_path, {
+        "src/billing/__init__.py": "from .gateway import charge\n",
+        "src/billing/gateway.py": "async def charge(card, amount):\n    ...\n",
+        "src/billing/invoices.py": "async def send_invoice(order):\n    ...\n",
+        "src/billing/jobs.py": (
+            "import billing.invoices\n"
+            "from billing import charge\n"
+            "from .invoices import send_invoice as send\n\n"
+            "async def close_order(order):\n"
+            "    charge(order.card, order.total)\n"
+            "    send(order)\n"
+            "    billing.invoices.send_invoice(order)\n"
+        ),
+        "scripts/helpers.py": "async def fetch_rates():\n    ...\n",
+        "scripts/nightly.py": "from helpers import fetch_rates\n\ndef main():\n    fetch_rates()\n",
+    })
+    result = run([str(tmp_path / "src/billing/jobs.py"), str(tmp_path / "scripts/nightly.py")],
+                 Settings(select=("ACK100",)))
+    found = sorted((Path(d.path).name, d.line) for d in result.diagnostics)
+    assert found == [("jobs.py", 6), ("jobs.py", 7), ("jobs.py", 8), ("nightly.py", 4)]
+    assert result.files_checked == 2
