@@ -79,7 +79,7 @@ class Settings:
         if self.root is not None:
             try:
                 candidates.add(Path(path).resolve().relative_to(self.root.resolve()).as_posix())
-            except (ValueError, OSError):
+            except (ValueError, OSError, RuntimeError):
                 pass
         ignored: set[str] = set()
         for pattern, codes in self.per_file_ignores:
@@ -126,7 +126,10 @@ _KEYS = {
 
 def find_config_file(start: Path) -> Path | None:
     """The nearest ``pyproject.toml`` at or above ``start`` that has ``[tool.asyncheck]``."""
-    start = start.resolve()
+    try:
+        start = start.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: look from where it sits
+        start = start.absolute().parent
     directory = start if start.is_dir() else start.parent
     for candidate_dir in (directory, *directory.parents):
         candidate = candidate_dir / "pyproject.toml"

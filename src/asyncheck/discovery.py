@@ -34,7 +34,7 @@ def find_project_root(paths: Sequence[Path]) -> Path:
     for path in paths:
         try:
             start = path.resolve()
-        except OSError:
+        except (OSError, RuntimeError):
             continue
         directory = start if start.is_dir() else start.parent
         for candidate in (directory, *directory.parents):
@@ -54,7 +54,7 @@ def _is_excluded(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
     name = path.name
     try:
         relative = path.resolve().relative_to(root).as_posix()
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):
         relative = path.as_posix()
     for pattern in patterns:
         pattern = pattern.rstrip("/")
@@ -131,6 +131,8 @@ def _walk_dir(
         elif entry.name.endswith(".py"):
             if ignores.ignored(resolved_path, False):
                 continue
+            if not is_symlink and not entry.is_file(follow_symlinks=False):
+                continue  # sockets, FIFOs, devices: nothing to read (a FIFO would block)
             if is_symlink:
                 # Follow a symlinked file only when it stays inside the walked tree.
                 try:
@@ -198,7 +200,7 @@ def module_name_for(path: Path, root: Path) -> str:
         return ".".join(parts) or path.stem
     try:
         relative = resolved.relative_to(root.resolve())
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):
         return path.stem
     names = list(relative.with_suffix("").parts)
     if len(names) > 1 and names[0] in ("src", "lib"):

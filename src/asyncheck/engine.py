@@ -7,6 +7,7 @@ internal-error diagnostic naming the rule, and the other rules still run on that
 
 from __future__ import annotations
 
+import ast
 import codecs
 import io
 import re
@@ -28,6 +29,8 @@ from asyncheck.rule import Rule
 from asyncheck.suppression import is_suppressed, parse_suppressions
 
 UNPARSABLE_CODE = "ACK000"
+#: Larger files get ACK000 instead of being parsed (see :meth:`Linter.lint_bytes`).
+MAX_FILE_BYTES = 2_000_000
 _NATIVE_POSITION_RE = re.compile(r"(?:parser error: )?error at (\d+):(\d+): ")
 UNPARSABLE_NAME = "unparsable-file"
 
@@ -90,7 +93,11 @@ def decode_source(data: bytes) -> DecodedSource:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise SourceError(str(error)) from None
+        # detect_encoding says "invalid or missing encoding declaration" for any non-UTF-8
+        # byte in the first two lines; the decode error below gives the position.
+        if "encoding" not in str(error) or "declaration" not in str(error):
+            raise SourceError(str(error)) from None
+        encoding = "utf-8"
     bom = data.startswith(codecs.BOM_UTF8)
     try:
         text = data.decode(encoding)
@@ -115,6 +122,9 @@ def parse_source(text: str) -> cst.Module:
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as error:
+        python_error = _python_syntax_error(text)
+        if python_error is not None:
+            raise python_error from None
         reason = " ".join(error.message.split()) or "syntax error"
         line, column = error.raw_line, error.raw_column + 1
         # The native parser puts the real position in the message: "... error at 2:0: ...".
@@ -128,6 +138,23 @@ def parse_source(text: str) -> cst.Module:
     except Exception as error:  # libcst's native parser reports some failures otherwise
         reason = " ".join(str(error).split()) or type(error).__name__
         raise SourceError(f"cannot parse: {reason}") from None
+
+
+def _python_syntax_error(text: str) -> SourceError | None:
+    """CPython's own message and position when the text is not valid Python (they are more
+    precise than libcst's); None when it is valid Python that libcst rejects.
+
+    ``ast.parse`` compiles nothing and runs nothing.
+    """
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        line = error.lineno or 1
+        column = error.offset or 1
+        return SourceError(f"syntax error: {error.msg}", line, max(column, 1))
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
 
 
 def read_module(data: bytes) -> cst.Module | None:
@@ -169,6 +196,12 @@ class Linter:
         self, path: str, data: bytes, *, module_name: str, is_package: bool = False
     ) -> FileResult:
         """Lint one file's bytes; ``path`` is how diagnostics name it."""
+        if len(data) > MAX_FILE_BYTES:
+            # libcst needs about 500 bytes of memory per byte of source: a 10 MB generated
+            # file would take 5 GB.  Say so instead of exhausting the machine.
+            return FileResult(self._unparsable(path, SourceError(
+                f"file too large to analyse ({len(data) / 1e6:.1f} MB; the limit is "
+                f"{MAX_FILE_BYTES / 1e6:.0f} MB)")))
         try:
             source = decode_source(data)
         except SourceError as error:

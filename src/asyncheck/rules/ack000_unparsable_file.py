@@ -39,7 +39,7 @@ class UnparsableFile(Rule):
         Valid("# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n"),
     ]
     INVALID = [
-        Invalid("async def fetch(session, url)\n    return await session.get(url)\n", line=2),
+        Invalid("async def fetch(session, url)\n    return await session.get(url)\n", line=1, column=30),
         Invalid("(x): int = 1\n", line=1),
         Invalid("print 'hello'\n", line=1),
     ]

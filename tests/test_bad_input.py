@@ -1,0 +1,134 @@
+"""Hostile and broken input: never a crash or traceback, and other files' findings survive.
+
+Each case is linted next to a good file with a known finding, through the installed CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import RunCli
+
+GOOD = "import time\n\n\nasync def poll():\n    time.sleep(1)\n"
+GOOD_FINDING = ("good.py", 5, "ACK200")
+
+
+def deep_blocks(depth: int) -> bytes:
+    lines = ["async def f(x):"]
+    lines += ["    " * (i + 1) + "if x:" for i in range(depth)]
+    lines.append("    " * (depth + 1) + "pass")
+    return ("\n".join(lines) + "\n").encode()
+
+
+# name -> (bytes, the diagnostics expected for that file as (line, code, message fragment))
+CASES: dict[str, tuple[bytes, list[tuple[int, str, str]]]] = {
+    "syntax_error.py": (b"async def f(:\n    pass\n", [(1, "ACK000", "syntax error")]),
+    "libcst_rejects.py": (b"(x): int = 1\n", [(1, "ACK000", "cannot parse")]),
+    "undecodable.py": (b"x = '\xff\xfe'\n", [(1, "ACK000", "cannot decode as utf-8")]),
+    "wrong_cookie.py": (b"# -*- coding: utf-8 -*-\nname = 'caf\xe9'\n",
+                        [(2, "ACK000", "cannot decode")]),
+    "unknown_cookie.py": (b"# coding: klingon\nx = 1\n", [(1, "ACK000", "unknown encoding")]),
+    "latin1_cookie.py": (b"# -*- coding: latin-1 -*-\nimport time\n\n\nasync def f():\n"
+                         b"    time.sleep(1)  # caf\xe9\n", [(6, "ACK200", "time.sleep")]),
+    "bom.py": (b"\xef\xbb\xbfimport time\n\n\nasync def f():\n    time.sleep(1)\n",
+               [(5, "ACK200", "time.sleep")]),
+    "crlf.py": (b"import time\r\n\r\n\r\nasync def f():\r\n    time.sleep(1)  # noqa: ACK101\r\n",
+                [(5, "ACK200", "time.sleep")]),
+    "lone_cr.py": (b"import time\r\rasync def f():\r    time.sleep(1)\r", [(4, "ACK200", "time.sleep")]),
+    "nul_byte.py": (b"x = 1\ny = 2\x00\n", [(2, "ACK000", "NUL byte")]),
+    "python2.py": (b'print "hello"\nexec "x = 1"\n', [(1, "ACK000", "Missing parentheses")]),
+    "empty.py": (b"", []),
+    "only_comments.py": (b"# nothing here\n# at all\n", []),
+    "deep_parens.py": (b"x = " + b"(" * 1000 + b"1" + b")" * 1000 + b"\n", []),
+    "deep_lists.py": (b"x = " + b"[" * 1000 + b"]" * 1000 + b"\n", [(1, "ACK000", "nested too deeply")]),
+    "deep_blocks.py": (deep_blocks(150), [(101, "ACK000", "too many levels of indentation")]),
+    "huge.py": (b"async def handler(request):\n    return await request.json()\n\n\n" * 160_000,
+                [(1, "ACK000", "too large")]),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_file_is_reported_and_the_run_goes_on(tmp_path: Path, cli: RunCli, name: str) -> None:
+    data, expected = CASES[name]
+    (tmp_path / name).write_bytes(data)
+    (tmp_path / "good.py").write_text(GOOD)
+    result = cli("--format", "json", ".", cwd=tmp_path)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)
+    assert (GOOD_FINDING in [(f["path"], f["line"], f["code"]) for f in findings])
+    mine = [f for f in findings if f["path"] == name]
+    assert [(f["line"], f["code"]) for f in mine] == [(line, code) for line, code, _ in expected]
+    for finding, (_, _, fragment) in zip(mine, expected):
+        assert fragment in finding["message"]
+
+
+def make_fifo_or_socket(path: Path) -> None:
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+
+
+SPECIAL: dict[str, Callable[[Path], None]] = {
+    "dangling_link.py": lambda p: os.symlink(p.parent / "gone.py", p),
+    "loop_link.py": lambda p: os.symlink(p, p),
+    "socket.py": make_fifo_or_socket,
+}
+
+
+@pytest.mark.parametrize("name", list(SPECIAL))
+def test_unusable_path_named_on_the_command_line(tmp_path: Path, cli: RunCli, name: str) -> None:
+    SPECIAL[name](tmp_path / name)
+    (tmp_path / "good.py").write_text(GOOD)
+    result = cli(name, "good.py", cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"asyncheck: {name}: ")
+    assert "good.py:5:5: ACK200" in result.stdout
+
+
+def test_unusable_entries_inside_a_walked_tree_are_skipped(tmp_path: Path, cli: RunCli) -> None:
+    for name, make in SPECIAL.items():
+        make(tmp_path / name)
+    (tmp_path / "package.py").mkdir()  # a directory named like a module
+    (tmp_path / "package.py" / "inner.py").write_text(GOOD)
+    (tmp_path / "good.py").write_text(GOOD)
+    result = cli("--format", "json", ".", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr == ""
+    assert sorted(f["path"] for f in json.loads(result.stdout)) == ["good.py", "package.py/inner.py"]
+
+
+def test_unreadable_file(tmp_path: Path, cli: RunCli) -> None:
+    target = tmp_path / "secret.py"
+    target.write_text(GOOD)
+    target.chmod(0)
+    (tmp_path / "good.py").write_text(GOOD)
+    try:
+        result = cli("secret.py", "good.py", cwd=tmp_path)
+        if os.access(target, os.R_OK):  # root reads anything: then it is simply linted
+            assert result.returncode == 1 and "secret.py:5:5: ACK200" in result.stdout
+        else:
+            assert result.returncode == 2
+            assert result.stderr.strip().startswith("asyncheck: cannot read secret.py")
+            assert "good.py:5:5: ACK200" in result.stdout
+    finally:
+        target.chmod(0o644)
+
+
+def test_analysed_code_is_never_imported_or_run(tmp_path: Path, cli: RunCli) -> None:
+    marker = tmp_path / "marker"
+    payload = (f"open({str(marker)!r}, 'w').write('ran')\n"
+               "import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    (tmp_path / "evil.py").write_text(payload)
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text(payload)
+    (tmp_path / "conftest.py").write_text(payload)
+    (tmp_path / "setup.py").write_text(payload)
+    result = cli(".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert not marker.exists()
