@@ -22,6 +22,7 @@ from typing import ClassVar
 import libcst as cst
 
 from asyncheck.analysis.names import Resolver, Scope, dotted_name
+from asyncheck.fix import Fix
 from asyncheck.rule import Rule
 
 
@@ -352,6 +353,11 @@ def describe_call(func: cst.BaseExpression, qualname: str) -> str:
     """How a message names a call: the source text, plus the resolved name when they differ
     (``session.get`` (``requests.Session.get``))."""
     text = dotted_name(func)
+    if text is None and isinstance(func, cst.Attribute):
+        # ``run_coroutine_threadsafe(coro, loop).result``: show the source when it is short.
+        source = cst.Module([]).code_for_node(func)
+        if len(source) <= 60 and "\n" not in source:
+            text = source
     if text is None or text == qualname:
         return f"`{qualname}(...)`"
     if qualname == f"builtins.{text}":
@@ -384,7 +390,12 @@ class BlockingCallRule(Rule):
             call=describe_call(node.func, found.qualname),
             function=self._function_name(),
             way_out=found.entry.way_out,
+            fix=self.fix_for(node),
         )
+
+    def fix_for(self, call: cst.Call) -> Fix | None:
+        """The fix a fixable subclass offers for a reported call (none by default)."""
+        return None
 
     def visit_With(self, node: cst.With) -> None:
         context = self.context

@@ -23,7 +23,7 @@ its bindings in that scope agree on.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -263,10 +263,11 @@ class _BindingCollector:
                     if full is None:
                         continue
                     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                        self.add(alias.asname.name.value, Binding("import", qualname=full))
+                        self.add(alias.asname.name.value,
+                                 Binding("import", node=statement, qualname=full))
                     else:
                         first = full.split(".")[0]
-                        self.add(first, Binding("import", qualname=first))
+                        self.add(first, Binding("import", node=statement, qualname=first))
             elif isinstance(statement, cst.ImportFrom):
                 if isinstance(statement.names, cst.ImportStar):
                     continue
@@ -279,7 +280,7 @@ class _BindingCollector:
                     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                         bound = alias.asname.name.value
                     qualname = f"{module}.{name}" if module else None
-                    self.add(bound, Binding("import", qualname=qualname))
+                    self.add(bound, Binding("import", node=statement, qualname=qualname))
             elif isinstance(statement, cst.Assign):
                 for target in statement.targets:
                     self.targets(target.target, statement.value)
@@ -336,9 +337,16 @@ def _is_none(expr: cst.BaseExpression | None) -> bool:
 class Resolver:
     """Answers what names, attribute chains and call results refer to, scope by scope."""
 
-    def __init__(self, extra_return_types: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        extra_return_types: Iterable[tuple[str, str]] = (),
+        *,
+        project_return_type: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.return_types = dict(FACTORY_RETURN_TYPES)
         self.return_types.update(extra_return_types)
+        # What a function of another project file is annotated to return (the project index).
+        self.project_return_type = project_return_type
         self._attribute_memo: dict[tuple[int, str], str | None] = {}
         self._in_progress: set[tuple[int, str]] = set()
 
@@ -476,15 +484,37 @@ class Resolver:
             symbol = self.lookup(callee.value, scope)
             if isinstance(symbol, LocalClass):
                 return symbol.qualname
+            if isinstance(symbol, LocalFunction):
+                # A function of this file returns what its annotation says (``-> Path``).
+                return self._returns(symbol.node, symbol.scope)
+        elif isinstance(callee, cst.Attribute):
+            owner_type = self.expression_type(callee.value, scope)
+            if owner_type is not None:
+                class_scope = self._class_scope_for(owner_type, scope)
+                if class_scope is not None:
+                    method = _method_def(class_scope, callee.attr.value)
+                    if method is not None:
+                        return self._returns(method, class_scope)
         qualname = self.qualified_name(callee, scope)
         if qualname is None:
             return None
         if qualname in self.return_types:
             return self.return_types[qualname] or None
+        if self.project_return_type is not None:
+            returned = self.project_return_type(qualname)
+            if returned is not None:
+                return returned
         last = qualname.rpartition(".")[2]
         if last[:1].isupper() and not last.isupper():
             return qualname
         return None
+
+    def _returns(self, function: cst.FunctionDef, scope: Scope) -> str | None:
+        """The type a function of this file is annotated to return (not for ``async def``,
+        whose call makes a coroutine)."""
+        if function.returns is None or function.asynchronous is not None:
+            return None
+        return self.annotation_type(function.returns.annotation, scope)
 
     def attribute_type(self, owner_type: str, attr: str, scope: Scope) -> str | None:
         """The type of ``obj.attr`` for an object of a class of this file (``self.session``)."""
@@ -546,7 +576,8 @@ class Resolver:
                 return None
             typing_name = outer.rpartition(".")
             if typing_name[0] not in ("typing", "typing_extensions"):
-                return None
+                # A generic class: ``queue.Queue[str]`` is a ``queue.Queue``.
+                return outer
             elements = [
                 element.slice.value for element in annotation.slice
                 if isinstance(element.slice, cst.Index)
@@ -570,6 +601,14 @@ _PATH_TYPES = frozenset({
     "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath",
     "pathlib.PurePosixPath", "pathlib.PureWindowsPath", "anyio.Path", "trio.Path",
 })
+
+
+def _method_def(class_scope: Scope, name: str) -> cst.FunctionDef | None:
+    """The ``def`` of a method defined directly in a class body (the last one wins)."""
+    bindings = class_scope.bindings.get(name, [])
+    if bindings and bindings[-1].kind == "def" and isinstance(bindings[-1].node, cst.FunctionDef):
+        return bindings[-1].node
+    return None
 
 
 def _is_staticmethod(function: cst.FunctionDef) -> bool:
