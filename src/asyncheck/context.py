@@ -81,7 +81,7 @@ class FileContext:
         self.source = source
         self.settings = settings
         self.index = index
-        self.resolver = Resolver()
+        self.resolver = Resolver(project_return_type=index.return_type)
         self.module_scope = make_module_scope(module, module_name, is_package=is_package)
         self.findings: list[RawFinding] = []
         self.stack: list[cst.CSTNode] = []

@@ -46,6 +46,9 @@ class FunctionFacts:
     #: arguments considered; ``with lock:`` is ``threading.Lock.__enter__``).  ACK290
     #: follows them through sync helpers.
     blocking: tuple[str, ...] = ()
+    #: The qualified type its return annotation names (``-> sqlite3.Connection``), for sync
+    #: functions; lets other files track objects made by project factories.
+    returns: str | None = None
     #: Its own body yields (an ``async def`` that yields makes an async generator, not a
     #: coroutine).
     is_generator: bool = False
@@ -239,6 +242,11 @@ class ProjectIndex:
             pending.extend(self._bases(current))
         return lineage
 
+    def return_type(self, qualname: str) -> str | None:
+        """The annotated return type of the project function ``qualname``, if any."""
+        facts = self.function(qualname)
+        return facts.returns if facts is not None else None
+
     def is_class(self, qualname: str) -> bool:
         """Whether a qualified name is a class the project defines."""
         qualname = self.canonical(qualname)
@@ -300,6 +308,7 @@ def _extract_block(
                 tuple(collector.calls),
                 tuple(collector.acquires),
                 blocking=tuple(collector.blocking),
+                returns=_return_type(statement, resolver, scope),
                 is_generator=collector.is_generator,
                 decorators=tuple(_decorator_name(d, resolver, scope) for d in statement.decorators),
                 defines_async=collector.defines_async,
@@ -330,6 +339,13 @@ def _decorator_name(decorator: cst.Decorator, resolver: Resolver, scope: Scope) 
         expr, suffix = expr.func, "()"
     qualname = resolver.qualified_name(expr, scope)
     return qualname + suffix if qualname is not None else "?"
+
+
+def _return_type(function: cst.FunctionDef, resolver: Resolver, scope: Scope) -> str | None:
+    """The type a sync function's return annotation names (resolved where the def is)."""
+    if function.returns is None or function.asynchronous is not None:
+        return None
+    return resolver.annotation_type(function.returns.annotation, scope)
 
 
 def _block_statements(body: cst.BaseSuite) -> Iterable[cst.BaseStatement]:
