@@ -349,3 +349,30 @@ def call_text(call: cst.Call) -> str:
 
 #: Qualified names of ``asyncio.gather``: its future is reported when discarded too.
 GATHER = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
+
+
+#: Context managers of test frameworks whose body is expected to raise or warn: a call in
+#: it is made to see it fail, not to run a coroutine or keep a task.
+_EXPECTING_CONTEXTS = frozenset({
+    "assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "assertWarns",
+    "assertWarnsRegex", "raises", "warns", "deprecated_call",
+})
+
+
+def in_expected_failure(stack: Sequence[cst.CSTNode]) -> bool:
+    """Whether the node on top of ``stack`` is inside ``with self.assertRaises(...):`` or
+    ``with pytest.raises(...):`` (also ``assertWarns``/``pytest.warns``) in the same
+    function."""
+    for node in reversed(stack):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return False
+        if isinstance(node, cst.With):
+            for item in node.items:
+                call = item.item
+                if isinstance(call, cst.Call):
+                    func = call.func
+                    name = func.attr.value if isinstance(func, cst.Attribute) else (
+                        func.value if isinstance(func, cst.Name) else "")
+                    if name in _EXPECTING_CONTEXTS:
+                        return True
+    return False
