@@ -121,6 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from asyncheck.cli import main as asyncheck_main
 
     command = [".", *args.args.split(), "--output", os.devnull]
+    # The profile must see all the work: no cache hits, no worker processes.
+    offered = {opt for param in asyncheck_main.params for opt in (*param.opts, *param.secondary_opts)}
+    if "--no-cache" in offered:
+        command.append("--no-cache")
+    if "--jobs" in offered:
+        command += ["--jobs", "1"]
     previous = Path.cwd()
     os.chdir(corpus.path)
     profiler = cProfile.Profile()

@@ -10,7 +10,9 @@ and reports:
 - **crashes**: an exit status other than 0, 1 and 2, a traceback on standard error, a
   whole-run "internal error" line, or no readable JSON report;
 - **internal errors**: ACK000 diagnostics saying a rule raised on a file (with the file);
-- **ACK000 reasons**: the files asyncheck could not analyse, grouped by reason;
+- **ACK000 reasons**: the files asyncheck could not analyse, grouped by reason, and among
+  them those that the running Python compiles: there asyncheck's limits (libcst's grammar,
+  recursion depth) lost every finding of a valid file, not the file's own fault;
 - **coverage**: every ``.py`` file of the corpus must be either among the files asyncheck's
   discovery hands to the linter or named in an error line ("cannot read ...").  The JSON
   report lists findings, not the files checked, so the set of linted files is taken from
@@ -25,6 +27,7 @@ Exit status: 0 when nothing crashed, no internal error and no file unaccounted f
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import shutil
@@ -65,6 +68,7 @@ class CorpusReport:
     error_lines: list[str] = field(default_factory=list)
     unaccounted: list[str] = field(default_factory=list)  # files neither linted nor reported
     coverage_problem: str | None = None  # the coverage could not be checked
+    valid_but_unanalysed: set[str] = field(default_factory=set)  # ACK000 on files Python compiles
 
     @property
     def internal_errors(self) -> list[dict[str, Any]]:
@@ -90,6 +94,15 @@ def reason_group(message: str) -> str:
     text = re.sub(r"\d+", "N", message)
     text = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", text)
     return text[:140]
+
+
+def python_accepts(path: Path) -> bool:
+    """Whether the running Python compiles the file (to an AST; nothing is executed)."""
+    try:
+        compile(path.read_bytes(), str(path), "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OSError):
+        return False
+    return True
 
 
 def discovered_files(corpus: Path) -> set[str] | str:
@@ -142,6 +155,9 @@ def check_corpus(corpus: Corpus, command: list[str], options: frozenset[str]) ->
         report.crash = (f"no JSON report (exit {completed.returncode}): "
                         + " / ".join(stderr_lines[-3:]))
 
+    report.valid_but_unanalysed = {
+        str(d["path"]) for d in report.unparsable
+        if python_accepts(corpus.path / str(d["path"]))}
     expected = {p.relative_to(corpus.path).as_posix() for p in python_files(corpus.path)}
     linted = discovered_files(corpus.path)
     if isinstance(linted, str):
@@ -190,13 +206,15 @@ def format_report(report: CorpusReport) -> str:
         out.append(f"- error lines on standard error: {len(other)}")
         out.extend(f"  - {line}" for line in other[:10])
     unparsable = report.unparsable
-    out.append(f"- ACK000 (not analysable): {len(unparsable)} files")
+    out.append(f"- ACK000 (not analysable): {len(unparsable)} files, of which "
+               f"{len(report.valid_but_unanalysed)} compile with this Python (findings lost)")
     groups: dict[str, list[str]] = defaultdict(list)
     for diagnostic in unparsable:
         groups[reason_group(str(diagnostic["message"]))].append(str(diagnostic["path"]))
     for reason, paths in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
         shown = ", ".join(paths[:3]) + (", ..." if len(paths) > 3 else "")
-        out.append(f"  - {len(paths)} × {reason} ({shown})")
+        valid = sum(1 for path in paths if path in report.valid_but_unanalysed)
+        out.append(f"  - {len(paths)} × {reason} ({shown}; {valid} compile with this Python)")
     counts = Counter((str(d["code"]), str(d.get("name", ""))) for d in report.diagnostics
                      if d.get("code") != UNPARSABLE)
     out += ["", "| rule | name | findings | files | top packages |", "|---|---|---|---|---|"]

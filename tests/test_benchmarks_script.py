@@ -115,4 +115,4 @@ def test_realworld_reports_findings_ack000_and_coverage(realworld: ModuleType, t
     assert not report.failed
     text = realworld.format_report(report)
     assert "| ACK200 | blocking-sleep | 1 | 1 | pkg 1 |" in text
-    assert "1 × cannot parse" in text
+    assert "pkg/broken.py; 0 compile with this Python)" in text
