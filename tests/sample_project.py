@@ -62,11 +62,13 @@ async def build_report(session: aiohttp.ClientSession, skus: list[str]) -> dict[
 CROSS_MODULE_CODES = frozenset({"ACK100", "ACK101", "ACK290"})
 
 
-def write_shop(root: Path) -> Path:
-    """Write the package under ``root`` (with a ``pyproject.toml``); returns ``root``."""
+def write_shop(root: Path, *, pyproject: bool = True) -> Path:
+    """Write the package under ``root`` (with a ``pyproject.toml`` unless told not to);
+    returns ``root``."""
     (root / "shop").mkdir(parents=True, exist_ok=True)
-    (root / "pyproject.toml").write_text('[project]\nname = "shop"\nversion = "1.0"\n',
-                                         encoding="utf-8")
+    if pyproject:
+        (root / "pyproject.toml").write_text('[project]\nname = "shop"\nversion = "1.0"\n',
+                                             encoding="utf-8")
     (root / "shop" / "__init__.py").write_text("", encoding="utf-8")
     (root / "shop" / "pricing.py").write_text(PRICING, encoding="utf-8")
     (root / "shop" / "report.py").write_text(REPORT, encoding="utf-8")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import BIN, ROOT, RunCli
 from readme_snippets import readme_snippet
-from sample_project import CROSS_MODULE_CODES, write_shop
+from sample_project import CROSS_MODULE_CODES, REPORT, write_shop
 from test_fixtures import expected_findings
 
 from asyncheck.flake8_plugin import AsyncheckPlugin, parse_blocking_calls, plugin_settings
@@ -115,6 +115,26 @@ def test_cross_module_findings_match_the_cli_on_one_file(tmp_path: Path, cli: Ru
     assert {(path, line, code) for path, line, _, code in found} == annotated
     landed = CROSS_MODULE_CODES & set(all_rules())
     assert not landed or landed & {code for *_, code in found}
+
+
+def test_without_project_markers_the_root_is_the_first_path_as_for_the_cli(
+    tmp_path: Path, cli: RunCli
+) -> None:
+    # No pyproject.toml or .git: both doors take the project from the path given ("."),
+    # not from each file's own directory (shop/reports/), so shop/pricing.py is indexed.
+    write_shop(tmp_path, pyproject=False)
+    (tmp_path / "shop" / "reports").mkdir()
+    (tmp_path / "shop" / "reports" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "shop" / "reports" / "nightly.py").write_text(REPORT, encoding="utf-8")
+    assert not any((parent / marker).exists() for parent in tmp_path.parents
+                   for marker in ("pyproject.toml", ".git"))
+    result = flake8("--isolated", "--select", "ACK", "--jobs", "2", ".", cwd=tmp_path)
+    found = flake8_findings(result.stdout, tmp_path)
+    assert found == cli_findings(cli(".", "--select", "ALL", "--format", "json", cwd=tmp_path),
+                                 tmp_path)
+    annotated = {((tmp_path / path).resolve().as_posix(), line, code)
+                 for path, line, code in expected_findings(tmp_path)}
+    assert {(path, line, code) for path, line, _, code in found} == annotated
 
 
 def test_a_file_libcst_rejects_gives_ack000_and_flake8_goes_on(tmp_path: Path) -> None:

@@ -80,7 +80,8 @@ class AsyncheckPlugin:
     # Set by parse_options (once per process, before any file is checked).
     _overrides: ClassVar[dict[str, Any]] = {}
     _option_error: ClassVar[str | None] = None
-    # Per-process caches: directory -> project, (root, config) -> linter with its index.
+    _anchors: ClassVar[tuple[Path, ...]] = ()
+    # Per-process caches: anchor -> project, (root, config) -> linter with its index.
     _projects: ClassVar[dict[Path, _Project]] = {}
     _linters: ClassVar[dict[tuple[Path, Path | None], Linter | str]] = {}
 
@@ -125,6 +126,10 @@ class AsyncheckPlugin:
         cls._projects.clear()
         cls._linters.clear()
         cls._option_error = None
+        # The CLI finds the project root and configuration from its first path; flake8's
+        # paths are the same words, so both doors see the same project.
+        cls._anchors = tuple(Path(p) for p in getattr(options, "filenames", None) or ()
+                             if p != "-")
         overrides: dict[str, Any] = {}
         try:
             fanout = getattr(options, "asyncheck_max_fanout", None)
@@ -175,16 +180,17 @@ class AsyncheckPlugin:
 
     @classmethod
     def _project_for(cls, path: Path) -> _Project:
-        directory = path.parent
-        project = cls._projects.get(directory)
+        # Standard input (no path on the command line) is placed by its display name.
+        anchor = cls._anchors[0] if cls._anchors else path.parent
+        project = cls._projects.get(anchor)
         if project is None:
-            root = find_project_root([path])
+            root = find_project_root([anchor])
             try:
                 project = _Project(root, find_config_file(
-                    directory if directory.exists() else Path.cwd()))
+                    anchor if anchor.exists() else Path.cwd()))
             except ConfigError as error:  # a pyproject.toml that is not valid TOML
                 project = _Project(root, None, str(error))
-            cls._projects[directory] = project
+            cls._projects[anchor] = project
         return project
 
     @classmethod
