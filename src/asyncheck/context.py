@@ -39,6 +39,11 @@ if TYPE_CHECKING:
     from asyncheck.rule import Rule
 
 
+def _is_super_call(expr: cst.BaseExpression) -> bool:
+    """``super()`` (with or without arguments)."""
+    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "super"
+
+
 @dataclass(eq=False)
 class RawFinding:
     """A finding before positions are known."""
@@ -207,6 +212,9 @@ class FileContext:
             return None
         if isinstance(func, cst.Attribute):
             written = dotted_name(func) or func.attr.value
+            if _is_super_call(func.value):
+                return f"super().{func.attr.value}" if self._super_method_is_coroutine(
+                    func.attr.value) else None
             owner_type = self.resolver.expression_type(func.value, scope)
             if owner_type is not None:
                 attr = func.attr.value
@@ -218,6 +226,28 @@ class FileContext:
             if qualname is not None and self.is_coroutine_function(qualname):
                 return written
         return None
+
+    def _super_method_is_coroutine(self, attr: str) -> bool:
+        """``super().attr(...)`` in a method: the first base (in order) that has ``attr``."""
+        class_scope = self.scope.enclosing_class()
+        if class_scope is None or class_scope.parent is None:
+            return False
+        class_node = class_scope.node
+        assert isinstance(class_node, cst.ClassDef)
+        for arg in class_node.bases:
+            if arg.keyword is not None:
+                continue
+            base = self.resolver.qualified_name(arg.value, class_scope.parent)
+            if base is None:
+                return False  # an unknown base may define it: unsure
+            local = self._local_method(base, attr)
+            if local is not None:
+                return self._local_def_makes_coroutine(*local)
+            if self.is_coroutine_function(f"{base}.{attr}"):
+                return True
+            if self.index.function(f"{base}.{attr}") is not None:
+                return False
+        return False
 
     def _local_def_makes_coroutine(
         self, node: cst.FunctionDef, scope: Scope, bindings: list[Binding]

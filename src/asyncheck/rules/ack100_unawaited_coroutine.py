@@ -211,6 +211,11 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
             "    def close(conn):\n        conn.close()\n\n"
             "def shutdown(conn):\n    close(conn)\n"
         ),
+        # super() reaching a sync method of the base class.
+        Valid(
+            "class Base:\n    def close(self):\n        ...\n\n"
+            "class Child(Base):\n    async def close(self):\n        super().close()\n"
+        ),
         # A test that expects the call itself to fail.
         Valid(
             "import asyncio\nimport pytest\n\n"
@@ -253,6 +258,14 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
             "        self.warm_up()\n"
             "        for url in urls:\n            self.crawl(url)\n",
             line=10, count=2,
+        ),
+        # The base class's coroutine method through super().
+        Invalid(
+            "import asyncio\n\nclass BufferedWriter(asyncio.StreamWriter):\n"
+            "    async def drain(self):\n        self.flush_buffer()\n"
+            "        super().drain()\n\n"
+            "    def flush_buffer(self):\n        ...\n",
+            line=6, message_contains="super().drain",
         ),
         # Assigned and never used; a truth value; built-in asyncio coroutine functions.
         Invalid(
