@@ -22,7 +22,7 @@ def test_reports_finding_in_text_format_and_exits_1(tmp_path: Path, cli: RunCli)
     result = cli("app.py", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout.splitlines()[0].startswith("app.py:5:5: ACK200 `time.sleep(...)`")
-    assert "Found 1 problem in 1 file (0 fixable with --fix)." in result.stdout
+    assert "Found 1 problem in 1 file (1 fixable with --fix)." in result.stdout
     assert result.stderr == ""
 
 
@@ -100,7 +100,7 @@ def test_unparsable_file_does_not_stop_the_run(tmp_path: Path, cli: RunCli) -> N
 def test_list_rules_and_explain(cli: RunCli) -> None:
     listing = cli("--list-rules")
     assert listing.returncode == 0
-    assert any(line.split()[:4] == ["ACK200", "blocking-sleep", "on", "no"]
+    assert any(line.split()[:4] == ["ACK200", "blocking-sleep", "on", "yes"]
                for line in listing.stdout.splitlines())
     rules = json.loads(cli("--list-rules", "--format", "json").stdout)
     assert {"code", "name", "default", "fixable"} <= set(rules[0])

@@ -6,7 +6,7 @@ import pytest
 
 from asyncheck.rule import Invalid, Rule, Valid, documentation_problems
 from asyncheck.rules import all_rules
-from asyncheck.testing import lint_source
+from asyncheck.testing import fix_source_text, lint_source
 
 RULES = all_rules()
 
@@ -53,3 +53,21 @@ def test_rule_is_documented_and_has_examples(rule: type[Rule]) -> None:
 def test_rule_codes_and_names_are_unique() -> None:
     names = [rule.name for rule in RULES.values()]
     assert len(names) == len(set(names))
+
+
+def _fix_cases() -> list[object]:
+    return [pytest.param(rule, example, id=f"{code}-fix-{number}")
+            for code, rule in RULES.items()
+            for number, example in enumerate(rule.INVALID)
+            if example.expected_fix is not None]
+
+
+@pytest.mark.parametrize(("rule", "example"), _fix_cases())
+def test_fix_gives_expected_source_and_is_idempotent(rule: type[Rule], example: Invalid) -> None:
+    first = fix_source_text(example.code, options=example.options, filename=example.filename,
+                            other_files=example.other_files)
+    assert first.dropped == []
+    assert first.text == example.expected_fix
+    second = fix_source_text(first.text, options=example.options, filename=example.filename,
+                             other_files=example.other_files)
+    assert second.text == first.text and not second.fixed

@@ -86,6 +86,14 @@ def _list_rules(output_format: str) -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Read [tool.asyncheck] from FILE instead of the nearest pyproject.toml.")
 @click.option("--stdin-filename", metavar="PATH", help="The file name to report for standard input.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes in place.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print the fixes as a unified diff and change nothing (exit 1 if any).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of CPUs).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the result cache lives (default: .asyncheck_cache in the project root).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
@@ -103,6 +111,11 @@ def main(
     output: str | None,
     config_file: Path | None,
     stdin_filename: str | None,
+    fix: bool,
+    show_diff: bool,
+    jobs: int | None,
+    no_cache: bool,
+    cache_dir: Path | None,
     exit_zero: bool,
     statistics: bool,
     quiet: bool,
@@ -122,7 +135,8 @@ def main(
         code = _check(paths, select=select, ignore=ignore, extend_select=extend_select,
                       output_format=output_format, output=output, config_file=config_file,
                       stdin_filename=stdin_filename, statistics=statistics, quiet=quiet,
-                      color=color)
+                      color=color, fix_mode="diff" if show_diff else "fix" if fix else None,
+                      jobs=jobs, cache_dir=None if no_cache else (cache_dir or Path()))
     except ConfigError as error:
         _fail(str(error))
         return
@@ -173,6 +187,9 @@ def _check(
     statistics: bool,
     quiet: bool,
     color: bool | None,
+    fix_mode: str | None = None,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
 ) -> int:
     from asyncheck.runner import STDIN_PATH, run  # imported late: --version stays fast
 
@@ -197,13 +214,33 @@ def _check(
     # Only a person watching a terminal wants a bar; the report itself never contains it.
     progress = _Progress() if not quiet and sys.stderr.isatty() else None
     try:
+        # An empty cache_dir means "the default place": the project root's .asyncheck_cache.
+        if cache_dir is not None and cache_dir == Path():
+            cache_dir = root / ".asyncheck_cache"
         result = run(paths, settings, stdin_data=stdin_data, stdin_filename=stdin_filename,
-                     progress=progress)
+                     progress=progress, jobs=jobs, cache_dir=cache_dir, fix_mode=fix_mode)
     finally:
         if progress is not None:
             progress.close()
     for line in result.errors:
         click.echo(line, err=True)
+    if fix_mode == "diff":
+        for diff in result.diffs:
+            click.echo(diff, nl=False)
+        fixable = sum(result.fixed.values())
+        click.echo(f"Would fix {fixable} problem{'s' if fixable != 1 else ''} "
+                   f"in {len(result.diffs)} file{'s' if len(result.diffs) != 1 else ''}.", err=True)
+        return EXIT_ERROR if result.errors or result.internal_errors else (
+            EXIT_FINDINGS if result.diffs else EXIT_OK)
+    if fix_mode == "fix" and STDIN_PATH in paths and result.fixed_stdin is not None:
+        # The fixed source goes to standard output (as editors expect); the report to stderr.
+        click.echo(result.fixed_stdin, nl=False)
+        output_to_stderr = True
+    elif fix_mode == "fix" and STDIN_PATH in paths and stdin_data is not None:
+        click.echo(stdin_data.decode("utf-8", "replace"), nl=False)
+        output_to_stderr = True
+    else:
+        output_to_stderr = False
 
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
     options = ReportOptions(color=use_color and output_format == "text", statistics=statistics,
@@ -215,7 +252,7 @@ def _check(
         except OSError as error:
             raise ConfigError(f"cannot write {output}: {error.strerror or error}") from None
     else:
-        click.echo(report, nl=False)
+        click.echo(report, nl=False, err=output_to_stderr)
 
     if result.errors or result.internal_errors:
         return EXIT_ERROR

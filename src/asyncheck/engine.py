@@ -13,10 +13,9 @@ import io
 import re
 import tokenize
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -24,7 +23,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from asyncheck.analysis.project import ProjectIndex
 from asyncheck.config import Settings
 from asyncheck.context import FileContext, RawFinding
-from asyncheck.fix import Fix
+from asyncheck.diagnostic import Diagnostic
 from asyncheck.rule import Rule
 from asyncheck.suppression import is_suppressed, parse_suppressions
 
@@ -33,40 +32,6 @@ UNPARSABLE_CODE = "ACK000"
 MAX_FILE_BYTES = 2_000_000
 _NATIVE_POSITION_RE = re.compile(r"(?:parser error: )?error at (\d+):(\d+): ")
 UNPARSABLE_NAME = "unparsable-file"
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    """One finding, positioned with 1-based lines and columns."""
-
-    path: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    code: str
-    name: str
-    message: str
-    fix: Fix | None = field(default=None, compare=False)
-    internal_error: bool = field(default=False, compare=False)
-
-    def sort_key(self) -> tuple[str, int, int, str]:
-        """Order by file, position, code."""
-        return (self.path, self.line, self.column, self.code)
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON object of SPEC §3: code, name, message, path, positions, fix."""
-        return {
-            "code": self.code,
-            "name": self.name,
-            "message": self.message,
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "end_line": self.end_line,
-            "end_column": self.end_column,
-            "fix": {"description": self.fix.description} if self.fix is not None else None,
-        }
 
 
 class SourceError(Exception):

@@ -1,29 +1,51 @@
-"""Paths in, diagnostics out: discovery, the project index, and linting each file."""
+"""Paths in, diagnostics out: discovery, the project index, the cache and the process pool.
+
+Each file is checked by :func:`_check_file` with a per-process :class:`_Worker` (rules,
+settings and the lazy project index built once per process).  Small runs stay in this
+process, so a one-file pre-commit run pays no pool start-up; larger runs are split over a
+process pool.  A worker that dies (the native parser can crash on pathological input) costs
+only the files it was holding: they are retried one by one, and a file that kills its
+process again gets ACK000.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import libcst as cst
-
-from asyncheck.analysis.project import ProjectIndex
+from asyncheck.cache import Cache, CachedFile
 from asyncheck.config import Settings
+from asyncheck.diagnostic import Diagnostic
 from asyncheck.discovery import (
     discover_files,
     find_project_root,
     iter_project_files,
     module_name_for,
 )
-from asyncheck.engine import Diagnostic, Linter, read_module
-from asyncheck.rule import Rule
-from asyncheck.rules import all_rules, rule_defaults
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from asyncheck.analysis.project import ProjectIndex
+    from asyncheck.engine import Linter
+    from asyncheck.rule import Rule
 
 STDIN_PATH = "-"
 
 #: Called with (files done, files to do) as the run goes, e.g. to draw a progress bar.
 ProgressCallback = Callable[[int, int], None]
+
+#: Below this many files to lint a run stays in one process (pool start-up costs ~0.2 s).
+SERIAL_BELOW = 24
+#: Files per task sent to a pool worker.
+CHUNK_SIZE = 8
 
 
 @dataclass
@@ -33,6 +55,10 @@ class RunResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_checked: int = 0
     errors: list[str] = field(default_factory=list)
+    fixed: Counter[str] = field(default_factory=Counter)
+    diffs: list[str] = field(default_factory=list)
+    fixed_stdin: str | None = None
+    fix_mode: str | None = None
 
     @property
     def internal_errors(self) -> int:
@@ -42,11 +68,15 @@ class RunResult:
 
 def enabled_rules(settings: Settings) -> list[type[Rule]]:
     """The rule classes the settings turn on."""
+    from asyncheck.rules import all_rules, rule_defaults
+
     codes = settings.enabled_codes(rule_defaults())
     return [rule for code, rule in all_rules().items() if code in codes]
 
 
 def _parse_for_index(path: Path) -> cst.Module | None:
+    from asyncheck.engine import read_module
+
     try:
         data = path.read_bytes()
     except OSError:
@@ -54,12 +84,156 @@ def _parse_for_index(path: Path) -> cst.Module | None:
     return read_module(data)
 
 
-def build_index(root: Path, settings: Settings) -> ProjectIndex:
-    """The lazy project index over every Python file of the project under ``root``."""
+def project_modules(root: Path, settings: Settings) -> dict[str, Path]:
+    """Module name -> file for every Python file of the project under ``root``."""
     modules: dict[str, Path] = {}
     for path in iter_project_files(root, settings):
         modules.setdefault(module_name_for(path, root), path)
+    return modules
+
+
+def build_index(root: Path, settings: Settings, modules: dict[str, Path] | None = None) -> ProjectIndex:
+    """The lazy project index over every Python file of the project under ``root``."""
+    from asyncheck.analysis.project import ProjectIndex
+
+    if modules is None:
+        modules = project_modules(root, settings)
     return ProjectIndex(modules, _parse_for_index)
+
+
+# -- one file -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Job:
+    path: str
+    module_name: str
+    is_package: bool
+
+
+@dataclass
+class _Outcome:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    error: str | None = None
+    digest: str | None = None
+    deps: tuple[str, ...] = ()
+    fixed: Counter[str] = field(default_factory=Counter)
+    dropped: list[str] = field(default_factory=list)
+    diff: str | None = None
+    new_text: str | None = None
+
+
+class _Worker:
+    """What one process needs to check files: built once per process."""
+
+    def __init__(self, settings: Settings, root: Path, modules: dict[str, Path],
+                 fix_mode: str | None) -> None:
+        from asyncheck.engine import Linter
+
+        self.settings = settings
+        self.index = build_index(root, settings, modules)
+        self.linter: Linter = Linter(enabled_rules(settings), settings, self.index)
+        self.fix_mode = fix_mode
+
+
+_WORKER: _Worker | None = None
+
+
+def _init_worker(settings: Settings, root: Path, modules: dict[str, Path],
+                 fix_mode: str | None) -> None:
+    global _WORKER
+    _WORKER = _Worker(settings, root, modules, fix_mode)
+
+
+def _check_chunk(jobs: Sequence[_Job]) -> list[_Outcome]:
+    assert _WORKER is not None
+    return [_check_file(_WORKER, job) for job in jobs]
+
+
+def _check_file(worker: _Worker, job: _Job, data: bytes | None = None) -> _Outcome:
+    outcome = _Outcome(job.path)
+    if data is None:
+        try:
+            data = Path(job.path).read_bytes()
+        except OSError as error:
+            outcome.error = f"asyncheck: cannot read {job.path}: {error.strerror or error}"
+            return outcome
+    outcome.digest = hashlib.sha256(data).hexdigest()
+    index = worker.index
+    index.accessed = set()
+    if worker.fix_mode is None:
+        result = worker.linter.lint_bytes(job.path, data, module_name=job.module_name,
+                                          is_package=job.is_package)
+        outcome.diagnostics = result.diagnostics
+    else:
+        _fix_file(worker, job, data, outcome)
+    outcome.deps = tuple(sorted(index.accessed - {job.module_name}))
+    # Fixes hold tree nodes: only their description crosses process boundaries.
+    outcome.diagnostics = [d.without_fix_nodes() for d in outcome.diagnostics]
+    return outcome
+
+
+def _fix_file(worker: _Worker, job: _Job, data: bytes, outcome: _Outcome) -> None:
+    from asyncheck.engine import DecodedSource, FileResult, SourceError, decode_source
+    from asyncheck.fix import WriteError, encode_source, fix_source, unified_diff, write_atomically
+
+    linter = worker.linter
+    try:
+        source = decode_source(data)
+    except SourceError:
+        outcome.diagnostics = linter.lint_bytes(job.path, data, module_name=job.module_name,
+                                                is_package=job.is_package).diagnostics
+        return
+
+    def lint(decoded: DecodedSource) -> FileResult:
+        return linter.lint_text(job.path, decoded, module_name=job.module_name,
+                                is_package=job.is_package)
+
+    fixed = fix_source(lint, source, path=job.path)
+    assert fixed.result is not None
+    outcome.diagnostics = fixed.result.diagnostics
+    outcome.dropped = fixed.dropped
+    if fixed.text == source.text:
+        return
+    if worker.fix_mode == "diff":
+        outcome.diff = unified_diff(job.path, source.text, fixed.text)
+        outcome.fixed = fixed.fixed
+        return
+    if job.path == STDIN_PATH or job.path.startswith("<stdin"):
+        outcome.new_text = fixed.text
+        outcome.fixed = fixed.fixed
+        return
+    try:
+        new_bytes = encode_source(fixed.text, source.encoding, source.bom)
+    except UnicodeEncodeError:
+        outcome.dropped.append(f"{job.path}: fixes dropped: the result cannot be encoded as "
+                               f"{source.encoding}")
+        outcome.diagnostics = linter.lint_bytes(job.path, data, module_name=job.module_name,
+                                                is_package=job.is_package).diagnostics
+        return
+    try:
+        write_atomically(Path(job.path), new_bytes)
+    except WriteError as error:
+        outcome.error = f"asyncheck: {error}"
+        outcome.diagnostics = linter.lint_bytes(job.path, data, module_name=job.module_name,
+                                                is_package=job.is_package).diagnostics
+        return
+    outcome.fixed = fixed.fixed
+
+
+def _crashed(job: _Job) -> _Outcome:
+    return _Outcome(job.path, diagnostics=[Diagnostic(
+        job.path, 1, 1, 1, 1, "ACK000", "unparsable-file",
+        "cannot analyse: the parser crashed on this file (e.g. an extremely long expression)",
+    )])
+
+
+# -- the run --------------------------------------------------------------------------------
+def default_jobs() -> int:
+    """Worker processes to use by default: the CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def run(
@@ -69,13 +243,16 @@ def run(
     stdin_data: bytes | None = None,
     stdin_filename: str | None = None,
     progress: ProgressCallback | None = None,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+    fix_mode: str | None = None,
 ) -> RunResult:
     """Lint ``paths`` (``-`` is standard input, already read into ``stdin_data``).
 
-    ``progress`` is called with (files done, files to do) before each file read from disk
-    and once when all are done.
+    ``progress`` is called with (files done, files to do) as files finish.  ``cache_dir``
+    enables the result cache; ``fix_mode`` is ``"fix"`` or ``"diff"``.
     """
-    result = RunResult()
+    result = RunResult(fix_mode=fix_mode)
     file_paths = [Path(p) for p in paths if p != STDIN_PATH]
     anchor_paths = list(file_paths)
     if stdin_filename:
@@ -84,35 +261,112 @@ def run(
     discovered = discover_files(file_paths, settings, root=root) if file_paths else None
     if discovered is not None:
         result.errors.extend(discovered.errors)
-    index = build_index(root, settings)
-    linter = Linter(enabled_rules(settings), settings, index)
+    modules = project_modules(root, settings)
+    worker: _Worker | None = None
+
+    def local_worker() -> _Worker:
+        nonlocal worker
+        if worker is None:
+            worker = _Worker(settings, root, modules, fix_mode)
+        return worker
 
     if STDIN_PATH in paths and stdin_data is not None:
         display = stdin_filename or STDIN_PATH
         module_name = module_name_for(Path(stdin_filename), root) if stdin_filename else "stdin"
-        file_result = linter.lint_bytes(
-            display, stdin_data, module_name=module_name,
-            is_package=bool(stdin_filename) and Path(display).name == "__init__.py",
-        )
-        result.diagnostics.extend(file_result.diagnostics)
-        result.files_checked += 1
+        job = _Job(display if fix_mode is None else STDIN_PATH, module_name,
+                   Path(display).name == "__init__.py")
+        outcome = _check_file(local_worker(), job, stdin_data)
+        outcome.path = display
+        outcome.diagnostics = [d.moved_to(display) for d in outcome.diagnostics]
+        if outcome.diff is not None:
+            outcome.diff = outcome.diff.replace(f"a/{STDIN_PATH}", f"a/{display}", 1).replace(
+                f"b/{STDIN_PATH}", f"b/{display}", 1)
+        result.fixed_stdin = outcome.new_text
+        _collect(result, outcome)
 
     files = discovered.files if discovered is not None else []
-    for done, path in enumerate(files):
+    jobs_list = [_Job(str(p), module_name_for(p, root), p.name == "__init__.py") for p in files]
+    cache = Cache.open(cache_dir, settings, modules) if cache_dir is not None and fix_mode is None else None
+    pending: list[_Job] = []
+    digests: dict[str, str] = {}
+    done = 0
+    for job in jobs_list:
+        cached = cache.lookup(job.path) if cache is not None else None
+        if cached is not None:
+            result.diagnostics.extend(cached.diagnostics)
+            result.files_checked += 1
+            done += 1
+        else:
+            pending.append(job)
+    if progress is not None and jobs_list:
+        progress(done, len(jobs_list))
+
+    def finished(outcome: _Outcome) -> None:
+        nonlocal done
+        _collect(result, outcome)
+        if cache is not None and outcome.error is None and outcome.digest is not None:
+            digests[outcome.path] = outcome.digest
+            cache.store(outcome.path, CachedFile(outcome.digest, outcome.deps, outcome.diagnostics))
+        done += 1
         if progress is not None:
-            progress(done, len(files))
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            result.errors.append(f"asyncheck: cannot read {path}: {error.strerror or error}")
-            continue
-        file_result = linter.lint_bytes(
-            str(path), data, module_name=module_name_for(path, root),
-            is_package=path.name == "__init__.py",
-        )
-        result.diagnostics.extend(file_result.diagnostics)
-        result.files_checked += 1
-    if progress is not None and files:
-        progress(len(files), len(files))
+            progress(done, len(jobs_list))
+
+    workers = jobs if jobs is not None else default_jobs()
+    if workers <= 1 or len(pending) < SERIAL_BELOW:
+        for job in pending:
+            finished(_check_file(local_worker(), job))
+    else:
+        _run_pool(pending, min(workers, len(pending)), (settings, root, modules, fix_mode), finished)
+    if cache is not None:
+        cache.save()
     result.diagnostics.sort(key=Diagnostic.sort_key)
+    result.diffs.sort()
     return result
+
+
+def _collect(result: RunResult, outcome: _Outcome) -> None:
+    if outcome.error is not None:
+        result.errors.append(outcome.error)
+        if not outcome.diagnostics:
+            return
+    result.errors.extend(outcome.dropped)
+    result.diagnostics.extend(outcome.diagnostics)
+    result.files_checked += 1
+    result.fixed.update(outcome.fixed)
+    if outcome.diff:
+        result.diffs.append(outcome.diff)
+
+
+def _chunks(jobs: Sequence[_Job], size: int) -> Iterable[list[_Job]]:
+    for start in range(0, len(jobs), size):
+        yield list(jobs[start:start + size])
+
+
+def _run_pool(
+    jobs: Sequence[_Job],
+    workers: int,
+    init_args: tuple[Settings, Path, dict[str, Path], str | None],
+    finished: Callable[[_Outcome], None],
+) -> None:
+    # Smaller chunks when there are few files per worker, so both cores stay busy.
+    size = max(1, min(CHUNK_SIZE, len(jobs) // (workers * 4) or 1))
+    retry: list[_Job] = []
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=init_args) as pool:
+        futures: list[tuple[Future[list[_Outcome]], list[_Job]]] = [
+            (pool.submit(_check_chunk, chunk), chunk) for chunk in _chunks(jobs, size)]
+        for future, chunk in futures:
+            try:
+                outcomes = future.result()
+            except BrokenProcessPool:
+                retry.extend(chunk)
+                continue
+            for outcome in outcomes:
+                finished(outcome)
+    for job in retry:
+        # One file per fresh process: the one that crashes it is named, the others survive.
+        try:
+            with ProcessPoolExecutor(1, initializer=_init_worker, initargs=init_args) as single:
+                [outcome] = single.submit(_check_chunk, [job]).result()
+        except BrokenProcessPool:
+            outcome = _crashed(job)
+        finished(outcome)

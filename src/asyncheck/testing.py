@@ -15,7 +15,9 @@ import libcst as cst
 
 from asyncheck.analysis.project import ProjectIndex
 from asyncheck.config import Settings
-from asyncheck.engine import Diagnostic, Linter, read_module
+from asyncheck.diagnostic import Diagnostic
+from asyncheck.engine import DecodedSource, FileResult, Linter, read_module
+from asyncheck.fix import FixOutcome, fix_source
 from asyncheck.rules import all_rules
 
 
@@ -25,6 +27,26 @@ def module_name_of(path: str) -> str:
     if parts and parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
+
+
+def _linter(
+    source: str,
+    codes: Iterable[str] | None,
+    options: Mapping[str, Any] | None,
+    filename: str,
+    other_files: Mapping[str, str] | None,
+) -> Linter:
+    rules = all_rules()
+    selected = [rules[c] for c in codes] if codes is not None else list(rules.values())
+    settings = replace(Settings(), **dict(options or {}))
+    files = {filename: source, **dict(other_files or {})}
+    sources = {module_name_of(path): text for path, text in files.items()}
+    modules = {module_name_of(path): Path(path) for path in files}
+
+    def parse(path: Path) -> cst.Module | None:
+        return read_module(sources[module_name_of(path.as_posix())].encode("utf-8"))
+
+    return Linter(selected, settings, ProjectIndex(modules, parse))
 
 
 def lint_source(
@@ -40,18 +62,25 @@ def lint_source(
     ``codes`` are the rules to run (default: every rule); ``options`` are snake_case
     :class:`~asyncheck.config.Settings` fields.
     """
-    rules = all_rules()
-    selected = [rules[c] for c in codes] if codes is not None else list(rules.values())
-    settings = replace(Settings(), **dict(options or {}))
-    files = {filename: source, **dict(other_files or {})}
-    sources = {module_name_of(path): text for path, text in files.items()}
-    modules = {name: Path(path) for path, name in
-               ((p, module_name_of(p)) for p in files)}
-
-    def parse(path: Path) -> cst.Module | None:
-        return read_module(sources[module_name_of(path.as_posix())].encode("utf-8"))
-
-    index = ProjectIndex(modules, parse)
-    linter = Linter(selected, settings, index)
+    linter = _linter(source, codes, options, filename, other_files)
     return linter.lint_bytes(filename, source.encode("utf-8"), module_name=module_name_of(filename),
                              is_package=filename.endswith("__init__.py")).diagnostics
+
+
+def fix_source_text(
+    source: str,
+    *,
+    codes: Iterable[str] | None = None,
+    options: Mapping[str, Any] | None = None,
+    filename: str = "example.py",
+    other_files: Mapping[str, str] | None = None,
+) -> FixOutcome:
+    """What ``asyncheck --fix`` makes of ``source`` (same arguments as :func:`lint_source`)."""
+    linter = _linter(source, codes, options, filename, other_files)
+    module_name = module_name_of(filename)
+
+    def lint(decoded: DecodedSource) -> FileResult:
+        return linter.lint_text(filename, decoded, module_name=module_name,
+                                is_package=filename.endswith("__init__.py"))
+
+    return fix_source(lint, DecodedSource(source, "utf-8", False), path=filename)

@@ -115,6 +115,9 @@ class ProjectIndex:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._pending_trees: dict[str, tuple[cst.Module, bool]] = {}
         self._extra_return_types = tuple(extra_return_types)
+        #: Modules whose facts were asked for (the runner resets it per file: the result
+        #: cache records them as the file's dependencies).
+        self.accessed: set[str] = set()
 
     @classmethod
     def empty(cls) -> ProjectIndex:
@@ -129,6 +132,7 @@ class ProjectIndex:
 
     def module_facts(self, module_name: str) -> ModuleFacts | None:
         """Facts of a project module, parsing it on first use; None if not in the project."""
+        self.accessed.add(module_name)
         if module_name in self._facts:
             return self._facts[module_name]
         self._facts[module_name] = None  # guards against import cycles while extracting

@@ -33,7 +33,10 @@ def render(result: RunResult, options: ReportOptions) -> str:
         width = len(str(max(counts.values())))
         for (code, name), count in sorted(counts.items()):
             lines.append(f"{count:>{width}}  {code}  {name}")
-    if not options.quiet:
+    if not options.quiet and result.fix_mode == "fix":
+        fixed = sum(result.fixed.values())
+        lines.append(f"Fixed {_plural(fixed, 'problem')}, {len(result.diagnostics)} remaining.")
+    elif not options.quiet:
         total = len(result.diagnostics)
         files = len({d.path for d in result.diagnostics})
         if total:

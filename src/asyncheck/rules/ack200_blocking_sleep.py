@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import libcst as cst
+
 from asyncheck.analysis.blocking import BlockingCallRule
+from asyncheck.fix import Fix, module_alias, name_is_free
 from asyncheck.rule import Invalid, Valid
 
 
@@ -42,10 +45,36 @@ class BlockingSleep(BlockingCallRule):
             await asyncio.sleep(2 ** attempt)
     ```
     Blocking work that must run as is belongs in a thread: `await asyncio.to_thread(time.sleep, 1)`.
+
+    ## Fix
+    `time.sleep(x)` becomes `await asyncio.sleep(x)` when the call is a statement of its own
+    or the value of an assignment; `import asyncio` is added after the existing imports when
+    missing, and an `import asyncio as aio` already there is used. Elsewhere (inside an
+    argument, a condition, a lambda) no fix is offered: the change needs a person's judgement.
     """
 
     code = "ACK200"
     name = "blocking-sleep"
+    fixable = True
+
+    def fix_for(self, call: cst.Call) -> Fix | None:
+        parent = self.context.parent()
+        if not (
+            (isinstance(parent, cst.Expr) and parent.value is call)
+            or (isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is call)
+        ):
+            return None
+        module_scope = self.context.module_scope
+        alias = module_alias(module_scope, "asyncio")
+        imports: tuple[str, ...] = ()
+        if alias is None:
+            if not name_is_free(module_scope, "asyncio"):
+                return None
+            alias, imports = "asyncio", ("asyncio",)
+        new_call = call.with_changes(
+            func=cst.Attribute(value=cst.Name(alias), attr=cst.Name("sleep")))
+        return Fix(call, cst.Await(expression=new_call),
+                   "replace with `await asyncio.sleep(...)`", imports)
 
     VALID = [
         # Sync code may block.
@@ -82,6 +111,39 @@ class BlockingSleep(BlockingCallRule):
         Invalid(
             "import time\n\nasync def buggy_fetch(url):\n    time.sleep(1)\n    return 'data'\n",
             line=4, column=5, message_contains="asyncio.sleep",
+            expected_fix=(
+                "import time\nimport asyncio\n\nasync def buggy_fetch(url):\n"
+                "    await asyncio.sleep(1)\n    return 'data'\n"
+            ),
+        ),
+        # The import goes after the docstring, __future__ and existing imports; comments stay.
+        Invalid(
+            '"""Poller."""\nfrom __future__ import annotations\n\nimport time\n'
+            "from typing import Any\n\nRETRIES = 3\n\n\nasync def poll(client: Any) -> None:\n"
+            "    while True:\n        await client.ping()\n"
+            "        time.sleep(  # back off\n            5,\n        )\n",
+            line=13,
+            expected_fix=(
+                '"""Poller."""\nfrom __future__ import annotations\n\nimport time\n'
+                "from typing import Any\nimport asyncio\n\nRETRIES = 3\n\n\n"
+                "async def poll(client: Any) -> None:\n"
+                "    while True:\n        await client.ping()\n"
+                "        await asyncio.sleep(  # back off\n            5,\n        )\n"
+            ),
+        ),
+        # An existing alias is honoured; an assignment value is fixed too.
+        Invalid(
+            "import asyncio as aio\nfrom time import sleep\n\nasync def main():\n"
+            "    slept = sleep(0.1)\n    return slept\n",
+            expected_fix=(
+                "import asyncio as aio\nfrom time import sleep\n\nasync def main():\n"
+                "    slept = await aio.sleep(0.1)\n    return slept\n"
+            ),
+        ),
+        # Inside an argument: reported, but no fix offered (expected_fix is the source itself).
+        Invalid(
+            "import time\n\nasync def main(log):\n    log(time.sleep(1))\n",
+            expected_fix="import time\n\nasync def main(log):\n    log(time.sleep(1))\n",
         ),
         Invalid("import time as t\n\nasync def main():\n    t.sleep(0.5)\n", line=4),
         Invalid("from time import sleep\n\nasync def main():\n    sleep(1)\n", line=4),
