@@ -1,0 +1,160 @@
+"""ACK290: chains through sync helpers, across files, with cycles and memoisation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from asyncheck.analysis.helper_chains import MAX_DEPTH, blocking_chain, project_function
+from asyncheck.analysis.project import ProjectIndex
+from asyncheck.engine import read_module
+from asyncheck.testing import lint_source
+
+ALL = {"select": ("ALL",)}
+
+
+def chains(source: str, **kwargs: object) -> list[str]:
+    return [d.message for d in lint_source(source, codes=["ACK290"], **kwargs)  # type: ignore[arg-type]
+            if d.code == "ACK290"]
+
+
+def index_of(files: dict[str, str]) -> ProjectIndex:
+    modules = {path.removesuffix(".py").replace("/", "."): Path(path) for path in files}
+    texts = {Path(path): text for path, text in files.items()}
+    return ProjectIndex(modules, lambda path: read_module(texts[path].encode()))
+
+
+CODES = frozenset({"ACK200", "ACK230", "ACK270"})
+
+
+def chain_of(index: ProjectIndex, qualname: str) -> str | None:
+    facts = project_function(index, qualname)
+    assert facts is not None, qualname
+    found = blocking_chain(index, facts, codes=CODES, blocking_calls=(),
+                           configured=lambda _name: None)
+    return found.render("start") if found is not None else None
+
+
+def test_three_calls_deep_across_two_files() -> None:
+    other = {
+        "pkg/__init__.py": "",
+        "pkg/net.py": (
+            "import time\n\n"
+            "def backoff(attempt):\n    time.sleep(attempt)\n\n"
+            "def retrying_get(send, url):\n"
+            "    for attempt in range(3):\n"
+            "        if send(url):\n            return True\n"
+            "        backoff(attempt)\n"
+        ),
+    }
+    source = ("from pkg.net import retrying_get\n\n"
+              "def fetch_report(send, report_id):\n    return retrying_get(send, report_id)\n\n"
+              "async def service(send, report_id):\n    return fetch_report(send, report_id)\n")
+    (message,) = chains(source, filename="pkg/service.py", other_files=other)
+    assert "service -> fetch_report -> retrying_get -> backoff -> time.sleep" in message
+    assert "asyncio.to_thread(fetch_report" in message
+
+
+def test_cycle_members_are_not_memoised_as_clean_too_early() -> None:
+    # a -> b -> a is a cycle; a also reaches c -> sleep after b.  Exploring a first meets b
+    # while a is open: b's "no" must not be remembered, since b -> a -> c blocks.
+    index = index_of({"m.py": (
+        "import time\n\n"
+        "def a(n):\n    b(n)\n    c()\n\n"
+        "def b(n):\n    if n:\n        a(n - 1)\n\n"
+        "def c():\n    time.sleep(1)\n"
+    )})
+    assert chain_of(index, "m.a") == "start -> a -> c -> time.sleep"
+    assert chain_of(index, "m.b") == "start -> b -> a -> c -> time.sleep"
+
+
+def test_pure_cycles_terminate_without_a_chain() -> None:
+    index = index_of({"m.py": (
+        "def even(n):\n    return n == 0 or odd(n - 1)\n\n"
+        "def odd(n):\n    return n != 0 and even(n - 1)\n\n"
+        "def self_loop(n):\n    return self_loop(n)\n"
+    )})
+    assert chain_of(index, "m.even") is None
+    assert chain_of(index, "m.odd") is None
+    assert chain_of(index, "m.self_loop") is None
+
+
+def test_very_deep_chains_are_cut() -> None:
+    depth = MAX_DEPTH + 5
+    lines = ["import time\n"]
+    for i in range(depth):
+        lines.append(f"def f{i}():\n    f{i + 1}()\n")
+    lines.append(f"def f{depth}():\n    time.sleep(1)\n")
+    index = index_of({"deep.py": "\n".join(lines)})
+    assert chain_of(index, "deep.f0") is None
+    assert chain_of(index, f"deep.f{depth - 3}") is not None
+
+
+def test_results_are_memoised_per_index() -> None:
+    index = index_of({"m.py": (
+        "import time\n\n"
+        "def inner():\n    time.sleep(1)\n\n"
+        "def middle():\n    inner()\n\n"
+        "def outer():\n    middle()\n"
+    )})
+    asked: list[str] = []
+    original = index.function
+
+    def counting(qualname: str):  # type: ignore[no-untyped-def]
+        asked.append(qualname)
+        return original(qualname)
+
+    index.function = counting  # type: ignore[method-assign]
+    facts = original("m.outer")
+    assert facts is not None
+
+    def explore() -> str | None:
+        found = blocking_chain(index, facts, codes=CODES, blocking_calls=(),
+                               configured=lambda _name: None)
+        return found.render("start") if found is not None else None
+
+    assert explore() == "start -> outer -> middle -> inner -> time.sleep"
+    assert asked  # the first exploration looked the helpers up
+    asked.clear()
+    assert explore() == "start -> outer -> middle -> inner -> time.sleep"
+    assert asked == []  # the second one reused the memo
+
+
+def test_methods_constructors_and_with_lock_in_helpers() -> None:
+    source = (
+        "import threading\n\n"
+        "class Registry:\n"
+        "    def __init__(self):\n"
+        "        self._lock = threading.Lock()\n"
+        "        self._items = {}\n\n"
+        "    def add(self, key, value):\n"
+        "        with self._lock:\n"
+        "            self._items[key] = value\n\n"
+        "    async def register(self, key, value):\n"
+        "        self.add(key, value)\n"
+    )
+    (message,) = chains(source)
+    assert "register -> Registry.add -> threading.Lock.__enter__" in message
+
+
+def test_off_loaded_and_async_helpers_are_not_reported() -> None:
+    source = (
+        "import asyncio, time\nfrom functools import partial\n\n"
+        "def nap():\n    time.sleep(1)\n\n"
+        "async def anap():\n    nap()\n\n"
+        "async def main(loop):\n"
+        "    await asyncio.to_thread(nap)\n"
+        "    await loop.run_in_executor(None, partial(nap))\n"
+        "    await loop.run_in_executor(None, lambda: nap())\n"
+        "    await anap()\n"
+    )
+    # Only anap's own call of nap is reported, not main's.
+    messages = chains(source)
+    assert len(messages) == 1 and "anap -> nap -> time.sleep" in messages[0]
+
+
+def test_disabled_rules_do_not_make_chains() -> None:
+    source = ("import os\n\ndef listing(p):\n    return os.listdir(p)\n\n"
+              "async def main(p):\n    return listing(p)\n")
+    assert chains(source) == []
+    assert chains(source, options=ALL) != []
+    assert chains(source, options={"select": ("ALL",), "ignore": ("ACK231",)}) == []
