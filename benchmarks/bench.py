@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -65,7 +66,7 @@ class RunOutcome:
     max_rss_kb: int  # the largest single process of the tree (kernel rusage)
     tree_rss_kb: int  # the largest sampled sum over the whole process tree
     cpu_seconds: float = 0.0  # user + system time of the whole process tree
-    stderr_tail: str = ""
+    stderr_tail: str = ""  # the end of standard output, then of standard error
 
     @property
     def timed_out(self) -> bool:
@@ -127,9 +128,9 @@ def run_once(command: Sequence[str], cwd: Path, timeout: float | None = None) ->
 
     On ``timeout`` the whole process group is killed (flake8 -j has worker processes).
     """
-    with tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        process = subprocess.Popen(list(command), cwd=cwd, stdout=subprocess.DEVNULL, stderr=err,
+        process = subprocess.Popen(list(command), cwd=cwd, stdout=out, stderr=err,
                                    start_new_session=True)
         killed = threading.Event()
         done = threading.Event()
@@ -158,8 +159,11 @@ def run_once(command: Sequence[str], cwd: Path, timeout: float | None = None) ->
             timer.cancel()
         sampler.join()
         process.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        tail = err.read()[-2000:].decode("utf-8", "replace")
+        tails = []
+        for stream in (out, err):  # flake8 reports a failing plugin on standard output
+            stream.seek(max(0, stream.seek(0, os.SEEK_END) - 4000))
+            tails.append(stream.read().decode("utf-8", "replace"))
+        tail = "\n".join(tails)
     return RunOutcome(seconds, None if killed.is_set() else process.returncode,
                       int(usage.ru_maxrss), max(tree_peak[0], int(usage.ru_maxrss)),
                       usage.ru_utime + usage.ru_stime, tail)
@@ -208,7 +212,11 @@ def measure(row: Row, command: Sequence[str], cwd: Path, *, runs: int, long_run:
     for number in range(runs):
         if before_each is not None:
             shutil.rmtree(cwd / before_each, ignore_errors=True)
-        outcome = run_once(command, cwd, bound)
+        try:
+            outcome = run_once(command, cwd, bound)
+        except OSError as error:
+            row.unavailable = f"unavailable: cannot start {command[0]}: {error.strerror or error}"
+            break
         print(f"    run {number + 1}: {outcome.seconds:.2f} s, exit {outcome.returncode}",
               file=sys.stderr, flush=True)
         if not _times(row, outcome, bound) or (number == 0 and outcome.seconds > long_run):
@@ -293,10 +301,54 @@ def bench_corpus(corpus: Corpus, settings: Settings, peers: Peers, options: froz
             flake8_row.unavailable = "unavailable: " + (peers.problem or "flake8 not installed")
             rows.append(flake8_row)
         else:
-            rows.append(measure(flake8_row, [str(peers.flake8), "--select", "ASYNC", "."],
-                                corpus.path, runs=settings.runs, long_run=settings.long_run,
-                                bound=settings.bound))
+            rows.append(measure_flake8(flake8_row, peers.flake8, corpus.path, settings))
     return rows
+
+
+#: flake8's line when a plugin raised on a file: flake8 then aborts the whole run.
+_PLUGIN_FAILED = re.compile(r'^(?P<path>.+?): "[^"]+" failed during execution', re.MULTILINE)
+_MAX_ABORTS = 8
+
+
+def measure_flake8(row: Row, flake8: Path, cwd: Path, settings: Settings) -> Row:
+    """Time flake8-async; a file that makes it abort the run is excluded and the run redone.
+
+    flake8-async raises on a file libcst's parser rejects and flake8 then stops the whole run
+    (exit 1, like findings), so a plain timing would measure the time to the first such file.
+    """
+    excluded: list[str] = []
+    while True:
+        command = [str(flake8), "--select", "ASYNC", "."]
+        if excluded:
+            command[3:3] = ["--extend-exclude", ",".join(excluded)]
+        print(f"  {row.tool} on {row.corpus}: {' '.join(command)}", file=sys.stderr, flush=True)
+        try:
+            outcome = run_once(command, cwd, settings.bound)
+        except OSError as error:
+            row.unavailable = f"unavailable: cannot start {flake8}: {error.strerror or error}"
+            return row
+        failed = _PLUGIN_FAILED.search(outcome.stderr_tail)
+        if outcome.timed_out or failed is None or len(excluded) >= _MAX_ABORTS:
+            break
+        excluded.append(failed.group("path"))
+        print(f"    aborted after {outcome.seconds:.2f} s on {excluded[-1]}; excluding it",
+              file=sys.stderr, flush=True)
+    print(f"    run 1: {outcome.seconds:.2f} s, exit {outcome.returncode}", file=sys.stderr,
+          flush=True)
+    if _times(row, outcome, settings.bound) and outcome.seconds <= settings.long_run:
+        for number in range(1, settings.runs):
+            outcome = run_once(command, cwd, settings.bound)
+            print(f"    run {number + 1}: {outcome.seconds:.2f} s, exit {outcome.returncode}",
+                  file=sys.stderr, flush=True)
+            if not _times(row, outcome, settings.bound):
+                break
+    if excluded:
+        note = (f"{len(excluded)} file(s) excluded because flake8-async aborts the whole run "
+                f"on them: {', '.join(excluded)}")
+        row.note = f"{row.note}; {note}" if row.note else note
+    if failed is not None and not outcome.timed_out:
+        row.note = f"{row.note}; still aborting after {_MAX_ABORTS} exclusions"
+    return row
 
 
 def _seconds(row: Row) -> str:

@@ -116,3 +116,13 @@ def test_realworld_reports_findings_ack000_and_coverage(realworld: ModuleType, t
     text = realworld.format_report(report)
     assert "| ACK200 | blocking-sleep | 1 | 1 | pkg 1 |" in text
     assert "pkg/broken.py; 0 compile with this Python)" in text
+
+
+def test_flake8_plugin_failure_names_the_file(bench: ModuleType) -> None:
+    # flake8 prints this on standard output and stops the whole run (exit 1).
+    output = ('3 ASYNC100 ...\n./test/typinganndata/ann_module.py: "flake8-async[ASY]" failed '
+              "during execution due to ParserSyntaxError('parser error: error at 25:8')\n"
+              "Run flake8 with greater verbosity to see more details\n")
+    found = bench._PLUGIN_FAILED.search(output)
+    assert found is not None and found.group("path") == "./test/typinganndata/ann_module.py"
+    assert bench._PLUGIN_FAILED.search("./a.py:1:1: ASYNC100 with trio.fail_after\n") is None
