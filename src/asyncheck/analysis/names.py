@@ -521,7 +521,9 @@ class Resolver:
         class_scope = self._class_scope_for(owner_type, scope)
         if class_scope is None:
             return None
-        key = (id(class_scope), attr)
+        # Keyed by the class's node: _class_scope_for makes a new Scope object per call, so
+        # its id neither memoises nor breaks cycles (self.a typed from self.b typed from self.a).
+        key = (id(class_scope.node), attr)
         if key in self._attribute_memo:
             return self._attribute_memo[key]
         if key in self._in_progress:
