@@ -1,0 +1,401 @@
+"""ACK300 unbounded-gather."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asyncheck.analysis.concurrency import (
+    COLLECTION_WAITERS,
+    GATHER_FUNCTIONS,
+    ConcurrencyAnalysis,
+    Fanout,
+    code_of,
+)
+from asyncheck.rule import Invalid, Rule, Valid
+
+if TYPE_CHECKING:
+    from asyncheck.context import FileContext
+
+_SEMAPHORE_FETCH = '''\
+import asyncio
+
+sem = asyncio.Semaphore(10)
+
+async def fetch(session, url):
+    async with sem:
+        async with session.get(url) as resp:
+            return await resp.json()
+'''
+
+
+class UnboundedGather(Rule):
+    """
+    ## What it does
+    Reports `asyncio.gather(*X)`, `asyncio.wait(X)` and `asyncio.as_completed(X)` when `X`
+    starts one coroutine per element of an iterable whose size is not a literal of at most
+    `max-fanout` elements — a comprehension or generator over a variable, `map(...)`, a list
+    grown in a loop — and nothing limits how many of them run at once.
+
+    Not reported when the coroutine function called per element (also one defined in another
+    file of the project), or a wrapper it is passed through, acquires a limiter:
+    `async with sem:` or `await sem.acquire()` on an `asyncio.Semaphore`/`BoundedSemaphore`
+    (module-level, class attribute, closure or parameter), an `anyio.CapacityLimiter`, a type
+    configured in `limiters`, or an untyped name that says it is one (`self._semaphore`,
+    `limiter`). Nor when the iterable is a bounded batch: `itertools.batched(xs, n)`, a slice
+    `xs[i:i + n]` or `xs[:n]` with a literal `n` within the limit. Gathering tasks already
+    started in a `for` loop is left to ACK301, which reports the spawn.
+
+    ## Why is this bad?
+    `gather` starts every coroutine immediately. Fifty requests to one API go out in the same
+    millisecond, and the server answers with a flood of HTTP 429 (or bans the client); ten
+    thousand open sockets exhaust file descriptors. `asyncio.gather` has no limit parameter on
+    purpose: the limit has to live in your code.
+
+    ## Example
+    ```python
+    async def fetch_api(session, url):
+        async with session.get(url) as resp:
+            return await resp.json()
+
+    async def build_report(session, urls):
+        return await asyncio.gather(*(fetch_api(session, url) for url in urls))
+    ```
+
+    ## Use instead
+    ```python
+    sem = asyncio.Semaphore(10)  # at most 10 requests in flight
+
+    async def fetch_api(session, url):
+        async with sem:
+            async with session.get(url) as resp:
+                return await resp.json()
+    ```
+    Or run a fixed pool of workers fed by an `asyncio.Queue`, or gather in batches:
+    `for batch in itertools.batched(urls, 10): await asyncio.gather(*map(fetch, batch))`.
+
+    ## Options
+    `max-fanout` (default 20): literal sizes up to this are fine. `limiters`: qualified names
+    of further limiter types (`["mylib.throttle.RateLimiter"]`).
+    """
+
+    code = "ACK300"
+    name = "unbounded-gather"
+    message = "{call} starts {work} for every element of {source} at once with no limit"
+
+    VALID = [
+        # The seed's cure: the coroutine gathered per element acquires a module-level Semaphore.
+        Valid(_SEMAPHORE_FETCH + '''
+async def report(session, urls):
+    return await asyncio.gather(*[fetch(session, url) for url in urls])
+'''),
+        # acquire()/release() style, the semaphore a class attribute set in __init__.
+        Valid('''\
+import asyncio
+
+class Crawler:
+    def __init__(self, session, limit=10):
+        self.session = session
+        self._slots = asyncio.Semaphore(limit)
+
+    async def crawl_one(self, url):
+        await self._slots.acquire()
+        try:
+            async with self.session.get(url) as resp:
+                return await resp.text()
+        finally:
+            self._slots.release()
+
+    async def crawl(self, urls):
+        return await asyncio.gather(*(self.crawl_one(u) for u in urls))
+'''),
+        # A bounded(sem, coro) wrapper around an unlimited coroutine.
+        Valid('''\
+import asyncio
+
+async def bounded(sem, coro):
+    async with sem:
+        return await coro
+
+async def fetch(client, url):
+    return (await client.get(url)).json()
+
+async def fetch_all(client, urls):
+    sem = asyncio.Semaphore(8)
+    return await asyncio.gather(*(bounded(sem, fetch(client, u)) for u in urls))
+'''),
+        # A nested async def closing over a Semaphore made in the caller.
+        Valid('''\
+import asyncio
+
+async def download_all(client, urls):
+    sem = asyncio.Semaphore(5)
+
+    async def download(url):
+        async with sem:
+            return await client.get(url)
+
+    return await asyncio.gather(*map(download, urls))
+'''),
+        # Small literal ranges and displays, and the seed's `[...] * 10`.
+        Valid('''\
+import asyncio
+
+async def ping(host):
+    await asyncio.sleep(0.1)
+
+async def main():
+    hosts = ["a.example", "b.example", "c.example"]
+    await asyncio.gather(*[ping(h) for h in hosts])
+    await asyncio.gather(*(ping(f"shard-{i}") for i in range(8)))
+    urls = ["https://httpbin.org/delay/1"] * 10
+    await asyncio.wait([asyncio.create_task(ping(u)) for u in urls])
+'''),
+        # A fixed argument list.
+        Valid('''\
+import asyncio
+
+async def load_user(uid): ...
+async def load_orders(uid): ...
+async def load_prefs(uid): ...
+
+async def profile(uid):
+    return await asyncio.gather(load_user(uid), load_orders(uid), load_prefs(uid))
+'''),
+        # Batches: itertools.batched and slices of a literal width.
+        Valid('''\
+import asyncio
+import itertools
+
+async def fetch(url): ...
+
+async def fetch_in_batches(urls):
+    results = []
+    for batch in itertools.batched(urls, 10):
+        results += await asyncio.gather(*(fetch(u) for u in batch))
+    for start in range(0, len(urls), 10):
+        chunk = urls[start:start + 10]
+        results += await asyncio.gather(*[fetch(u) for u in chunk])
+    results += await asyncio.gather(*map(fetch, urls[:5]))
+    return results
+'''),
+        # Already running tasks: gathering them starts nothing new.
+        Valid('''\
+import asyncio
+
+async def shutdown(tasks):
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*[t for t in tasks], return_exceptions=True)
+'''),
+        # The limited coroutine lives in another module of the project.
+        Valid(
+            '''\
+import asyncio
+
+from scraper.client import fetch_page
+
+async def scrape(session, urls):
+    pages = await asyncio.gather(*(fetch_page(session, u) for u in urls))
+    return [p for p in pages if p]
+''',
+            filename="scraper/run.py",
+            other_files={
+                "scraper/__init__.py": "",
+                "scraper/client.py": _SEMAPHORE_FETCH.replace("fetch(", "fetch_page("),
+            },
+        ),
+        # A configured limiter type.
+        Valid(
+            '''\
+import asyncio
+from ratelib import RateLimiter
+
+limiter = RateLimiter(per_second=5)
+
+async def post(client, item):
+    async with limiter:
+        return await client.post("/items", json=item)
+
+async def upload(client, items):
+    await asyncio.gather(*(post(client, i) for i in items))
+''',
+            options={"limiters": ("ratelib.RateLimiter",)},
+        ),
+        # A larger max-fanout makes a literal range of 50 acceptable.
+        Valid(
+            '''\
+import asyncio
+
+async def fetch(i): ...
+
+async def main():
+    await asyncio.gather(*(fetch(i) for i in range(50)))
+''',
+            options={"max_fanout": 64},
+        ),
+    ]
+    INVALID = [
+        # The seed's trap 3: 50 endpoints, no Semaphore.
+        Invalid(
+            '''\
+import asyncio
+
+async def fetch_api(url):
+    await asyncio.sleep(1)
+    return f"data from {url}"
+
+async def main():
+    urls = [f"https://api.example.com/item/{i}" for i in range(50)]
+    tasks = [fetch_api(url) for url in urls]
+    results = await asyncio.gather(*tasks)
+''',
+            line=10, column=21, message_contains="50",
+        ),
+        # A comprehension over a parameter.
+        Invalid(
+            '''\
+import asyncio
+
+async def fetch(session, url):
+    async with session.get(url) as resp:
+        return await resp.json()
+
+async def report(session, urls):
+    return await asyncio.gather(*(fetch(session, u) for u in urls))
+''',
+            line=8, message_contains="`urls` (a parameter)",
+        ),
+        # map() and as_completed().
+        Invalid(
+            '''\
+import asyncio
+
+async def resolve(name): ...
+
+async def resolve_all(names):
+    for fut in asyncio.as_completed(map(resolve, names)):
+        print(await fut)
+''',
+            line=6,
+        ),
+        # A list grown in a loop, passed to asyncio.wait.
+        Invalid(
+            '''\
+import asyncio
+
+async def notify(user): ...
+
+async def notify_all(db):
+    pending = []
+    for user in await db.fetch_users():
+        pending.append(notify(user))
+    await asyncio.wait(pending)
+''',
+            line=9, message_contains="`pending` (grown in a loop)",
+        ),
+        # A lock is not a limiter of concurrency for this rule, and the name says nothing.
+        Invalid(
+            '''\
+import asyncio
+
+lock = asyncio.Lock()
+
+async def fetch(client, url):
+    async with client.stream("GET", url) as resp:
+        return await resp.aread()
+
+async def fetch_all(client, urls):
+    return await asyncio.gather(*[fetch(client, u) for u in urls])
+''',
+            line=10,
+        ),
+        # A Semaphore created inside the coroutine itself limits nothing: one per call.
+        Invalid(
+            '''\
+import asyncio
+
+async def fetch(client, url):
+    sem = asyncio.Semaphore(10)
+    async with sem:
+        return await client.get(url)
+
+async def fetch_all(client, urls):
+    return await asyncio.gather(*[fetch(client, u) for u in urls])
+''',
+            line=9,
+        ),
+        # A literal range above max-fanout.
+        Invalid(
+            '''\
+import asyncio
+
+async def fetch(i): ...
+
+async def main():
+    await asyncio.gather(*(fetch(i) for i in range(8)))
+''',
+            options={"max_fanout": 4}, line=6,
+        ),
+    ]
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._analysis: ConcurrencyAnalysis | None = None
+
+    @property
+    def analysis(self) -> ConcurrencyAnalysis:
+        """The file's fan-out analysis, made on first use."""
+        if self._analysis is None:
+            self._analysis = ConcurrencyAnalysis(self.context)
+        return self._analysis
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return
+        last = func.value if isinstance(func, cst.Name) else func.attr.value
+        if last not in ("gather", "wait", "as_completed"):
+            return
+        qualname = self.context.qualified_name(func)
+        if qualname in GATHER_FUNCTIONS:
+            candidates = [a.value for a in node.args if a.star == "*"]
+        elif qualname in COLLECTION_WAITERS:
+            candidates = [a.value for a in node.args[:1] if a.keyword is None and not a.star]
+            candidates += [a.value for a in node.args
+                           if a.keyword is not None and a.keyword.value in ("fs", "aws")]
+        else:
+            return
+        for expr in candidates:
+            fanout = self.analysis.fanout(expr, self.context.scope)
+            if fanout is None or not fanout.starts_work or fanout.spawned_in_loop:
+                continue
+            if fanout.on_existing_objects:
+                continue
+            if fanout.extent.bounded(self.context.settings.max_fanout):
+                continue
+            if self.analysis.fanout_is_limited(fanout):
+                continue
+            self.report(node, self._message(qualname or "gather", fanout))
+
+    def _message(self, qualname: str, fanout: Fanout) -> str:
+        limit = self.context.settings.max_fanout
+        if fanout.calls:
+            work_call = self.analysis.work_call(fanout.calls[0], fanout.scope)
+            holder = code_of(work_call.func, 40)
+            work = f"`{holder}(...)`"
+        else:
+            holder = code_of(fanout.functions[0], 40)
+            work = f"a `{holder}` call"
+        extent = fanout.extent
+        if extent.size is None:
+            size = f"size not known to be at most max-fanout {limit}"
+        else:
+            size = f"{extent.size} elements, more than max-fanout {limit}"
+        head = self.message.format(call=f"`{qualname}`", work=work, source=extent.reason)
+        return (
+            f"{head} ({size}); acquire an `asyncio.Semaphore` inside `{holder}`, use a bounded "
+            f"worker pool fed by an `asyncio.Queue`, or gather in batches of at most {limit} "
+            "(`itertools.batched`)"
+        )

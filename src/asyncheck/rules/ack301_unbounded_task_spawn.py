@@ -1,0 +1,419 @@
+"""ACK301 unbounded-task-spawn."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asyncheck.analysis.concurrency import (
+    COLLECTION_WAITERS,
+    GATHER_FUNCTIONS,
+    ConcurrencyAnalysis,
+    Extent,
+    code_of,
+)
+from asyncheck.analysis.names import Scope
+from asyncheck.rule import Invalid, Rule, Valid
+
+if TYPE_CHECKING:
+    from asyncheck.context import FileContext
+
+_SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+class UnboundedTaskSpawn(Rule):
+    """
+    ## What it does
+    Reports `asyncio.create_task(...)`, `asyncio.ensure_future(...)`, `loop.create_task(...)`,
+    `TaskGroup.create_task(...)` and `task_group.start_soon(...)` inside a `for`/`async for`
+    loop over an iterable whose size is not a literal of at most `max-fanout` elements, when
+    nothing limits how many of the tasks run at once.
+
+    Not reported when the spawned coroutine function (also one in another project file) or a
+    wrapper around it acquires a limiter (`async with sem:`, `await sem.acquire()` on an
+    `asyncio.Semaphore`, `anyio.CapacityLimiter`, a configured `limiters` type), or when the
+    loop body waits each round: `await sem.acquire()`, `await queue.put(...)` on an
+    `asyncio.Queue(maxsize=...)`, `await asyncio.wait(...)`/`gather(...)`, or an
+    `async with asyncio.TaskGroup()` inside the loop around the spawn. The later
+    `gather(*tasks)` of such tasks is not reported again by ACK300.
+
+    ## Why is this bad?
+    A task starts running as soon as it is created. A loop over ten thousand rows, messages or
+    URLs starts ten thousand concurrent requests: the remote side answers with HTTP 429 or
+    refuses connections, and the process runs out of sockets and memory. Neither
+    `create_task` nor `TaskGroup` has a limit of its own.
+
+    ## Example
+    ```python
+    async def sync_users(client, user_ids):
+        async with asyncio.TaskGroup() as tg:
+            for uid in user_ids:
+                tg.create_task(push_user(client, uid))
+    ```
+
+    ## Use instead
+    ```python
+    async def sync_users(client, user_ids):
+        sem = asyncio.Semaphore(10)
+
+        async def push_limited(uid):
+            async with sem:
+                await push_user(client, uid)
+
+        async with asyncio.TaskGroup() as tg:
+            for uid in user_ids:
+                tg.create_task(push_limited(uid))
+    ```
+    Or have a fixed number of workers take items from an `asyncio.Queue(maxsize=...)`.
+
+    ## Options
+    `max-fanout` (default 20): loops over literal sizes up to this are fine. `limiters`:
+    qualified names of further limiter types.
+    """
+
+    code = "ACK301"
+    name = "unbounded-task-spawn"
+    message = "{spawn} starts a task for every element of {source} with no limit ({size})"
+
+    VALID = [
+        # The spawned coroutine acquires a Semaphore (module level).
+        Valid('''\
+import asyncio
+
+sem = asyncio.Semaphore(10)
+
+async def push_user(client, uid):
+    async with sem:
+        await client.post(f"/users/{uid}/sync")
+
+async def sync_users(client, user_ids):
+    async with asyncio.TaskGroup() as tg:
+        for uid in user_ids:
+            tg.create_task(push_user(client, uid))
+'''),
+        # A throttled loop: acquire before spawning, release when the task is done.
+        Valid('''\
+import asyncio
+
+async def crawl(session, urls):
+    sem = asyncio.Semaphore(20)
+    tasks = []
+    for url in urls:
+        await sem.acquire()
+        task = asyncio.create_task(session.get(url))
+        task.add_done_callback(lambda _t: sem.release())
+        tasks.append(task)
+    return await asyncio.gather(*tasks)
+'''),
+        # A bounded queue feeding workers: put() waits when the queue is full.
+        Valid('''\
+import asyncio
+
+async def produce(rows, handle):
+    queue = asyncio.Queue(maxsize=100)
+    async with asyncio.TaskGroup() as tg:
+        for row in rows:
+            await queue.put(row)
+            tg.create_task(handle(queue))
+'''),
+        # Wait for a slot when too many are in flight.
+        Valid('''\
+import asyncio
+
+async def mirror(paths, upload):
+    pending = set()
+    for path in paths:
+        if len(pending) >= 10:
+            _done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        pending.add(asyncio.create_task(upload(path)))
+    await asyncio.wait(pending)
+'''),
+        # One TaskGroup per batch: at most 10 tasks at a time.
+        Valid('''\
+import asyncio
+import itertools
+
+async def index_all(documents, index_one):
+    for batch in itertools.batched(documents, 10):
+        async with asyncio.TaskGroup() as tg:
+            for doc in batch:
+                tg.create_task(index_one(doc))
+'''),
+        # Small literal ranges.
+        Valid('''\
+import asyncio
+
+async def worker(queue):
+    while True:
+        item = await queue.get()
+        queue.task_done()
+
+async def main(queue):
+    workers = [asyncio.create_task(worker(queue)) for _ in range(4)]
+    for _ in range(4):
+        asyncio.create_task(worker(queue))
+'''),
+        # The limited coroutine is in another module (anyio CapacityLimiter as a parameter).
+        Valid(
+            '''\
+import anyio
+
+from mailer.send import send_one
+
+async def send_all(messages):
+    limiter = anyio.CapacityLimiter(5)
+    async with anyio.create_task_group() as tg:
+        for message in messages:
+            tg.start_soon(send_one, message, limiter)
+''',
+            filename="mailer/bulk.py",
+            other_files={
+                "mailer/__init__.py": "",
+                "mailer/send.py": '''\
+import anyio
+
+async def send_one(message, limiter: anyio.CapacityLimiter):
+    async with limiter:
+        await message.deliver()
+''',
+            },
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            '''\
+import asyncio
+
+async def push_user(client, uid):
+    await client.post(f"/users/{uid}/sync")
+
+async def sync_users(client, user_ids):
+    async with asyncio.TaskGroup() as tg:
+        for uid in user_ids:
+            tg.create_task(push_user(client, uid))
+''',
+            line=9, column=13, message_contains="`user_ids` (a parameter)",
+        ),
+        # Tasks collected then gathered: reported once, at the spawn (not again by ACK300).
+        Invalid(
+            '''\
+import asyncio
+
+async def fetch(session, url):
+    async with session.get(url) as resp:
+        return await resp.read()
+
+async def fetch_all(session, urls):
+    tasks = []
+    for url in urls:
+        tasks.append(asyncio.create_task(fetch(session, url)))
+    return await asyncio.gather(*tasks)
+''',
+            line=10,
+        ),
+        # A message loop that spawns a handler per message.
+        Invalid(
+            '''\
+import asyncio
+
+async def handle(ws, message): ...
+
+async def serve(ws):
+    loop = asyncio.get_running_loop()
+    async for message in ws:
+        loop.create_task(handle(ws, message))
+''',
+            line=8, message_contains="async iterator",
+        ),
+        # An unbounded queue does not throttle: put() never waits.
+        Invalid(
+            '''\
+import asyncio
+
+async def produce(rows, handle):
+    queue = asyncio.Queue()
+    for row in rows:
+        await queue.put(row)
+        asyncio.ensure_future(handle(queue))
+''',
+            line=7,
+        ),
+        # A batch loop that never waits between batches accumulates all the tasks.
+        Invalid(
+            '''\
+import asyncio
+import itertools
+
+async def index_all(documents, index_one, tasks):
+    for batch in itertools.batched(documents, 10):
+        for doc in batch:
+            tasks.add(asyncio.create_task(index_one(doc)))
+''',
+            line=7,
+        ),
+    ]
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._analysis: ConcurrencyAnalysis | None = None
+
+    @property
+    def analysis(self) -> ConcurrencyAnalysis:
+        """The file's fan-out analysis, made on first use."""
+        if self._analysis is None:
+            self._analysis = ConcurrencyAnalysis(self.context)
+        return self._analysis
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return
+        last = func.value if isinstance(func, cst.Name) else func.attr.value
+        if last not in ("create_task", "ensure_future", "start_soon"):
+            return
+        scope = self.context.scope
+        analysis = self.analysis
+        if not analysis.is_task_spawn(node, scope):
+            return
+        loops = self._accumulating_loops(node, scope)
+        if not loops:
+            return
+        limit = self.context.settings.max_fanout
+        total = 1
+        unbounded: Extent | None = None
+        for loop in loops:
+            if loop.asynchronous is not None:
+                unbounded = Extent(None, f"`{code_of(loop.iter)}` (an async iterator)")
+                break
+            extent = analysis.extent(loop.iter, scope)
+            if extent.size is None:
+                unbounded = extent
+                break
+            total *= extent.size
+        if unbounded is None and total <= limit or unbounded is not None and unbounded.fixed_by_caller:
+            return
+        if self._spawns_existing_work(node, loops[0], scope):
+            return
+        if self._spawn_is_limited(node, scope):
+            return
+        work = analysis.work_call(node, scope)
+        holder = code_of(work.func, 40) if work is not node else code_of(node.args[0].value, 40)
+        if unbounded is not None:
+            source, size = unbounded.reason, f"size not known to be at most max-fanout {limit}"
+        else:
+            source = analysis.extent(loops[0].iter, scope).reason
+            size = f"{total} tasks, more than max-fanout {limit}"
+        head = self.message.format(spawn=f"`{code_of(node.func, 40)}`", source=source, size=size)
+        self.report(node, (
+            f"{head}; acquire an `asyncio.Semaphore` inside `{holder}`, `await sem.acquire()` "
+            "in the loop before spawning (release when the task is done), or have a fixed "
+            "pool of workers take items from an `asyncio.Queue(maxsize=...)`"
+        ))
+
+    def _accumulating_loops(self, node: cst.Call, scope: Scope) -> list[cst.For]:
+        """The ``for`` loops around the spawn, innermost first, whose rounds add tasks
+        without waiting for earlier ones: up to a task group entered inside them (it waits
+        for its tasks each round) or a loop whose body waits/throttles each round."""
+        loops: list[cst.For] = []
+        stack = self.context.stack
+        child: cst.CSTNode = node
+        for ancestor in reversed(stack[:-1]):
+            if isinstance(ancestor, _SCOPE_BOUNDARIES):
+                break
+            if (
+                isinstance(ancestor, cst.With)
+                and ancestor.asynchronous is not None
+                and child is ancestor.body
+                and any(self.analysis.is_task_group(item.item, scope) for item in ancestor.items)
+            ):
+                break
+            if isinstance(ancestor, cst.For) and child is ancestor.body:
+                if self._waits_each_round(ancestor, scope):
+                    break
+                loops.append(ancestor)
+            child = ancestor
+        return loops
+
+    def _waits_each_round(self, loop: cst.For, scope: Scope) -> bool:
+        """The loop body awaits something that throttles or joins: a limiter's acquire(),
+        a bounded queue's put(), asyncio.wait/gather/as_completed, or a task itself."""
+        for awaited in _awaits_in(loop.body):
+            if isinstance(awaited, (cst.Name, cst.Subscript)):
+                return True  # ``await task``: one at a time
+            if not isinstance(awaited, cst.Call):
+                continue
+            func = awaited.func
+            qualname = self.context.resolver.qualified_name(func, scope)
+            if qualname in GATHER_FUNCTIONS or qualname in COLLECTION_WAITERS:
+                return True
+            if isinstance(func, cst.Attribute):
+                if func.attr.value == "acquire" and self.analysis.is_limiter_expression(
+                    func.value, scope
+                ):
+                    return True
+                if func.attr.value == "put" and self.analysis.is_bounded_queue(func.value, scope):
+                    return True
+        return False
+
+    def _spawns_existing_work(self, node: cst.Call, loop: cst.For, scope: Scope) -> bool:
+        """The task works on the loop's element itself (``listener.serve()``) or closes
+        something: the number of such tasks is that of live objects, not of input."""
+        targets = {n.value for n in _names_in_target(loop.target)}
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "start_soon" and node.args:
+            spawned = node.args[0].value
+            while isinstance(spawned, (cst.Attribute, cst.Subscript)):
+                if isinstance(spawned, cst.Attribute) and _TEARDOWN_NAMES.match(spawned.attr.value):
+                    return True
+                spawned = spawned.value
+            return isinstance(spawned, cst.Name) and spawned.value in targets and (
+                spawned is not node.args[0].value)
+        return self.analysis.works_on_existing(node, targets, scope)
+
+    def _spawn_is_limited(self, node: cst.Call, scope: Scope) -> bool:
+        analysis = self.analysis
+        if not node.args:
+            return False
+        first = node.args[0].value
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "start_soon":
+            return analysis.function_is_limited(first, scope, node.args[1:])
+        behind = analysis.call_behind(first, scope)
+        return behind is not None and analysis.call_is_limited(behind, scope)
+
+
+_TEARDOWN_NAMES = re.compile(
+    r"_*(a?close|disconnect|shutdown|stop|cancel|wait_closed|terminate|kill)", re.IGNORECASE)
+
+
+def _names_in_target(target: cst.BaseExpression) -> list[cst.Name]:
+    if isinstance(target, cst.Name):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _names_in_target(e.value)]
+    if isinstance(target, cst.StarredElement):
+        return _names_in_target(target.value)
+    return []
+
+
+def _awaits_in(body: cst.CSTNode) -> list[cst.BaseExpression]:
+    """The expressions awaited in a block, not in nested functions."""
+    found: list[cst.BaseExpression] = []
+
+    class _Awaits(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_Await(self, node: cst.Await) -> None:
+            found.append(node.expression)
+
+    body.visit(_Awaits())
+    return found
