@@ -298,6 +298,17 @@ class UnclosedSession(Rule):
             "    session = aiohttp.ClientSession()\n\n"
             "async def shutdown():\n    await session.close()\n"
         ),
+        # Handed to a sync helper of another file, which may keep it.
+        Valid(
+            "from scraper.registry import register\nimport aiohttp\n\n"
+            "async def start():\n    session = aiohttp.ClientSession()\n    register(session)\n",
+            filename="scraper/main.py",
+            other_files={
+                "scraper/__init__.py": "",
+                "scraper/registry.py": "SESSIONS = []\n\ndef register(session):\n"
+                "    SESSIONS.append(session)\n",
+            },
+        ),
         # A class from another library with the same name is not aiohttp's.
         Valid(
             "class ClientSession:\n    pass\n\nasync def main():\n    session = ClientSession()\n"
@@ -339,6 +350,19 @@ class UnclosedSession(Rule):
             "async def download(session, url):\n"
             "    async with session.get(url) as resp:\n        return await resp.read()\n",
             line=4,
+        ),
+        # The coroutine function it is lent to lives in another file of the project.
+        Invalid(
+            "from scraper.fetching import fetch_page\nimport aiohttp\n\n"
+            "async def scrape(url):\n    session = aiohttp.ClientSession()\n"
+            "    html = await fetch_page(session, url)\n    return html.count('<a ')\n",
+            filename="scraper/main.py",
+            other_files={
+                "scraper/__init__.py": "",
+                "scraper/fetching.py": "async def fetch_page(session, url):\n"
+                "    async with session.get(url) as resp:\n        return await resp.text()\n",
+            },
+            line=5,
         ),
         # At module level, nothing ever closes it.
         Invalid("import aiohttp\n\nSESSION = aiohttp.ClientSession()\n", line=3),

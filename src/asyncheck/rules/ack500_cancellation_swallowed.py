@@ -29,6 +29,11 @@ class CancellationSwallowed(Rule):
     handlers too.  A `raise` in a nested `def` or `lambda` does not count; a call of a
     function of the same file annotated `-> NoReturn` (an error-translating helper) does.
 
+    A deferred re-raise counts too: the handler records the error or a flag in a variable
+    (`pending = exc`, `errors.append(exc)`, `cancelled = True`) and, after the `try`
+    statement, the function raises under an `if`/`while` testing that variable or raises the
+    variable itself (`asyncio.Condition.wait`, `AsyncExitStack.__aexit__`).
+
     Only handlers whose `try` body can be cancelled are reported: it must contain an `await`,
     `async for` or `async with`.  Without one, the task cannot receive its cancellation there,
     and a `CancelledError` caught from `task.result()` of a finished child is the child's.
@@ -93,9 +98,12 @@ class CancellationSwallowed(Rule):
         if any(self._raises(inner) for inner in walk_body(node.body)):
             return
         try_node = context.parent()
-        if isinstance(try_node, (cst.Try, cst.TryStar)) and not can_suspend(try_node.body):
-            return
         function = context.current_function
+        if isinstance(try_node, (cst.Try, cst.TryStar)):
+            if not can_suspend(try_node.body):
+                return
+            if function is not None and _reraised_later(node, try_node, function):
+                return
         self.report(node, caught=caught, function=function.name.value if function else "?")
 
     def _raises(self, node: cst.CSTNode) -> bool:
@@ -191,6 +199,22 @@ class CancellationSwallowed(Rule):
             "            return await self._sock.recv(65536)\n"
             "        except BaseException as exc:\n            self._convert_error(exc)\n"
         ),
+        # A deferred re-raise: the cancellation is recorded and raised after the loop.
+        Valid(
+            "import asyncio\n\nclass Condition:\n    async def wait(self, waiter):\n"
+            "        try:\n            await waiter\n        finally:\n"
+            "            cancelled = False\n            while True:\n                try:\n"
+            "                    await self.acquire()\n                    break\n"
+            "                except asyncio.CancelledError:\n                    cancelled = True\n"
+            "            if cancelled:\n                raise asyncio.CancelledError\n"
+        ),
+        Valid(
+            "import asyncio\n\nasync def run_cleanups(callbacks):\n    errors = []\n"
+            "    for callback in reversed(callbacks):\n        try:\n            await callback()\n"
+            "        except (Exception, asyncio.CancelledError) as exc:\n"
+            "            errors.append(exc)\n"
+            "    if errors:\n        raise ExceptionGroup('cleanup failed', errors)\n"
+        ),
         # A shadowing local class is not asyncio's.
         Valid(
             "class CancelledError(Exception):\n    pass\n\n"
@@ -220,6 +244,14 @@ class CancellationSwallowed(Rule):
             "import asyncio\n\nasync def heartbeat(ws):\n    try:\n"
             "        await ws.ping()\n    except:\n        pass\n",
             line=6, message_contains="`except:`",
+        ),
+        # Recorded, but nothing raises on the record afterwards.
+        Invalid(
+            "import asyncio\n\nasync def drain(queue, stats):\n    while True:\n"
+            "        try:\n            item = await queue.get()\n"
+            "        except asyncio.CancelledError:\n            stats['stopped'] = True\n"
+            "            break\n        print(item)\n    if stats['stopped']:\n        print('drained')\n",
+            line=7,
         ),
         # A helper that may return is not a re-raise.
         Invalid(
@@ -258,3 +290,55 @@ class CancellationSwallowed(Rule):
             line=8,
         ),
     ]
+
+
+def _reraised_later(
+    handler: cst.ExceptHandler | cst.ExceptStarHandler,
+    try_node: cst.Try | cst.TryStar,
+    function: cst.FunctionDef,
+) -> bool:
+    """Whether the handler records something that the function raises on after the try."""
+    recorded = _recorded_names(handler.body)
+    if not recorded:
+        return False
+    nodes = list(walk_body(function.body))
+    start = next((i for i, n in enumerate(nodes) if n is try_node), None)
+    if start is None:
+        return False
+    after = nodes[start + 1 + sum(1 for _ in walk_body(try_node)):]
+    for node in after:
+        if isinstance(node, cst.Raise) and node.exc is not None and _mentions(node.exc, recorded):
+            return True
+        if (
+            isinstance(node, (cst.If, cst.While))
+            and _mentions(node.test, recorded)
+            and any(isinstance(inner, cst.Raise) for inner in walk_body(node.body))
+        ):
+            return True
+    return False
+
+
+def _recorded_names(body: cst.BaseSuite) -> set[str]:
+    """Names a handler body writes to: assigned, augmented, item-assigned, or mutated by a
+    method call (``errors.append(exc)``)."""
+    names: set[str] = set()
+    for node in walk_body(body):
+        targets: list[cst.BaseExpression] = []
+        if isinstance(node, cst.Assign):
+            targets = [t.target for t in node.targets]
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+            targets = [node.target]
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            targets = [node.func.value]
+        for target in targets:
+            if isinstance(target, cst.Subscript):
+                target = target.value
+            if isinstance(target, cst.Name):
+                names.add(target.value)
+    return names
+
+
+def _mentions(expr: cst.CSTNode, names: set[str]) -> bool:
+    return any(isinstance(n, cst.Name) and n.value in names for n in walk_body(expr)) or (
+        isinstance(expr, cst.Name) and expr.value in names
+    )
