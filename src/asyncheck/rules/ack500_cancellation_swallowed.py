@@ -27,7 +27,8 @@ class CancellationSwallowed(Rule):
     `asyncio.exceptions.CancelledError` and `anyio.get_cancelled_exc_class()`),
     `except BaseException`, a bare `except:`, or a tuple containing one of them; `except*`
     handlers too.  A `raise` in a nested `def` or `lambda` does not count; a call of a
-    function of the same file annotated `-> NoReturn` (an error-translating helper) does.
+    re-raising helper of the same file does: one annotated `-> NoReturn`, or whose body has
+    a bare `raise` or raises one of its parameters (`self._convert_error(exc)`).
 
     A deferred re-raise counts too: the handler records the error or a flag in a variable
     (`pending = exc`, `errors.append(exc)`, `cancelled = True`) and, after the `try`
@@ -107,29 +108,59 @@ class CancellationSwallowed(Rule):
         self.report(node, caught=caught, function=function.name.value if function else "?")
 
     def _raises(self, node: cst.CSTNode) -> bool:
-        """A ``raise``, or a call of a function of this file annotated ``-> NoReturn``
-        (an error-translating helper such as ``self._convert_error(exc)``)."""
+        """A ``raise``, or a call of a re-raising helper of this file (see
+        :func:`_is_reraising_helper`), such as ``self._convert_error(exc)``."""
         if isinstance(node, cst.Raise):
             return True
         if not isinstance(node, cst.Call):
             return False
+        definition = self._definition(node.func)
+        return definition is not None and self._is_reraising_helper(definition)
+
+    def _definition(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
+        """The ``def`` of a function or method of this file that ``func`` names."""
         context = self.context
-        func = node.func
-        definition: cst.FunctionDef | None = None
         if isinstance(func, cst.Name):
             symbol = context.lookup(func.value)
-            if isinstance(symbol, LocalFunction):
-                definition = symbol.node
-        elif isinstance(func, cst.Attribute):
-            owner_type = context.expression_type(func.value)
-            if owner_type is not None:
-                definition = context.method_definition(owner_type, func.attr.value)
-        if definition is None or definition.returns is None:
-            return False
-        returns = definition.returns.annotation
-        if isinstance(returns, cst.SimpleString):
-            return returns.raw_value in ("NoReturn", "Never", "typing.NoReturn", "typing.Never")
-        return context.qualified_name(returns) in NO_RETURN_TYPES
+            return symbol.node if isinstance(symbol, LocalFunction) else None
+        if not isinstance(func, cst.Attribute):
+            return None
+        owner_type = context.expression_type(func.value)
+        if owner_type is None:
+            return None
+        found = context.method_definition(owner_type, func.attr.value)
+        if found is not None:
+            return found
+        # The method is inherited through a base the resolver cannot follow (a generic
+        # `Mixin[T]`): fall back to this file's methods of that name, when they all agree.
+        candidates = [
+            statement
+            for klass in self.context.module.body if isinstance(klass, cst.ClassDef)
+            for statement in _block(klass.body)
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == func.attr.value
+        ]
+        if candidates and all(self._is_reraising_helper(c) for c in candidates):
+            return candidates[0]
+        return None
+
+    def _is_reraising_helper(self, definition: cst.FunctionDef) -> bool:
+        """Annotated ``-> NoReturn``/``Never``, or re-raises in its body: a bare ``raise``
+        (the exception being handled by its caller) or ``raise <one of its parameters>``."""
+        if definition.returns is not None:
+            returns = definition.returns.annotation
+            if isinstance(returns, cst.SimpleString):
+                if returns.raw_value in ("NoReturn", "Never", "typing.NoReturn", "typing.Never"):
+                    return True
+            elif self.context.qualified_name(returns) in NO_RETURN_TYPES:
+                return True
+        params = definition.params
+        names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+        for inner in walk_body(definition.body):
+            if isinstance(inner, cst.Raise) and (
+                inner.exc is None or (isinstance(inner.exc, cst.Name) and inner.exc.value in names)
+            ):
+                return True
+        return False
 
     def _catches_cancellation(self, caught: cst.BaseExpression | None) -> str | None:
         """How the handler's type is shown in the message, if it catches cancellation."""
@@ -214,6 +245,26 @@ class CancellationSwallowed(Rule):
             "        except (Exception, asyncio.CancelledError) as exc:\n"
             "            errors.append(exc)\n"
             "    if errors:\n        raise ExceptionGroup('cleanup failed', errors)\n"
+        ),
+        # A helper that logs, then re-raises what its caller is handling.
+        Valid(
+            "import logging\n\nclass TLSListener:\n    @staticmethod\n"
+            "    async def handle_handshake_error(exc, stream):\n        await stream.aclose()\n"
+            "        if isinstance(exc, Exception):\n            logging.exception('handshake failed')\n"
+            "        else:\n            raise\n\n"
+            "    async def serve(self, stream):\n        try:\n            await stream.handshake()\n"
+            "        except BaseException as exc:\n"
+            "            await self.handle_handshake_error(exc, stream)\n"
+        ),
+        # The helper is inherited through a generic base.
+        Valid(
+            "from typing import Generic, NoReturn, TypeVar\n\nT = TypeVar('T')\n\n"
+            "class SocketMixin(Generic[T]):\n"
+            "    def _convert_error(self, exc: BaseException) -> NoReturn:\n"
+            "        raise ConnectionError('broken') from exc\n\n"
+            "class UDPSocket(SocketMixin[bytes]):\n    async def receive(self):\n        try:\n"
+            "            return await self._sock.recvfrom(65536)\n"
+            "        except BaseException as exc:\n            self._convert_error(exc)\n"
         ),
         # A shadowing local class is not asyncio's.
         Valid(
@@ -342,3 +393,7 @@ def _mentions(expr: cst.CSTNode, names: set[str]) -> bool:
     return any(isinstance(n, cst.Name) and n.value in names for n in walk_body(expr)) or (
         isinstance(expr, cst.Name) and expr.value in names
     )
+
+
+def _block(body: cst.BaseSuite) -> list[cst.BaseStatement]:
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
