@@ -46,6 +46,11 @@ FILES = {
         "    async def close(conn):\n        await conn.aclose()\nelse:\n"
         "    def close(conn):\n        conn.close()\n"
     ),
+    "shop/wrapped.py": (
+        "from shop.api import run_sync as blocking\n\n"
+        "async def export():\n    ...\n\n"
+        "export = blocking(export)\n"
+    ),
     "unrelated.py": "def nothing():\n    pass\n",
 }
 
@@ -80,6 +85,7 @@ def test_generators_and_changing_decorators_are_not_coroutine_functions() -> Non
     assert index.makes_coroutine("shop.api.report") is False  # sync wrapper runs it
     assert index.makes_coroutine("shop.api.fetch_price") is True  # async wrapper
     assert index.makes_coroutine("shop.compat.close") is False  # sync or async: unknown
+    assert index.makes_coroutine("shop.wrapped.export") is False  # rebound by a wrapper
 
 
 def test_reexports_and_inherited_methods_resolve() -> None:

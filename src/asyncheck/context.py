@@ -256,9 +256,9 @@ class FileContext:
         decided from the tree so that the file's own facts need not be extracted."""
         if node.asynchronous is None:
             return False
-        if any(b.kind == "def" and isinstance(b.node, cst.FunctionDef)
-               and b.node.asynchronous is None for b in bindings):
-            return False  # also defined as a plain def
+        if any(b.kind != "def" or (isinstance(b.node, cst.FunctionDef)
+                                   and b.node.asynchronous is None) for b in bindings):
+            return False  # also defined as a plain def, or rebound (``f = wrap(f)``)
         is_generator = self._generator_defs.get(id(node))
         if is_generator is None:
             is_generator = self._generator_defs[id(node)] = has_own_yield(node)

@@ -192,10 +192,11 @@ def unwrap_name(use: Use) -> str | None:
 
 
 def is_followable_name(scope: Scope, name: str) -> bool:
-    """Whether loads of ``name`` in ``scope``'s body tell the whole story: a function or
-    module scope where the name is only bound by plain assignments (not a parameter, not
-    ``global``/``nonlocal``, not a loop or ``with`` target, not an import or def)."""
-    if scope.kind not in ("function", "module"):
+    """Whether loads of ``name`` in ``scope``'s body tell the whole story: a function
+    scope where the name is only bound by plain assignments (not a parameter, not
+    ``global``/``nonlocal``, not a loop or ``with`` target, not an import or def).  A
+    module-level name may be imported by other modules: not followed."""
+    if scope.kind != "function":
         return False
     if name in scope._global_names:
         return False

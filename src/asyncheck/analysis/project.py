@@ -320,6 +320,8 @@ def _extract_block(
             previous = functions.get(function_scope.qualname)
             if previous is not None and (previous.ambiguous or previous.is_async != facts.is_async):
                 facts = replace(facts, ambiguous=True)
+            elif facts.is_async and _rebound(scope, statement.name.value):
+                facts = replace(facts, ambiguous=True)
             functions[function_scope.qualname] = facts
             _extract_block(_block_statements(statement.body), function_scope, resolver,
                            functions, classes)
@@ -333,6 +335,14 @@ def _extract_block(
             classes[class_scope.qualname] = tuple(bases)
             _extract_block(_block_statements(statement.body), class_scope, resolver,
                            functions, classes)
+
+
+def _rebound(scope: Scope, name: str) -> bool:
+    """A module or class name bound by something else besides its defs
+    (``fetch = sync_wrapper(fetch)``): what calling it makes is unknown."""
+    if scope.kind not in ("module", "class"):
+        return False
+    return any(binding.kind != "def" for binding in scope.bindings.get(name, ()))
 
 
 def _decorator_name(decorator: cst.Decorator, resolver: Resolver, scope: Scope) -> str:

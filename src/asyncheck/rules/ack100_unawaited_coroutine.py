@@ -204,6 +204,18 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
             "def deferred(url, loop):\n    coro = fetch(url)\n"
             "    return lambda: loop.run_until_complete(coro)\n"
         ),
+        # Rebound by a sync wrapper: calling it may not make a coroutine any more.
+        Valid(
+            "from myjobs import run_blocking\n\n"
+            "async def export_csv(path):\n    ...\n\n"
+            "export_csv = run_blocking(export_csv)\n\n"
+            "def main():\n    export_csv('out.csv')\n"
+        ),
+        # A module-level name may be used by the modules that import it.
+        Valid(
+            "async def warm_up():\n    ...\n\n"
+            "startup = warm_up()\n"
+        ),
         # A name defined both sync and async (version switch) is not known.
         Valid(
             "import sys\n\nif sys.version_info >= (3, 11):\n"
