@@ -315,8 +315,15 @@ class FileContext:
         if self.index.split_module(qualname) is None:
             # A script importing a sibling file (``from helpers import fetch``): Python finds
             # it through the script's directory, the index names it from the project root.
+            # Only when such a sibling module exists: ``os.path.join`` must not make the
+            # index parse the package's ``__init__`` looking for ``os``.
             package = self.module_name.rpartition(".")[0]
-            return bool(package) and self.index.makes_coroutine(f"{package}.{qualname}") is True
+            sibling = f"{package}.{qualname.partition('.')[0]}"
+            candidate = f"{package}.{qualname}"
+            split = self.index.split_module(candidate) if package else None
+            if split is None or not (split[0] + ".").startswith(sibling + "."):
+                return False
+            return self.index.makes_coroutine(candidate) is True
         owner, _, attr = qualname.rpartition(".")
         if owner and self.index.is_class(owner):
             return any(self._is_listed_coroutine_function(f"{base}.{attr}")
