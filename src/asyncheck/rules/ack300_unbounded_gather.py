@@ -45,7 +45,11 @@ class UnboundedGather(Rule):
     configured in `limiters`, or an untyped name that says it is one (`self._semaphore`,
     `limiter`). Nor when the iterable is a bounded batch: `itertools.batched(xs, n)`, a slice
     `xs[i:i + n]` or `xs[:n]` with a literal `n` within the limit. Gathering tasks already
-    started in a `for` loop is left to ACK301, which reports the spawn.
+    started in a `for` loop is left to ACK301, which reports the spawn. Work on objects that
+    already exist is not a fan-out of input: a method of each element (`conn.ping()` for each
+    open connection), closing things (`close`, `disconnect`, `cancel`, ...), or wrapping
+    awaitables made elsewhere (`ensure_future(aw)`); nor is a `*args` parameter, whose size
+    is the caller's fixed argument list.
 
     ## Why is this bad?
     `gather` starts every coroutine immediately. Fifty requests to one API go out in the same
@@ -188,6 +192,24 @@ async def shutdown(tasks):
     for task in tasks:
         task.cancel()
     await asyncio.gather(*[t for t in tasks], return_exceptions=True)
+'''),
+        # Closing the connections a pool already holds: their number is that of live
+        # resources, and closing adds no load; a `*args` parameter is the caller's fixed list.
+        Valid('''\
+import asyncio
+
+class ConnectionPool:
+    def __init__(self):
+        self._connections = []
+
+    async def aclose(self):
+        await asyncio.gather(*(conn.close() for conn in self._connections))
+
+    async def ping_all(self):
+        return await asyncio.gather(*(conn.ping() for conn in self._connections))
+
+async def first_ok(client, *mirrors):
+    return await asyncio.gather(*(client.head(m) for m in mirrors), return_exceptions=True)
 '''),
         # The limited coroutine lives in another module of the project.
         Valid(

@@ -37,7 +37,9 @@ class UnboundedTaskSpawn(Rule):
     loop body waits each round: `await sem.acquire()`, `await queue.put(...)` on an
     `asyncio.Queue(maxsize=...)`, `await asyncio.wait(...)`/`gather(...)`, or an
     `async with asyncio.TaskGroup()` inside the loop around the spawn. The later
-    `gather(*tasks)` of such tasks is not reported again by ACK300.
+    `gather(*tasks)` of such tasks is not reported again by ACK300. As for ACK300, tasks
+    that work on the loop's element itself (`listener.serve()`) or close something, and
+    loops over a `*args` parameter, are not a fan-out of input.
 
     ## Why is this bad?
     A task starts running as soon as it is created. A loop over ten thousand rows, messages or
@@ -140,6 +142,22 @@ async def index_all(documents, index_one):
         async with asyncio.TaskGroup() as tg:
             for doc in batch:
                 tg.create_task(index_one(doc))
+'''),
+        # A nested coroutine closing over a semaphore made by the caller.
+        Valid('''\
+import asyncio
+
+async def warm_cache(redis, keys, load):
+    sem = asyncio.Semaphore(16)
+
+    async def warm(key):
+        async with sem:
+            await redis.set(key, await load(key))
+
+    tasks = [asyncio.create_task(warm(k)) for k in keys]
+    for key in keys:
+        tasks.append(asyncio.create_task(warm(key)))
+    await asyncio.gather(*tasks)
 '''),
         # Small literal ranges.
         Valid('''\
