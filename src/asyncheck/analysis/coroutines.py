@@ -58,6 +58,8 @@ class UseKind(enum.Enum):
     ADDED = "added"
     #: ``x.attr`` (``attribute``; ``called`` when it is ``x.attr(...)``).
     ATTRIBUTE = "attribute"
+    #: ``x[...]``.
+    SUBSCRIPTED = "subscripted"
     #: Anything else (subscripted, an operand, a walrus, a tuple target...): not followed.
     OTHER = "other"
 
@@ -147,6 +149,8 @@ def classify_use(stack: Sequence[cst.CSTNode], position: int | None = None) -> U
             grandparent = stack[index - 2] if index >= 2 else None
             called = isinstance(grandparent, cst.Call) and grandparent.func is parent
             return Use(UseKind.ATTRIBUTE, attribute=parent.attr.value, called=called, node=parent)
+        if isinstance(parent, cst.Subscript):
+            return Use(UseKind.SUBSCRIPTED if parent.value is node else UseKind.OTHER)
         if isinstance(parent, (cst.For, cst.WithItem, cst.CompFor)):
             return Use(UseKind.ITERATED)
         return Use(UseKind.OTHER)

@@ -21,6 +21,23 @@ from asyncheck.rule import Invalid, Valid
 #: Fates after which the coroutine certainly never runs.
 _LOST = frozenset({UseKind.DROPPED, UseKind.TRUTH, UseKind.INSPECTED})
 
+#: What a coroutine object has besides being awaited.  Any other attribute, or a subscript,
+#: is the author treating the coroutine as its result: a forgotten ``await``.
+COROUTINE_ATTRIBUTES = frozenset({
+    "close", "send", "throw", "__await__", "__name__", "__qualname__", "__class__",
+    "cr_await", "cr_code", "cr_frame", "cr_running", "cr_origin", "cr_suspended",
+})
+
+
+def _is_lost(use: Use, is_gather: bool) -> bool:
+    if use.kind in _LOST:
+        return True
+    if is_gather:  # a future: its methods and attributes are legitimate
+        return False
+    if use.kind is UseKind.SUBSCRIPTED:
+        return True
+    return use.kind is UseKind.ATTRIBUTE and use.attribute not in COROUTINE_ATTRIBUTES
+
 
 @dataclass(frozen=True)
 class _Bound:
@@ -101,7 +118,7 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
         use = classify_use(context.stack)
         if in_expected_failure(context.stack):
             return  # made to see it raise or warn, in a test
-        if use.kind in _LOST:
+        if _is_lost(use, is_gather):
             self._report_lost(node, function, use, is_gather)
         elif use.kind is UseKind.BOUND and len(use.names) == 1:
             (name,) = use.names
@@ -112,13 +129,14 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
                        _Bound(node, function, context.current_statement(), is_gather))
 
     def names_resolved(self, name: str, records: list[_Bound], uses: list[Use]) -> None:
-        if any(use.kind not in _LOST for use in uses):
+        if not all(_is_lost(use, records[0].is_gather) for use in uses):
             return
         for record in records:
             self.report(
                 record.call, statement=record.statement,
                 subject=_subject(record.function, record.is_gather),
-                problem=f"is assigned to `{name}` and never awaited, returned or passed on",
+                problem=f"is assigned to `{name}` and never awaited, returned or passed on"
+            + _result_hint(name, uses),
             )
 
     def _report_lost(self, node: cst.Call, function: str, use: Use, is_gather: bool) -> None:
@@ -129,6 +147,11 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
             problem = f"is used as a truth value (always true, never run): `await {function}(...)`"
         elif use.kind is UseKind.INSPECTED:
             problem = "is only inspected and never awaited"
+        elif use.kind is UseKind.ATTRIBUTE:
+            problem = (f"is used as if it were its result (`.{use.attribute}`): "
+                       f"`(await {function}(...)).{use.attribute}`")
+        elif use.kind is UseKind.SUBSCRIPTED:
+            problem = f"is subscripted as if it were its result: `(await {function}(...))[...]`"
         elif context.in_async_function:
             problem = "is never awaited: add `await`" if not is_gather else (
                 "is discarded, so its results and exceptions are lost: `await` it")
@@ -196,6 +219,13 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
             "    yield await pool.acquire()\n\n"
             "def start(client, pool):\n    stream = pages(client)\n"
             "    connection(pool)\n    pages(client)\n"
+        ),
+        # A future from gather has methods of its own.
+        Valid(
+            "import asyncio\n\nasync def refresh(feeds, on_done):\n"
+            "    batch = asyncio.gather(*(feed.refresh() for feed in feeds))\n"
+            "    batch.add_done_callback(on_done)\n"
+            "    return batch\n"
         ),
         # The coroutine is closed on purpose, or kept by a closure.
         Valid(
@@ -291,6 +321,16 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
             "    if not is_cached(redis, key):\n        await refresh(key)\n",
             line=5, message_contains="truth value",
         ),
+        # A forgotten await: the coroutine is read as if it were the response.
+        Invalid(
+            "import httpx\n\nasync def get_rates(base):\n"
+            "    async with httpx.AsyncClient() as client:\n"
+            "        resp = client.get(f'https://rates.example.com/{base}')\n"
+            "        resp.raise_for_status()\n"
+            "        latest = client.get('https://rates.example.com/latest').json()\n"
+            "        return resp.json()['rates'], latest\n",
+            line=5, count=2, message_contains="`resp.raise_for_status` reads it",
+        ),
         # A discarded gather loses results and exceptions.
         Invalid(
             "import asyncio\n\nasync def refresh_all(feeds):\n"
@@ -327,3 +367,13 @@ def _subject(function: str, is_gather: bool) -> str:
     if is_gather:
         return f"the future of `{function}(...)`"
     return f"coroutine `{function}(...)`"
+
+
+def _result_hint(name: str, uses: list[Use]) -> str:
+    """`` (`resp.json` reads it as if it were the result)`` when a load does."""
+    for use in uses:
+        if use.kind is UseKind.ATTRIBUTE:
+            return f" (`{name}.{use.attribute}` reads it as if it were the result)"
+        if use.kind is UseKind.SUBSCRIPTED:
+            return f" (`{name}[...]` reads it as if it were the result)"
+    return ""
