@@ -231,7 +231,8 @@ def test_removing_the_limiters_makes_the_fanouts_reported(cli: RunCli, tmp_path:
     text = text.replace("await self._slots.acquire()", "await asyncio.sleep(0)")
     client.write_text(text, encoding="utf-8")
     assert _findings(cli, project, "limited_pkg/report.py") == [
-        ("report.py", "ACK300", 16), ("report.py", "ACK300", 29), ("report.py", "ACK301", 24),
+        ("report.py", "ACK300", 16), ("report.py", "ACK300", 29),
+        ("report.py", "ACK301", 22), ("report.py", "ACK301", 24),
     ]
 
 
@@ -243,3 +244,17 @@ def test_seed_reports_flood_and_polite() -> None:
     # The cure is what keeps it quiet: without the semaphore the polite report floods too.
     unlimited = polite.replace("        async with sem:\n            return", "        return")
     assert [c for c, _ in codes_of(unlimited)] == ["ACK300"]
+
+
+def test_tasks_spawned_in_a_comprehension_are_acks301_unless_handed_to_gather() -> None:
+    source = _FETCH + (
+        "async def run(client, urls):\n"
+        "    async with asyncio.TaskGroup() as tg:\n"
+        "        pending = {u: tg.create_task(fetch(client, u)) for u in urls}\n"
+        "    tasks = [asyncio.create_task(fetch(client, u)) for u in urls]\n"
+        "    await asyncio.gather(*tasks)\n"
+        "    await asyncio.gather(*[asyncio.create_task(fetch(client, u)) for u in urls])\n"
+        "    few = [asyncio.create_task(fetch(client, u)) for u in urls[:3]]\n"
+        "    return pending, few\n"
+    )
+    assert codes_of(source) == [("ACK301", 9), ("ACK301", 10), ("ACK300", 12)]

@@ -384,7 +384,7 @@ class ConcurrencyAnalysis:
         if isinstance(expr, cst.BinaryOperation):
             return self._binary_extent(expr, scope, depth) or unknown
         if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-            return self._comprehension_extent(expr.for_in, scope, depth)
+            return self.comprehension_extent(expr.for_in, scope, depth)
         if isinstance(expr, cst.Call):
             return self._call_extent(expr, scope, depth) or Extent(
                 None, f"`{code_of(expr)}` (a call result)")
@@ -421,7 +421,8 @@ class ConcurrencyAnalysis:
             return Extent(left.size + right.size, f"`{code_of(expr)}`")
         return None
 
-    def _comprehension_extent(self, for_in: cst.CompFor, scope: Scope, depth: int) -> Extent:
+    def comprehension_extent(self, for_in: cst.CompFor, scope: Scope, depth: int = 0) -> Extent:
+        """How many elements a comprehension makes: the product of its clauses' sizes."""
         size = 1
         reasons: list[str] = []
         bound_here: set[str] = set()
@@ -555,7 +556,7 @@ class ConcurrencyAnalysis:
         value = bindings[0].value if len(bindings) == 1 else None
         if isinstance(value, _COMPREHENSIONS) and not facts.growths.get(name):
             # A collection derived from another: name what it is derived from.
-            return Extent(total, self._comprehension_extent(value.for_in, owner, depth + 1).reason)
+            return Extent(total, self.comprehension_extent(value.for_in, owner, depth + 1).reason)
         return Extent(total, f"`{name}`")
 
     def _growth_size(self, growth: _Growth, scope: Scope, depth: int) -> int | None:
@@ -588,7 +589,7 @@ class ConcurrencyAnalysis:
             calls: tuple[cst.Call, ...] = (elt,) if isinstance(elt, cst.Call) else ()
             targets = _comprehension_targets(expr.for_in)
             existing = isinstance(elt, cst.Call) and self.works_on_existing(elt, targets, scope)
-            return Fanout(self._comprehension_extent(expr.for_in, scope, depth), scope,
+            return Fanout(self.comprehension_extent(expr.for_in, scope, depth), scope,
                           calls=calls, on_existing_objects=existing)
         if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
             calls = tuple(e.value for e in expr.elements
@@ -622,6 +623,8 @@ class ConcurrencyAnalysis:
         existing: list[bool] = []
         for binding in bindings:
             assert binding.value is not None
+            if self._spawns_per_element(binding.value, owner):
+                spawned_in_loop = True  # ACK301 reports the comprehension's spawn
             inner = self.fanout(binding.value, owner, depth + 1)
             if inner is None:
                 return None
@@ -655,6 +658,15 @@ class ConcurrencyAnalysis:
         extent = self._name_extent(name, scope, depth)
         return Fanout(extent, owner, tuple(calls), tuple(functions), spawned_in_loop,
                       bool(existing) and all(existing))
+
+    def _spawns_per_element(self, value: cst.BaseExpression, scope: Scope) -> bool:
+        if isinstance(value, cst.DictComp):
+            element: cst.BaseExpression = value.value
+        elif isinstance(value, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            element = value.elt
+        else:
+            return False
+        return isinstance(element, cst.Call) and self.is_task_spawn(element, scope)
 
     def call_behind(self, value: cst.BaseExpression, scope: Scope) -> cst.Call | None:
         """The call a value is, or the call a local name holding it was assigned from."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Union
 
 import libcst as cst
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from asyncheck.context import FileContext
 
 _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+_Loop = Union[cst.For, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp]
 
 
 class UnboundedTaskSpawn(Rule):
@@ -29,7 +31,9 @@ class UnboundedTaskSpawn(Rule):
     Reports `asyncio.create_task(...)`, `asyncio.ensure_future(...)`, `loop.create_task(...)`,
     `TaskGroup.create_task(...)` and `task_group.start_soon(...)` inside a `for`/`async for`
     loop over an iterable whose size is not a literal of at most `max-fanout` elements, when
-    nothing limits how many of the tasks run at once.
+    nothing limits how many of the tasks run at once. A comprehension that spawns a task per
+    element (`{u: tg.create_task(fetch(u)) for u in urls}`) is such a loop too, unless it is
+    handed straight to `gather`/`wait`/`as_completed`, where ACK300 reports it.
 
     Not reported when the spawned coroutine function (also one in another project file) or a
     wrapper around it acquires a limiter (`async with sem:`, `await sem.acquire()` on an
@@ -302,10 +306,7 @@ async def index_all(documents, index_one, tasks):
         total = 1
         unbounded: Extent | None = None
         for loop in loops:
-            if loop.asynchronous is not None:
-                unbounded = Extent(None, f"`{code_of(loop.iter)}` (an async iterator)")
-                break
-            extent = analysis.extent(loop.iter, scope)
+            extent = self._rounds(loop, scope)
             if extent.size is None:
                 unbounded = extent
                 break
@@ -321,7 +322,7 @@ async def index_all(documents, index_one, tasks):
         if unbounded is not None:
             source, size = unbounded.reason, f"size not known to be at most max-fanout {limit}"
         else:
-            source = analysis.extent(loops[0].iter, scope).reason
+            source = self._rounds(loops[0], scope).reason
             size = f"{total} tasks, more than max-fanout {limit}"
         head = self.message.format(spawn=f"`{code_of(node.func, 40)}`", source=source, size=size)
         self.report(node, (
@@ -330,16 +331,33 @@ async def index_all(documents, index_one, tasks):
             "pool of workers take items from an `asyncio.Queue(maxsize=...)`"
         ))
 
-    def _accumulating_loops(self, node: cst.Call, scope: Scope) -> list[cst.For]:
-        """The ``for`` loops around the spawn, innermost first, whose rounds add tasks
-        without waiting for earlier ones: up to a task group entered inside them (it waits
-        for its tasks each round) or a loop whose body waits/throttles each round."""
-        loops: list[cst.For] = []
+    def _rounds(self, loop: _Loop, scope: Scope) -> Extent:
+        """How many rounds a loop (or comprehension) makes."""
+        if isinstance(loop, cst.For):
+            if loop.asynchronous is not None:
+                return Extent(None, f"`{code_of(loop.iter)}` (an async iterator)")
+            return self.analysis.extent(loop.iter, scope)
+        return self.analysis.comprehension_extent(loop.for_in, scope)
+
+    def _accumulating_loops(self, node: cst.Call, scope: Scope) -> list[_Loop]:
+        """The loops around the spawn, innermost first, whose rounds add tasks without
+        waiting for earlier ones: up to a task group entered inside them (it waits for its
+        tasks each round) or a loop whose body waits/throttles each round.  A comprehension
+        whose element is the spawn is a loop too, unless it is handed straight to
+        gather/wait/as_completed, where ACK300 reports it."""
+        loops: list[_Loop] = []
         stack = self.context.stack
         child: cst.CSTNode = node
-        for ancestor in reversed(stack[:-1]):
+        for depth, ancestor in enumerate(reversed(stack[:-1])):
             if isinstance(ancestor, _SCOPE_BOUNDARIES):
                 break
+            if isinstance(ancestor, _COMPREHENSIONS):
+                element = ancestor.value if isinstance(ancestor, cst.DictComp) else ancestor.elt
+                if child is not element:
+                    break  # a spawn in a condition or iterable: not once per element
+                if self._handed_to_waiter(stack, len(stack) - 2 - depth, scope):
+                    return []
+                loops.append(ancestor)
             if (
                 isinstance(ancestor, cst.With)
                 and ancestor.asynchronous is not None
@@ -353,6 +371,16 @@ async def index_all(documents, index_one, tasks):
                 loops.append(ancestor)
             child = ancestor
         return loops
+
+    def _handed_to_waiter(self, stack: list[cst.CSTNode], position: int, scope: Scope) -> bool:
+        """The comprehension at ``stack[position]`` is an argument of gather/wait/as_completed."""
+        if position < 2 or not isinstance(stack[position - 1], cst.Arg):
+            return False
+        call = stack[position - 2]
+        if not isinstance(call, cst.Call):
+            return False
+        qualname = self.context.resolver.qualified_name(call.func, scope)
+        return qualname in GATHER_FUNCTIONS or qualname in COLLECTION_WAITERS
 
     def _waits_each_round(self, loop: cst.For, scope: Scope) -> bool:
         """The loop body awaits something that throttles or joins: a limiter's acquire(),
@@ -375,10 +403,17 @@ async def index_all(documents, index_one, tasks):
                     return True
         return False
 
-    def _spawns_existing_work(self, node: cst.Call, loop: cst.For, scope: Scope) -> bool:
+    def _spawns_existing_work(self, node: cst.Call, loop: _Loop, scope: Scope) -> bool:
         """The task works on the loop's element itself (``listener.serve()``) or closes
         something: the number of such tasks is that of live objects, not of input."""
-        targets = {n.value for n in _names_in_target(loop.target)}
+        if isinstance(loop, cst.For):
+            targets = {n.value for n in _names_in_target(loop.target)}
+        else:
+            targets = set()
+            clause: cst.CompFor | None = loop.for_in
+            while clause is not None:
+                targets |= {n.value for n in _names_in_target(clause.target)}
+                clause = clause.inner_for_in
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "start_soon" and node.args:
             spawned = node.args[0].value
