@@ -168,10 +168,13 @@ def test_try_repo_on_one_module_sees_cross_module_findings(
     assert not landed or landed & {code for _, _, code in found}
 
 
-def test_hook_definition() -> None:
-    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    assert hook["id"] == "asyncheck" and hook["entry"] == "asyncheck"
-    assert hook["language"] == "python" and hook["types"] == ["python"]
+def test_hook_definitions() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    by_id = {hook["id"]: hook for hook in hooks}
+    assert by_id["asyncheck"]["entry"] == "asyncheck"
+    for hook in hooks:
+        assert hook["entry"].split()[0] == "asyncheck"
+        assert hook["language"] == "python" and hook["types"] == ["python"]
 
 
 def test_readme_pre_commit_snippet_runs_the_hook(

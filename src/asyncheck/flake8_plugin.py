@@ -63,7 +63,7 @@ def parse_blocking_calls(text: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class _Project:
-    """Where a directory's files belong: project root, configuration file, or why the
+    """The project linted files belong to: its root and configuration file, or why the
     configuration cannot be read."""
 
     root: Path
