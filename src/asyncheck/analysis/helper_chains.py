@@ -45,19 +45,50 @@ class HelperChain:
     blocking_call: str
 
     def render(self, start: str) -> str:
-        """``start -> helper -> ... -> time.sleep``."""
-        return " -> ".join((start, *self.functions, self.blocking_call))
+        """``start -> helper -> ... -> time.sleep`` (builtins without their module: ``open``)."""
+        return " -> ".join((start, *self.functions, self.blocking_call.removeprefix("builtins.")))
+
+
+#: Decorators after which calling a sync function still runs its body on the caller's
+#: thread (``"name()"`` when the decorator is called: ``@lru_cache(maxsize=64)``).  Any other
+#: decorator may hand the body to a thread (``asgiref.sync.sync_to_async``,
+#: ``asyncer.asyncify``, a project's ``@run_in_executor``) and makes the function unknown.
+SYNC_PRESERVING_DECORATORS: frozenset[str] = frozenset({
+    "builtins.staticmethod",
+    "builtins.classmethod",
+    "abc.abstractmethod",
+    "functools.wraps()",
+    "functools.cache",
+    "functools.lru_cache",
+    "functools.lru_cache()",
+    "contextlib.contextmanager",
+    "typing.overload",
+    "typing.override",
+    "typing.final",
+    "typing_extensions.overload",
+    "typing_extensions.override",
+    "typing_extensions.final",
+    "typing_extensions.deprecated()",
+    "warnings.deprecated()",
+    "tenacity.retry",
+    "tenacity.retry()",
+    "backoff.on_exception()",
+    "backoff.on_predicate()",
+})
 
 
 def project_function(index: ProjectIndex, qualname: str) -> FunctionFacts | None:
-    """The project function a call of ``qualname`` runs: the function itself, or
-    ``__init__`` for a project class."""
+    """The sync-or-async project function a call of ``qualname`` runs: the function itself,
+    or ``__init__`` for a project class; None when it is not a project function or a
+    decorator may change what calling it does."""
     facts = index.function(qualname)
-    if facts is not None:
-        return facts
-    if index.is_class(qualname):
-        return index.function(f"{index.canonical(qualname)}.__init__")
-    return None
+    if facts is None and index.is_class(qualname):
+        facts = index.function(f"{index.canonical(qualname)}.__init__")
+    if facts is None:
+        return None
+    if not all(d in SYNC_PRESERVING_DECORATORS for d in facts.decorators):
+        return None
+    return facts
 
 
 def display_name(index: ProjectIndex, qualname: str) -> str:

@@ -38,7 +38,11 @@ class BlockingViaHelper(Rule):
 
     A helper passed to a thread (`await asyncio.to_thread(load_config, path)`,
     `run_in_executor`, `functools.partial`) is not called on the loop and is not reported;
-    nor is a chain that ends in a coroutine function.
+    nor is a chain that ends in a coroutine function. Only calls of enabled rules count
+    (with ACK231 off, `os.path.exists` in a helper is fine). A helper with a decorator that
+    may run it elsewhere (`@sync_to_async`, a project decorator) is not followed; caching,
+    retry and context-manager decorators (`functools.lru_cache`, `tenacity.retry`,
+    `contextlib.contextmanager`, …) are.
 
     ## Why is this bad?
     Moving `time.sleep` or `requests.get` into a helper does not make it asynchronous: the
@@ -138,6 +142,16 @@ class BlockingViaHelper(Rule):
             "def has_cache(path):\n    return os.path.exists(path)\n\n"
             "async def handler(path):\n    return has_cache(path)\n"
         ),
+        # A decorator that may run the body elsewhere makes the helper unknown.
+        Valid(
+            "import time\nfrom asgiref.sync import sync_to_async\n\n"
+            "@sync_to_async\n"
+            "def slow_report(user_id):\n"
+            "    time.sleep(2)\n"
+            "    return user_id\n\n"
+            "async def view(user_id):\n"
+            "    return await slow_report(user_id)\n"
+        ),
         # A parameter shadowing the helper's name.
         Valid(
             "import time\n\n"
@@ -196,6 +210,17 @@ class BlockingViaHelper(Rule):
             "async def main():\n"
             "    return ping(10)\n",
             line=15, message_contains="main -> ping -> pong -> threading.Lock.__enter__",
+        ),
+        # Caching and retry decorators keep the body on the caller's thread.
+        Invalid(
+            "import functools, json\n\n"
+            "@functools.lru_cache(maxsize=8)\n"
+            "def load_schema(name):\n"
+            "    with open(f'schemas/{name}.json') as handle:\n"
+            "        return json.load(handle)\n\n"
+            "async def validate(payload):\n"
+            "    return load_schema(payload['kind'])\n",
+            line=9, message_contains="validate -> load_schema -> open",
         ),
         # A nested sync def called (not passed) on the loop.
         Invalid(
