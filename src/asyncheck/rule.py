@@ -79,6 +79,12 @@ class Rule(cst.BatchableCSTVisitor):
     fixable: ClassVar[bool] = False
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
+    #: Words one of which a file must contain for this rule to report anything in it (the
+    #: pre-filter skips parsing files without any); None: no such promise.
+    TRIGGERS: ClassVar[tuple[str, ...] | None] = None
+    #: The rule reports calls of coroutine functions anywhere (not only inside async def):
+    #: the names of the project's coroutine functions count as triggers too.
+    TRIGGERS_INCLUDE_COROUTINE_NAMES: ClassVar[bool] = False
 
     _visitor_names_cache: ClassVar[dict[type[Rule], tuple[str, ...]]] = {}
 

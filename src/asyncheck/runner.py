@@ -29,6 +29,7 @@ from asyncheck.discovery import (
     iter_project_files,
     module_name_for,
 )
+from asyncheck.prefilter import PreFilter
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -126,22 +127,23 @@ class _Worker:
     """What one process needs to check files: built once per process."""
 
     def __init__(self, settings: Settings, root: Path, modules: dict[str, Path],
-                 fix_mode: str | None) -> None:
+                 fix_mode: str | None, prefilter: PreFilter | None) -> None:
         from asyncheck.engine import Linter
 
         self.settings = settings
         self.index = build_index(root, settings, modules)
         self.linter: Linter = Linter(enabled_rules(settings), settings, self.index)
         self.fix_mode = fix_mode
+        self.prefilter = prefilter
 
 
 _WORKER: _Worker | None = None
 
 
 def _init_worker(settings: Settings, root: Path, modules: dict[str, Path],
-                 fix_mode: str | None) -> None:
+                 fix_mode: str | None, prefilter: PreFilter | None) -> None:
     global _WORKER
-    _WORKER = _Worker(settings, root, modules, fix_mode)
+    _WORKER = _Worker(settings, root, modules, fix_mode, prefilter)
 
 
 def _check_chunk(jobs: Sequence[_Job]) -> list[_Outcome]:
@@ -158,6 +160,8 @@ def _check_file(worker: _Worker, job: _Job, data: bytes | None = None) -> _Outco
             outcome.error = f"asyncheck: cannot read {job.path}: {error.strerror or error}"
             return outcome
     outcome.digest = hashlib.sha256(data).hexdigest()
+    if worker.prefilter is not None and not worker.prefilter.may_report(data):
+        return outcome
     index = worker.index
     index.accessed = set()
     if worker.fix_mode is None:
@@ -246,6 +250,7 @@ def run(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     fix_mode: str | None = None,
+    prefilter: bool = True,
 ) -> RunResult:
     """Lint ``paths`` (``-`` is standard input, already read into ``stdin_data``).
 
@@ -263,11 +268,12 @@ def run(
         result.errors.extend(discovered.errors)
     modules = project_modules(root, settings)
     worker: _Worker | None = None
+    skipper = PreFilter(enabled_rules(settings), settings, modules.values()) if prefilter else None
 
     def local_worker() -> _Worker:
         nonlocal worker
         if worker is None:
-            worker = _Worker(settings, root, modules, fix_mode)
+            worker = _Worker(settings, root, modules, fix_mode, skipper)
         return worker
 
     if STDIN_PATH in paths and stdin_data is not None:
@@ -316,7 +322,8 @@ def run(
         for job in pending:
             finished(_check_file(local_worker(), job))
     else:
-        _run_pool(pending, min(workers, len(pending)), (settings, root, modules, fix_mode), finished)
+        _run_pool(pending, min(workers, len(pending)),
+                  (settings, root, modules, fix_mode, skipper), finished)
     if cache is not None:
         cache.save()
     result.diagnostics.sort(key=Diagnostic.sort_key)
@@ -345,7 +352,7 @@ def _chunks(jobs: Sequence[_Job], size: int) -> Iterable[list[_Job]]:
 def _run_pool(
     jobs: Sequence[_Job],
     workers: int,
-    init_args: tuple[Settings, Path, dict[str, Path], str | None],
+    init_args: tuple[Settings, Path, dict[str, Path], str | None, PreFilter | None],
     finished: Callable[[_Outcome], None],
 ) -> None:
     # Smaller chunks when there are few files per worker, so both cores stay busy.

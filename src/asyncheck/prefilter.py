@@ -1,0 +1,83 @@
+"""Skip parsing files that cannot produce a finding, decided from their bytes.
+
+Parsing is most of the cost, and most files of a code base never mention ``async``.  Every
+rule declares ``TRIGGERS``: words at least one of which a file must contain for the rule to
+report anything in it (``None``: no such promise, the file is always parsed).  Rules that
+report calls of coroutine functions outside ``async def`` (``main()`` at module level) add the
+names of the project's coroutine functions, found by a cheap scan for ``async def NAME``.
+
+ACK000 cannot be decided from bytes: a skipped file is still checked with CPython's parser
+(several times cheaper than libcst), and a file CPython rejects is linted in full so that it
+gets its ACK000.  The one difference left is a file CPython accepts but libcst rejects that
+contains none of the triggers: it is not reported (nothing in it could be wrong).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from asyncheck.config import Settings
+
+if TYPE_CHECKING:
+    from asyncheck.rule import Rule
+
+_ASYNC_DEF_RE = re.compile(rb"\basync\s+def\s+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def coroutine_function_names(files: Iterable[Path]) -> set[bytes]:
+    """Names of every ``async def`` in ``files`` (by a regular expression, no parsing)."""
+    names: set[bytes] = set()
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if b"async" in data:
+            names.update(_ASYNC_DEF_RE.findall(data))
+    return names
+
+
+class PreFilter:
+    """Decides, from a file's bytes, whether the enabled rules could report anything in it."""
+
+    def __init__(self, rules: Sequence[type[Rule]], settings: Settings,
+                 project_files: Iterable[Path]) -> None:
+        self.check_syntax = any(rule.code == "ACK000" for rule in rules)
+        checked = [rule for rule in rules if rule.code != "ACK000"]
+        self.active = all(rule.TRIGGERS is not None for rule in checked)
+        self._words: set[bytes] = set()
+        self._pattern: re.Pattern[bytes] | None = None
+        if not self.active:
+            return
+        for rule in checked:
+            self._words.update(word.encode() for word in rule.TRIGGERS or ())
+        if any(rule.TRIGGERS_INCLUDE_COROUTINE_NAMES for rule in checked):
+            from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
+
+            self._words.update(coroutine_function_names(project_files))
+            self._words.update(name.rpartition(".")[2].encode()
+                               for name in (*BUILTIN_COROUTINE_FUNCTIONS,
+                                            *settings.coroutine_functions))
+        if self._words:
+            self._pattern = re.compile(b"|".join(re.escape(w) for w in sorted(self._words)))
+
+    def may_report(self, data: bytes) -> bool:
+        """False when no enabled rule can report anything in a file with these bytes."""
+        if not self.active:
+            return True
+        if self._pattern is not None and self._pattern.search(data):
+            return True
+        return self.check_syntax and not _cpython_accepts(data)
+
+
+def _cpython_accepts(data: bytes) -> bool:
+    """Whether CPython parses the file (``ast.parse`` compiles and runs nothing)."""
+    try:
+        ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
