@@ -56,7 +56,11 @@ LIMITER_TYPES = frozenset({
 })
 
 #: ``gather(*aws)``: each starred argument is a fan-out.
-GATHER_FUNCTIONS = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
+GATHER_FUNCTIONS = frozenset({
+    "asyncio.gather", "asyncio.tasks.gather", "anyio.gather", "anyio.as_completed",
+})
+#: ``amap(func, args)``: ``func`` called concurrently for every element of ``args``.
+MAP_FUNCTIONS = frozenset({"anyio.amap"})
 #: ``wait(aws)`` / ``as_completed(aws)``: the first argument is a fan-out.
 COLLECTION_WAITERS = frozenset({
     "asyncio.wait", "asyncio.tasks.wait", "asyncio.as_completed", "asyncio.tasks.as_completed",
@@ -598,7 +602,7 @@ class ConcurrencyAnalysis:
         if isinstance(expr, cst.Call):
             qualname = self.resolver.qualified_name(expr.func, scope)
             args = [a for a in expr.args if a.keyword is None and not a.star]
-            if qualname == "builtins.map" and len(args) >= 2:
+            if (qualname == "builtins.map" or qualname in MAP_FUNCTIONS) and len(args) >= 2:
                 return Fanout(self.extent(args[1].value, scope, depth + 1), scope,
                               functions=(args[0].value,))
             if qualname in SIZE_PRESERVING and args:

@@ -9,6 +9,7 @@ import libcst as cst
 from asyncheck.analysis.concurrency import (
     COLLECTION_WAITERS,
     GATHER_FUNCTIONS,
+    MAP_FUNCTIONS,
     ConcurrencyAnalysis,
     Fanout,
     code_of,
@@ -33,7 +34,8 @@ async def fetch(session, url):
 class UnboundedGather(Rule):
     """
     ## What it does
-    Reports `asyncio.gather(*X)`, `asyncio.wait(X)` and `asyncio.as_completed(X)` when `X`
+    Reports `asyncio.gather(*X)`, `asyncio.wait(X)` and `asyncio.as_completed(X)` (and
+    anyio's `gather(*X)`, `as_completed(*X)`, `amap(func, X)`) when `X`
     starts one coroutine per element of an iterable whose size is not a literal of at most
     `max-fanout` elements — a comprehension or generator over a variable, `map(...)`, a list
     grown in a loop — and nothing limits how many of them run at once.
@@ -348,6 +350,18 @@ async def fetch_all(client, urls):
 ''',
             line=9,
         ),
+        # anyio's amap runs the function for every element at once.
+        Invalid(
+            '''\
+import anyio
+
+async def thumbnail(path): ...
+
+async def thumbnails(paths):
+    return await anyio.amap(thumbnail, paths)
+''',
+            line=6, message_contains="`thumbnail`",
+        ),
         # A literal range above max-fanout.
         Invalid(
             '''\
@@ -378,7 +392,7 @@ async def main():
         if not isinstance(func, (cst.Name, cst.Attribute)):
             return
         last = func.value if isinstance(func, cst.Name) else func.attr.value
-        if last not in ("gather", "wait", "as_completed"):
+        if last not in ("gather", "wait", "as_completed", "amap"):
             return
         qualname = self.context.qualified_name(func)
         if qualname in GATHER_FUNCTIONS:
@@ -387,6 +401,8 @@ async def main():
             candidates = [a.value for a in node.args[:1] if a.keyword is None and not a.star]
             candidates += [a.value for a in node.args
                            if a.keyword is not None and a.keyword.value in ("fs", "aws")]
+        elif qualname in MAP_FUNCTIONS:
+            candidates = [node]  # the call itself reads like map(func, args)
         else:
             return
         for expr in candidates:
