@@ -119,7 +119,7 @@ def test_results_are_memoised_per_index() -> None:
     assert asked == []  # the second one reused the memo
 
 
-def test_methods_constructors_and_with_lock_in_helpers() -> None:
+def test_methods_and_lock_acquire_in_helpers() -> None:
     source = (
         "import threading\n\n"
         "class Registry:\n"
@@ -129,11 +129,19 @@ def test_methods_constructors_and_with_lock_in_helpers() -> None:
         "    def add(self, key, value):\n"
         "        with self._lock:\n"
         "            self._items[key] = value\n\n"
+        "    def add_slowly(self, key, value):\n"
+        "        self._lock.acquire()\n"
+        "        try:\n"
+        "            self._items[key] = value\n"
+        "        finally:\n"
+        "            self._lock.release()\n\n"
         "    async def register(self, key, value):\n"
         "        self.add(key, value)\n"
+        "        self.add_slowly(key, value)\n"
     )
+    # `with lock:` in a helper is not followed; an explicit acquire() is.
     (message,) = chains(source)
-    assert "register -> Registry.add -> threading.Lock.__enter__" in message
+    assert "register -> Registry.add_slowly -> threading.Lock.acquire" in message
 
 
 def test_off_loaded_and_async_helpers_are_not_reported() -> None:
