@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from conftest import RunCli
 
 from asyncheck.analysis.helper_chains import MAX_DEPTH, blocking_chain, project_function
 from asyncheck.analysis.project import ProjectIndex
@@ -166,3 +169,29 @@ def test_disabled_rules_do_not_make_chains() -> None:
     assert chains(source) == []
     assert chains(source, options=ALL) != []
     assert chains(source, options={"select": ("ALL",), "ignore": ("ACK231",)}) == []
+
+
+def test_only_the_async_file_is_linted_but_the_chain_crosses_files(tmp_path: Path, cli: RunCli) -> None:
+    # pre-commit passes only changed files: the helpers' file is read through the index.
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'reports'\n", encoding="utf-8")
+    package = tmp_path / "reports"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "net.py").write_text(
+        "import time\n\n"
+        "def backoff(attempt):\n    time.sleep(attempt)\n\n"
+        "def retrying_get(send, url):\n"
+        "    for attempt in range(3):\n"
+        "        if send(url):\n            return True\n"
+        "        backoff(attempt)\n",
+        encoding="utf-8")
+    (package / "service.py").write_text(
+        "import asyncio\n\nfrom .net import retrying_get\n\n"
+        "async def service(send, url):\n    return retrying_get(send, url)\n\n"
+        "async def offloaded(send, url):\n    return await asyncio.to_thread(retrying_get, send, url)\n",
+        encoding="utf-8")
+    result = cli("reports/service.py", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    (finding,) = json.loads(result.stdout)
+    assert (finding["code"], finding["line"]) == ("ACK290", 6)
+    assert "service -> retrying_get -> backoff -> time.sleep" in finding["message"]
