@@ -295,9 +295,20 @@ class BlockingViaHelper(Rule):
         )
 
 
-@lru_cache(maxsize=8)
 def _enabled_codes(settings: Settings) -> frozenset[str]:
     """The rules the settings turn on: a helper blocks only through calls they report."""
+    return _enabled_codes_for(
+        None if settings.select is None else tuple(settings.select),
+        tuple(settings.ignore), tuple(settings.extend_select),
+    )
+
+
+@lru_cache(maxsize=8)
+def _enabled_codes_for(
+    select: tuple[str, ...] | None, ignore: tuple[str, ...], extend_select: tuple[str, ...]
+) -> frozenset[str]:
+    # Keyed by the selection only: the rest of Settings need not be hashable.
     from asyncheck.rules import rule_defaults  # the registry imports this module
 
-    return settings.enabled_codes(rule_defaults())
+    selection = Settings(select=select, ignore=ignore, extend_select=extend_select)
+    return selection.enabled_codes(rule_defaults())
