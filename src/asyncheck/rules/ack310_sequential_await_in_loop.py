@@ -13,7 +13,8 @@ from asyncheck.rule import Invalid, Rule, Valid
 #: connection, queue hand-offs, pacing, locks, statements on one database connection.
 _SEQUENTIAL_METHODS = re.compile(
     r"_*(send\w*|write\w*|drain|put\w*|sleep|acquire|wait\w*|join|publish|"
-    r"execute\w*|fetch(one|all|many|row|val)?|commit|rollback|close|aclose|cancel)$",
+    r"execute\w*|fetch(one|all|many|row|val)?|commit|rollback|seek|"
+    r"a?close|cancel|stop|disconnect|shutdown|terminate|kill)$",
     re.IGNORECASE,
 )
 
@@ -29,8 +30,10 @@ class SequentialAwaitInLoop(Rule):
 
     Awaits that are sequential by nature are left alone: writes and sends on one stream,
     queue hand-offs, sleeps, locks, waits, statements on one database connection
-    (`execute`, `fetch*`), which cannot run concurrently anyway, closing, and calling each
-    element itself (`for hook in hooks: await hook(request)` runs callbacks in order).
+    (`execute`, `fetch*`) or calls given one shared connection, cursor, stream or socket
+    (`parse_response(connection, ...)`), which cannot run concurrently anyway, closing and
+    stopping things, and calling each element itself (`for hook in hooks: await
+    hook(request)` runs callbacks in order).
 
     ## Why is this bad?
     This is the seed's 80-second report: an `async def` that awaits each request in turn
@@ -108,6 +111,18 @@ async def replay(ws, messages, queue):
 async def insert_rows(conn, rows):
     for row in rows:
         await conn.execute("INSERT INTO t VALUES ($1, $2)", row.id, row.name)
+'''),
+        Valid('''\
+class Pipeline:
+    async def read_replies(self, connection, commands):
+        replies = []
+        for command in commands:
+            replies.append(await self.parse_response(connection, command.name))
+        return replies
+
+    async def stop_sites(self, sites):
+        for site in sites:
+            await site.stop()
 '''),
         # Awaiting tasks that already run is not sequential work.
         Valid('''\
@@ -191,9 +206,21 @@ class Notifier:
                 continue
             if _is_sequential_by_nature(awaited) or _calls_element(awaited, targets):
                 continue
+            if any(_CHANNEL_NAMES.match(name) for name in used - targets):
+                continue
             self.report(awaited, target=code_of(node.target, 30), iterable=code_of(node.iter, 30),
                         call=code_of(awaited, 50))
             return
+
+
+#: Loop-invariant names of one channel that serialises what goes through it: a database
+#: connection or cursor, a stream or socket.  (An HTTP client session is not one of them:
+#: it pools connections and is made for concurrent requests.)
+_CHANNEL_NAMES = re.compile(
+    r"_*(conn|connection|cursor|cur|stream|writer|reader|ws|websocket|sock|socket|channel|"
+    r"pipe|transaction|txn|tx)$",
+    re.IGNORECASE,
+)
 
 
 def _calls_element(call: cst.Call, targets: set[str]) -> bool:
