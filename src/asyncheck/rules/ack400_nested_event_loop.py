@@ -9,6 +9,10 @@ from asyncheck.analysis.names import dotted_name
 from asyncheck.rule import Invalid, Rule, Valid
 
 
+#: Last names of the calls this rule looks at (a cheap test before resolving a method call).
+_RUNNING_METHOD_NAMES = LOOP_RUN_METHODS | {name.rpartition(".")[2] for name in LOOP_RUNNERS}
+
+
 class NestedEventLoop(Rule):
     """
     ## What it does
@@ -55,6 +59,8 @@ class NestedEventLoop(Rule):
         if not context.in_async_function:
             return
         func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value not in _RUNNING_METHOD_NAMES:
+            return
         qualname = context.qualified_name(func)
         if qualname in LOOP_RUNNERS:
             call = f"{qualname}()"

@@ -53,7 +53,12 @@ class GetEventLoop(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         context = self.context
-        if context.qualified_name(node.func) not in GET_EVENT_LOOP:
+        func = node.func
+        # Only `x.get_event_loop` or a bare (possibly aliased) name can be it: skip resolving
+        # every other method call.
+        if isinstance(func, cst.Attribute) and func.attr.value != "get_event_loop":
+            return
+        if context.qualified_name(func) not in GET_EVENT_LOOP:
             return
         function = context.current_function
         if context.in_async_function and function is not None:

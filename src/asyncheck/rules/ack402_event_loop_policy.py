@@ -12,6 +12,9 @@ from asyncheck.rule import Invalid, Rule, Valid
 if TYPE_CHECKING:
     from asyncheck.context import FileContext
 
+_POLICY_SUFFIX = "EventLoopPolicy"
+_POLICY_FUNCTION_NAMES = frozenset(name.rpartition(".")[2] for name in POLICY_FUNCTIONS)
+
 
 class EventLoopPolicy(Rule):
     """
@@ -69,6 +72,9 @@ class EventLoopPolicy(Rule):
         self._reported_calls: list[cst.Call] = []
         # Import statements name the API without using it; their names are not reported.
         self._imports: list[cst.CSTNode] = []
+        # Names a policy class is imported as (`... import WindowsSelectorEventLoopPolicy as
+        # Sel`): with the class names themselves, the only names worth resolving.
+        self._policy_aliases: set[str] = set()
 
     def visit_Import(self, node: cst.Import) -> None:
         self._imports.append(node)
@@ -78,6 +84,12 @@ class EventLoopPolicy(Rule):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         self._imports.append(node)
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                if alias.evaluated_name.endswith(_POLICY_SUFFIX):
+                    self._policy_aliases.add(alias.asname.name.value)
 
     def leave_ImportFrom(self, original_node: cst.ImportFrom) -> None:
         self._imports.pop()
@@ -85,7 +97,10 @@ class EventLoopPolicy(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if self._reported_calls or self._implements_api:
             return
-        qualname = self.context.qualified_name(node.func)
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value not in _POLICY_FUNCTION_NAMES:
+            return
+        qualname = self.context.qualified_name(func)
         if qualname in POLICY_FUNCTIONS:
             self._reported_calls.append(node)
             self.report(node, what=f"{qualname}()")
@@ -102,10 +117,13 @@ class EventLoopPolicy(Rule):
         # The name of a `class`/`def` statement defines the API (asyncio's own source).
         if isinstance(parent, (cst.ClassDef, cst.FunctionDef)) and parent.name is node:
             return
-        self._check_reference(node)
+        # Resolving every name of a file is costly; only these can be a policy class.
+        if node.value.endswith(_POLICY_SUFFIX) or node.value in self._policy_aliases:
+            self._check_reference(node)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        self._check_reference(node)
+        if node.attr.value.endswith(_POLICY_SUFFIX):
+            self._check_reference(node)
 
     def _check_reference(self, node: cst.Name | cst.Attribute) -> None:
         if self._reported_calls or self._imports or self._implements_api:

@@ -10,6 +10,8 @@ from asyncheck.analysis.event_loop import SESSION_CONSTRUCTORS
 from asyncheck.analysis.names import Scope, make_class_scope, make_function_scope
 from asyncheck.rule import Invalid, Rule, Valid
 
+_CONSTRUCTOR_NAMES = frozenset(name.rpartition(".")[2] for name in SESSION_CONSTRUCTORS)
+
 #: Methods whose call (or mere reference, as a callback) means the owner closes the session.
 _CLOSE_METHODS = frozenset({"close", "aclose", "__aexit__"})
 
@@ -88,7 +90,11 @@ class UnclosedSession(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         context = self.context
-        qualname = context.qualified_name(node.func)
+        func = node.func
+        # Cheap text test first: only `x.ClientSession`-like attributes or bare names qualify.
+        if isinstance(func, cst.Attribute) and func.attr.value not in _CONSTRUCTOR_NAMES:
+            return
+        qualname = context.qualified_name(func)
         if qualname not in SESSION_CONSTRUCTORS:
             return
         verdict, names = self._holder(node)
