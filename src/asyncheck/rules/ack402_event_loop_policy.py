@@ -103,7 +103,11 @@ class EventLoopPolicy(Rule):
         qualname = self.context.qualified_name(func)
         if qualname in POLICY_FUNCTIONS:
             self._reported_calls.append(node)
-            self.report(node, what=f"{qualname}()")
+            # Show the policy passed in (the Windows work-around says what it is for).
+            shown = self.context.module.code_for_node(node)
+            if len(shown) > 100 or "\n" in shown:
+                shown = f"{qualname}(...)"
+            self.report(node, what=shown)
 
     def leave_Call(self, original_node: cst.Call) -> None:
         if self._reported_calls and self._reported_calls[-1] is original_node:
@@ -170,7 +174,10 @@ class EventLoopPolicy(Rule):
             "if sys.platform.startswith('win'):\n"
             "    asyncio.set_event_loop_policy(asyncio.WindowsSelectorEventLoopPolicy())\n"
             "asyncio.run(main())\n",
-            line=8, column=5, message_contains="loop_factory=asyncio.SelectorEventLoop",
+            line=8, column=5,
+            message_contains="`asyncio.set_event_loop_policy(asyncio.WindowsSelectorEventLoopPolicy())` "
+            "uses the event-loop policy system, deprecated in Python 3.14 and removed in 3.16: "
+            "use `asyncio.run(main(), loop_factory=asyncio.SelectorEventLoop)`",
         ),
         Invalid(
             "import asyncio\n\npolicy = asyncio.get_event_loop_policy()\n"

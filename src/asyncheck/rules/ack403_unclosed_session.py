@@ -100,10 +100,11 @@ class UnclosedSession(Rule):
         verdict, names = self._holder(node)
         if verdict == _ESCAPES:
             return
-        close = "aclose" if qualname.startswith("httpx") else "close"
+        is_httpx = qualname.startswith("httpx")
+        close = "aclose" if is_httpx else "close"
         if not names:
-            self.report(node, call=qualname, how="used without `async with`", var="session",
-                        close=close)
+            self.report(node, call=qualname, how="used without `async with`",
+                        var="client" if is_httpx else "session", close=close)
             return
         scope = self._owning_scope(names)
         if scope is None:
