@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncheck.analysis.event_loop import GET_EVENT_LOOP
+from asyncheck.fix import Fix, module_alias, name_is_free
 from asyncheck.rule import Invalid, Rule, Valid
 
 
@@ -45,11 +46,19 @@ class GetEventLoop(Rule):
 
     asyncio.run(main())
     ```
+
+    ## Fix
+    Inside an `async def`, `asyncio.get_event_loop()` becomes `asyncio.get_running_loop()`
+    (keeping an alias such as `aio.`; a bare `get_event_loop()` imported from asyncio becomes
+    `asyncio.get_running_loop()`, adding `import asyncio` when missing). In sync code and at
+    module level no fix is offered: starting the loop with `asyncio.run` means restructuring.
     """
 
     code = "ACK401"
     name = "get-event-loop"
     message = "`asyncio.get_event_loop()` {where}: use {way_out}"
+    fixable = True
+    TRIGGERS = ("get_event_loop",)
 
     def visit_Call(self, node: cst.Call) -> None:
         context = self.context
@@ -61,9 +70,11 @@ class GetEventLoop(Rule):
         if context.qualified_name(func) not in GET_EVENT_LOOP:
             return
         function = context.current_function
+        fix = None
         if context.in_async_function and function is not None:
             where = f"inside `async def {function.name.value}`"
             way_out = "`asyncio.get_running_loop()`"
+            fix = self._running_loop_fix(node)
         elif function is not None:
             # A sync function may run inside the loop (a callback, a constructor called from
             # a coroutine) or before it: both ways out apply.
@@ -74,7 +85,23 @@ class GetEventLoop(Rule):
             where = ("at top level is deprecated (RuntimeError since Python 3.14 when no loop "
                      "is set)")
             way_out = "`asyncio.run(...)` to start the loop"
-        self.report(node, where=where, way_out=way_out)
+        self.report(node, where=where, way_out=way_out, fix=fix)
+
+    def _running_loop_fix(self, call: cst.Call) -> Fix | None:
+        func = call.func
+        imports: tuple[str, ...] = ()
+        if isinstance(func, cst.Attribute):
+            new_func: cst.BaseExpression = func.with_changes(attr=cst.Name("get_running_loop"))
+        else:
+            module_scope = self.context.module_scope
+            alias = module_alias(module_scope, "asyncio")
+            if alias is None:
+                if not name_is_free(module_scope, "asyncio"):
+                    return None
+                alias, imports = "asyncio", ("asyncio",)
+            new_func = cst.Attribute(value=cst.Name(alias), attr=cst.Name("get_running_loop"))
+        return Fix(call, call.with_changes(func=new_func),
+                   "replace with `asyncio.get_running_loop()`", imports)
 
     VALID = [
         Valid(
@@ -102,11 +129,40 @@ class GetEventLoop(Rule):
             "    return await loop.run_in_executor(None, save, url, path)\n\n"
             "def save(url, path):\n    ...\n",
             line=4, column=12, message_contains="`asyncio.get_running_loop()`",
+            expected_fix=(
+                "import asyncio\n\nasync def download(url, path):\n"
+                "    loop = asyncio.get_running_loop()\n"
+                "    return await loop.run_in_executor(None, save, url, path)\n\n"
+                "def save(url, path):\n    ...\n"
+            ),
+        ),
+        # An alias is kept; a bare imported name gets `asyncio.` and the import.
+        Invalid(
+            "import asyncio as aio\n\nclass Worker:\n    async def start(self):\n"
+            "        self.loop = aio.get_event_loop()  # the loop we run on\n",
+            expected_fix=(
+                "import asyncio as aio\n\nclass Worker:\n    async def start(self):\n"
+                "        self.loop = aio.get_running_loop()  # the loop we run on\n"
+            ),
+        ),
+        Invalid(
+            "from asyncio import get_event_loop\n\nasync def handler(request):\n"
+            "    get_event_loop().call_later(5, request.cancel)\n",
+            expected_fix=(
+                "from asyncio import get_event_loop\nimport asyncio\n\n"
+                "async def handler(request):\n"
+                "    asyncio.get_running_loop().call_later(5, request.cancel)\n"
+            ),
         ),
         Invalid(
             "import asyncio\n\nasync def main():\n    ...\n\n"
             "loop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n",
             line=6, message_contains="`asyncio.run(...)`",
+            # At module level there is no safe fix: the source stays as it is.
+            expected_fix=(
+                "import asyncio\n\nasync def main():\n    ...\n\n"
+                "loop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n"
+            ),
         ),
         Invalid(
             "from asyncio import get_event_loop\n\nclass Client:\n"
