@@ -37,8 +37,11 @@ def test_project_coroutine_names_are_triggers_for_sync_callers(tmp_path: Path) -
     (tmp_path / "client.py").write_text("async def refresh_prices():\n    return 1\n")
     caller = tmp_path / "main.py"
     caller.write_text("from client import refresh_prices\n\nrefresh_prices()\n")
-    rules = enabled_rules(Settings())
+    rules = enabled_rules(Settings(select=("ACK0", "ACK1")))
     skipper = PreFilter(rules, Settings(), [tmp_path / "client.py", caller])
-    if skipper.active:
-        assert skipper.may_report(caller.read_bytes())
-    assert not PreFilter(rules, Settings(), []).may_report(caller.read_bytes()) or not skipper.active
+    assert skipper.active
+    assert skipper.may_report(caller.read_bytes())
+    # Without the project's coroutine functions the same bytes hold nothing to check.
+    assert not PreFilter(rules, Settings(), [caller]).may_report(caller.read_bytes())
+    findings = run([str(caller)], Settings(select=("ACK1",)), jobs=1)
+    assert [(d.line, d.code) for d in findings.diagnostics] == [(3, "ACK100")]

@@ -80,6 +80,7 @@ class DanglingTask(FlowRule[_Task]):
     """
 
     code = "ACK102"
+    TRIGGERS = ("create_task", "ensure_future")
     name = "dangling-task"
     message = (
         "the task from `{factory}(...)` {problem}: the event loop keeps only a weak reference, "
