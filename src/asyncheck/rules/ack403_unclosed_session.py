@@ -63,6 +63,10 @@ class UnclosedSession(Rule):
     import asyncio
     import aiohttp
 
+    async def fetch(session, url):
+        async with session.get(url) as resp:
+            return await resp.text()
+
     async def fetch_all(urls):
         session = aiohttp.ClientSession()
         return await asyncio.gather(*(fetch(session, url) for url in urls))
@@ -70,9 +74,6 @@ class UnclosedSession(Rule):
 
     ## Use instead
     ```python
-    import asyncio
-    import aiohttp
-
     async def fetch_all(urls):
         async with aiohttp.ClientSession() as session:
             return await asyncio.gather(*(fetch(session, url) for url in urls))
