@@ -73,7 +73,16 @@ class CancellationSwallowed(Rule):
                 log.exception("poll failed")
     ```
     Catch `Exception` for errors; when cleanup must run on cancellation, do it and re-raise
-    (or use `finally`).
+    (or use `finally`).  To wait for a task you cancelled yourself, swallow only its
+    cancellation, not your own:
+    ```python
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        if asyncio.current_task().cancelling():
+            raise
+    ```
     """
 
     code = "ACK500"
