@@ -102,9 +102,13 @@ def test_pure_names_are_not_in_the_tables() -> None:
 @pytest.mark.parametrize("call", [
     "jobs.get(block=False)", "jobs.get(False)", "jobs.put(1, False)", "jobs.put(1, block=False)",
     "jobs.get_nowait()", "jobs.put_nowait(1)", "lock.acquire(False)", "lock.acquire(blocking=False)",
+    "jobs.get(timeout=0)", "jobs.get(True, 0)", "jobs.put(1, True, 0.0)", "lock.acquire(True, 0)",
+    "ready.wait(0)", "ready.wait(timeout=0)", "worker.join(0)", "future.result(timeout=0)",
 ])
 def test_non_blocking_variants_are_not_reported(call: str) -> None:
-    source = ("import queue, threading\n\njobs = queue.Queue()\nlock = threading.Lock()\n\n"
+    source = ("import queue, threading\nfrom concurrent.futures import Future\n\n"
+              "jobs = queue.Queue()\nlock = threading.Lock()\nready = threading.Event()\n"
+              "worker = threading.Thread(target=print)\nfuture: 'Future[int]' = Future()\n\n"
               f"async def poll():\n    return {call}\n")
     assert lint_source(source, codes=["ACK270"]) == []
 
@@ -112,9 +116,12 @@ def test_non_blocking_variants_are_not_reported(call: str) -> None:
 @pytest.mark.parametrize("call", [
     "jobs.get()", "jobs.get(True, 5)", "jobs.get(timeout=1)", "jobs.put(1)", "jobs.put(1, True)",
     "lock.acquire()", "lock.acquire(timeout=2)", "lock.acquire(blocking=True)",
+    "ready.wait(1)", "worker.join(timeout=0.5)", "future.result()", "jobs.get(timeout=0.1)",
 ])
 def test_blocking_variants_are_reported(call: str) -> None:
-    source = ("import queue, threading\n\njobs = queue.Queue()\nlock = threading.Lock()\n\n"
+    source = ("import queue, threading\nfrom concurrent.futures import Future\n\n"
+              "jobs = queue.Queue()\nlock = threading.Lock()\nready = threading.Event()\n"
+              "worker = threading.Thread(target=print)\nfuture: 'Future[int]' = Future()\n\n"
               f"async def poll():\n    return {call}\n")
     assert [d.code for d in lint_source(source, codes=["ACK270"])] == ["ACK270"]
 

@@ -35,6 +35,8 @@ class BlockingCall:
     ``False`` there (``queue.get(block=False)``, ``lock.acquire(False)``) does not block.
     ``needs_arguments`` marks constructors that only do I/O when given an address
     (``smtplib.SMTP("mail")`` connects, ``smtplib.SMTP()`` does not).
+    ``timeout_argument`` is the position of a ``timeout`` parameter: a literal ``0`` there
+    (``event.wait(0)``, ``future.result(timeout=0)``) polls instead of waiting.
     ``nonblocking_socket`` marks socket methods that do not block on a socket the same
     function (or class, for ``self.sock``) switched to non-blocking mode.
     """
@@ -44,6 +46,7 @@ class BlockingCall:
     block_argument: tuple[int, str] | None = None
     needs_arguments: bool = False
     nonblocking_socket: bool = False
+    timeout_argument: int | None = None
 
 
 BLOCKING_CALLS: dict[str, BlockingCall] = {}
@@ -57,8 +60,10 @@ def _add(
     block_argument: tuple[int, str] | None = None,
     needs_arguments: bool = False,
     nonblocking_socket: bool = False,
+    timeout_argument: int | None = None,
 ) -> None:
-    entry = BlockingCall(code, way_out, block_argument, needs_arguments, nonblocking_socket)
+    entry = BlockingCall(code, way_out, block_argument, needs_arguments, nonblocking_socket,
+                         timeout_argument)
     for name in names:
         BLOCKING_CALLS[name] = entry
 
@@ -100,10 +105,11 @@ _add("ACK220", "`await asyncio.create_subprocess_exec(...)`",
 _add("ACK220", "`await asyncio.create_subprocess_shell(...)`",
      ["subprocess.getoutput", "subprocess.getstatusoutput", "os.system", "os.popen"])
 _add("ACK220", "`asyncio.create_subprocess_exec(...)` and `await process.wait()`",
-     [*_methods(["os"], ["wait", "wait3", "wait4", "waitid", "waitpid"]),
-      "subprocess.Popen.wait"])
+     _methods(["os"], ["wait", "wait3", "wait4", "waitid", "waitpid"]))
+_add("ACK220", "`asyncio.create_subprocess_exec(...)` and `await process.wait()`",
+     ["subprocess.Popen.wait"], timeout_argument=0)
 _add("ACK220", "`asyncio.create_subprocess_exec(...)` and `await process.communicate()`",
-     ["subprocess.Popen.communicate"])
+     ["subprocess.Popen.communicate"], timeout_argument=1)
 
 # -- ACK230 blocking-file-io -----------------------------------------------------------------
 _add("ACK230", "`aiofiles.open(...)` or `anyio.open_file(...)`, or " + _TO_THREAD,
@@ -176,20 +182,24 @@ _add("ACK260", "motor (`motor.motor_asyncio.AsyncIOMotorClient`)", ["pymongo.Mon
 _THREADING_LOCKS = ("threading.Lock", "threading.RLock", "threading.Semaphore",
                     "threading.BoundedSemaphore", "threading.Condition")
 _add("ACK270", "`asyncio.Lock`/`asyncio.Semaphore`, or `await asyncio.to_thread(lock.acquire)`",
-     _methods(_THREADING_LOCKS, ["acquire"]), block_argument=(0, "blocking"))
+     _methods(_THREADING_LOCKS, ["acquire"]), block_argument=(0, "blocking"), timeout_argument=1)
 _add("ACK270", "`asyncio.Lock`/`asyncio.Semaphore` with `async with`",
      _methods(_THREADING_LOCKS, ["__enter__"]))
 _add("ACK270", "`asyncio.Event`/`asyncio.Condition`, or `await asyncio.to_thread(...)`",
-     ["threading.Event.wait", "threading.Condition.wait", "threading.Condition.wait_for"])
+     ["threading.Event.wait", "threading.Condition.wait"], timeout_argument=0)
+_add("ACK270", "`asyncio.Event`/`asyncio.Condition`, or `await asyncio.to_thread(...)`",
+     ["threading.Condition.wait_for"], timeout_argument=1)
 _QUEUES = ("queue.Queue", "queue.LifoQueue", "queue.PriorityQueue", "queue.SimpleQueue")
 _add("ACK270", "`asyncio.Queue`, `get_nowait()`, or `await asyncio.to_thread(q.get)`",
-     _methods(_QUEUES, ["get"]), block_argument=(0, "block"))
+     _methods(_QUEUES, ["get"]), block_argument=(0, "block"), timeout_argument=1)
 _add("ACK270", "`asyncio.Queue`, `put_nowait()`, or `await asyncio.to_thread(q.put, item)`",
-     _methods(_QUEUES[:3], ["put"]), block_argument=(1, "block"))
+     _methods(_QUEUES[:3], ["put"]), block_argument=(1, "block"), timeout_argument=2)
 _add("ACK270", "`asyncio.Queue`, or `await asyncio.to_thread(q.join)`",
      _methods(_QUEUES[:3], ["join"]))
-_add("ACK270", "`await asyncio.to_thread(thread.join)`", ["threading.Thread.join"])
-_add("ACK270", "`await asyncio.wrap_future(future)`", ["concurrent.futures.Future.result"])
+_add("ACK270", "`await asyncio.to_thread(thread.join)`", ["threading.Thread.join"],
+     timeout_argument=0)
+_add("ACK270", "`await asyncio.wrap_future(future)`", ["concurrent.futures.Future.result"],
+     timeout_argument=0)
 
 #: Other spellings of the types in the tables (where the class is defined, platform classes),
 #: mapped to the name the tables use.
@@ -248,6 +258,8 @@ def match_blocking_call(resolver: Resolver, scope: Scope, call: cst.Call) -> Blo
         return None
     if entry.block_argument is not None and _passes_false(call, *entry.block_argument):
         return None
+    if entry.timeout_argument is not None and _passes_zero(call, entry.timeout_argument):
+        return None
     if entry.nonblocking_socket and isinstance(call.func, cst.Attribute):
         receiver = dotted_name(call.func.value)
         if receiver is not None and _made_nonblocking(scope, receiver):
@@ -281,6 +293,19 @@ def _passes_false(call: cst.Call, position: int, keyword: str) -> bool:
         if arg.keyword is not None and arg.keyword.value == keyword:
             return _is_false(arg.value)
     return len(positional) > position and _is_false(positional[position].value)
+
+
+def _passes_zero(call: cst.Call, position: int) -> bool:
+    """A literal ``timeout=0`` (or ``0.0``), by keyword or at ``position``."""
+    value: cst.BaseExpression | None = None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "timeout":
+            value = arg.value
+    if value is None:
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if len(positional) > position:
+            value = positional[position].value
+    return isinstance(value, (cst.Integer, cst.Float)) and float(value.value) == 0.0
 
 
 def _made_nonblocking(scope: Scope, receiver: str) -> bool:

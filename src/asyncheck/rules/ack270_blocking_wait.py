@@ -15,7 +15,8 @@ class BlockingWait(BlockingCallRule):
     `threading.Event`/`Condition`; `get`, `put` and `join` on `queue.Queue` objects (not
     `get_nowait`/`put_nowait`, not `block=False`); `Thread.join()`; and `.result()` on
     `concurrent.futures` futures (from `executor.submit(...)`) and on
-    `asyncio.run_coroutine_threadsafe(...)`.
+    `asyncio.run_coroutine_threadsafe(...)`. A literal zero timeout (`event.wait(0)`,
+    `future.result(timeout=0)`, `q.get(timeout=0)`) polls and is not reported.
 
     ## Why is this bad?
     These wait for another *thread*, and the event loop is a thread: while it waits, no
