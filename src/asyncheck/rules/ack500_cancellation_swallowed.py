@@ -35,6 +35,9 @@ class CancellationSwallowed(Rule):
     statement, the function raises under an `if`/`while` testing that variable or raises the
     variable itself (`asyncio.Condition.wait`, `AsyncExitStack.__aexit__`).
 
+    A handler after one that already catches cancellation in the same `try` (the usual
+    `except CancelledError: raise` then `except BaseException:`) never sees it.
+
     Only handlers whose `try` body can be cancelled are reported: it must contain an `await`,
     `async for` or `async with`.  Without one, the task cannot receive its cancellation there,
     and a `CancelledError` caught from `task.result()` of a finished child is the child's.
@@ -112,6 +115,12 @@ class CancellationSwallowed(Rule):
         if isinstance(try_node, (cst.Try, cst.TryStar)):
             if not can_suspend(try_node.body):
                 return
+            # An earlier handler of the same `try` gets the cancellation first.
+            for earlier in try_node.handlers:
+                if earlier is node:
+                    break
+                if self._catches_cancellation(earlier.type) is not None:
+                    return
             if function is not None and _reraised_later(node, try_node, function):
                 return
         self.report(node, caught=caught, function=function.name.value if function else "?")
@@ -199,6 +208,13 @@ class CancellationSwallowed(Rule):
             "        except asyncio.CancelledError:\n"
             "            log.info('poller stopped')\n            raise\n"
             "        except Exception:\n            log.exception('poll failed')\n"
+        ),
+        # Cancellation is re-raised by the first handler; the second never sees it.
+        Valid(
+            "import asyncio\nimport logging\n\nasync def run_worker(pubsub, handler):\n"
+            "    while True:\n        try:\n            await pubsub.get_message(timeout=1.0)\n"
+            "        except asyncio.CancelledError:\n            raise\n"
+            "        except BaseException as exc:\n            await handler(exc)\n"
         ),
         # Translated into another exception with `raise ... from`.
         Valid(
