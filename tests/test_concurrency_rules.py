@@ -258,3 +258,22 @@ def test_tasks_spawned_in_a_comprehension_are_acks301_unless_handed_to_gather() 
         "    return pending, few\n"
     )
     assert codes_of(source) == [("ACK301", 9), ("ACK301", 10), ("ACK300", 12)]
+
+
+def test_while_loop_batches_by_tuple_unpacking_and_acquire_context() -> None:
+    source = _FETCH + (
+        "class Limiter:\n"
+        "    async def acquire(self): ...\n\n"
+        "async def run(client, urls, limiter: Limiter):\n"
+        "    while urls:\n"
+        "        batch, urls = urls[:10], urls[10:]\n"
+        "        await asyncio.gather(*(fetch(client, u) for u in batch))\n"
+        "        head, rest = urls[:30], urls[30:]\n"
+        "        await asyncio.gather(*(fetch(client, u) for u in head))\n\n"
+        "async def paced(client, url, rate_limiter):\n"
+        "    async with rate_limiter.acquire():\n"
+        "        return await fetch(client, url)\n\n"
+        "async def run_paced(client, urls, rate_limiter):\n"
+        "    await asyncio.gather(*(paced(client, u, rate_limiter) for u in urls))\n"
+    )
+    assert codes_of(source) == [("ACK300", 15)]

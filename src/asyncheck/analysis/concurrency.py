@@ -175,6 +175,8 @@ class _ScopeFacts:
 
     growths: dict[str, list[_Growth]] = field(default_factory=dict)
     for_targets: dict[int, cst.For] = field(default_factory=dict)
+    #: ``batch, rest = xs[:10], xs[10:]``: each name of a tuple target -> its value.
+    unpacked: dict[int, cst.BaseExpression] = field(default_factory=dict)
 
 
 class _ScopeWalker(cst.CSTVisitor):
@@ -211,6 +213,21 @@ class _ScopeWalker(cst.CSTVisitor):
 
     def leave_While(self, original_node: cst.While) -> None:
         self.loops.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = node.value
+        if not isinstance(value, (cst.Tuple, cst.List)):
+            return
+        for target in node.targets:
+            inner = target.target
+            if isinstance(inner, (cst.Tuple, cst.List)) and len(inner.elements) == len(
+                value.elements
+            ):
+                for left, right in zip(inner.elements, value.elements):
+                    if isinstance(left.value, cst.Name) and not isinstance(
+                        right, cst.StarredElement
+                    ):
+                        self.facts.unpacked[id(left.value)] = right.value
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -534,6 +551,12 @@ class ConcurrencyAnalysis:
                 return Extent(None, f"`{name}` (an imported name)")
             if binding.kind != "assign":
                 return Extent(None, f"`{name}`")
+            if binding.value is None and id(binding.node) in facts.unpacked:
+                inner = self.extent(facts.unpacked[id(binding.node)], owner, depth + 1)
+                if inner.size is None:
+                    return inner
+                sizes.append(inner.size)
+                continue
             if binding.value is None:
                 loop = facts.for_targets.get(id(binding.node))
                 if loop is not None and binding.node is loop.target:
@@ -931,7 +954,16 @@ def _acquisitions(body: cst.CSTNode) -> Iterator[cst.BaseExpression]:
 
         def visit_With(self, node: cst.With) -> None:
             if node.asynchronous is not None:
-                found.extend(item.item for item in node.items)
+                for item in node.items:
+                    entered = item.item
+                    # ``async with limiter.acquire():`` enters the limiter.
+                    if (
+                        isinstance(entered, cst.Call)
+                        and isinstance(entered.func, cst.Attribute)
+                        and entered.func.attr.value == "acquire"
+                    ):
+                        entered = entered.func.value
+                    found.append(entered)
 
         def visit_Await(self, node: cst.Await) -> None:
             call = node.expression
