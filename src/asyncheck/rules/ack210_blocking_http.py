@@ -109,6 +109,14 @@ class BlockingHttp(BlockingCallRule):
             "    return resp.json()['price']\n",
             line=4, column=12, message_contains="aiohttp",
         ),
+        # Called, not passed: the request runs on the loop before the executor sees it.
+        Invalid(
+            "import asyncio\nimport requests\n\n"
+            "async def fetch(url):\n"
+            "    loop = asyncio.get_running_loop()\n"
+            "    return await loop.run_in_executor(None, requests.get(url))\n",
+            line=6, column=45,
+        ),
         Invalid(
             "import niquests\n\nasync def ping(url):\n    return niquests.head(url).status_code\n",
             line=4, message_contains="niquests.AsyncSession",
