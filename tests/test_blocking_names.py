@@ -113,3 +113,17 @@ def test_generic_annotations_and_annotated_factories_of_other_files() -> None:
 ])
 def test_must_not_report(source: str) -> None:
     assert codes(source) == []
+
+
+def test_names_unpacked_from_tuple_results() -> None:
+    source = ("import socket\n\n"
+              "async def serve(listener: socket.socket):\n"
+              "    conn, addr = listener.accept()\n"
+              "    left, right = socket.socketpair()\n"
+              "    first, *rest = socket.socketpair()\n"
+              "    data = conn.recv(1024)\n"
+              "    right.sendall(data)\n"
+              "    rest[0].sendall(data)\n"
+              "    return addr.upper()\n")
+    found = [(d.code, d.line) for d in lint_source(source, codes=["ACK240"])]
+    assert found == [("ACK240", 4), ("ACK240", 7), ("ACK240", 8)]

@@ -97,6 +97,9 @@ class Binding:
     qualname: str | None = None
     value: cst.BaseExpression | None = None
     annotation: cst.BaseExpression | None = None
+    #: For a name unpacked from a call (``conn, addr = sock.accept()``): the call and the
+    #: name's position; ``value`` stays None because the name is not the whole value.
+    unpacked_from: tuple[cst.BaseExpression, int] | None = None
 
 
 @dataclass(eq=False)
@@ -297,11 +300,17 @@ class _BindingCollector:
         if isinstance(target, cst.Name):
             self.add(target.value, Binding("assign", target, value=value))
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
+            starred = False
+            for position, element in enumerate(target.elements):
                 inner = element.value
                 if isinstance(inner, cst.StarredElement):
                     inner = inner.value
-                self.targets(inner, None)
+                    starred = True
+                if isinstance(inner, cst.Name) and isinstance(value, cst.Call) and not starred:
+                    self.add(inner.value, Binding("assign", inner,
+                                                  unpacked_from=(value, position)))
+                else:
+                    self.targets(inner, None)
         elif isinstance(target, cst.StarredElement):
             self.targets(target.value, None)
 
@@ -407,11 +416,22 @@ class Resolver:
                 types.add(self.annotation_type(binding.annotation, scope))
             elif binding.value is not None and not _is_none(binding.value):
                 types.add(self.expression_type(binding.value, scope))
+            elif binding.unpacked_from is not None:
+                types.add(self._element_type(*binding.unpacked_from, scope))
         if len(types) == 1:
             (only,) = types
             if only is not None:
                 return Instance(only)
         return _LOCAL
+
+    def _element_type(self, value: cst.BaseExpression, position: int, scope: Scope) -> str | None:
+        """The type of one element of a call's tuple result (``Type.method[0]`` in the tables)."""
+        if not isinstance(value, cst.Call):
+            return None
+        qualname = self.qualified_name(value.func, scope)
+        if qualname is None:
+            return None
+        return self.return_types.get(f"{qualname}[{position}]") or None
 
     def _param_symbol(self, binding: Binding, scope: Scope) -> Symbol:
         param = binding.node

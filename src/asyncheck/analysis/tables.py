@@ -54,6 +54,10 @@ FACTORY_RETURN_TYPES: dict[str, str] = {
     "socket.socket.dup": "socket.socket",
     "ssl.SSLContext.wrap_socket": "ssl.SSLSocket",
     "socket.socket.accept": "",
+    # elements of tuple results: ``conn, addr = sock.accept()``
+    "socket.socket.accept[0]": "socket.socket",
+    "socket.socketpair[0]": "socket.socket",
+    "socket.socketpair[1]": "socket.socket",
     "urllib3.PoolManager": "urllib3.PoolManager",
     # all-capital class names, which the capitalised-name guess takes for constants
     "smtplib.SMTP": "smtplib.SMTP",
