@@ -12,8 +12,8 @@ class BlockingNetwork(BlockingCallRule):
     Reports blocking socket-level network calls made directly inside an `async def`:
     `socket.create_connection`, `socket.getaddrinfo`, `socket.gethostbyname(_ex)`,
     `socket.gethostbyaddr`; `recv`, `recvfrom`, `recv_into`, `send`, `sendall`, `sendto`,
-    `accept` and `connect` on socket objects made by `socket.socket()` or
-    `create_connection` (not when the same function, or the class for `self.sock`, switches
+    `accept` and `connect` on socket objects made by `socket.socket()`,
+    `create_connection` or `accept()` (`conn, addr = listener.accept()`) (not when the same function, or the class for `self.sock`, switches
     the socket to non-blocking mode with `setblocking(False)`); and `smtplib.SMTP*` and
     `ftplib.FTP*` objects (constructing one with an address connects).
 
