@@ -277,3 +277,20 @@ def test_while_loop_batches_by_tuple_unpacking_and_acquire_context() -> None:
         "    await asyncio.gather(*(paced(client, u, rate_limiter) for u in urls))\n"
     )
     assert codes_of(source) == [("ACK300", 15)]
+
+
+def test_worker_pools_sized_by_config_are_the_cure_but_range_over_input_is_not() -> None:
+    source = _FETCH + (
+        "async def worker(client, queue):\n"
+        "    while True:\n"
+        "        await fetch(client, await queue.get())\n\n"
+        "async def run(client, queue, urls, n):\n"
+        "    async with asyncio.TaskGroup() as tg:\n"
+        "        for _ in range(n):\n"
+        "            tg.create_task(worker(client, queue))\n"
+        "        for i in range(len(urls)):\n"
+        "            tg.create_task(fetch(client, urls[i]))\n"
+        "    await asyncio.gather(*[worker(client, queue) for _ in range(n)])\n"
+        "    await asyncio.gather(*[fetch(client, urls[i]) for i in range(n)])\n"
+    )
+    assert codes_of(source) == [("ACK301", 16), ("ACK300", 18)]

@@ -153,6 +153,7 @@ class Fanout:
     functions: tuple[cst.BaseExpression, ...] = ()
     spawned_in_loop: bool = False
     on_existing_objects: bool = False
+    worker_pool: bool = False
 
     @property
     def starts_work(self) -> bool:
@@ -616,8 +617,15 @@ class ConcurrencyAnalysis:
             calls: tuple[cst.Call, ...] = (elt,) if isinstance(elt, cst.Call) else ()
             targets = _comprehension_targets(expr.for_in)
             existing = isinstance(elt, cst.Call) and self.works_on_existing(elt, targets, scope)
+            # ``worker(queue) for _ in range(n)``: n identical workers, not one per input.
+            pool = (
+                isinstance(elt, cst.Call)
+                and not names_used(elt) & targets
+                and self.is_range(expr.for_in.iter, scope)
+                and expr.for_in.inner_for_in is None
+            )
             return Fanout(self.comprehension_extent(expr.for_in, scope, depth), scope,
-                          calls=calls, on_existing_objects=existing)
+                          calls=calls, on_existing_objects=existing, worker_pool=pool)
         if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
             calls = tuple(e.value for e in expr.elements
                           if isinstance(e, cst.Element) and isinstance(e.value, cst.Call))
@@ -648,6 +656,7 @@ class ConcurrencyAnalysis:
         functions: list[cst.BaseExpression] = []
         spawned_in_loop = False
         existing: list[bool] = []
+        pools: list[bool] = []
         for binding in bindings:
             assert binding.value is not None
             if self._spawns_per_element(binding.value, owner):
@@ -660,6 +669,7 @@ class ConcurrencyAnalysis:
             spawned_in_loop = spawned_in_loop or inner.spawned_in_loop
             if inner.starts_work:
                 existing.append(inner.on_existing_objects)
+                pools.append(inner.worker_pool)
         for growth in facts.growths.get(name, []):
             for value in growth.values:
                 if growth.method in ("extend", "+=", "update"):
@@ -683,8 +693,14 @@ class ConcurrencyAnalysis:
                 )
                 existing.append(self.works_on_existing(call, targets, owner))
         extent = self._name_extent(name, scope, depth)
+        pool = bool(pools) and all(pools) and not facts.growths.get(name)
         return Fanout(extent, owner, tuple(calls), tuple(functions), spawned_in_loop,
-                      bool(existing) and all(existing))
+                      bool(existing) and all(existing), pool)
+
+    def is_range(self, expr: cst.BaseExpression, scope: Scope) -> bool:
+        """A call of the builtin ``range``."""
+        return isinstance(expr, cst.Call) and (
+            self.resolver.qualified_name(expr.func, scope) == "builtins.range")
 
     def _spawns_per_element(self, value: cst.BaseExpression, scope: Scope) -> bool:
         if isinstance(value, cst.DictComp):

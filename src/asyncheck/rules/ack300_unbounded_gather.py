@@ -51,7 +51,8 @@ class UnboundedGather(Rule):
     already exist is not a fan-out of input: a method of each element (`conn.ping()` for each
     open connection), closing things (`close`, `disconnect`, `cancel`, ...), or wrapping
     awaitables made elsewhere (`ensure_future(aw)`); nor is a `*args` parameter, whose size
-    is the caller's fixed argument list.
+    is the caller's fixed argument list. A pool of identical workers whose call does not use
+    the loop variable (`worker(queue) for _ in range(n)`) is the cure, not the problem.
 
     ## Why is this bad?
     `gather` starts every coroutine immediately. Fifty requests to one API go out in the same
@@ -212,6 +213,30 @@ class ConnectionPool:
 
 async def first_ok(client, *mirrors):
     return await asyncio.gather(*(client.head(m) for m in mirrors), return_exceptions=True)
+'''),
+        # A bounded worker pool: n identical workers take items from one queue.
+        Valid('''\
+import asyncio
+
+async def worker(session, queue, results):
+    while True:
+        url = await queue.get()
+        try:
+            async with session.get(url) as resp:
+                results[url] = resp.status
+        finally:
+            queue.task_done()
+
+async def crawl(session, urls, concurrency):
+    queue = asyncio.Queue()
+    for url in urls:
+        queue.put_nowait(url)
+    results = {}
+    workers = [worker(session, queue, results) for _ in range(concurrency)]
+    runner = asyncio.gather(*workers)
+    await queue.join()
+    runner.cancel()
+    return results
 '''),
         # The limited coroutine lives in another module of the project.
         Valid(
@@ -409,7 +434,7 @@ async def main():
             fanout = self.analysis.fanout(expr, self.context.scope)
             if fanout is None or not fanout.starts_work or fanout.spawned_in_loop:
                 continue
-            if fanout.on_existing_objects:
+            if fanout.on_existing_objects or fanout.worker_pool:
                 continue
             if fanout.extent.bounded(self.context.settings.max_fanout):
                 continue

@@ -13,6 +13,7 @@ from asyncheck.analysis.concurrency import (
     ConcurrencyAnalysis,
     Extent,
     code_of,
+    names_used,
 )
 from asyncheck.analysis.names import Scope
 from asyncheck.rule import Invalid, Rule, Valid
@@ -43,7 +44,9 @@ class UnboundedTaskSpawn(Rule):
     `async with asyncio.TaskGroup()` inside the loop around the spawn. The later
     `gather(*tasks)` of such tasks is not reported again by ACK300. As for ACK300, tasks
     that work on the loop's element itself (`listener.serve()`) or close something, and
-    loops over a `*args` parameter, are not a fan-out of input.
+    loops over a `*args` parameter, are not a fan-out of input; nor is a pool of identical
+    workers whose spawn does not use the loop variable (`for _ in range(n):
+    tg.create_task(worker(queue))`), which is the cure.
 
     ## Why is this bad?
     A task starts running as soon as it is created. A loop over ten thousand rows, messages or
@@ -162,6 +165,25 @@ async def warm_cache(redis, keys, load):
     for key in keys:
         tasks.append(asyncio.create_task(warm(key)))
     await asyncio.gather(*tasks)
+'''),
+        # A worker pool sized by configuration: the spawn does not depend on the element.
+        Valid('''\
+import asyncio
+
+async def worker(queue):
+    while True:
+        job = await queue.get()
+        await job.run()
+        queue.task_done()
+
+async def serve(queue, settings):
+    async with asyncio.TaskGroup() as tg:
+        for _ in range(settings.worker_count):
+            tg.create_task(worker(queue))
+        pool = [asyncio.create_task(worker(queue)) for _ in range(settings.worker_count)]
+        await queue.join()
+        for task in pool:
+            task.cancel()
 '''),
         # Small literal ranges.
         Valid('''\
@@ -315,6 +337,8 @@ async def index_all(documents, index_one, tasks):
             return
         if self._spawns_existing_work(node, loops[0], scope):
             return
+        if self._is_worker_pool(node, loops[0], scope):
+            return
         if self._spawn_is_limited(node, scope):
             return
         work = analysis.work_call(node, scope)
@@ -403,17 +427,33 @@ async def index_all(documents, index_one, tasks):
                     return True
         return False
 
+    def _is_worker_pool(self, node: cst.Call, loop: _Loop, scope: Scope) -> bool:
+        """``for _ in range(n): create_task(worker(queue))``: n identical workers (the
+        cure), recognised by a range whose variable the spawn does not use."""
+        if isinstance(loop, cst.For):
+            iterable = loop.iter
+        elif loop.for_in.inner_for_in is None:
+            iterable = loop.for_in.iter
+        else:
+            return False
+        return self.analysis.is_range(iterable, scope) and not names_used(node) & self._targets(loop)
+
+    @staticmethod
+    def _targets(loop: _Loop) -> set[str]:
+        """The names a loop or comprehension binds per round."""
+        if isinstance(loop, cst.For):
+            return {n.value for n in _names_in_target(loop.target)}
+        targets: set[str] = set()
+        clause: cst.CompFor | None = loop.for_in
+        while clause is not None:
+            targets |= {n.value for n in _names_in_target(clause.target)}
+            clause = clause.inner_for_in
+        return targets
+
     def _spawns_existing_work(self, node: cst.Call, loop: _Loop, scope: Scope) -> bool:
         """The task works on the loop's element itself (``listener.serve()``) or closes
         something: the number of such tasks is that of live objects, not of input."""
-        if isinstance(loop, cst.For):
-            targets = {n.value for n in _names_in_target(loop.target)}
-        else:
-            targets = set()
-            clause: cst.CompFor | None = loop.for_in
-            while clause is not None:
-                targets |= {n.value for n in _names_in_target(clause.target)}
-                clause = clause.inner_for_in
+        targets = self._targets(loop)
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "start_soon" and node.args:
             spawned = node.args[0].value
