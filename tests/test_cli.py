@@ -161,3 +161,13 @@ def test_quick_start_runs_on_the_bundled_fixtures(cli: RunCli) -> None:
     assert result.returncode == 1
     assert "fixtures/seed/buggy_fetch.py:8:5: ACK200" in result.stdout
     assert result.stderr == ""
+
+
+def test_version_does_not_import_libcst() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom asyncheck.cli import main\n"
+            "CliRunner().invoke(main, ['--version'])\nprint('libcst' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -19,7 +19,6 @@ from asyncheck import __version__
 from asyncheck.config import ConfigError, find_config_file, load_settings, parse_code_list
 from asyncheck.discovery import find_project_root
 from asyncheck.reporters import FORMATS, ReportOptions, get_reporter
-from asyncheck.rules import all_rules
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -30,6 +29,13 @@ PROGRESS_MIN_FILES = 100
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
+
+
+def all_rules() -> dict[str, Any]:
+    """The rule registry, imported on first use: ``--version`` must not pay for libcst."""
+    from asyncheck.rules import all_rules as registry
+
+    return registry()
 
 
 def _fail(message: str) -> None:
