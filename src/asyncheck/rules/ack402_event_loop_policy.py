@@ -58,6 +58,8 @@ class EventLoopPolicy(Rule):
 
     code = "ACK402"
     name = "event-loop-policy"
+    # Every finding names a policy function or class (an alias is imported by its name).
+    TRIGGERS = ("event_loop_policy", _POLICY_SUFFIX)
     message = (
         "`{what}` uses the event-loop policy system, deprecated in Python 3.14 and removed in "
         "3.16: use `asyncio.run(main(), loop_factory=asyncio.SelectorEventLoop)`"

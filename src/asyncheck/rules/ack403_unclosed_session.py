@@ -84,6 +84,9 @@ class UnclosedSession(Rule):
 
     code = "ACK403"
     name = "unclosed-session"
+    # Every finding calls a constructor that is named somewhere in the file (an alias is
+    # imported by its name).
+    TRIGGERS = tuple(sorted(_CONSTRUCTOR_NAMES))
     message = (
         "`{call}()` {how} is never closed: use `async with {call}() as {var}:` "
         "or `await {var}.{close}()` in `finally`"
