@@ -54,6 +54,7 @@ class RawFinding:
     message: str
     statement: cst.CSTNode | None
     fix: Fix | None
+    top: cst.CSTNode | None = None
 
 
 _STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
@@ -376,4 +377,6 @@ class FileContext:
             return
         if statement is None:
             statement = self.current_statement()
-        self.findings.append(RawFinding(rule.code, rule.name, node, message, statement, fix))
+        # The top-level statement being visited: positions are computed only for those.
+        top = self.stack[1] if len(self.stack) > 1 else None
+        self.findings.append(RawFinding(rule.code, rule.name, node, message, statement, fix, top))

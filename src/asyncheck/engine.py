@@ -12,13 +12,17 @@ import codecs
 import io
 import re
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
+from libcst._position import CodeRange
 from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from asyncheck.analysis.project import ProjectIndex
 from asyncheck.config import Settings
@@ -30,6 +34,7 @@ from asyncheck.suppression import is_suppressed, parse_suppressions
 UNPARSABLE_CODE = "ACK000"
 #: Larger files get ACK000 instead of being parsed (see :meth:`Linter.lint_bytes`).
 MAX_FILE_BYTES = 2_000_000
+_NEWLINE_RE = re.compile(r"\r\n?|\n")
 _NATIVE_POSITION_RE = re.compile(r"(?:parser error: )?error at (\d+):(\d+): ")
 UNPARSABLE_NAME = "unparsable-file"
 
@@ -223,7 +228,7 @@ class Linter:
     def _position(
         self, path: str, module: cst.Module, text: str, findings: list[RawFinding]
     ) -> list[Diagnostic]:
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = _positions(module, findings)
         suppressions = parse_suppressions(text, include_noqa=self.apply_noqa)
         result = []
         seen: set[tuple[str, int, int]] = set()
@@ -251,6 +256,37 @@ class Linter:
             return []
         return [Diagnostic(path, error.line, error.column, error.line, error.column,
                            UNPARSABLE_CODE, UNPARSABLE_NAME, error.reason)]
+
+
+def _positions(module: cst.Module, findings: list[RawFinding]) -> Mapping[cst.CSTNode, CodeRange]:
+    """Positions of the findings' nodes (and statements).
+
+    libcst's PositionProvider tracks every token of the whole module, which costs twice the
+    parse; plain code generation is seven times cheaper.  So only the top-level statements
+    holding findings are generated with position tracking, the others just to count lines.
+    Anything not found that way falls back to the whole-module provider.
+    """
+    wanted = {id(f.top) for f in findings if f.top is not None}
+    provider = PositionProvider()
+    line = 1
+    for index, node in enumerate((*module.header, *module.body)):
+        if id(node) in wanted and index >= len(module.header):
+            state = PositionProvidingCodegenState(
+                default_indent=module.default_indent, default_newline=module.default_newline,
+                provider=provider, line=line, column=0)
+            node._codegen(state)
+            line = state.line
+        else:
+            plain = CodegenState(default_indent=module.default_indent,
+                                 default_newline=module.default_newline)
+            node._codegen(plain)
+            line += len(_NEWLINE_RE.findall("".join(plain.tokens)))
+    computed = cast(Mapping[cst.CSTNode, CodeRange], provider._computed)
+    for finding in findings:
+        if finding.node not in computed or (
+                finding.statement is not None and finding.statement not in computed):
+            return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    return computed
 
 
 def _failing_rule(traceback: TracebackType | None) -> Rule | None:
