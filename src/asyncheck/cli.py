@@ -98,6 +98,8 @@ def _list_rules(output_format: str) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of CPUs).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--no-prefilter", is_flag=True, hidden=True,
+              help="Parse every file, even those no rule can report in (for benchmarks).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the result cache lives (default: .asyncheck_cache in the project root).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
@@ -121,6 +123,7 @@ def main(
     show_diff: bool,
     jobs: int | None,
     no_cache: bool,
+    no_prefilter: bool,
     cache_dir: Path | None,
     exit_zero: bool,
     statistics: bool,
@@ -142,7 +145,8 @@ def main(
                       output_format=output_format, output=output, config_file=config_file,
                       stdin_filename=stdin_filename, statistics=statistics, quiet=quiet,
                       color=color, fix_mode="diff" if show_diff else "fix" if fix else None,
-                      jobs=jobs, cache_dir=None if no_cache else (cache_dir or Path()))
+                      jobs=jobs, cache_dir=None if no_cache else (cache_dir or Path()),
+                      prefilter=not no_prefilter)
     except ConfigError as error:
         _fail(str(error))
         return
@@ -196,6 +200,7 @@ def _check(
     fix_mode: str | None = None,
     jobs: int | None = None,
     cache_dir: Path | None = None,
+    prefilter: bool = True,
 ) -> int:
     from asyncheck.runner import STDIN_PATH, run  # imported late: --version stays fast
 
@@ -224,7 +229,8 @@ def _check(
         if cache_dir is not None and cache_dir == Path():
             cache_dir = root / ".asyncheck_cache"
         result = run(paths, settings, stdin_data=stdin_data, stdin_filename=stdin_filename,
-                     progress=progress, jobs=jobs, cache_dir=cache_dir, fix_mode=fix_mode)
+                     progress=progress, jobs=jobs, cache_dir=cache_dir, fix_mode=fix_mode,
+                     prefilter=prefilter)
     finally:
         if progress is not None:
             progress.close()

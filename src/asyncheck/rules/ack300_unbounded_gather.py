@@ -88,6 +88,8 @@ class UnboundedGather(Rule):
     """
 
     code = "ACK300"
+    # gather/wait/as_completed (anyio: amap); "wait" also matches every "await".
+    TRIGGERS = ("gather", "wait", "as_completed", "amap")
     name = "unbounded-gather"
     message = "{call} starts {work} for every element of {source} at once with no limit"
 

@@ -83,6 +83,7 @@ class UnboundedTaskSpawn(Rule):
     """
 
     code = "ACK301"
+    TRIGGERS = ("create_task", "ensure_future", "start_soon")
     name = "unbounded-task-spawn"
     message = "{spawn} starts a task for every element of {source} with no limit ({size})"
 

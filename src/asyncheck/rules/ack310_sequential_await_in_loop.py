@@ -63,6 +63,7 @@ class SequentialAwaitInLoop(Rule):
     """
 
     code = "ACK310"
+    TRIGGERS = ("await",)
     name = "sequential-await-in-loop"
     default_enabled = False
     message = (
