@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from asyncheck.config import Settings
+from conftest import RunCli
 from asyncheck.rules import all_rules
 from asyncheck.runner import run
 
@@ -49,3 +50,14 @@ def test_fixture_findings_match_annotations() -> None:
         + "\n".join(f"{u}: {messages.get(u)}" for u in unexpected))
     assert result.files_checked == len(list(FIXTURES.rglob("*.py")))
     assert not result.errors
+
+
+def test_installed_script_on_fixtures_matches_annotations(cli: RunCli) -> None:
+    import json
+
+    result = cli("--no-cache", "--select", "ALL", "--format", "json", "fixtures", cwd=FIXTURES.parent)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    found: Counter[tuple[str, int, str]] = Counter(
+        (Path(f["path"]).relative_to("fixtures").as_posix(), f["line"], f["code"])
+        for f in json.loads(result.stdout))
+    assert found == expected_findings(FIXTURES)
