@@ -71,3 +71,19 @@ def test_process_pool_gives_the_same_findings_as_one_process(cli: RunCli) -> Non
     assert serial.returncode == pooled.returncode
     assert json.loads(serial.stdout) == json.loads(pooled.stdout)
     assert len(json.loads(serial.stdout)) > 10
+
+
+def test_fully_cached_run_does_not_import_libcst(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    make_project(tmp_path, CLIENT_ASYNC)
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom asyncheck.cli import main\n"
+            "result = CliRunner().invoke(main, ['shop/service.py'])\n"
+            "print(result.exit_code, 'libcst' in sys.modules)\n")
+    first = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                           text=True, check=True)
+    assert first.stdout.split() == ["1", "True"]
+    second = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, check=True)
+    assert second.stdout.split() == ["1", "False"]

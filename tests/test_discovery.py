@@ -73,3 +73,15 @@ def test_project_root_and_module_names(tmp_path: Path) -> None:
     assert module_name_for(client, tmp_path) == "shop.api.client"
     assert module_name_for(tmp_path / "src" / "shop" / "__init__.py", tmp_path) == "shop"
     assert module_name_for(script, tmp_path) == "scripts.sync"
+
+
+def test_a_named_directory_is_walked_even_if_an_ancestor_ignores_it(tmp_path: Path) -> None:
+    touch(tmp_path / ".git" / "HEAD")
+    touch(tmp_path / ".gitignore", "/vendor\n")
+    touch(tmp_path / "vendor" / "lib" / "client.py")
+    touch(tmp_path / "vendor" / "lib" / ".gitignore", "generated_*.py\n")
+    touch(tmp_path / "vendor" / "lib" / "generated_api.py")
+    touch(tmp_path / "app.py")
+    assert relative(discover_files([tmp_path], Settings(), root=tmp_path).files, tmp_path) == ["app.py"]
+    named = discover_files([tmp_path / "vendor"], Settings(), root=tmp_path)
+    assert relative(named.files, tmp_path) == ["vendor/lib/client.py"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from asyncheck import __version__
+from asyncheck.catalog import CATALOG
 from asyncheck.config import ConfigError, find_config_file, load_settings, parse_code_list
 from asyncheck.discovery import find_project_root
 from asyncheck.reporters import FORMATS, ReportOptions, get_reporter
@@ -219,7 +220,7 @@ def _check(
         if value is not None:
             overrides[key] = parse_code_list(value)
     root = find_project_root(anchors or [Path.cwd()])
-    settings = load_settings(config_path, known_codes=all_rules(), overrides=overrides, root=root)
+    settings = load_settings(config_path, known_codes=CATALOG, overrides=overrides, root=root)
 
     stdin_data = sys.stdin.buffer.read() if STDIN_PATH in paths else None
     # Only a person watching a terminal wants a bar; the report itself never contains it.

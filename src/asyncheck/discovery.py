@@ -103,6 +103,11 @@ def _walk(directory: Path, root: Path, patterns: tuple[str, ...]) -> Iterator[Pa
         chain = [p for p in reversed(top.parents) if p == root or root in p.parents]
         for ancestor in chain:
             ignores.load(ancestor)
+        # A directory named on the command line is walked even if an ancestor's .gitignore
+        # ignores it (as a file named there is linted): then only the .gitignore files
+        # inside it apply.
+        if ignores.ignored(top, True):
+            ignores = _IgnoreStack()
     yield from _walk_dir(directory, top, root, patterns, ignores)
 
 

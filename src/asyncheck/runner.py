@@ -268,11 +268,15 @@ def run(
         result.errors.extend(discovered.errors)
     modules = project_modules(root, settings)
     worker: _Worker | None = None
-    skipper = PreFilter(enabled_rules(settings), settings, modules.values()) if prefilter else None
+    skipper: PreFilter | None = None
 
     def local_worker() -> _Worker:
-        nonlocal worker
+        # Built on the first file not answered by the cache: a fully cached run never
+        # imports the rules (nor libcst).
+        nonlocal worker, skipper
         if worker is None:
+            if prefilter:
+                skipper = PreFilter(enabled_rules(settings), settings, modules.values())
             worker = _Worker(settings, root, modules, fix_mode, skipper)
         return worker
 
@@ -322,6 +326,7 @@ def run(
         for job in pending:
             finished(_check_file(local_worker(), job))
     else:
+        local_worker()  # builds the pre-filter once, here, for every process
         _run_pool(pending, min(workers, len(pending)),
                   (settings, root, modules, fix_mode, skipper), finished)
     if cache is not None:

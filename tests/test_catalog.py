@@ -1,0 +1,11 @@
+"""The plain-data rule catalogue agrees with the rule classes."""
+
+from __future__ import annotations
+
+from asyncheck.catalog import CATALOG
+from asyncheck.rules import all_rules
+
+
+def test_catalog_matches_rule_classes() -> None:
+    assert {code: (info.name, info.default_enabled, info.fixable) for code, info in CATALOG.items()} == {
+        code: (rule.name, rule.default_enabled, rule.fixable) for code, rule in all_rules().items()}
