@@ -24,6 +24,7 @@ for the warm row.  Usage: ``python benchmarks/bench.py --corpus both --runs 3``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -236,6 +237,7 @@ class Settings:
     asyncheck: list[str]
     asyncheck_args: list[str]
     json_output: Path | None
+    snapshot: bool = True
 
 
 def bench_corpus(corpus: Corpus, settings: Settings, peers: Peers, options: frozenset[str]
@@ -414,9 +416,26 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
                         help="extra asyncheck options for every asyncheck run "
                              "(default: '--select ALL', every rule)")
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    parser.add_argument("--no-snapshot", dest="snapshot", action="store_false",
+                        help="run the installed asyncheck package in place instead of a copy "
+                             "taken at the start (the copy keeps edits made to the checkout "
+                             "during a long run, which also change the cache key, out of it)")
     args = parser.parse_args(argv)
     return Settings(args.corpus, args.runs, args.bound, args.long_run, args.skip,
-                    asyncheck_command(args.asyncheck), args.asyncheck_args.split(), args.json)
+                    asyncheck_command(args.asyncheck), args.asyncheck_args.split(), args.json,
+                    args.snapshot and not args.asyncheck)
+
+
+def snapshot_command(directory: Path) -> list[str] | None:
+    """Copy the importable asyncheck package into ``directory``; the command that runs the
+    copy (with this Python and its dependencies), or None if it cannot be found."""
+    spec = importlib.util.find_spec("asyncheck")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    source = Path(next(iter(spec.submodule_search_locations)))
+    shutil.copytree(source, directory / "asyncheck",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return ["env", f"PYTHONPATH={directory}", sys.executable, "-m", "asyncheck"]
 
 
 def _positive_int(text: str) -> int:
@@ -454,6 +473,15 @@ def _version(command: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Build what is missing, measure, print the table."""
     settings = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="asyncheck-bench-") as snapshot:
+        if settings.snapshot:
+            command = snapshot_command(Path(snapshot))
+            if command is not None:
+                settings.asyncheck = command
+        return _main(settings)
+
+
+def _main(settings: Settings) -> int:
     try:
         help_text = subprocess.run([*settings.asyncheck, "--help"], capture_output=True,
                                    text=True, timeout=120, check=False).stdout
