@@ -508,7 +508,8 @@ def _main(settings: Settings) -> int:
           f"cache option: {'yes' if '--no-cache' in options else 'no'}, "
           f"--jobs option: {'yes' if '--jobs' in options else 'no'})")
     for name, path in (("ruff", peers.ruff), ("flake8", peers.flake8)):
-        print(f"{name}: {_version([str(path)]) if path else 'unavailable'}")
+        absent = "skipped" if peers.problem == "skipped" else "unavailable"
+        print(f"{name}: {_version([str(path)]) if path else absent}")
     print(f"Python {sys.version.split()[0]}, {cpus} CPUs, runs: {settings.runs}, "
           f"bound: {settings.bound:g} s, load average before: {load}, "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
