@@ -45,3 +45,9 @@ def test_project_coroutine_names_are_triggers_for_sync_callers(tmp_path: Path) -
     assert not PreFilter(rules, Settings(), [caller]).may_report(caller.read_bytes())
     findings = run([str(caller)], Settings(select=("ACK1",)), jobs=1)
     assert [(d.line, d.code) for d in findings.diagnostics] == [(3, "ACK100")]
+
+
+def test_valid_python_that_libcst_rejects_is_still_reported(tmp_path: Path) -> None:
+    (tmp_path / "odd.py").write_text("(x): int = 1\n")
+    result = run([str(tmp_path)], Settings(), jobs=1)
+    assert [(d.line, d.code) for d in result.diagnostics] == [(1, "ACK000")]

@@ -7,9 +7,10 @@ report calls of coroutine functions outside ``async def`` (``main()`` at module 
 names of the project's coroutine functions, found by a cheap scan for ``async def NAME``.
 
 ACK000 cannot be decided from bytes: a skipped file is still checked with CPython's parser
-(several times cheaper than libcst), and a file CPython rejects is linted in full so that it
-gets its ACK000.  The one difference left is a file CPython accepts but libcst rejects that
-contains none of the triggers: it is not reported (nothing in it could be wrong).
+(several times cheaper than libcst), and a file CPython rejects, or that holds a construct
+libcst is known to reject (a parenthesised annotated target, ``(x): int = 1``), is linted in
+full so that it gets its ACK000.  What is left is a construct libcst rejects that we do not
+know of, in a file with none of the triggers.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from asyncheck.config import Settings
 if TYPE_CHECKING:
     from asyncheck.rule import Rule
 
+#: A line that starts with a parenthesised expression followed by a colon: the only place
+#: `(x): int = 1` can be, so that the tree is walked only when this matches.
+_PARENTHESISED_TARGET_RE = re.compile(rb"^[ \t]*\(.*\)[ \t]*:", re.MULTILINE)
 _ASYNC_DEF_RE = re.compile(rb"\basync\s+def\s+([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -75,9 +79,15 @@ class PreFilter:
 
 
 def _cpython_accepts(data: bytes) -> bool:
-    """Whether CPython parses the file (``ast.parse`` compiles and runs nothing)."""
+    """Whether CPython parses the file and libcst is expected to (``ast.parse`` compiles and
+    runs nothing)."""
     try:
-        ast.parse(data)
+        tree = ast.parse(data)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
+    if _PARENTHESISED_TARGET_RE.search(data):
+        for node in ast.walk(tree):
+            # `(x): int = 1` is valid Python that libcst's parser rejects.
+            if isinstance(node, ast.AnnAssign) and not node.simple and isinstance(node.target, ast.Name):
+                return False
     return True
