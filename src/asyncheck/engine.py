@@ -25,6 +25,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from asyncheck.analysis.project import ProjectIndex
+from asyncheck.analysis.walk import walk_batched
 from asyncheck.config import Settings
 from asyncheck.context import FileContext, RawFinding
 from asyncheck.diagnostic import Diagnostic
@@ -202,7 +203,8 @@ class Linter:
                     MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(
                         instances, context.before_visit, context.after_leave)
                 else:
-                    cst.visit_batched(module, instances, context.before_visit, context.after_leave)
+                    walk_batched(module, [i.get_visitors() for i in instances],
+                                 context.before_visit, context.after_leave)
             except RecursionError:
                 diagnostics.extend(self._unparsable(path, SourceError("nested too deeply to analyse")))
                 break

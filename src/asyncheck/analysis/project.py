@@ -25,6 +25,7 @@ from asyncheck.analysis.names import (
     make_function_scope,
     make_module_scope,
 )
+from asyncheck.analysis.walk import FastVisitor
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,7 @@ def _extract_block(
         if isinstance(statement, cst.FunctionDef):
             function_scope = make_function_scope(statement, scope)
             collector = _BodyCollector(resolver, function_scope)
-            statement.body.visit(collector)
+            collector.walk(statement.body)
             facts = FunctionFacts(
                 function_scope.qualname,
                 statement.asynchronous is not None,
@@ -376,7 +377,7 @@ def _compound_statements(statements: Iterable[cst.BaseStatement]) -> Iterator[cs
                 yield from _compound_statements(_block_statements(suite))
 
 
-class _BodyCollector(cst.CSTVisitor):
+class _BodyCollector(FastVisitor):
     """Calls and limiter acquisitions in one function body, not in nested scopes."""
 
     def __init__(self, resolver: Resolver, scope: Scope) -> None:
@@ -439,7 +440,7 @@ class _BodyCollector(cst.CSTVisitor):
         return f"name:{text}" if text is not None else "name:?"
 
 
-class _AsyncDefFinder(cst.CSTVisitor):
+class _AsyncDefFinder(FastVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.found = False
@@ -453,11 +454,11 @@ class _AsyncDefFinder(cst.CSTVisitor):
 def _contains_async_def(body: cst.BaseSuite) -> bool:
     """Whether an ``async def`` is nested somewhere in ``body``."""
     finder = _AsyncDefFinder()
-    body.visit(finder)
+    finder.walk(body)
     return finder.found
 
 
-class _YieldFinder(cst.CSTVisitor):
+class _YieldFinder(FastVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.found = False
@@ -478,5 +479,5 @@ class _YieldFinder(cst.CSTVisitor):
 def has_own_yield(function: cst.FunctionDef) -> bool:
     """Whether a function's own body (not nested defs) yields: it is a generator."""
     finder = _YieldFinder()
-    function.body.visit(finder)
+    finder.walk(function.body)
     return finder.found
