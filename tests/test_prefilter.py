@@ -51,3 +51,15 @@ def test_valid_python_that_libcst_rejects_is_still_reported(tmp_path: Path) -> N
     (tmp_path / "odd.py").write_text("(x): int = 1\n")
     result = run([str(tmp_path)], Settings(), jobs=1)
     assert [(d.line, d.code) for d in result.diagnostics] == [(1, "ACK000")]
+
+
+def test_coroutine_names_are_whole_words_and_methods_count_by_class(tmp_path: Path) -> None:
+    client = tmp_path / "client.py"
+    client.write_text("class Client:\n    async def fetch(self):\n        return 1\n\n\n"
+                      "async def f():\n    return 2\n")
+    rules = enabled_rules(Settings(select=("ACK1",)))
+    skipper = PreFilter(rules, Settings(), [client])
+    assert skipper.may_report(b"from client import Client\n\nClient().fetch()\n")
+    assert skipper.may_report(b"from client import f\n\nf()\n")
+    # "f" inside other words, or a method name alone, does not make a file worth parsing.
+    assert not skipper.may_report(b"def fetch(url):\n    return format(url)\n")
