@@ -11,8 +11,10 @@ import ast
 import codecs
 import io
 import re
+import sys
 import tokenize
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -203,8 +205,9 @@ class Linter:
                     MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(
                         instances, context.before_visit, context.after_leave)
                 else:
-                    walk_batched(module, [i.get_visitors() for i in instances],
-                                 context.before_visit, context.after_leave)
+                    with _deeper_recursion():
+                        walk_batched(module, [i.get_visitors() for i in instances],
+                                     context.before_visit, context.after_leave)
             except RecursionError:
                 diagnostics.extend(self._unparsable(path, SourceError("nested too deeply to analyse")))
                 break
@@ -223,7 +226,12 @@ class Linter:
             findings = context.findings
             break
         if findings:
-            diagnostics.extend(self._position(path, module, source.text, findings))
+            try:
+                with _deeper_recursion():
+                    diagnostics.extend(self._position(path, module, source.text, findings))
+            except RecursionError:
+                diagnostics.extend(self._unparsable(path, SourceError(
+                    "nested too deeply to compute the positions of its findings")))
         diagnostics.sort(key=Diagnostic.sort_key)
         return FileResult(diagnostics, module, source)
 
@@ -289,6 +297,19 @@ def _positions(module: cst.Module, findings: list[RawFinding]) -> Mapping[cst.CS
                 finding.statement is not None and finding.statement not in computed):
             return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     return computed
+
+
+@contextmanager
+def _deeper_recursion(limit: int = 6000) -> Iterator[None]:
+    """Room for deep but real trees (pydoc's topics.py chains ~1,000 implicitly concatenated
+    strings).  Only the walk gets it, not the parse: libcst's native parser takes seconds and
+    gigabytes on inputs that deep, and stops early at the normal limit."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def _failing_rule(traceback: TracebackType | None) -> Rule | None:
