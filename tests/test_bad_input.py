@@ -137,3 +137,23 @@ def test_analysed_code_is_never_imported_or_run(tmp_path: Path, cli: RunCli) -> 
     result = cli(".", cwd=tmp_path)
     assert result.returncode == 1
     assert not marker.exists()
+
+
+def test_the_whole_bad_input_set_through_the_flake8_plugin(tmp_path: Path) -> None:
+    """Same hostile tree through flake8: it finishes, no traceback, the good file's finding
+    is there, and every file asyncheck can read is either linted or reported."""
+    from test_flake8_plugin import flake8, flake8_findings
+
+    for name, (data, _) in CASES.items():
+        if name != "huge.py":  # flake8 itself takes minutes on 10 MB; the engine limit is tested above
+            (tmp_path / name).write_bytes(data)
+    (tmp_path / "good.py").write_text(GOOD)
+    result = flake8("--isolated", "--select", "ACK,E999", ".", cwd=tmp_path)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1
+    found = {(Path(path).name, line, code)
+             for path, line, _, code in flake8_findings(result.stdout, tmp_path)}
+    assert ("good.py", 5, "ACK200") in found
+    assert ("libcst_rejects.py", 1, "ACK000") in found
+    assert ("latin1_cookie.py", 6, "ACK200") in found
+    assert ("long_string_chain.py", 1207, "ACK200") in found
