@@ -171,3 +171,9 @@ def test_version_does_not_import_libcst() -> None:
             "CliRunner().invoke(main, ['--version'])\nprint('libcst' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_python_warnings_about_the_analysed_code_are_not_printed(tmp_path: Path, cli: RunCli) -> None:
+    write(tmp_path / "app.py", 'LEVEL = 1\nif LEVEL is "debug":\n    print(1())\n')
+    result = cli("--no-cache", "app.py", cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == ""

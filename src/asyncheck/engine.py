@@ -13,6 +13,7 @@ import io
 import re
 import sys
 import tokenize
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -120,7 +121,10 @@ def _python_syntax_error(text: str) -> SourceError | None:
     ``ast.parse`` compiles nothing and runs nothing.
     """
     try:
-        ast.parse(text)
+        with warnings.catch_warnings():
+            # CPython warns about the analysed code (`"a" is "b"`): not ours to print.
+            warnings.simplefilter("ignore")
+            ast.parse(text)
     except SyntaxError as error:
         line = error.lineno or 1
         column = error.offset or 1
