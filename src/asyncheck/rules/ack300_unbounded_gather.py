@@ -88,8 +88,9 @@ class UnboundedGather(Rule):
     """
 
     code = "ACK300"
-    # gather/wait/as_completed (anyio: amap); "wait" also matches every "await".
-    TRIGGERS = ("gather", "wait", "as_completed", "amap")
+    # asyncio/anyio gather, wait, as_completed, amap: the package is imported, or the
+    # function's name appears (not "wait": it is in every "await" and thread `.wait()`).
+    TRIGGERS = ("gather", "as_completed", "amap", "asyncio", "anyio")
     name = "unbounded-gather"
     message = "{call} starts {work} for every element of {source} at once with no limit"
 
