@@ -22,7 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from asyncheck.analysis.blocking import blocking_call
-from asyncheck.analysis.project import FunctionFacts, ProjectIndex
+from asyncheck.analysis.project import (
+    COROUTINE_PRESERVING_DECORATORS,
+    FunctionFacts,
+    ProjectIndex,
+)
 
 _MemoKey = tuple[frozenset[str], tuple[tuple[str, str], ...]]
 
@@ -56,28 +60,13 @@ class HelperChain:
 #: thread (``"name()"`` when the decorator is called: ``@lru_cache(maxsize=64)``).  Any other
 #: decorator may hand the body to a thread (``asgiref.sync.sync_to_async``,
 #: ``asyncer.asyncify``, a project's ``@run_in_executor``) and makes the function unknown.
-SYNC_PRESERVING_DECORATORS: frozenset[str] = frozenset({
-    "builtins.staticmethod",
-    "builtins.classmethod",
-    "abc.abstractmethod",
-    "functools.wraps()",
+SYNC_PRESERVING_DECORATORS: frozenset[str] = COROUTINE_PRESERVING_DECORATORS | {
+    # Caching and context-manager wrappers call the body right away, on the caller's thread.
     "functools.cache",
     "functools.lru_cache",
     "functools.lru_cache()",
     "contextlib.contextmanager",
-    "typing.overload",
-    "typing.override",
-    "typing.final",
-    "typing_extensions.overload",
-    "typing_extensions.override",
-    "typing_extensions.final",
-    "typing_extensions.deprecated()",
-    "warnings.deprecated()",
-    "tenacity.retry",
-    "tenacity.retry()",
-    "backoff.on_exception()",
-    "backoff.on_predicate()",
-})
+}
 
 
 def project_function(index: ProjectIndex, qualname: str) -> FunctionFacts | None:
