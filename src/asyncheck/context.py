@@ -12,8 +12,9 @@ annotations belong to the enclosing one), lambdas and class bodies are scopes of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
 
@@ -33,6 +34,8 @@ from asyncheck.analysis.names import (
 from asyncheck.analysis.project import ProjectIndex, has_own_yield
 from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
 from asyncheck.config import Settings
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from asyncheck.fix import Fix
@@ -95,6 +98,7 @@ class FileContext:
         self._scope_triggers: list[cst.CSTNode | None] = [None]
         self._type_checking_triggers: list[cst.CSTNode] = []
         self._coroutine_config = frozenset(settings.coroutine_functions)
+        self._shared: dict[Callable[[FileContext], object], object] = {}
         self._coroutine_calls: dict[int, str | None] = {}
         self._generator_defs: dict[int, bool] = {}
 
@@ -133,6 +137,14 @@ class FileContext:
     def _push_scope(self, scope: Scope, trigger: cst.CSTNode) -> None:
         self._scopes.append(scope)
         self._scope_triggers.append(trigger)
+
+    def shared(self, factory: Callable[[FileContext], T]) -> T:
+        """One instance per file of an analysis several rules use (``factory(self)``, made
+        on first use), so that its caches serve all of them."""
+        found = self._shared.get(factory)
+        if found is None:
+            found = self._shared[factory] = factory(self)
+        return found  # type: ignore[return-value]
 
     # -- where are we ---------------------------------------------------------------------
     @property

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     import libcst as cst
 
     from asyncheck.analysis.project import ProjectIndex
-    from asyncheck.engine import Linter
     from asyncheck.rule import Rule
 
 STDIN_PATH = "-"

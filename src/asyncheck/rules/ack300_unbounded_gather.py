@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import libcst as cst
 
 from asyncheck.analysis.concurrency import (
@@ -15,9 +13,6 @@ from asyncheck.analysis.concurrency import (
     code_of,
 )
 from asyncheck.rule import Invalid, Rule, Valid
-
-if TYPE_CHECKING:
-    from asyncheck.context import FileContext
 
 _SEMAPHORE_FETCH = '''\
 import asyncio
@@ -404,16 +399,10 @@ async def main():
         ),
     ]
 
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
-        self._analysis: ConcurrencyAnalysis | None = None
-
     @property
     def analysis(self) -> ConcurrencyAnalysis:
-        """The file's fan-out analysis, made on first use."""
-        if self._analysis is None:
-            self._analysis = ConcurrencyAnalysis(self.context)
-        return self._analysis
+        """The file's fan-out analysis, shared with the other concurrency rules."""
+        return self.context.shared(ConcurrencyAnalysis)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

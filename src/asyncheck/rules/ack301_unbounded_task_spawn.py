@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Union
+from typing import Union
 
 import libcst as cst
 
@@ -17,9 +17,6 @@ from asyncheck.analysis.concurrency import (
 )
 from asyncheck.analysis.names import Scope
 from asyncheck.rule import Invalid, Rule, Valid
-
-if TYPE_CHECKING:
-    from asyncheck.context import FileContext
 
 _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
@@ -300,16 +297,10 @@ async def index_all(documents, index_one, tasks):
         ),
     ]
 
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
-        self._analysis: ConcurrencyAnalysis | None = None
-
     @property
     def analysis(self) -> ConcurrencyAnalysis:
-        """The file's fan-out analysis, made on first use."""
-        if self._analysis is None:
-            self._analysis = ConcurrencyAnalysis(self.context)
-        return self._analysis
+        """The file's fan-out analysis, shared with the other concurrency rules."""
+        return self.context.shared(ConcurrencyAnalysis)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
