@@ -79,3 +79,22 @@ def test_fast_visitor_skips_children_when_visit_returns_false() -> None:
     calls = Calls()
     calls.walk(module)
     assert calls.names == ["h"]
+
+
+def test_body_visitor_stays_in_its_scope() -> None:
+    from asyncheck.analysis.walk import BodyVisitor
+
+    body = cst.parse_module(
+        "a()\ndef f():\n    b()\nclass C:\n    c()\nhandler = lambda: d()\nawait_it(e())\n")
+
+    class Calls(BodyVisitor):
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def visit_Call(self, node: cst.Call) -> None:
+            assert isinstance(node.func, cst.Name)
+            self.names.append(node.func.value)
+
+    calls = Calls()
+    calls.walk(body)
+    assert calls.names == ["a", "await_it", "e"]

@@ -38,6 +38,7 @@ from asyncheck.analysis.names import (
     make_function_scope,
 )
 from asyncheck.analysis.project import FunctionFacts
+from asyncheck.analysis.walk import BodyVisitor
 
 if TYPE_CHECKING:
     from asyncheck.context import FileContext
@@ -958,16 +959,7 @@ def _acquisitions(body: cst.CSTNode) -> Iterator[cst.BaseExpression]:
     nested functions, which run elsewhere)."""
     found: list[cst.BaseExpression] = []
 
-    class _Acquires(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
+    class _Acquires(BodyVisitor):
         def visit_With(self, node: cst.With) -> None:
             if node.asynchronous is not None:
                 for item in node.items:
@@ -990,7 +982,7 @@ def _acquisitions(body: cst.CSTNode) -> Iterator[cst.BaseExpression]:
             ):
                 found.append(call.func.value)
 
-    body.visit(_Acquires())
+    _Acquires().walk(body)
     return iter(found)
 
 

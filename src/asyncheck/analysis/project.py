@@ -25,7 +25,7 @@ from asyncheck.analysis.names import (
     make_function_scope,
     make_module_scope,
 )
-from asyncheck.analysis.walk import FastVisitor
+from asyncheck.analysis.walk import BodyVisitor, FastVisitor
 
 
 @dataclass(frozen=True)
@@ -377,7 +377,7 @@ def _compound_statements(statements: Iterable[cst.BaseStatement]) -> Iterator[cs
                 yield from _compound_statements(_block_statements(suite))
 
 
-class _BodyCollector(FastVisitor):
+class _BodyCollector(BodyVisitor):
     """Calls and limiter acquisitions in one function body, not in nested scopes."""
 
     def __init__(self, resolver: Resolver, scope: Scope) -> None:
@@ -397,13 +397,6 @@ class _BodyCollector(FastVisitor):
 
     def visit_Yield(self, node: cst.Yield) -> None:
         self.is_generator = True
-
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.resolver.qualified_name(node.func, self.scope)
@@ -458,22 +451,13 @@ def _contains_async_def(body: cst.BaseSuite) -> bool:
     return finder.found
 
 
-class _YieldFinder(FastVisitor):
+class _YieldFinder(BodyVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.found = False
 
     def visit_Yield(self, node: cst.Yield) -> None:
         self.found = True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
 
 def has_own_yield(function: cst.FunctionDef) -> bool:

@@ -84,6 +84,21 @@ class FastVisitor:
             getattr(self, leave_name)(node)
 
 
+class BodyVisitor(FastVisitor):
+    """A :class:`FastVisitor` that stays in one scope: the bodies of nested ``def``,
+    ``lambda`` and ``class`` run elsewhere (later, in a thread, never), so they are skipped.
+    Subclasses that override these visits return False too."""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
 Hook = Callable[[cst.CSTNode], object]
 
 

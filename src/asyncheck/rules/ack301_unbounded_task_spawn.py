@@ -16,6 +16,7 @@ from asyncheck.analysis.concurrency import (
     names_used,
 )
 from asyncheck.analysis.names import Scope
+from asyncheck.analysis.walk import BodyVisitor
 from asyncheck.rule import Invalid, Rule, Valid
 
 _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -487,18 +488,9 @@ def _awaits_in(body: cst.CSTNode) -> list[cst.BaseExpression]:
     """The expressions awaited in a block, not in nested functions."""
     found: list[cst.BaseExpression] = []
 
-    class _Awaits(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
+    class _Awaits(BodyVisitor):
         def visit_Await(self, node: cst.Await) -> None:
             found.append(node.expression)
 
-    body.visit(_Awaits())
+    _Awaits().walk(body)
     return found

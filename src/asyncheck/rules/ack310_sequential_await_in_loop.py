@@ -7,6 +7,7 @@ import re
 import libcst as cst
 
 from asyncheck.analysis.concurrency import code_of, names_used
+from asyncheck.analysis.walk import BodyVisitor
 from asyncheck.rule import Invalid, Rule, Valid
 
 #: Awaited methods whose order matters or that wait on purpose: writes to one stream or
@@ -241,7 +242,7 @@ def _is_sequential_by_nature(call: cst.Call) -> bool:
     return isinstance(func, cst.Name) and func.value == "sleep"
 
 
-class _LoopBody(cst.CSTVisitor):
+class _LoopBody(BodyVisitor):
     """What a loop body assigns and awaits, and whether it can stop early."""
 
     def __init__(self, body: cst.BaseSuite) -> None:
@@ -250,7 +251,7 @@ class _LoopBody(cst.CSTVisitor):
         self.awaited: list[cst.BaseExpression] = []
         self.stops_early = False
         self._inner_loops = 0
-        body.visit(self)
+        self.walk(body)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self.assigned.add(node.name.value)
@@ -258,9 +259,6 @@ class _LoopBody(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self.assigned.add(node.name.value)
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
 
     def visit_For(self, node: cst.For) -> None:
