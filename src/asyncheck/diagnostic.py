@@ -13,6 +13,11 @@ class FixDescription(Protocol):
     def description(self) -> str: ...
 
 
+#: The code and name of "this file could not be analysed" (ACK000).
+UNPARSABLE_CODE = "ACK000"
+UNPARSABLE_NAME = "unparsable-file"
+
+
 @dataclass(frozen=True)
 class FixSummary:
     """A fix's description without its tree nodes (for caches and other processes)."""
@@ -34,6 +39,13 @@ class Diagnostic:
     message: str
     fix: FixDescription | None = field(default=None, compare=False)
     internal_error: bool = field(default=False, compare=False)
+
+    @classmethod
+    def unparsable(cls, path: str, reason: str, line: int = 1, column: int = 1, *,
+                   internal_error: bool = False) -> Diagnostic:
+        """An ACK000 finding: ``path`` could not be analysed, for ``reason``."""
+        return cls(path, line, column, line, column, UNPARSABLE_CODE, UNPARSABLE_NAME, reason,
+                   internal_error=internal_error)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         """Order by file, position, code."""

@@ -31,16 +31,14 @@ from asyncheck.analysis.project import ProjectIndex
 from asyncheck.analysis.walk import walk_batched
 from asyncheck.config import Settings
 from asyncheck.context import FileContext, RawFinding
-from asyncheck.diagnostic import Diagnostic
+from asyncheck.diagnostic import UNPARSABLE_CODE, Diagnostic
 from asyncheck.rule import Rule
 from asyncheck.suppression import is_suppressed, parse_suppressions
 
-UNPARSABLE_CODE = "ACK000"
 #: Larger files get ACK000 instead of being parsed (see :meth:`Linter.lint_bytes`).
 MAX_FILE_BYTES = 2_000_000
 _NEWLINE_RE = re.compile(r"\r\n?|\n")
 _NATIVE_POSITION_RE = re.compile(r"(?:parser error: )?error at (\d+):(\d+): ")
-UNPARSABLE_NAME = "unparsable-file"
 
 
 class SourceError(Exception):
@@ -220,8 +218,8 @@ class Linter:
                 if failed is None or type(failed) not in rules:
                     raise
                 rules.remove(type(failed))
-                diagnostics.append(Diagnostic(
-                    path, 1, 1, 1, 1, UNPARSABLE_CODE, UNPARSABLE_NAME,
+                diagnostics.append(Diagnostic.unparsable(
+                    path,
                     f"internal error in rule {failed.code} ({failed.name}): "
                     f"{type(error).__name__}: {error}; please report this with the file",
                     internal_error=True,
@@ -268,8 +266,7 @@ class Linter:
     def _unparsable(self, path: str, error: SourceError) -> list[Diagnostic]:
         if UNPARSABLE_CODE not in self.codes:
             return []
-        return [Diagnostic(path, error.line, error.column, error.line, error.column,
-                           UNPARSABLE_CODE, UNPARSABLE_NAME, error.reason)]
+        return [Diagnostic.unparsable(path, error.reason, error.line, error.column)]
 
 
 def _positions(module: cst.Module, findings: list[RawFinding]) -> Mapping[cst.CSTNode, CodeRange]:

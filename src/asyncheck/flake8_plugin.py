@@ -30,8 +30,9 @@ from asyncheck.config import (
     load_settings,
     with_overrides,
 )
+from asyncheck.diagnostic import UNPARSABLE_CODE
 from asyncheck.discovery import find_project_root, module_name_for
-from asyncheck.engine import UNPARSABLE_CODE, DecodedSource, Linter
+from asyncheck.engine import DecodedSource, Linter
 from asyncheck.rules import all_rules
 from asyncheck.runner import build_index
 

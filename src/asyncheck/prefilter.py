@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from asyncheck.config import Settings
+from asyncheck.diagnostic import UNPARSABLE_CODE
 
 if TYPE_CHECKING:
     from asyncheck.rule import Rule
@@ -67,8 +68,8 @@ class PreFilter:
 
     def __init__(self, rules: Sequence[type[Rule]], settings: Settings,
                  project_files: Iterable[Path]) -> None:
-        self.check_syntax = any(rule.code == "ACK000" for rule in rules)
-        checked = [rule for rule in rules if rule.code != "ACK000"]
+        self.check_syntax = any(rule.code == UNPARSABLE_CODE for rule in rules)
+        checked = [rule for rule in rules if rule.code != UNPARSABLE_CODE]
         self.active = all(rule.TRIGGERS is not None for rule in checked)
         self._words: set[bytes] = set()
         self._names: set[bytes] = set()

@@ -224,8 +224,8 @@ def _fix_file(worker: _Worker, job: _Job, data: bytes, outcome: _Outcome) -> Non
 
 
 def _crashed(job: _Job) -> _Outcome:
-    return _Outcome(job.path, diagnostics=[Diagnostic(
-        job.path, 1, 1, 1, 1, "ACK000", "unparsable-file",
+    return _Outcome(job.path, diagnostics=[Diagnostic.unparsable(
+        job.path,
         "cannot analyse: the parser crashed on this file (e.g. an extremely long expression)",
     )])
 
