@@ -151,3 +151,19 @@ def test_linting_one_file_knows_the_coroutine_functions_of_the_others(tmp_path: 
     found = sorted((Path(d.path).name, d.line) for d in result.diagnostics)
     assert found == [("jobs.py", 6), ("jobs.py", 7), ("jobs.py", 8), ("nightly.py", 4)]
     assert result.files_checked == 2
+
+
+def test_acquires_records_the_limiter_however_it_is_entered() -> None:
+    import libcst as cst
+
+    from asyncheck.analysis.project import extract_module_facts
+
+    tree = cst.parse_module(
+        "import asyncio\n\nSEM = asyncio.Semaphore(10)\n\n"
+        "async def a(url):\n    async with SEM:\n        return url\n\n"
+        "async def b(url):\n    async with SEM.acquire():\n        return url\n\n"
+        "async def c(url):\n    await SEM.acquire()\n    try:\n        return url\n"
+        "    finally:\n        SEM.release()\n")
+    facts = extract_module_facts(tree, "svc")
+    assert {name: facts.functions[f"svc.{name}"].acquires for name in "abc"} == {
+        "a": ("asyncio.Semaphore",), "b": ("asyncio.Semaphore",), "c": ("asyncio.Semaphore",)}

@@ -37,7 +37,7 @@ from asyncheck.analysis.names import (
     dotted_name,
     make_function_scope,
 )
-from asyncheck.analysis.project import FunctionFacts
+from asyncheck.analysis.project import FunctionFacts, awaited_acquire, entered_limiter
 from asyncheck.analysis.walk import BodyVisitor
 
 if TYPE_CHECKING:
@@ -962,25 +962,12 @@ def _acquisitions(body: cst.CSTNode) -> Iterator[cst.BaseExpression]:
     class _Acquires(BodyVisitor):
         def visit_With(self, node: cst.With) -> None:
             if node.asynchronous is not None:
-                for item in node.items:
-                    entered = item.item
-                    # ``async with limiter.acquire():`` enters the limiter.
-                    if (
-                        isinstance(entered, cst.Call)
-                        and isinstance(entered.func, cst.Attribute)
-                        and entered.func.attr.value == "acquire"
-                    ):
-                        entered = entered.func.value
-                    found.append(entered)
+                found.extend(entered_limiter(item.item) for item in node.items)
 
         def visit_Await(self, node: cst.Await) -> None:
-            call = node.expression
-            if (
-                isinstance(call, cst.Call)
-                and isinstance(call.func, cst.Attribute)
-                and call.func.attr.value == "acquire"
-            ):
-                found.append(call.func.value)
+            acquired = awaited_acquire(node)
+            if acquired is not None:
+                found.append(acquired)
 
     _Acquires().walk(body)
     return iter(found)

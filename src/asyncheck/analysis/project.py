@@ -377,6 +377,28 @@ def _compound_statements(statements: Iterable[cst.BaseStatement]) -> Iterator[cs
                 yield from _compound_statements(_block_statements(suite))
 
 
+def _acquire_receiver(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``x`` of a call ``x.acquire(...)``, else None."""
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "acquire"
+    ):
+        return expr.func.value
+    return None
+
+
+def entered_limiter(item: cst.BaseExpression) -> cst.BaseExpression:
+    """What ``async with item:`` enters: ``async with sem.acquire():`` enters ``sem``."""
+    receiver = _acquire_receiver(item)
+    return receiver if receiver is not None else item
+
+
+def awaited_acquire(node: cst.Await) -> cst.BaseExpression | None:
+    """``sem`` of ``await sem.acquire()``, else None."""
+    return _acquire_receiver(node.expression)
+
+
 class _BodyCollector(BodyVisitor):
     """Calls and limiter acquisitions in one function body, not in nested scopes."""
 
@@ -409,7 +431,7 @@ class _BodyCollector(BodyVisitor):
     def visit_With(self, node: cst.With) -> None:
         if node.asynchronous is not None:
             for item in node.items:
-                self.acquires.append(self._describe(item.item))
+                self.acquires.append(self._describe(entered_limiter(item.item)))
         else:
             for item in node.items:
                 entered = match_blocking_with(self.resolver, self.scope, item.item)
@@ -417,13 +439,9 @@ class _BodyCollector(BodyVisitor):
                     self.blocking.append(entered.qualname)
 
     def visit_Await(self, node: cst.Await) -> None:
-        call = node.expression
-        if (
-            isinstance(call, cst.Call)
-            and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value == "acquire"
-        ):
-            self.acquires.append(self._describe(call.func.value))
+        acquired = awaited_acquire(node)
+        if acquired is not None:
+            self.acquires.append(self._describe(acquired))
 
     def _describe(self, expr: cst.BaseExpression) -> str:
         described = self.resolver.expression_type(expr, self.scope)
