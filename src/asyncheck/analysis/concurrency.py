@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asyncheck.analysis.names import (
-    Binding,
     Imported,
     LocalFunction,
     Scope,
@@ -334,20 +333,6 @@ class ConcurrencyAnalysis:
             self._scope_facts[key] = facts
         return facts
 
-    def binding_scope(self, name: str, scope: Scope) -> tuple[Scope, list[Binding]] | None:
-        """The scope that binds ``name`` as seen from ``scope``, and its bindings there."""
-        start = scope
-        current: Scope | None = scope.module_scope if name in scope._global_names else scope
-        while current is not None:
-            if current.kind == "class" and current is not start:
-                current = current.parent
-                continue
-            bindings = current.bindings.get(name)
-            if bindings:
-                return current, bindings
-            current = current.parent
-        return None
-
     def int_value(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> int | None:
         """The value of an integer literal, a name bound once to one, or arithmetic of those."""
         if depth > _MAX_DEPTH:
@@ -375,7 +360,7 @@ class ConcurrencyAnalysis:
                 return left // right
             return None
         if isinstance(expr, cst.Name):
-            found = self.binding_scope(expr.value, scope)
+            found = scope.binding_scope(expr.value)
             if found is None:
                 return None
             owner, bindings = found
@@ -535,7 +520,7 @@ class ConcurrencyAnalysis:
         return Extent(width, f"`{code_of(expr)}`")
 
     def _name_extent(self, name: str, scope: Scope, depth: int) -> Extent:
-        found = self.binding_scope(name, scope)
+        found = scope.binding_scope(name)
         if found is None:
             return Extent(None, f"`{name}`")
         owner, bindings = found
@@ -646,7 +631,7 @@ class ConcurrencyAnalysis:
         return None
 
     def _name_fanout(self, name: str, scope: Scope, depth: int) -> Fanout | None:
-        found = self.binding_scope(name, scope)
+        found = scope.binding_scope(name)
         if found is None:
             return None
         owner, bindings = found
@@ -717,7 +702,7 @@ class ConcurrencyAnalysis:
         if isinstance(value, cst.Call):
             return value
         if isinstance(value, cst.Name):
-            found = self.binding_scope(value.value, scope)
+            found = scope.binding_scope(value.value)
             if found is not None:
                 values = [b.value for b in found[1] if b.kind == "assign"]
                 if len(values) == 1 and isinstance(values[0], cst.Call):
@@ -784,7 +769,7 @@ class ConcurrencyAnalysis:
         queue whose construction we cannot see (an attribute) gets the benefit of the doubt
         when its type is known to be a queue."""
         if isinstance(expr, cst.Name):
-            found = self.binding_scope(expr.value, scope)
+            found = scope.binding_scope(expr.value)
             if found is None:
                 return False
             owner, bindings = found

@@ -202,7 +202,7 @@ def is_followable_name(scope: Scope, name: str) -> bool:
     module-level name may be imported by other modules: not followed."""
     if scope.kind != "function":
         return False
-    if name in scope._global_names:
+    if name in scope.global_names:
         return False
     bindings = scope.bindings.get(name)
     if not bindings:

@@ -125,6 +125,26 @@ class Scope:
         return self._bindings
 
     @property
+    def global_names(self) -> set[str]:
+        """The names this scope declares ``global`` (collected with the bindings)."""
+        self.bindings  # noqa: B018 - collecting the bindings records the declarations
+        return self._global_names
+
+    def binding_scope(self, name: str) -> tuple[Scope, list[Binding]] | None:
+        """The scope that binds ``name`` as seen from this one, and its bindings there:
+        ``global`` goes to the module, class bodies are not visible from nested scopes."""
+        current: Scope | None = self.module_scope if name in self.global_names else self
+        while current is not None:
+            if current.kind == "class" and current is not self:
+                current = current.parent
+                continue
+            bindings = current.bindings.get(name)
+            if bindings:
+                return current, bindings
+            current = current.parent
+        return None
+
+    @property
     def module_scope(self) -> Scope:
         """The outermost scope."""
         scope = self
@@ -362,19 +382,9 @@ class Resolver:
     # -- names ----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope) -> Symbol | None:
         """What ``name`` refers to when used in ``scope`` (None: unbound, not a builtin)."""
-        start = scope
-        if name in scope._global_names:
-            scope = scope.module_scope
-        current: Scope | None = scope
-        while current is not None:
-            # Class bodies are not visible from the functions nested in them.
-            if current.kind == "class" and current is not start:
-                current = current.parent
-                continue
-            bindings = current.bindings.get(name)
-            if bindings:
-                return self._symbol_for(name, current, bindings)
-            current = current.parent
+        found = scope.binding_scope(name)
+        if found is not None:
+            return self._symbol_for(name, *found)
         return Builtin(name) if name in BUILTIN_NAMES else None
 
     def _symbol_for(self, name: str, scope: Scope, bindings: list[Binding]) -> Symbol:

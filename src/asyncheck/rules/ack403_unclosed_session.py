@@ -173,7 +173,7 @@ class UnclosedSession(Rule):
         scope = self.context.scope
         if scope.kind == "class":
             return None  # a class attribute, shared by every instance
-        if any(name in _global_names(scope) for name in names):
+        if any(name in scope.global_names for name in names):
             return scope.module_scope
         function = scope.node
         if isinstance(function, cst.FunctionDef) and _declares_nonlocal(function, names):
@@ -412,17 +412,11 @@ def _walk_visible(scope: Scope, name: str, parents: dict[int, cst.CSTNode]) -> I
             elif isinstance(current, cst.ClassDef):
                 inner_scope = make_class_scope(current, current_scope)
             if inner_scope is not current_scope and name in inner_scope.bindings \
-                    and name not in _global_names(inner_scope):
+                    and name not in inner_scope.global_names:
                 continue
         for child in current.children:
             parents[id(child)] = current
             pending.append((child, inner_scope))
-
-
-def _global_names(scope: Scope) -> set[str]:
-    """The names a function scope declares ``global``."""
-    scope.bindings  # noqa: B018 - collecting the bindings records the declarations
-    return scope._global_names
 
 
 def _keyword_is_false(call: cst.Call, keyword: str) -> bool:
