@@ -24,7 +24,7 @@ def test_same_findings_with_and_without_prefilter_on_fixtures() -> None:
 
 def test_prefilter_skips_files_without_triggers_but_not_broken_ones(tmp_path: Path) -> None:
     rules = [r for r in enabled_rules(Settings(select=("ACK0", "ACK2")))]
-    skipper = PreFilter(rules, Settings(), [])
+    skipper = PreFilter(rules, Settings(), {})
     assert skipper.active
     assert not skipper.may_report(b"import time\n\ndef poll():\n    time.sleep(1)\n")
     assert skipper.may_report(b"import time\n\nasync def poll():\n    time.sleep(1)\n")
@@ -38,11 +38,11 @@ def test_project_coroutine_names_are_triggers_for_sync_callers(tmp_path: Path) -
     caller = tmp_path / "main.py"
     caller.write_text("from client import refresh_prices\n\nrefresh_prices()\n")
     rules = enabled_rules(Settings(select=("ACK0", "ACK1")))
-    skipper = PreFilter(rules, Settings(), [tmp_path / "client.py", caller])
+    skipper = PreFilter(rules, Settings(), {"client": tmp_path / "client.py", "main": caller})
     assert skipper.active
     assert skipper.may_report(caller.read_bytes())
     # Without the project's coroutine functions the same bytes hold nothing to check.
-    assert not PreFilter(rules, Settings(), [caller]).may_report(caller.read_bytes())
+    assert not PreFilter(rules, Settings(), {"main": caller}).may_report(caller.read_bytes())
     findings = run([str(caller)], Settings(select=("ACK1",)), jobs=1)
     assert [(d.line, d.code) for d in findings.diagnostics] == [(3, "ACK100")]
 
@@ -58,8 +58,113 @@ def test_coroutine_names_are_whole_words_and_methods_count_by_class(tmp_path: Pa
     client.write_text("class Client:\n    async def fetch(self):\n        return 1\n\n\n"
                       "async def f():\n    return 2\n")
     rules = enabled_rules(Settings(select=("ACK1",)))
-    skipper = PreFilter(rules, Settings(), [client])
+    skipper = PreFilter(rules, Settings(), {"client": client})
     assert skipper.may_report(b"from client import Client\n\nClient().fetch()\n")
     assert skipper.may_report(b"from client import f\n\nf()\n")
     # "f" inside other words, or a method name alone, does not make a file worth parsing.
     assert not skipper.may_report(b"def fetch(url):\n    return format(url)\n")
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+#: A price-tracking project: the coroutine functions live in `shop`; `jobs` holds sync
+#: scripts, some of which reach them through re-exports, aliases and a subclass.
+_SHOP = {
+    "shop/__init__.py": "from .client import fetch_prices\n\n__all__ = ['fetch_prices']\n",
+    "shop/client.py": (
+        "import aiohttp\n\n\n"
+        "async def fetch_prices(session: aiohttp.ClientSession, sku: str) -> dict:\n"
+        "    async with session.get(f'https://api.example.com/prices/{sku}') as response:\n"
+        "        return await response.json()\n\n\n"
+        "class PriceClient:\n"
+        "    def __init__(self, session: aiohttp.ClientSession) -> None:\n"
+        "        self.session = session\n\n"
+        "    async def refresh(self, sku: str) -> dict:\n"
+        "        return await fetch_prices(self.session, sku)\n"
+    ),
+    "shop/compat.py": "from shop.client import fetch_prices as get_prices\n",
+    "shop/retrying.py": (
+        "from shop.client import PriceClient\n\n\n"
+        "class RetryingClient(PriceClient):\n"
+        "    attempts = 3\n"
+    ),
+    "jobs/__init__.py": "",
+    "jobs/nightly.py": (
+        "from shop import fetch_prices\n\n\n"
+        "def run(session, skus):\n"
+        "    for sku in skus:\n"
+        "        fetch_prices(session, sku)\n"
+    ),
+    "jobs/legacy.py": (
+        "from shop.compat import get_prices\n\n\n"
+        "def run(session):\n"
+        "    get_prices(session, 'A-1')\n"
+    ),
+    "jobs/warm_cache.py": (
+        "from shop.retrying import RetryingClient\n\n\n"
+        "def warm(session):\n"
+        "    RetryingClient(session).refresh('A-1')\n"
+    ),
+    "jobs/report.py": (
+        "import csv\n\n\n"
+        "def refresh(rows, fetch_prices):\n"
+        "    # fetch_prices: the caller's own price lookup, a plain callable.\n"
+        "    return [fetch_prices(row) for row in csv.reader(rows)]\n"
+    ),
+}
+
+
+def test_prefilter_follows_reexports_aliases_and_subclasses(tmp_path: Path) -> None:
+    _write(tmp_path, _SHOP)
+    settings = Settings(select=("ACK0", "ACK1"))
+    with_filter = _findings([str(tmp_path)], settings, prefilter=True)
+    assert with_filter == _findings([str(tmp_path)], settings, prefilter=False)
+    assert {(Path(path).relative_to(tmp_path).as_posix(), line, code)
+            for path, line, code in with_filter} == {
+        ("jobs/nightly.py", 6, "ACK100"),
+        ("jobs/legacy.py", 5, "ACK100"),
+        ("jobs/warm_cache.py", 5, "ACK100"),
+    }
+    modules = {"shop": tmp_path / "shop/__init__.py", "shop.client": tmp_path / "shop/client.py",
+               "shop.compat": tmp_path / "shop/compat.py",
+               "shop.retrying": tmp_path / "shop/retrying.py",
+               "jobs.report": tmp_path / "jobs/report.py"}
+    skipper = PreFilter(enabled_rules(settings), settings, modules)
+    # Names one of shop's coroutine functions, but imports nothing of shop: not parsed.
+    assert not skipper.may_report((tmp_path / "jobs/report.py").read_bytes())
+
+
+def test_prefilter_scan_of_definitions(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "tasks/__init__.py": "",
+        "tasks/compat.py": (
+            "import sys\n\n"
+            "if sys.version_info >= (3, 11):\n"
+            "    async def sleep_until(deadline):\n"
+            "        ...\n"
+            "else:\n"
+            "    async def sleep_until(deadline):\n"
+            "        ...\n\n\n"
+            "def run_blocking(coro_fn):\n"
+            "    async def runner():\n"
+            "        await coro_fn()\n"
+            "    return runner\n"
+        ),
+        "tasks/__main__.py": "async def main():\n    ...\n",
+    })
+    settings = Settings(select=("ACK1",))
+    modules = {"tasks": tmp_path / "tasks/__init__.py", "tasks.compat": tmp_path / "tasks/compat.py",
+               "tasks.__main__": tmp_path / "tasks/__main__.py"}
+    skipper = PreFilter(enabled_rules(settings), settings, modules)
+    # A module-level async def under `if` counts ...
+    assert skipper.may_report(b"from tasks.compat import sleep_until\nsleep_until(3)\n")
+    # ... one nested in a function does not (only its own file can call it).
+    assert not skipper.may_report(b"from tasks import compat\n\ndef runner():\n    pass\n")
+    # Every script says `__main__`; a package's __main__ module is imported through the package.
+    assert not skipper.may_report(b"def main():\n    pass\n\nif __name__ == '__main__':\n    main()\n")
+    assert skipper.may_report(b"from tasks.__main__ import main\nmain()\n")

@@ -2,12 +2,20 @@
 
 Parsing is most of the cost, and most files of a code base never mention ``async``.  Every
 rule declares ``TRIGGERS``: words at least one of which a file must contain for the rule to
-report anything in it (``None``: no such promise, the file is always parsed).  Rules that
-report calls of coroutine functions outside ``async def`` (``main()`` at module level) add
-what a caller's text must contain to reach one: the name of a module-level ``async def`` of
-the project, the name of the class that defines an ``async def`` method (an instance must be
-made or annotated with it; subclasses name it as a base), and the top-level package of the
-built-in and configured coroutine functions (``asyncio``), all found by a line scan.
+report anything in it (``None``: no such promise, the file is always parsed).
+
+Rules that report calls of coroutine functions outside ``async def`` (``main()`` at module
+level) also look at the project's own coroutine functions, found by a line scan: the name of
+an ``async def`` (module level or a method) and of a class that defines ``async def``
+methods (an instance must be made or annotated with it).  Naming one is not enough in a
+file that cannot reach it: code in another module reaches a definition only through an
+import, and an import spells the defining module's last name (``from pkg.client import
+fetch``, ``from pkg import client``, ``import pkg.client as c``) or the name of a module
+that re-exports it (``from pkg import fetch`` when ``pkg/__init__.py`` imports it).  So a
+file counts only when it names a definition *and* one of its modules; re-exporting modules
+(any module that names the definition and one of its modules) and subclasses (``class
+Retrying(Client)``, whose instances inherit the async methods) are followed to a fixed
+point.  Library coroutine functions are reached through their package (``asyncio``).
 
 ACK000 cannot be decided from bytes: a skipped file is still checked with CPython's parser
 (several times cheaper than libcst), and a file CPython rejects, or that holds a construct
@@ -21,7 +29,9 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,74 +44,272 @@ if TYPE_CHECKING:
 #: A line that starts with a parenthesised expression followed by a colon: the only place
 #: `(x): int = 1` can be, so that the tree is walked only when this matches.
 _PARENTHESISED_TARGET_RE = re.compile(rb"^[ \t]*\(.*\)[ \t]*:", re.MULTILINE)
+#: A definition (indentation, "class", "async def", name), or any other line that starts at
+#: column 0 (all groups None), which ends the enclosing top-level definition.
 _DEFINITION_RE = re.compile(
-    rb"^([ \t]*)(?:(class)|(async[ \t]+def)|def)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+    rb"^(?:([ \t]*)(?:(class)|(async[ \t]+def)|def)[ \t]+([A-Za-z_][A-Za-z0-9_]*)|(?=[^\s#]))",
+    re.MULTILINE)
+#: After the word ``import``: the imported names (parenthesised over several lines, or
+#: continued with backslashes).
+_IMPORTED_RE = re.compile(rb"[ \t]*(\([^)]*\)|(?:[^\n\\;]|\\[\s\S])*)")
+#: What may stand between a line start and ``import``: nothing, or ``from <module>``.
+_FROM_RE = re.compile(rb"[ \t]*(?:from[ \t]+([.\w]+)[ \t]+)?")
+_ALIAS_RE = re.compile(rb"(\w+)\s+as\s+(\w+)")
+#: After the word ``class``: its name and bases.
+_CLASS_RE = re.compile(rb"[ \t]+(\w+)[ \t]*\(([^)]*)\)")
+#: Maps every byte that cannot be part of an identifier to a space (bytes >= 128 are kept:
+#: they belong to non-ASCII identifiers), so that ``split()`` gives the file's words.
+_WORD_BYTES = frozenset(c for c in range(256) if c >= 128 or chr(c).isalnum() or c == ord("_"))
+_WORD_TABLE = bytes(c if c in _WORD_BYTES else ord(" ") for c in range(256))
 
 
-def coroutine_function_names(files: Iterable[Path]) -> set[bytes]:
-    """Words a caller must contain to call a project coroutine function: module-level
-    ``async def`` names and the names of classes with ``async def`` methods."""
-    names: set[bytes] = set()
-    for path in files:
+def words(data: bytes) -> frozenset[bytes]:
+    """The identifier-like words of a file (and numbers: harmless)."""
+    return frozenset(data.translate(_WORD_TABLE).split())
+
+
+def _last_name(module: str) -> bytes:
+    return module.rpartition(".")[2].encode()
+
+
+def coroutine_definitions(modules: Mapping[str, Path]) -> dict[bytes, set[str]]:
+    """Name -> the modules defining it, for every ``async def`` of the project (module
+    level, methods, nested) and every class with ``async def`` methods."""
+    found: dict[bytes, set[str]] = defaultdict(set)
+    for module, path in modules.items():
         try:
             data = path.read_bytes()
         except OSError:
             continue
         if b"async" not in data:
             continue
-        top_class: bytes | None = None
+        # The top-level definition the current line is in: (is_class, name), or None.
+        enclosing: tuple[bool, bytes] | None = None
         for match in _DEFINITION_RE.finditer(data):
             indent, is_class, is_async, name = match.groups()
-            if not indent:
-                top_class = name if is_class else None
-                if is_async:
-                    names.add(name)
-            elif is_async and top_class is not None:
-                # A method: callers reach it through the class (or a nested async def,
-                # called only inside its own file, which mentions `async` anyway).
-                names.add(top_class)
-    return names
+            if name is None or not indent:
+                # A top-level line (a multi-line string's text at column 0 too: then an
+                # async method below counts as module level, which only costs a parse).
+                enclosing = None if name is None else (bool(is_class), name)
+            if not is_async:
+                continue
+            if not indent or enclosing is None:
+                # Module level, possibly under `if sys.version_info...`.
+                found[name].add(module)
+            elif enclosing[0]:
+                # A method: other files reach it through the class (an instance made or
+                # annotated with it).
+                found[enclosing[1]].add(module)
+            # Nested in a function: called only in its own file, which mentions `async`.
+    return dict(found)
+
+
+def _statements(data: bytes, keyword: bytes) -> Iterator[tuple[bytes, int]]:
+    """(what precedes ``keyword`` on its line, the offset after it) for every occurrence
+    of ``keyword`` as a word (``bytes.find`` is many times faster than a multi-line regex)."""
+    position = data.find(keyword)
+    while position >= 0:
+        end = position + len(keyword)
+        if (position == 0 or data[position - 1] not in _WORD_BYTES) and (
+                end == len(data) or data[end] not in _WORD_BYTES):
+            yield data[data.rfind(b"\n", 0, position) + 1:position], end
+        position = data.find(keyword, end)
+
+
+def _absolute(source: bytes, package: str) -> bytes:
+    """``from .x import`` in package ``a.b`` imports from ``a.b.x``; ``from ..`` from ``a``."""
+    relative = source.lstrip(b".")
+    level = len(source) - len(relative)
+    if not level:
+        return source
+    parts = package.split(".")
+    base = ".".join(parts[:max(len(parts) - level + 1, 0)]).encode()
+    return b".".join(part for part in (base, relative) if part)
+
+
+@dataclass(frozen=True)
+class _Import:
+    """One import statement: the words of its ``from`` module (``None`` for ``import x``;
+    empty for ``from . import x``) and of what it imports."""
+
+    source: frozenset[bytes] | None
+    names: frozenset[bytes]
+    #: Imported name -> the names it is bound to with ``as``.
+    aliases: Mapping[bytes, tuple[bytes, ...]] = field(default_factory=dict)
+
+
+@dataclass
+class _ModuleText:
+    """What the import following needs of one file: its imports and its classes' bases."""
+
+    imports: list[_Import] = field(default_factory=list)
+    classes: list[tuple[bytes, frozenset[bytes]]] = field(default_factory=list)
+    init_words: frozenset[bytes] = frozenset()
+    #: Every name some import of it imports; whether one is a star import.
+    imported: frozenset[bytes] = frozenset()
+    star_import: bool = False
+
+    @classmethod
+    def scan(cls, data: bytes, module: str, *, is_package: bool) -> _ModuleText:
+        """Read the imports and class headers of a module's bytes."""
+        scanned = cls(init_words=words(data) if is_package else frozenset())
+        package = module if is_package else module.rpartition(".")[0]
+        for before, end in _statements(data, b"import"):
+            source = _FROM_RE.fullmatch(before)
+            imported = _IMPORTED_RE.match(data, end)
+            if source is None or imported is None:
+                continue
+            names = words(imported.group(1))
+            if b"*" in imported.group(1):
+                names |= {b"*"}
+            aliases: dict[bytes, tuple[bytes, ...]] = {}
+            for original, alias in _ALIAS_RE.findall(imported.group(1)):
+                aliases[original] = (*aliases.get(original, ()), alias)
+            scanned.imports.append(_Import(
+                None if source.group(1) is None else words(_absolute(source.group(1), package)),
+                names, aliases))
+        for before, end in _statements(data, b"class"):
+            header = _CLASS_RE.match(data, end)
+            if header is not None and not before.strip():
+                scanned.classes.append((header.group(1), words(header.group(2))))
+        scanned.imported = frozenset().union(*(i.names for i in scanned.imports))
+        scanned.star_import = b"*" in scanned.imported
+        return scanned
+
+    def reaches(self, markers: frozenset[bytes] | set[bytes]) -> bool:
+        """Whether an import brings in a module with one of these names."""
+        return any((i.source is not None and not i.source.isdisjoint(markers))
+                   or not i.names.isdisjoint(markers) for i in self.imports)
+
+    def reexports(self, name: bytes, markers: frozenset[bytes] | set[bytes]) -> list[_Import]:
+        """The statements ``from <one of markers> import name`` (or ``*``) among its
+        imports."""
+        return [i for i in self.imports if i.source is not None
+                and (name in i.names or b"*" in i.names) and not i.source.isdisjoint(markers)]
+
+
+class _Project:
+    """The project's files as import statements and class headers, read once."""
+
+    def __init__(self, modules: Mapping[str, Path]) -> None:
+        self.texts: dict[str, _ModuleText] = {}
+        for module, path in modules.items():
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            self.texts[module] = _ModuleText.scan(data, module,
+                                                  is_package=path.name == "__init__.py")
+
+    def markers(self, module: str, name: bytes) -> set[bytes]:
+        """Words an importer of ``name`` from ``module`` spells: the module's last name,
+        and that of every enclosing package whose ``__init__`` names it or star-imports.
+
+        A ``__main__`` module is imported as ``pkg.__main__``: every script's ``if
+        __name__ == "__main__"`` spells its last name, so the package's is used.
+        """
+        if module.endswith(".__main__"):
+            module = module.removesuffix(".__main__")
+        found = {_last_name(module)}
+        parts = module.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            package = ".".join(parts[:cut])
+            text = self.texts.get(package)
+            if text is not None and (name in text.init_words or any(
+                    b"*" in i.names for i in text.imports)):
+                found.add(_last_name(package))
+        return found
 
 
 class PreFilter:
-    """Decides, from a file's bytes, whether the enabled rules could report anything in it."""
+    """Decides, from a file's bytes, whether the enabled rules could report anything in it.
+
+    ``modules`` maps the project's module names to their files.
+    """
 
     def __init__(self, rules: Sequence[type[Rule]], settings: Settings,
-                 project_files: Iterable[Path]) -> None:
+                 modules: Mapping[str, Path]) -> None:
         self.check_syntax = any(rule.code == UNPARSABLE_CODE for rule in rules)
         checked = [rule for rule in rules if rule.code != UNPARSABLE_CODE]
         self.active = all(rule.TRIGGERS is not None for rule in checked)
-        self._words: set[bytes] = set()
-        self._names: set[bytes] = set()
-        self._patterns: list[re.Pattern[bytes]] = []
+        self._trigger: re.Pattern[bytes] | None = None
+        self._packages: frozenset[bytes] = frozenset()
+        self._definitions: dict[bytes, set[str]] = {}
+        self._modules = dict(modules)
+        self._markers: dict[bytes, frozenset[bytes]] | None = None
         if not self.active:
             return
-        for rule in checked:
-            self._words.update(word.encode() for word in rule.TRIGGERS or ())
+        triggers = {word.encode() for rule in checked for word in rule.TRIGGERS or ()}
+        if triggers:
+            # Rule triggers are substrings: "EventLoopPolicy" in "WindowsSelectorEventLoopPolicy".
+            self._trigger = re.compile(b"|".join(re.escape(w) for w in sorted(triggers)))
         if any(rule.TRIGGERS_INCLUDE_COROUTINE_NAMES for rule in checked):
             from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
 
-            self._names.update(coroutine_function_names(project_files))
             # A library's coroutine function is reached through an import of its package.
-            self._names.update(name.partition(".")[0].encode()
-                               for name in (*BUILTIN_COROUTINE_FUNCTIONS,
-                                            *settings.coroutine_functions))
-        if self._words:
-            # Rule triggers are substrings: "EventLoopPolicy" in "WindowsSelectorEventLoopPolicy".
-            self._patterns.append(re.compile(b"|".join(re.escape(w) for w in sorted(self._words))))
-        if self._names:
-            # Names are whole words: `async def f` must not make every file with an "f" count.
-            self._patterns.append(re.compile(
-                rb"(?<![A-Za-z0-9_])(?:" + b"|".join(re.escape(w) for w in sorted(self._names))
-                + rb")(?![A-Za-z0-9_])"))
+            self._packages = frozenset(
+                name.partition(".")[0].encode()
+                for name in (*BUILTIN_COROUTINE_FUNCTIONS, *settings.coroutine_functions))
+            self._definitions = coroutine_definitions(self._modules)
 
     def may_report(self, data: bytes) -> bool:
         """False when no enabled rule can report anything in a file with these bytes."""
         if not self.active:
             return True
-        if any(pattern.search(data) for pattern in self._patterns):
+        if self._trigger is not None and self._trigger.search(data):
             return True
+        if self._packages or self._definitions:
+            file_words = words(data)
+            if not self._packages.isdisjoint(file_words):
+                return True
+            if self._definitions:
+                markers = self.markers()
+                if any(not markers[name].isdisjoint(file_words)
+                       for name in file_words & markers.keys()):
+                    return True
         return self.check_syntax and not _cpython_accepts(data)
+
+    def markers(self) -> Mapping[bytes, frozenset[bytes]]:
+        """Name of a project coroutine definition -> the words of which a file that reaches
+        it must contain one (computed once, on first need: it reads the whole project)."""
+        if self._markers is None:
+            self._markers = self._follow_imports()
+        return self._markers
+
+    def _follow_imports(self) -> dict[bytes, frozenset[bytes]]:
+        project = _Project(self._modules)
+        definers: dict[bytes, set[str]] = {n: set(m) for n, m in self._definitions.items()}
+        markers: dict[bytes, set[bytes]] = {
+            name: {w for module in found for w in project.markers(module, name)}
+            for name, found in definers.items()}
+
+        def add(name: bytes, module: str) -> bool:
+            if module in definers.setdefault(name, set()):
+                return False
+            definers[name].add(module)
+            markers.setdefault(name, set()).update(project.markers(module, name))
+            return True
+
+        changed = True
+        while changed:
+            changed = False
+            for module, text in project.texts.items():
+                # A star import may re-export any of them.
+                candidates = list(markers) if text.star_import else text.imported & markers.keys()
+                for name in candidates:
+                    if module in definers[name]:
+                        continue
+                    for statement in text.reexports(name, markers[name]):
+                        changed |= add(name, module)
+                        # `from .client import fetch as get`: the new name counts too.
+                        for alias in statement.aliases.get(name, ()):
+                            changed |= add(alias, module)
+                for subclass, bases in text.classes:
+                    for name in bases & markers.keys():
+                        if module in definers[name] or text.reaches(markers[name]):
+                            # Its instances inherit the async methods.
+                            changed |= add(subclass, module)
+        return {name: frozenset(found) for name, found in markers.items()}
 
 
 def _cpython_accepts(data: bytes) -> bool:

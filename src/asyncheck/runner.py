@@ -275,7 +275,7 @@ def run(
         nonlocal worker, skipper
         if worker is None:
             if prefilter:
-                skipper = PreFilter(enabled_rules(settings), settings, modules.values())
+                skipper = PreFilter(enabled_rules(settings), settings, modules)
             worker = _Worker(settings, root, modules, fix_mode, skipper)
         return worker
 
