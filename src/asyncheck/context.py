@@ -58,6 +58,9 @@ class RawFinding:
     statement: cst.CSTNode | None
     fix: Fix | None
     top: cst.CSTNode | None = None
+    #: The traversal stack when the finding was made (module first): the engine computes
+    #: positions only for the innermost statement on it that holds the finding.
+    path: tuple[cst.CSTNode, ...] = ()
 
 
 _STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
@@ -391,4 +394,5 @@ class FileContext:
             statement = self.current_statement()
         # The top-level statement being visited: positions are computed only for those.
         top = self.stack[1] if len(self.stack) > 1 else None
-        self.findings.append(RawFinding(rule.code, rule.name, node, message, statement, fix, top))
+        self.findings.append(RawFinding(rule.code, rule.name, node, message, statement, fix, top,
+                                        tuple(self.stack)))

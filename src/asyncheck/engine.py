@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import cast
+from typing import Union, cast
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -240,7 +240,7 @@ class Linter:
     def _position(
         self, path: str, module: cst.Module, text: str, findings: list[RawFinding]
     ) -> list[Diagnostic]:
-        positions = _positions(module, findings)
+        positions = _positions(module, text, findings)
         suppressions = parse_suppressions(text, include_noqa=self.apply_noqa)
         result = []
         seen: set[tuple[str, int, int]] = set()
@@ -269,14 +269,21 @@ class Linter:
         return [Diagnostic.unparsable(path, error.reason, error.line, error.column)]
 
 
-def _positions(module: cst.Module, findings: list[RawFinding]) -> Mapping[cst.CSTNode, CodeRange]:
-    """Positions of the findings' nodes (and statements).
+def _positions(
+    module: cst.Module, text: str, findings: list[RawFinding]
+) -> Mapping[cst.CSTNode, CodeRange]:
+    """Positions of the findings' nodes (and statements), exactly as libcst's
+    PositionProvider gives them.
 
-    libcst's PositionProvider tracks every token of the whole module, which costs twice the
-    parse; plain code generation is seven times cheaper.  So only the top-level statements
-    holding findings are generated with position tracking, the others just to count lines.
-    Anything not found that way falls back to the whole-module provider.
+    The provider tracks every token of the whole module, which costs twice the parse.  Three
+    ways, cheapest first, each used only when the one before cannot vouch for its answer:
+    the innermost statements holding findings, anchored to their source lines
+    (:func:`_positions_by_statement`); every top-level statement, generated to count lines
+    and with position tracking where findings are; the whole-module provider.
     """
+    computed = _positions_by_statement(module, text, findings)
+    if computed is not None:
+        return computed
     wanted = {id(f.top) for f in findings if f.top is not None}
     provider = PositionProvider()
     line = 1
@@ -292,12 +299,206 @@ def _positions(module: cst.Module, findings: list[RawFinding]) -> Mapping[cst.CS
                                  default_newline=module.default_newline)
             node._codegen(plain)
             line += len(_NEWLINE_RE.findall("".join(plain.tokens)))
-    computed = cast(Mapping[cst.CSTNode, CodeRange], provider._computed)
+    computed = cast(dict[cst.CSTNode, CodeRange], provider._computed)
+    if _covers(computed, findings):
+        return computed
+    return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+
+def _covers(computed: Mapping[cst.CSTNode, CodeRange], findings: list[RawFinding]) -> bool:
+    return all(f.node in computed and (f.statement is None or f.statement in computed)
+               for f in findings)
+
+
+def _positions_by_statement(
+    module: cst.Module, text: str, findings: list[RawFinding]
+) -> dict[cst.CSTNode, CodeRange] | None:
+    """Positions from generating only the innermost statement holding each finding, or None
+    when that cannot be done with certainty (the caller then takes a slower way).
+
+    A statement's generated code starts at the first of its leading blank and comment lines,
+    at column 0, indented by the blocks around it.  Which line that is comes from CPython's
+    ``ast`` (C speed, no positions machinery): the statement's first line (its first
+    decorator's, for a decorated definition) less its leading lines.  libcst and ``ast`` list
+    the same statements in the same source order (a line ``a; b`` is one libcst statement
+    and two ``ast`` ones), so a statement's rank in that order finds its ``ast`` twin.  The
+    anchor is then checked: the generated code must equal the source text at that line,
+    otherwise (or when ``ast`` cannot parse what libcst can) the answer is None.
+    """
+    anchors: dict[int, tuple[_LineStatement, tuple[str, ...]]] = {}
     for finding in findings:
-        if finding.node not in computed or (
-                finding.statement is not None and finding.statement not in computed):
-            return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    return computed
+        anchor = _anchor(module, finding)
+        if anchor is None:
+            return None
+        anchors.setdefault(id(anchor[0]), anchor)
+    lines = _StatementLines.of(module, text, [statement for statement, _ in anchors.values()])
+    if lines is None:
+        return None
+    provider = PositionProvider()
+    for statement, indents in anchors.values():
+        start = lines.first_line(statement)
+        if start is None:
+            return None
+        state = PositionProvidingCodegenState(
+            default_indent=module.default_indent, default_newline=module.default_newline,
+            provider=provider, indent_tokens=list(indents), line=start, column=0)
+        statement._codegen(state)
+        if not lines.source_matches(start, state.tokens):
+            return None
+    computed = cast(dict[cst.CSTNode, CodeRange], provider._computed)
+    return computed if _covers(computed, findings) else None
+
+
+def _anchor(
+    module: cst.Module, finding: RawFinding
+) -> tuple[_LineStatement, tuple[str, ...]] | None:
+    """The statement to generate for a finding (its ``statement`` when that is on the
+    traversal stack, else the innermost statement there) and the indentation its blocks
+    put before it; None when the stack holds no statement."""
+    path = finding.path
+    depth = -1
+    for index, node in enumerate(path):
+        # An ``elif`` is an If in its parent's ``orelse``: generated alone it would read
+        # ``if``, so the statement to generate is the first ``if`` of the chain.
+        if isinstance(node, _LINE_STATEMENTS) and not (
+                isinstance(node, cst.If) and index > 0 and isinstance(path[index - 1], cst.If)):
+            depth = index
+        if node is finding.statement:
+            break
+    if depth < 0:
+        return None
+    indents = tuple(
+        module.default_indent if node.indent is None else node.indent
+        for node in path[:depth] if isinstance(node, _INDENTING))
+    statement = path[depth]
+    assert isinstance(statement, _LINE_STATEMENTS)
+    return statement, indents
+
+
+#: Statements that start a line of their own (statements of a ``SimpleStatementSuite`` are
+#: small statements, never one of these).
+_LineStatement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
+_LINE_STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+#: Nodes whose code generation indents what they hold (``IndentedBlock.indent``, and a
+#: ``match`` statement's cases).
+_INDENTING = (cst.IndentedBlock, cst.Match)
+#: The ``ast`` fields that hold statements or clauses with statement bodies, in source order.
+_AST_BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")
+
+
+class _StatementLines:
+    """Where statements of one module start in its source text, from ``ast``."""
+
+    def __init__(self, text: str, tree: ast.Module, ranks: dict[int, int]) -> None:
+        self.text = text
+        self.ranks = ranks
+        self.statements = _ast_statements(tree)
+        self.line_starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(text))]
+
+    @classmethod
+    def of(
+        cls, module: cst.Module, text: str, statements: list[_LineStatement]
+    ) -> _StatementLines | None:
+        """The line index for ``statements`` of ``module``, or None if ``ast`` rejects the
+        text (syntax newer than the running Python, or too deeply nested)."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarnings about the analysed code
+                tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        return cls(text, tree, _cst_ranks(module, {id(s) for s in statements}))
+
+    def first_line(self, statement: _LineStatement) -> int | None:
+        """The line where the generated code of ``statement`` starts (its first leading
+        line), or None if the statement has no ``ast`` twin."""
+        rank = self.ranks.get(id(statement))
+        if rank is None or rank >= len(self.statements):
+            return None
+        twin = self.statements[rank]
+        line = twin.lineno
+        decorators = getattr(twin, "decorator_list", None)
+        if decorators:
+            line = min(line, decorators[0].lineno)
+        start = line - len(statement.leading_lines)
+        return start if 1 <= start <= len(self.line_starts) else None
+
+    def source_matches(self, line: int, tokens: list[str]) -> bool:
+        """The generated ``tokens`` are the source text from the start of ``line`` on.
+
+        The last statement of a file without a final newline generates one anyway (the
+        module drops it), so a missing newline at the very end is accepted."""
+        generated = "".join(tokens)
+        offset = self.line_starts[line - 1]
+        if self.text.startswith(generated, offset):
+            return True
+        trimmed = generated[:-len(tokens[-1])] if tokens and tokens[-1] in ("\n", "\r\n", "\r") else None
+        return trimmed is not None and offset + len(trimmed) == len(self.text) \
+            and self.text.startswith(trimmed, offset)
+
+
+def _ast_statements(tree: ast.Module) -> list[ast.stmt]:
+    """Every statement of the tree in source order (a statement before those it holds)."""
+    found: list[ast.stmt] = []
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.stmt):
+            found.append(node)
+        inner: list[ast.AST] = []
+        for field in _AST_BLOCKS:
+            for child in getattr(node, field, ()):
+                if isinstance(child, ast.stmt):
+                    inner.append(child)
+                else:  # an ``except`` clause or a ``case``: its body
+                    inner.extend(getattr(child, "body", ()))
+        pending.extend(reversed(inner))
+    return found
+
+
+def _cst_ranks(module: cst.Module, wanted: set[int]) -> dict[int, int]:
+    """For the libcst statements whose ids are ``wanted``, the rank of their first ``ast``
+    statement in source order (see :func:`_ast_statements`): a line ``a; b`` counts two."""
+    ranks: dict[int, int] = {}
+    rank = 0
+    pending: list[cst.CSTNode] = list(reversed(module.body))
+    while pending and len(ranks) < len(wanted):
+        node = pending.pop()
+        if id(node) in wanted:
+            ranks[id(node)] = rank
+        if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            rank += len(node.body)
+            continue
+        if isinstance(node, cst.BaseCompoundStatement):
+            rank += 1
+        pending.extend(reversed(_cst_blocks(node)))
+    return ranks
+
+
+def _cst_blocks(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """What follows a compound statement's header, in source order: the statements of its
+    indented blocks, its one-line suites, and an ``elif`` (a statement of its own)."""
+    suites: list[cst.CSTNode] = []
+    body = getattr(node, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        suites.append(body)
+    for clause in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+        suites.append(clause.body)
+    orelse = getattr(node, "orelse", None)
+    if isinstance(orelse, cst.If):
+        suites.append(orelse)
+    elif orelse is not None:
+        suites.append(orelse.body)
+    finalbody = getattr(node, "finalbody", None)
+    if finalbody is not None:
+        suites.append(finalbody.body)
+    blocks: list[cst.CSTNode] = []
+    for suite in suites:
+        if isinstance(suite, cst.IndentedBlock):
+            blocks.extend(suite.body)
+        else:
+            blocks.append(suite)
+    return blocks
 
 
 @contextmanager
