@@ -98,3 +98,54 @@ def test_body_visitor_stays_in_its_scope() -> None:
     calls = Calls()
     calls.walk(body)
     assert calls.names == ["a", "await_it", "e"]
+
+
+def reference_children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Every node in every non-formatting field, tested the slow, general way."""
+    import dataclasses
+
+    from asyncheck.analysis.walk import _FORMATTING, _ORDER
+
+    names = [f.name for f in dataclasses.fields(node)
+             if f.name not in _FORMATTING and not f.name.startswith("whitespace")]
+    ordered = _ORDER.get(type(node), ())
+    names = [n for n in ordered if n in names] + [n for n in names if n not in ordered]
+    found: list[cst.CSTNode] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            found.append(value)
+        elif isinstance(value, (tuple, list)):
+            found.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return found
+
+
+@pytest.mark.parametrize("name", list(SOURCES))
+def test_children_and_batched_walk_match_the_general_definition(name: str) -> None:
+    """Leaving out fields annotated as plain values and testing classes through a table
+    changes nothing: same children, same order, for every node; the batched walk visits
+    them in that order, each visit between its before and after hooks."""
+    from asyncheck.analysis.walk import walk_batched
+
+    module = cst.parse_module(SOURCES[name])
+    expected: list[tuple[str, cst.CSTNode]] = []
+
+    def reference(node: cst.CSTNode) -> None:
+        expected.append(("before", node))
+        children = reference_children(node)
+        assert [id(c) for c in iter_children(node)] == [id(c) for c in children]
+        if isinstance(node, cst.Call):
+            expected.append(("call", node))
+        for child in children:
+            reference(child)
+        if isinstance(node, cst.FunctionDef):
+            expected.append(("leave def", node))
+        expected.append(("after", node))
+
+    reference(module)
+    got: list[tuple[str, cst.CSTNode]] = []
+    walk_batched(module, [{"visit_Call": lambda n: got.append(("call", n)),
+                           "leave_FunctionDef": lambda n: got.append(("leave def", n))}],
+                 lambda n: got.append(("before", n)), lambda n: got.append(("after", n)))
+    assert [(event, id(node)) for event, node in got] == [
+        (event, id(node)) for event, node in expected]

@@ -22,6 +22,7 @@ from typing import ClassVar
 import libcst as cst
 
 from asyncheck.analysis.names import Resolver, Scope, dotted_name
+from asyncheck.analysis.walk import iter_children
 from asyncheck.fix import Fix
 from asyncheck.rule import Rule
 
@@ -311,42 +312,57 @@ def _passes_zero(call: cst.Call, position: int) -> bool:
 def _made_nonblocking(scope: Scope, receiver: str) -> bool:
     """Whether ``<receiver>.setblocking(False)`` or ``.settimeout(0)`` appears in the
     function (for ``self.x``: anywhere in its class), which makes socket calls return at once."""
-    containers: list[cst.CSTNode] = []
     current: Scope | None = scope
     while current is not None and current.kind in ("function", "lambda"):
-        containers.append(current.node)
+        if receiver in _nonblocking_receivers_of(current):
+            return True
         if receiver.partition(".")[0] in ("self", "cls") and current.parent is not None \
                 and current.parent.kind == "class":
-            containers.append(current.parent.node)
-            break
+            return receiver in _nonblocking_receivers_of(current.parent)
         current = current.parent
-    return any(_sets_nonblocking(node, receiver) for node in containers)
+    return False
 
 
-def _sets_nonblocking(node: cst.CSTNode, receiver: str) -> bool:
-    for statement in _nodes_in(node, cst.Try):
-        # ``try: sock.recv(...) except BlockingIOError:`` only makes sense on a
-        # non-blocking socket: the call returns at once and the loop is asked to wait.
-        assert isinstance(statement, cst.Try)
-        if any(_catches_blocking_io_error(h.type) for h in statement.handlers) and any(
-            isinstance(call.func, cst.Attribute) and dotted_name(call.func.value) == receiver
-            for call in _calls_in(statement.body)
-        ):
-            return True
-    for call in _calls_in(node):
-        func = call.func
-        if not isinstance(func, cst.Attribute) or dotted_name(func.value) != receiver:
+def _nonblocking_receivers_of(scope: Scope) -> frozenset[str]:
+    """:func:`_nonblocking_receivers` of the scope's node, computed once per scope (every
+    socket call of a function asks about the same function)."""
+    found = scope.facts.get(_nonblocking_receivers)
+    if found is None:
+        found = scope.facts[_nonblocking_receivers] = _nonblocking_receivers(scope.node)
+    assert isinstance(found, frozenset)
+    return found
+
+
+def _nonblocking_receivers(node: cst.CSTNode) -> frozenset[str]:
+    """The receivers (dotted names) that ``node`` switches to non-blocking mode, anywhere
+    inside it: ``sock.setblocking(False)`` (or ``0``), ``sock.settimeout(0)``, or calls on
+    ``sock`` in a ``try`` that catches ``BlockingIOError``."""
+    receivers: set[str] = set()
+    for found in _nodes_in(node, (cst.Try, cst.Call)):
+        if isinstance(found, cst.Try):
+            # ``try: sock.recv(...) except BlockingIOError:`` only makes sense on a
+            # non-blocking socket: the call returns at once and the loop is asked to wait.
+            if any(_catches_blocking_io_error(h.type) for h in found.handlers):
+                receivers.update(
+                    name for call in _nodes_in(found.body, (cst.Call,))
+                    if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                    and (name := dotted_name(call.func.value)) is not None)
             continue
-        if not call.args:
+        assert isinstance(found, cst.Call)
+        func = found.func
+        if not isinstance(func, cst.Attribute) or not found.args:
             continue
-        value = call.args[0].value
+        receiver = dotted_name(func.value)
+        if receiver is None:
+            continue
+        value = found.args[0].value
         if func.attr.value == "setblocking" and (_is_false(value) or (
                 isinstance(value, cst.Integer) and value.value == "0")):
-            return True
-        if func.attr.value == "settimeout" and isinstance(value, (cst.Integer, cst.Float)) \
+            receivers.add(receiver)
+        elif func.attr.value == "settimeout" and isinstance(value, (cst.Integer, cst.Float)) \
                 and float(value.value) == 0.0:
-            return True
-    return False
+            receivers.add(receiver)
+    return frozenset(receivers)
 
 
 def _catches_blocking_io_error(handler_type: cst.BaseExpression | None) -> bool:
@@ -359,19 +375,14 @@ def _catches_blocking_io_error(handler_type: cst.BaseExpression | None) -> bool:
                                                             "SSLWantWriteError")
 
 
-def _nodes_in(node: cst.CSTNode, kind: type[cst.CSTNode]) -> Iterator[cst.CSTNode]:
+def _nodes_in(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> Iterator[cst.CSTNode]:
+    """The nodes of the given types in ``node`` (itself included), by the cheap walk."""
     pending = [node]
     while pending:
         current = pending.pop()
-        if isinstance(current, kind):
+        if isinstance(current, kinds):
             yield current
-        pending.extend(current.children)
-
-
-def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
-    for found in _nodes_in(node, cst.Call):
-        assert isinstance(found, cst.Call)
-        yield found
+        pending.extend(iter_children(current))
 
 
 def describe_call(func: cst.BaseExpression, qualname: str) -> str:

@@ -115,6 +115,9 @@ class Scope:
     _bindings: dict[str, list[Binding]] | None = None
     _global_names: set[str] = field(default_factory=set)
     _memo: dict[str, Symbol | None] = field(default_factory=dict)
+    #: What other analyses computed once for this scope's node, keyed by the function that
+    #: computed it: it lives exactly as long as the tree it describes.
+    facts: dict[Callable[[cst.CSTNode], object], object] = field(default_factory=dict)
 
     @property
     def bindings(self) -> dict[str, list[Binding]]:

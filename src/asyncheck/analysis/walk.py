@@ -9,6 +9,7 @@ skipping the fields that hold only whitespace and punctuation, in source order.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import libcst as cst
@@ -36,10 +37,18 @@ _CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 
 
 def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
+    """The fields of ``node_type`` that can hold code-carrying nodes, in source order.
+
+    Fields annotated as plain values (``Name.value: str``, ``Arg.star: Literal[...]``,
+    ``EmptyLine.indent: bool``) never hold a node and are left out, so the walk does not
+    fetch and test them on every node.
+    """
     fields = _CHILD_FIELDS.get(node_type)
     if fields is None:
+        hints = typing.get_type_hints(node_type)
         names = tuple(f.name for f in dataclasses.fields(node_type)
-                      if f.name not in _FORMATTING and not f.name.startswith("whitespace"))
+                      if f.name not in _FORMATTING and not f.name.startswith("whitespace")
+                      and not _is_plain_value(hints.get(f.name)))
         ordered = _ORDER.get(node_type)
         if ordered is not None:
             names = tuple(n for n in ordered if n in names) + tuple(
@@ -48,16 +57,48 @@ def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     return fields
 
 
-def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def _is_plain_value(hint: object) -> bool:
+    return hint in (str, bool) or typing.get_origin(hint) is typing.Literal
+
+
+#: What a field's value is, by its class (see :class:`_ValueKinds`).
+_OTHER, _NODE, _SEQUENCE = 0, 1, 2
+
+
+class _ValueKinds(dict[type, int]):
+    """``class -> _NODE, _SEQUENCE or _OTHER``, filled on first sight.
+
+    ``isinstance(x, CSTNode)`` goes through ``ABCMeta.__instancecheck__`` (CSTNode is an
+    ABC), and the walk asks for every field of every node; a dict lookup is several times
+    cheaper.
+    """
+
+    def __missing__(self, cls: type) -> int:
+        if issubclass(cls, cst.CSTNode):
+            kind = _NODE
+        elif issubclass(cls, (tuple, list)):
+            kind = _SEQUENCE
+        else:
+            kind = _OTHER
+        self[cls] = kind
+        return kind
+
+
+_VALUE_KINDS = _ValueKinds()
+
+
+def iter_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The child nodes that carry code (not formatting), in source order."""
+    kinds = _VALUE_KINDS
+    children: list[cst.CSTNode] = []
     for name in _child_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
+        kind = kinds[value.__class__]
+        if kind == _NODE:
+            children.append(value)
+        elif kind == _SEQUENCE:
+            children.extend(item for item in value if kinds[item.__class__] == _NODE)
+    return children
 
 
 class FastVisitor:
@@ -65,23 +106,23 @@ class FastVisitor:
     the children) and ``leave_X`` methods, run by :meth:`walk` instead of ``node.visit``."""
 
     _dispatch: dict[tuple[type[FastVisitor], type[cst.CSTNode]],
-                    tuple[str | None, str | None]] = {}
+                    tuple[Callable[..., object] | None, Callable[..., object] | None]] = {}
 
     def walk(self, node: cst.CSTNode) -> None:
         """Visit ``node`` and everything below it."""
         key = (type(self), type(node))
-        names = FastVisitor._dispatch.get(key)
-        if names is None:
+        methods = FastVisitor._dispatch.get(key)
+        if methods is None:
             type_name = type(node).__name__
-            visit, leave = f"visit_{type_name}", f"leave_{type_name}"
-            names = FastVisitor._dispatch[key] = (
-                visit if hasattr(self, visit) else None, leave if hasattr(self, leave) else None)
-        visit_name, leave_name = names
-        if visit_name is None or getattr(self, visit_name)(node) is not False:
+            methods = FastVisitor._dispatch[key] = (
+                getattr(type(self), f"visit_{type_name}", None),
+                getattr(type(self), f"leave_{type_name}", None))
+        visit, leave = methods
+        if visit is None or visit(self, node) is not False:
             for child in iter_children(node):
                 self.walk(child)
-        if leave_name is not None:
-            getattr(self, leave_name)(node)
+        if leave is not None:
+            leave(self, node)
 
 
 class BodyVisitor(FastVisitor):
@@ -116,16 +157,33 @@ def walk_batched(
         for name, method in methods.items():
             kind, _, type_name = name.partition("_")
             (visits if kind == "visit" else leaves).setdefault(type_name, []).append(method)
-    empty: list[Hook] = []
+    #: Per node type: its visits, its leaves and its child fields, found once.
+    plan: dict[type, tuple[tuple[Hook, ...], tuple[Hook, ...], tuple[str, ...]]] = {}
+    kinds = _VALUE_KINDS
 
     def walk(node: cst.CSTNode) -> None:
+        # This runs for every node of every file: the children are found inline (as
+        # iter_children finds them) rather than through a list per node.
         before_visit(node)
-        type_name = type(node).__name__
-        for method in visits.get(type_name, empty):
+        node_type = node.__class__
+        steps = plan.get(node_type)
+        if steps is None:
+            name = node_type.__name__
+            steps = plan[node_type] = (tuple(visits.get(name, ())), tuple(leaves.get(name, ())),
+                                       _child_fields(node_type))
+        on_visit, on_leave, fields = steps
+        for method in on_visit:
             method(node)
-        for child in iter_children(node):
-            walk(child)
-        for method in leaves.get(type_name, empty):
+        for field in fields:
+            value = getattr(node, field)
+            kind = kinds[value.__class__]
+            if kind == _NODE:
+                walk(value)
+            elif kind == _SEQUENCE:
+                for item in value:
+                    if kinds[item.__class__] == _NODE:
+                        walk(item)
+        for method in on_leave:
             method(node)
         after_leave(node)
 
