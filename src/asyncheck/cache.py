@@ -156,3 +156,48 @@ class Cache:
             os.replace(handle.name, self.path)
         except OSError:
             pass
+
+
+class FactsStore:
+    """The project index's module facts on disk: one small JSON file per module version,
+    named by a hash of the module name and its content hash, in a directory per asyncheck
+    code and Python version.
+
+    Worker processes of one run share what they extracted through it (a module is parsed
+    once, not once per process), and later runs start from it (a one-file run reads the
+    facts of the modules it imports instead of parsing them).  Writes are atomic; anything
+    unreadable is treated as missing.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        key = hashlib.sha256("\0".join([
+            str(_FORMAT), __version__, _code_stamp(), sys.version]).encode()).hexdigest()[:16]
+        self.directory = directory / f"facts-{key}"
+
+    def _path(self, module: str, is_package: bool, digest: str) -> Path:
+        name = hashlib.sha256(f"{module}\0{is_package}\0{digest}".encode()).hexdigest()[:32]
+        return self.directory / f"{name}.json"
+
+    def load(self, module: str, is_package: bool, digest: str) -> object | None:
+        """The JSON data saved for this module version, or None."""
+        try:
+            with open(self._path(module, is_package, digest), encoding="utf-8") as handle:
+                data: object = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        return data
+
+    def save(self, module: str, is_package: bool, digest: str, data: object) -> None:
+        """Keep the JSON data of this module version (errors are ignored)."""
+        path = self._path(module, is_package, digest)
+        if path.exists():
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.directory,
+                                                 delete=False, suffix=".tmp")
+            with handle:
+                json.dump(data, handle)
+            os.replace(handle.name, path)
+        except OSError:
+            pass

@@ -30,7 +30,7 @@ import ast
 import re
 import warnings
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -219,6 +219,35 @@ class _Project:
                     b"*" in i.names for i in text.imports)):
                 found.add(_last_name(package))
         return found
+
+
+_DOTTED_RE = re.compile(rb"[A-Za-z_][\w.]*")
+
+
+def imported_modules(data: bytes, module: str, *, is_package: bool,
+                     modules: Container[str]) -> set[str]:
+    """The project modules a file imports, read from its bytes: ``from a.b import c``
+    gives ``a.b`` and, when it is a module, ``a.b.c``; ``import a.b`` gives ``a.b``.  The
+    runner lints imported modules first, so that their facts are at hand."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: set[str] = set()
+    for before, end in _statements(data, b"import"):
+        source = _FROM_RE.fullmatch(before)
+        imported = _IMPORTED_RE.match(data, end)
+        if source is None or imported is None:
+            continue
+        names = [n.decode() for n in _DOTTED_RE.findall(imported.group(1)) if n != b"as"]
+        if source.group(1) is None:
+            found.update(name for name in names if name in modules)
+            continue
+        base = _absolute(source.group(1), package).decode()
+        submodules = [f"{base}.{name}" for name in names if f"{base}.{name}" in modules]
+        found.update(submodules)
+        if len(submodules) < len(names) and base in modules:
+            # Not only submodules (`from . import hdrs` needs no more of the package).
+            found.add(base)
+    found.discard(module)
+    return found
 
 
 class PreFilter:

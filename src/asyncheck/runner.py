@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from asyncheck.cache import Cache, CachedFile
+from asyncheck.cache import Cache, CachedFile, FactsStore
 from asyncheck.config import Settings
 from asyncheck.diagnostic import Diagnostic
 from asyncheck.discovery import (
@@ -29,7 +31,7 @@ from asyncheck.discovery import (
     iter_project_files,
     module_name_for,
 )
-from asyncheck.prefilter import PreFilter
+from asyncheck.prefilter import PreFilter, imported_modules
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from asyncheck.rule import Rule
 
 STDIN_PATH = "-"
+_Result = TypeVar("_Result")
 
 #: Called with (files done, files to do) as the run goes, e.g. to draw a progress bar.
 ProgressCallback = Callable[[int, int], None]
@@ -92,13 +95,15 @@ def project_modules(root: Path, settings: Settings) -> dict[str, Path]:
     return modules
 
 
-def build_index(root: Path, settings: Settings, modules: dict[str, Path] | None = None) -> ProjectIndex:
-    """The lazy project index over every Python file of the project under ``root``."""
+def build_index(root: Path, settings: Settings, modules: dict[str, Path] | None = None,
+                store: FactsStore | None = None) -> ProjectIndex:
+    """The lazy project index over every Python file of the project under ``root``
+    (keeping module facts in ``store`` when given)."""
     from asyncheck.analysis.project import ProjectIndex
 
     if modules is None:
         modules = project_modules(root, settings)
-    return ProjectIndex(modules, _parse_for_index)
+    return ProjectIndex(modules, _parse_for_index, store=store)
 
 
 # -- one file -------------------------------------------------------------------------------
@@ -122,44 +127,92 @@ class _Outcome:
     new_text: str | None = None
 
 
+@dataclass(frozen=True)
+class _WorkerSpec:
+    """How to build a :class:`_Worker` (sent to every pool process)."""
+
+    settings: Settings
+    root: Path
+    modules: dict[str, Path]
+    fix_mode: str | None
+    prefilter: PreFilter | None
+    store: FactsStore | None
+
+
 class _Worker:
     """What one process needs to check files: built once per process."""
 
-    def __init__(self, settings: Settings, root: Path, modules: dict[str, Path],
-                 fix_mode: str | None, prefilter: PreFilter | None) -> None:
+    def __init__(self, spec: _WorkerSpec) -> None:
         from asyncheck.engine import Linter
 
-        self.settings = settings
-        self.index = build_index(root, settings, modules)
-        self.linter: Linter = Linter(enabled_rules(settings), settings, self.index)
-        self.fix_mode = fix_mode
-        self.prefilter = prefilter
+        self.settings = spec.settings
+        self.index = build_index(spec.root, spec.settings, spec.modules, spec.store)
+        self.linter: Linter = Linter(enabled_rules(spec.settings), spec.settings, self.index)
+        self.fix_mode = spec.fix_mode
+        self.prefilter = spec.prefilter
 
 
 _WORKER: _Worker | None = None
 
 
-def _init_worker(settings: Settings, root: Path, modules: dict[str, Path],
-                 fix_mode: str | None, prefilter: PreFilter | None) -> None:
+def _init_worker(spec: _WorkerSpec) -> None:
     global _WORKER
-    _WORKER = _Worker(settings, root, modules, fix_mode, prefilter)
+    _WORKER = _Worker(spec)
 
 
 def _check_chunk(jobs: Sequence[_Job]) -> list[_Outcome]:
     assert _WORKER is not None
-    return [_check_file(_WORKER, job) for job in jobs]
+    return [_check_file(_WORKER, job, filtered=True) for job in jobs]
 
 
-def _check_file(worker: _Worker, job: _Job, data: bytes | None = None) -> _Outcome:
-    outcome = _Outcome(job.path)
-    if data is None:
-        try:
-            data = Path(job.path).read_bytes()
-        except OSError as error:
-            outcome.error = f"asyncheck: cannot read {job.path}: {error.strerror or error}"
-            return outcome
+def _triage_chunk(jobs: Sequence[_Job]) -> list[_Triaged]:
+    assert _WORKER is not None
+    return [_triage_file(_WORKER, job) for job in jobs]
+
+
+@dataclass
+class _Triaged:
+    """A file looked at before linting: finished already (the pre-filter skipped it, or it
+    cannot be read), or to be linted after the project modules it imports."""
+
+    job: _Job
+    outcome: _Outcome | None = None
+    imports: tuple[str, ...] = ()
+    size: int = 0
+
+
+def _read(job: _Job, outcome: _Outcome) -> bytes | None:
+    try:
+        data = Path(job.path).read_bytes()
+    except OSError as error:
+        outcome.error = f"asyncheck: cannot read {job.path}: {error.strerror or error}"
+        return None
     outcome.digest = hashlib.sha256(data).hexdigest()
-    if worker.prefilter is not None and not worker.prefilter.may_report(data):
+    return data
+
+
+def _triage_file(worker: _Worker, job: _Job) -> _Triaged:
+    outcome = _Outcome(job.path)
+    data = _read(job, outcome)
+    if data is None or (worker.prefilter is not None and not worker.prefilter.may_report(data)):
+        return _Triaged(job, outcome)
+    return _Triaged(job, imports=tuple(imported_modules(
+        data, job.module_name, is_package=job.is_package, modules=worker.index.modules)),
+        size=len(data))
+
+
+def _check_file(worker: _Worker, job: _Job, data: bytes | None = None, *,
+                filtered: bool = False) -> _Outcome:
+    """Lint (or fix) one file; ``filtered``: the pre-filter has already let it through."""
+    outcome = _Outcome(job.path)
+    from_file = data is None
+    if data is None:
+        data = _read(job, outcome)
+        if data is None:
+            return outcome
+    else:
+        outcome.digest = hashlib.sha256(data).hexdigest()
+    if not filtered and worker.prefilter is not None and not worker.prefilter.may_report(data):
         return outcome
     index = worker.index
     index.accessed = set()
@@ -170,6 +223,8 @@ def _check_file(worker: _Worker, job: _Job, data: bytes | None = None) -> _Outco
     else:
         _fix_file(worker, job, data, outcome)
     outcome.deps = tuple(sorted(index.accessed - {job.module_name}))
+    if worker.fix_mode is None and from_file and outcome.digest is not None:
+        index.publish(job.module_name, outcome.digest)
     # Fixes hold tree nodes: only their description crosses process boundaries.
     outcome.diagnostics = [d.without_fix_nodes() for d in outcome.diagnostics]
     return outcome
@@ -267,16 +322,21 @@ def run(
         result.errors.extend(discovered.errors)
     modules = project_modules(root, settings)
     worker: _Worker | None = None
-    skipper: PreFilter | None = None
+    spec: _WorkerSpec | None = None
+    scratch = ExitStack()
 
     def local_worker() -> _Worker:
         # Built on the first file not answered by the cache: a fully cached run never
         # imports the rules (nor libcst).
-        nonlocal worker, skipper
+        nonlocal worker, spec
         if worker is None:
-            if prefilter:
-                skipper = PreFilter(enabled_rules(settings), settings, modules)
-            worker = _Worker(settings, root, modules, fix_mode, skipper)
+            skipper = PreFilter(enabled_rules(settings), settings, modules) if prefilter else None
+            # Module facts go to the cache directory, or for this run only to a scratch
+            # directory, through which the pool's processes share them.
+            store_dir = cache_dir if cache_dir is not None else Path(
+                scratch.enter_context(tempfile.TemporaryDirectory(prefix="asyncheck-")))
+            spec = _WorkerSpec(settings, root, modules, fix_mode, skipper, FactsStore(store_dir))
+            worker = _Worker(spec)
         return worker
 
     if STDIN_PATH in paths and stdin_data is not None:
@@ -321,13 +381,19 @@ def run(
             progress(done, len(jobs_list))
 
     workers = jobs if jobs is not None else default_jobs()
-    if workers <= 1 or len(pending) < SERIAL_BELOW:
-        for job in pending:
-            finished(_check_file(local_worker(), job))
-    else:
-        local_worker()  # builds the pre-filter once, here, for every process
-        _run_pool(pending, min(workers, len(pending)),
-                  (settings, root, modules, fix_mode, skipper), finished)
+    with scratch:
+        if len(pending) < SERIAL_BELOW:
+            for job in pending:
+                finished(_check_file(local_worker(), job))
+        elif workers <= 1:
+            serial = local_worker()
+            triaged = [_triage_file(serial, job) for job in pending]
+            for job in _lint_order(triaged, finished):
+                finished(_check_file(serial, job, filtered=True))
+        else:
+            local_worker()  # builds the pre-filter and the facts store once, for every process
+            assert spec is not None
+            _run_pool(pending, min(workers, len(pending)), spec, finished)
     if cache is not None:
         cache.save()
     result.diagnostics.sort(key=Diagnostic.sort_key)
@@ -353,31 +419,95 @@ def _chunks(jobs: Sequence[_Job], size: int) -> Iterable[list[_Job]]:
         yield list(jobs[start:start + size])
 
 
-def _run_pool(
-    jobs: Sequence[_Job],
-    workers: int,
-    init_args: tuple[Settings, Path, dict[str, Path], str | None, PreFilter | None],
-    finished: Callable[[_Outcome], None],
-) -> None:
-    # Smaller chunks when there are few files per worker, so both cores stay busy.
-    size = max(1, min(CHUNK_SIZE, len(jobs) // (workers * 4) or 1))
-    retry: list[_Job] = []
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=init_args) as pool:
-        futures: list[tuple[Future[list[_Outcome]], list[_Job]]] = [
-            (pool.submit(_check_chunk, chunk), chunk) for chunk in _chunks(jobs, size)]
-        for future, chunk in futures:
-            try:
-                outcomes = future.result()
-            except BrokenProcessPool:
-                retry.extend(chunk)
-                continue
-            for outcome in outcomes:
-                finished(outcome)
+def _lint_order(triaged: Iterable[_Triaged], finished: Callable[[_Outcome], None]) -> list[_Job]:
+    """Report the files triage finished; return the others in lint order: every file
+    after the project modules it imports, so that their facts come from their own lint
+    instead of an extra parse for the project index.
+
+    In an import cycle one module must go first and the others then need its facts before
+    its lint: starting from the smallest modules (a package's ``__init__`` of imports)
+    makes that extra parse a small one.
+    """
+    by_module: dict[str, list[_Triaged]] = {}
+    for item in triaged:
+        if item.outcome is not None:
+            finished(item.outcome)
+        else:
+            by_module.setdefault(item.job.module_name, []).append(item)
+
+    def smallest_first(modules: Iterable[str]) -> Iterator[str]:
+        return iter(sorted((m for m in modules if m in by_module),
+                           key=lambda m: by_module[m][0].size))
+
+    order: list[_Job] = []
+    placed: set[str] = set()
+    for start in smallest_first(by_module):
+        if start in placed:
+            continue
+        # Depth-first, post-order, without recursion (import chains can be long).
+        placed.add(start)
+        stack = [(start, smallest_first(by_module[start][0].imports))]
+        while stack:
+            module, imports = stack[-1]
+            for imported in imports:
+                if imported not in placed:
+                    placed.add(imported)
+                    stack.append((imported, smallest_first(by_module[imported][0].imports)))
+                    break
+            else:
+                stack.pop()
+                order.extend(item.job for item in by_module[module])
+    return order
+
+
+def _chunk_results(
+    pool: ProcessPoolExecutor, function: Callable[[list[_Job]], list[_Result]],
+    chunks: Iterable[list[_Job]],
+) -> Iterator[tuple[list[_Job], list[_Result] | None]]:
+    """Run ``function`` over the chunks in the pool; None for the chunks of a broken pool."""
+    futures = [(pool.submit(function, chunk), chunk) for chunk in chunks]
+    for future, chunk in futures:
+        try:
+            yield chunk, future.result()
+        except BrokenProcessPool:
+            yield chunk, None
+
+
+def _run_pool(jobs: Sequence[_Job], workers: int, spec: _WorkerSpec,
+              finished: Callable[[_Outcome], None]) -> None:
+    """Triage every file, then lint the rest in dependency order, in a process pool."""
+    triaged: list[_Triaged] = []
+    broken = False
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(spec,)) as pool:
+        for chunk, results in _chunk_results(pool, _triage_chunk,
+                                             _chunks(jobs, _chunk_size(jobs, workers, 32))):
+            if results is None:  # lint them: that is where a crash is dealt with
+                broken = True
+                triaged.extend(_Triaged(job) for job in chunk)
+            else:
+                triaged.extend(results)
+        lint = _lint_order(triaged, finished)
+        retry: list[_Job] = []
+        if not broken:
+            for chunk, outcomes in _chunk_results(pool, _check_chunk,
+                                                  _chunks(lint, _chunk_size(lint, workers))):
+                if outcomes is None:
+                    retry.extend(chunk)
+                else:
+                    for outcome in outcomes:
+                        finished(outcome)
+        else:
+            retry = lint
     for job in retry:
         # One file per fresh process: the one that crashes it is named, the others survive.
         try:
-            with ProcessPoolExecutor(1, initializer=_init_worker, initargs=init_args) as single:
+            with ProcessPoolExecutor(1, initializer=_init_worker, initargs=(spec,)) as single:
                 [outcome] = single.submit(_check_chunk, [job]).result()
         except BrokenProcessPool:
             outcome = _crashed(job)
         finished(outcome)
+
+
+def _chunk_size(jobs: Sequence[_Job], workers: int, largest: int = CHUNK_SIZE) -> int:
+    # Smaller chunks when there are few files per worker, so both cores stay busy.
+    return max(1, min(largest, len(jobs) // (workers * 4) or 1))

@@ -10,8 +10,10 @@ module is small and serialisable (:class:`ModuleFacts`) so that it can be cached
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+import hashlib
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, Protocol
 
 import libcst as cst
 
@@ -95,6 +97,46 @@ class ModuleFacts:
     classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     exports: Mapping[str, str] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON data (the facts store keeps it on disk)."""
+        return {
+            "module": self.module,
+            "functions": [[getattr(f, name) for name in _FUNCTION_FIELDS]
+                          for f in self.functions.values()],
+            "classes": {name: list(bases) for name, bases in self.classes.items()},
+            "exports": dict(self.exports),
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> ModuleFacts:
+        """The facts :meth:`to_json` wrote; raises on anything malformed."""
+        if not isinstance(data, dict):
+            raise ValueError("module facts must be an object")
+        functions = {}
+        for row in data["functions"]:
+            values: dict[str, Any] = {
+                name: tuple(str(v) for v in value) if isinstance(value, list) else value
+                for name, value in zip(_FUNCTION_FIELDS, row, strict=True)}
+            facts = FunctionFacts(**values)
+            functions[facts.qualname] = facts
+        return cls(str(data["module"]), functions,
+                   {str(k): tuple(str(b) for b in v) for k, v in data["classes"].items()},
+                   {str(k): str(v) for k, v in data["exports"].items()})
+
+
+_FUNCTION_FIELDS = tuple(f.name for f in fields(FunctionFacts))
+
+
+class FactsStore(Protocol):
+    """Where module facts are kept between processes and runs, by content hash
+    (:class:`asyncheck.cache.FactsStore`)."""
+
+    def load(self, module: str, is_package: bool, digest: str) -> object | None:
+        """The JSON data saved for this module version, or None."""
+
+    def save(self, module: str, is_package: bool, digest: str, data: object) -> None:
+        """Keep the JSON data of this module version."""
+
 
 class ProjectIndex:
     """Cross-file facts for a project, answered on demand.
@@ -110,9 +152,11 @@ class ProjectIndex:
         parse: Callable[[Path], cst.Module | None],
         *,
         extra_return_types: Iterable[tuple[str, str]] = (),
+        store: FactsStore | None = None,
     ) -> None:
         self.modules = dict(modules)
         self._parse = parse
+        self._store = store
         self._facts: dict[str, ModuleFacts | None] = {}
         self._pending_trees: dict[str, tuple[cst.Module, bool]] = {}
         self._extra_return_types = tuple(extra_return_types)
@@ -145,13 +189,49 @@ class ProjectIndex:
         else:
             path = self.modules.get(module_name)
             if path is not None:
-                tree = self._parse(path)
-                if tree is not None:
-                    facts = extract_module_facts(
-                        tree, module_name, is_package=path.name == "__init__.py",
-                        extra_return_types=self._extra_return_types)
+                facts = self._read_facts(module_name, path)
         self._facts[module_name] = facts
         return facts
+
+    def _read_facts(self, module_name: str, path: Path) -> ModuleFacts | None:
+        """Facts of a module's file: from the store when it has this version, else parsed
+        (and then stored)."""
+        is_package = path.name == "__init__.py"
+        digest = None
+        if self._store is not None:
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                return None
+            stored = self._store.load(module_name, is_package, digest)
+            if stored is not None:
+                try:
+                    return ModuleFacts.from_json(stored)
+                except (ValueError, TypeError, KeyError):
+                    pass  # written by something else: parse instead
+        tree = self._parse(path)
+        if tree is None:
+            return None
+        facts = extract_module_facts(tree, module_name, is_package=is_package,
+                                     extra_return_types=self._extra_return_types)
+        if self._store is not None and digest is not None:
+            self._store.save(module_name, is_package, digest, facts.to_json())
+        return facts
+
+    def publish(self, module_name: str, digest: str) -> None:
+        """After a lint: extract the linted module's facts from its tree now (other
+        processes and later runs read them from the store instead of parsing the file
+        again) and let the tree go."""
+        pending = self._pending_trees.pop(module_name, None)
+        facts = self._facts.get(module_name)
+        if pending is not None and facts is None:
+            facts = extract_module_facts(pending[0], module_name, is_package=pending[1],
+                                         extra_return_types=self._extra_return_types)
+            self._facts[module_name] = facts
+        if facts is not None and self._store is not None:
+            path = self.modules.get(module_name)
+            is_package = path.name == "__init__.py" if path is not None else False
+            self._store.save(module_name, is_package, digest, facts.to_json())
 
     def set_facts(self, facts: ModuleFacts) -> None:
         """Install facts computed elsewhere (a cache, another process)."""

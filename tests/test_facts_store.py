@@ -1,0 +1,153 @@
+"""The project index keeps module facts on disk by content hash: processes of one run
+share them and later runs start from them, without changing any answer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import libcst as cst
+
+from asyncheck.analysis.project import ModuleFacts, ProjectIndex, extract_module_facts
+from asyncheck.cache import FactsStore
+from asyncheck.config import Settings
+from asyncheck.runner import _Job, _lint_order, _Outcome, _Triaged, run
+
+PROJECT = {
+    "crawler/__init__.py": "from .fetch import fetch_page, PageClient\n",
+    "crawler/fetch.py": (
+        "import asyncio\nimport time\n\nimport aiohttp\n\n\n"
+        "def backoff(attempt: int) -> None:\n"
+        "    time.sleep(2 ** attempt)\n\n\n"
+        "async def fetch_page(session: aiohttp.ClientSession, url: str) -> str:\n"
+        "    async with session.get(url) as response:\n"
+        "        return await response.text()\n\n\n"
+        "class PageClient:\n"
+        "    def __init__(self, session: aiohttp.ClientSession) -> None:\n"
+        "        self.session = session\n\n"
+        "    async def get(self, url: str) -> str:\n"
+        "        return await fetch_page(self.session, url)\n\n"
+        "    def retry_later(self, attempt: int) -> None:\n"
+        "        backoff(attempt)\n"
+    ),
+    "crawler/jobs.py": (
+        "from crawler import PageClient, fetch_page\nfrom crawler.fetch import backoff\n\n\n"
+        "async def crawl(client: PageClient, urls: list[str]) -> None:\n"
+        "    for attempt, url in enumerate(urls):\n"
+        "        client.get(url)\n"
+        "        backoff(attempt)\n"
+    ),
+}
+
+
+def _write(root: Path) -> dict[str, Path]:
+    modules = {}
+    for name, text in PROJECT.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        module = name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        modules[module] = path
+    return modules
+
+
+def _index(modules: dict[str, Path], store: FactsStore, parsed: list[str]) -> ProjectIndex:
+    def parse(path: Path) -> cst.Module:
+        parsed.append(path.name)
+        return cst.parse_module(path.read_text())
+
+    return ProjectIndex(modules, parse, store=store)
+
+
+def _answers(index: ProjectIndex) -> tuple[object, ...]:
+    fetch = index.function("crawler.fetch_page")
+    return (
+        index.makes_coroutine("crawler.fetch_page"),
+        index.makes_coroutine("crawler.PageClient.get"),
+        index.makes_coroutine("crawler.fetch.backoff"),
+        fetch.calls if fetch is not None else None,
+        index.function("crawler.fetch.backoff"),
+        index.class_lineage("crawler.PageClient"),
+    )
+
+
+def test_module_facts_survive_json() -> None:
+    for name, text in PROJECT.items():
+        module = name.removesuffix(".py").replace("/", ".")
+        facts = extract_module_facts(cst.parse_module(text), module)
+        assert ModuleFacts.from_json(json.loads(json.dumps(facts.to_json()))) == facts
+
+
+def test_stored_facts_answer_without_parsing_until_a_file_changes(tmp_path: Path) -> None:
+    modules = _write(tmp_path / "src")
+    store = FactsStore(tmp_path / "cache")
+    parsed: list[str] = []
+    first = _answers(_index(modules, store, parsed))
+    assert first[:3] == (True, True, False)
+    assert sorted(parsed) == ["__init__.py", "fetch.py"]
+
+    parsed.clear()
+    assert _answers(_index(modules, store, parsed)) == first
+    assert parsed == []
+
+    # A changed file is parsed again; the other one still comes from the store.
+    modules["crawler.fetch"].write_text(PROJECT["crawler/fetch.py"].replace(
+        "async def get", "def get"))
+    second = _answers(_index(modules, store, parsed))
+    assert parsed == ["fetch.py"]
+    assert second[:3] == (True, False, False)
+
+
+def test_unreadable_stored_facts_are_parsed_again(tmp_path: Path) -> None:
+    modules = _write(tmp_path / "src")
+    store = FactsStore(tmp_path / "cache")
+    expected = _answers(_index(modules, store, []))
+    for stored in store.directory.iterdir():
+        stored.write_text('{"module": "crawler", "functions": [["truncated')
+    parsed: list[str] = []
+    assert _answers(_index(modules, store, parsed)) == expected
+    assert sorted(parsed) == ["__init__.py", "fetch.py"]
+
+
+def test_runs_with_and_without_shared_facts_agree(tmp_path: Path) -> None:
+    _write(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.asyncheck]\n")
+    settings = Settings(select=("ALL",))
+
+    def findings(**options: object) -> list[tuple[str, int, str]]:
+        result = run([str(tmp_path)], settings, **options)  # type: ignore[arg-type]
+        return [(Path(d.path).name, d.line, d.code) for d in result.diagnostics]
+
+    cold = findings(jobs=1)
+    assert ("jobs.py", 7, "ACK100") in cold and ("jobs.py", 8, "ACK290") in cold
+    cache = tmp_path / ".asyncheck_cache"
+    assert findings(jobs=1, cache_dir=cache) == cold
+    assert any(cache.glob("facts-*/*.json"))
+    # Linting one file starts from the facts the previous run stored.
+    (cache / next(cache.glob("results-*.json")).name).unlink()
+    one = run([str(tmp_path / "crawler/jobs.py")], settings, jobs=1, cache_dir=cache)
+    assert [(Path(d.path).name, d.line, d.code) for d in one.diagnostics] == [
+        f for f in cold if f[0] == "jobs.py"]
+
+
+def _triaged(module: str, imports: tuple[str, ...], size: int) -> _Triaged:
+    return _Triaged(_Job(f"{module}.py", module, False), imports=imports, size=size)
+
+
+def test_lint_order_puts_imported_modules_first_and_keeps_every_file() -> None:
+    skipped = _Triaged(_Job("notes.py", "notes", False), outcome=_Outcome("notes.py"))
+    triaged = [
+        _triaged("app.views", ("app.models", "app.db"), 900),
+        _triaged("app.models", ("app.db", "app"), 500),
+        _triaged("app.db", (), 300),
+        # The package imports its modules, and they import it: a cycle.
+        _triaged("app", ("app.views",), 50),
+        skipped,
+    ]
+    done: list[_Outcome] = []
+    order = [job.module_name for job in _lint_order(triaged, done.append)]
+    assert done == [skipped.outcome]
+    assert sorted(order) == ["app", "app.db", "app.models", "app.views"]
+    assert order.index("app.db") < order.index("app.models") < order.index("app.views")
+    # In the cycle, the small package module is the one linted last (parsed twice).
+    assert order[-1] == "app"
