@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
@@ -25,6 +25,9 @@ from asyncheck.analysis.names import Resolver, Scope, dotted_name
 from asyncheck.analysis.walk import iter_children
 from asyncheck.fix import Fix
 from asyncheck.rule import Rule
+
+if TYPE_CHECKING:
+    from asyncheck.context import FileContext
 
 
 @dataclass(frozen=True)
@@ -401,6 +404,12 @@ def describe_call(func: cst.BaseExpression, qualname: str) -> str:
     return f"`{text}(...)` (`{qualname}`)"
 
 
+def _call_matches(context: FileContext) -> dict[int, BlockingMatch | None]:
+    """Per file (see :meth:`FileContext.shared`): what each call matched, by its node's id
+    (the tree outlives the context, so ids are not reused meanwhile)."""
+    return {}
+
+
 class BlockingCallRule(Rule):
     """Base of the table-driven ACK2xx rules: a blocking call made directly inside ``async def``.
 
@@ -420,7 +429,13 @@ class BlockingCallRule(Rule):
         context = self.context
         if not context.in_async_function:
             return
-        found = match_blocking_call(context.resolver, context.scope, node)
+        # Every ACK2xx rule asks about every call: the table is searched once per call.
+        matches = context.shared(_call_matches)
+        key = id(node)
+        if key in matches:
+            found = matches[key]
+        else:
+            found = matches[key] = match_blocking_call(context.resolver, context.scope, node)
         if found is None or found.entry.code != self.code:
             return
         self.report(

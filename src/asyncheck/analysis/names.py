@@ -115,9 +115,15 @@ class Scope:
     _bindings: dict[str, list[Binding]] | None = None
     _global_names: set[str] = field(default_factory=set)
     _memo: dict[str, Symbol | None] = field(default_factory=dict)
+    #: What names used in this scope resolve to (:meth:`Resolver.lookup`).
+    _lookups: dict[str, Symbol | None] = field(default_factory=dict)
     #: What other analyses computed once for this scope's node, keyed by the function that
     #: computed it: it lives exactly as long as the tree it describes.
     facts: dict[Callable[[cst.CSTNode], object], object] = field(default_factory=dict)
+    #: On a module scope: the bindings and ``global`` names of its classes by node id, for
+    #: the class scopes :func:`_find_class_scope` makes afresh for every question.
+    _class_bindings: dict[int, tuple[dict[str, list[Binding]], set[str]]] = field(
+        default_factory=dict)
 
     @property
     def bindings(self) -> dict[str, list[Binding]]:
@@ -380,15 +386,26 @@ class Resolver:
         # What a function of another project file is annotated to return (the project index).
         self.project_return_type = project_return_type
         self._attribute_memo: dict[tuple[int, str], str | None] = {}
+        # ``self.<attr> = ...`` assignments of a class's methods, by class node id and attr.
+        self._self_assignments: dict[int, dict[str, list[SelfAssignment]]] = {}
         self._in_progress: set[tuple[int, str]] = set()
 
     # -- names ----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope) -> Symbol | None:
         """What ``name`` refers to when used in ``scope`` (None: unbound, not a builtin)."""
+        lookups = scope._lookups
+        if name in lookups:
+            return lookups[name]
         found = scope.binding_scope(name)
         if found is not None:
-            return self._symbol_for(name, *found)
-        return Builtin(name) if name in BUILTIN_NAMES else None
+            symbol: Symbol | None = self._symbol_for(name, *found)
+        else:
+            symbol = Builtin(name) if name in BUILTIN_NAMES else None
+        # Remembered only when no classification is under way: inside one, a name on the
+        # cycle being resolved reads as Local for the moment, not for good.
+        if not self._in_progress:
+            lookups[name] = symbol
+        return symbol
 
     def _symbol_for(self, name: str, scope: Scope, bindings: list[Binding]) -> Symbol:
         if name in scope._memo:
@@ -583,7 +600,16 @@ class Resolver:
                     types.add(self.annotation_type(binding.annotation, class_scope))
                 elif binding.value is not None and not _is_none(binding.value):
                     types.add(self.expression_type(binding.value, class_scope))
-        for method_scope, value, annotation in _self_assignments(class_scope, attr):
+        by_attr = self._self_assignments.get(id(class_scope.node))
+        if by_attr is None:
+            by_attr = self._self_assignments[id(class_scope.node)] = _self_assignments(class_scope)
+        # A fresh scope per method for each question, as a name of the method may have been
+        # classified as Local while a cycle through another attribute was being resolved.
+        method_scopes: dict[int, Scope] = {}
+        for method, value, annotation in by_attr.get(attr, ()):
+            method_scope = method_scopes.get(id(method))
+            if method_scope is None:
+                method_scope = method_scopes[id(method)] = make_function_scope(method, class_scope)
             if annotation is not None:
                 types.add(self.annotation_type(annotation, method_scope))
             elif value is not None and not _is_none(value):
@@ -665,13 +691,25 @@ def _find_class_scope(module: Scope, type_qualname: str) -> Scope | None:
         node = classes[-1].node
         assert isinstance(node, cst.ClassDef)
         scope = make_class_scope(node, scope)
+        # A fresh scope (its name memos must not outlive the question), the same bindings.
+        known = module._class_bindings.get(id(node))
+        if known is not None:
+            scope._bindings, scope._global_names = known
+        else:
+            module._class_bindings[id(node)] = (scope.bindings, scope.global_names)
     return scope
 
 
-def _self_assignments(
-    class_scope: Scope, attr: str
-) -> Iterator[tuple[Scope, cst.BaseExpression | None, cst.BaseExpression | None]]:
-    """``self.<attr> = value`` (and annotated) assignments in the class's methods."""
+#: A ``self.<attr> = value`` (or annotated) assignment: the method, value and annotation.
+SelfAssignment = tuple[cst.FunctionDef, Union[cst.BaseExpression, None],
+                       Union[cst.BaseExpression, None]]
+
+
+def _self_assignments(class_scope: Scope) -> dict[str, list[SelfAssignment]]:
+    """``self.<attr> = value`` (and annotated) assignments in the class's methods, by attr,
+    each attr's in source order.  Collected for all attrs at once: asking per attribute
+    walked every method again for each one."""
+    found: dict[str, list[SelfAssignment]] = {}
     for bindings in class_scope.bindings.values():
         for binding in bindings:
             if binding.kind != "def" or not isinstance(binding.node, cst.FunctionDef):
@@ -681,23 +719,26 @@ def _self_assignments(
             if not params:
                 continue
             self_name = params[0].name.value
-            method_scope = make_function_scope(function, class_scope)
             for statement in _walk_small_statements(function.body):
                 if isinstance(statement, cst.Assign):
                     for target in statement.targets:
-                        if _is_self_attr(target.target, self_name, attr):
-                            yield method_scope, statement.value, None
-                elif isinstance(statement, cst.AnnAssign) and _is_self_attr(statement.target, self_name, attr):
-                    yield method_scope, statement.value, statement.annotation.annotation
+                        attr = _self_attr(target.target, self_name)
+                        if attr is not None:
+                            found.setdefault(attr, []).append((function, statement.value, None))
+                elif isinstance(statement, cst.AnnAssign):
+                    attr = _self_attr(statement.target, self_name)
+                    if attr is not None:
+                        found.setdefault(attr, []).append(
+                            (function, statement.value, statement.annotation.annotation))
+    return found
 
 
-def _is_self_attr(target: cst.BaseExpression, self_name: str, attr: str) -> bool:
-    return (
-        isinstance(target, cst.Attribute)
-        and target.attr.value == attr
-        and isinstance(target.value, cst.Name)
-        and target.value.value == self_name
-    )
+def _self_attr(target: cst.BaseExpression, self_name: str) -> str | None:
+    """``attr`` for a target ``<self_name>.attr``, else None."""
+    if (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+            and target.value.value == self_name):
+        return target.attr.value
+    return None
 
 
 def _walk_small_statements(body: cst.BaseSuite) -> Iterator[cst.BaseSmallStatement]:

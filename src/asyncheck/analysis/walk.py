@@ -101,26 +101,42 @@ def iter_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return children
 
 
+#: How a visitor class handles one node type: visit, leave, the node's child fields.
+_Plan = tuple[Callable[..., object] | None, Callable[..., object] | None, tuple[str, ...]]
+
+
 class FastVisitor:
     """Drop-in for read-only ``cst.CSTVisitor`` subclasses: ``visit_X`` (return False to skip
     the children) and ``leave_X`` methods, run by :meth:`walk` instead of ``node.visit``."""
 
-    _dispatch: dict[tuple[type[FastVisitor], type[cst.CSTNode]],
-                    tuple[Callable[..., object] | None, Callable[..., object] | None]] = {}
-
     def walk(self, node: cst.CSTNode) -> None:
         """Visit ``node`` and everything below it."""
-        key = (type(self), type(node))
-        methods = FastVisitor._dispatch.get(key)
-        if methods is None:
-            type_name = type(node).__name__
-            methods = FastVisitor._dispatch[key] = (
-                getattr(type(self), f"visit_{type_name}", None),
-                getattr(type(self), f"leave_{type_name}", None))
-        visit, leave = methods
+        # Per node type: the visit and leave functions and the node's fields, kept on the
+        # visitor class itself (some are defined inside functions: the table goes with them).
+        cls = self.__class__
+        plans: dict[type, _Plan] | None = cls.__dict__.get("_fast_plans")
+        if plans is None:
+            plans = {}
+            setattr(cls, "_fast_plans", plans)
+        plan = plans.get(node.__class__)
+        if plan is None:
+            type_name = node.__class__.__name__
+            plan = plans[node.__class__] = (
+                getattr(cls, f"visit_{type_name}", None), getattr(cls, f"leave_{type_name}", None),
+                _child_fields(node.__class__))
+        visit, leave, fields = plan
         if visit is None or visit(self, node) is not False:
-            for child in iter_children(node):
-                self.walk(child)
+            # The children found inline, as in iter_children (this runs for every node).
+            kinds = _VALUE_KINDS
+            for field in fields:
+                value = getattr(node, field)
+                kind = kinds[value.__class__]
+                if kind == _NODE:
+                    self.walk(value)
+                elif kind == _SEQUENCE:
+                    for item in value:
+                        if kinds[item.__class__] == _NODE:
+                            self.walk(item)
         if leave is not None:
             leave(self, node)
 
@@ -187,4 +203,9 @@ def walk_batched(
             method(node)
         after_leave(node)
 
-    walk(root)
+    try:
+        walk(root)
+    finally:
+        # `walk` refers to itself through its closure: a reference cycle that would keep
+        # the tree, the rules and their context alive until the garbage collector runs.
+        del walk
