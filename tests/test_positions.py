@@ -217,3 +217,50 @@ def test_engine_positions_with_bom_and_newlines(bom: bool, newline: str) -> None
     found = [(d.code, d.line, d.column, d.end_line, d.end_column) for d in result.diagnostics]
     assert ("ACK200", 8, 16, 8, 29) in found
     assert ("ACK200", 9, 28, 9, 41) in found
+
+
+def test_code_found_once_in_the_text_needs_no_ast(monkeypatch: pytest.MonkeyPatch) -> None:
+    from asyncheck import engine
+
+    def no_ast(*args: object) -> None:
+        raise AssertionError("ast consulted")
+
+    monkeypatch.setattr(engine._StatementLines, "of", no_ast)
+    module = cst.parse_module(CLASS_BODIES)
+    findings = all_calls(module)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    got = _positions_by_statement(module, CLASS_BODIES, findings)
+    assert got is not None
+    assert all(got[f.node] == expected[f.node] for f in findings)
+
+
+@pytest.mark.parametrize("text", [
+    # The same function twice: the first one's code occurs twice (in the second too).
+    "def f():\n    g()\n\ndef f():\n    g()\n",
+    # The same method in two classes that are the same too.
+    "class A:\n    def m(self):\n        call()\nclass A:\n    def m(self):\n        call()\n",
+    # Identical lines in one block, and the block's statement repeated.
+    "for x in y:\n    h()\n    h()\nfor x in y:\n    h()\n    h()\n",
+])
+def test_code_that_occurs_more_than_once_is_placed_by_ast(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asyncheck import engine
+
+    consulted: list[bool] = []
+    original = engine._StatementLines.of
+
+    def spy(*args: object) -> object:
+        consulted.append(True)
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine._StatementLines, "of", spy)
+    module = cst.parse_module(text)
+    findings = all_calls(module)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    got = _positions_by_statement(module, text, findings)
+    assert got is not None and consulted
+    for finding in findings:
+        assert got[finding.node] == expected[finding.node]
+        assert finding.statement is not None
+        assert got[finding.statement] == expected[finding.statement]

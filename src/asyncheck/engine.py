@@ -8,12 +8,14 @@ internal-error diagnostic naming the rule, and the other rules still run on that
 from __future__ import annotations
 
 import ast
+import bisect
 import codecs
 import io
 import re
 import sys
 import tokenize
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -86,8 +88,54 @@ def decode_source(data: bytes) -> DecodedSource:
     return DecodedSource(text, encoding, bom)
 
 
-def parse_source(text: str) -> cst.Module:
-    """Parse with libcst; raises :class:`SourceError` with libcst's reason and position."""
+class _KeptTrees:
+    """Trees the project index parsed, kept for the lint of the same text.
+
+    The index parses a module when a lint asks about it; when that module's own lint comes
+    later in the same process (import cycles, the pool's other chunks), it takes the tree
+    from here instead of parsing the file again.  Bounded by source size: a tree takes about
+    25 bytes of memory per byte of source.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._trees: OrderedDict[str, cst.Module] = OrderedDict()
+        self._size = 0
+
+    def keep(self, text: str, tree: cst.Module) -> None:
+        if len(text) > self.budget or text in self._trees:
+            return
+        self._trees[text] = tree
+        self._size += len(text)
+        while self._size > self.budget:
+            oldest, _ = self._trees.popitem(last=False)
+            self._size -= len(oldest)
+
+    def take(self, text: str) -> cst.Module | None:
+        tree = self._trees.pop(text, None)
+        if tree is not None:
+            self._size -= len(text)
+        return tree
+
+
+_KEPT_TREES = _KeptTrees(budget=2_000_000)
+
+
+def parse_source(text: str, *, keep: bool = False) -> cst.Module:
+    """Parse with libcst; raises :class:`SourceError` with libcst's reason and position.
+
+    ``keep``: the project index is parsing; keep the tree for this text's lint.
+    """
+    kept = _KEPT_TREES.take(text)
+    if kept is not None:
+        return kept
+    tree = _parse_source(text)
+    if keep:
+        _KEPT_TREES.keep(text, tree)
+    return tree
+
+
+def _parse_source(text: str) -> cst.Module:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise SourceError("source contains a NUL byte", line, 1)
@@ -135,7 +183,7 @@ def _python_syntax_error(text: str) -> SourceError | None:
 def read_module(data: bytes) -> cst.Module | None:
     """Decode and parse, or None (for the project index, which reports nothing itself)."""
     try:
-        return parse_source(decode_source(data).text)
+        return parse_source(decode_source(data).text, keep=True)
     except SourceError:
         return None
 
@@ -317,62 +365,137 @@ def _positions_by_statement(
     when that cannot be done with certainty (the caller then takes a slower way).
 
     A statement's generated code starts at the first of its leading blank and comment lines,
-    at column 0, indented by the blocks around it.  Which line that is comes from CPython's
-    ``ast`` (C speed, no positions machinery): the statement's first line (its first
-    decorator's, for a decorated definition) less its leading lines.  libcst and ``ast`` list
-    the same statements in the same source order (a line ``a; b`` is one libcst statement
-    and two ``ast`` ones), so a statement's rank in that order finds its ``ast`` twin.  The
-    anchor is then checked: the generated code must equal the source text at that line,
+    at column 0, indented by the blocks around it.  Which line that is:
+
+    * where its code occurs in the source text, if it occurs exactly once there (at the
+      start of a line): the module's code is its statements' code one after another, so
+      the one place the text holds it is its place.  Statements around it are tried, from
+      the innermost out, while the code is not unique (``self.close()`` may occur often);
+    * else from CPython's ``ast``: the statement's first line (its first decorator's, for a
+      decorated definition) less its leading lines.  libcst and ``ast`` list the same
+      statements in the same source order (a line ``a; b`` is one libcst statement and two
+      ``ast`` ones), so a statement's rank in that order finds its ``ast`` twin.
+
+    Either way the code generated with positions must equal the source text at that line;
     otherwise (or when ``ast`` cannot parse what libcst can) the answer is None.
     """
-    anchors: dict[int, tuple[_LineStatement, tuple[str, ...]]] = {}
+    index = _LineIndex(text)
+    placed: dict[int, tuple[_LineStatement, tuple[str, ...], int]] = {}
+    unplaced: dict[int, tuple[_LineStatement, tuple[str, ...]]] = {}
+    searched: dict[int, int | None] = {}
     for finding in findings:
-        anchor = _anchor(module, finding)
-        if anchor is None:
+        candidates = _anchors(module, finding)
+        if not candidates:
             return None
-        anchors.setdefault(id(anchor[0]), anchor)
-    lines = _StatementLines.of(module, text, [statement for statement, _ in anchors.values()])
-    if lines is None:
-        return None
+        for statement, indents in candidates:
+            key = id(statement)
+            if key not in searched:
+                searched[key] = index.unique_line(_plain_code(module, statement, indents))
+            line = searched[key]
+            if line is not None:
+                placed.setdefault(key, (statement, indents, line))
+                break
+        else:
+            statement, indents = candidates[0]
+            unplaced.setdefault(id(statement), (statement, indents))
+    if unplaced:
+        lines = _StatementLines.of(module, text, [s for s, _ in unplaced.values()])
+        if lines is None:
+            return None
+        for key, (statement, indents) in unplaced.items():
+            line = lines.first_line(statement)
+            if line is None:
+                return None
+            placed.setdefault(key, (statement, indents, line))
     provider = PositionProvider()
-    for statement, indents in anchors.values():
-        start = lines.first_line(statement)
-        if start is None:
-            return None
+    for statement, indents, line in placed.values():
         state = PositionProvidingCodegenState(
             default_indent=module.default_indent, default_newline=module.default_newline,
-            provider=provider, indent_tokens=list(indents), line=start, column=0)
+            provider=provider, indent_tokens=list(indents), line=line, column=0)
         statement._codegen(state)
-        if not lines.source_matches(start, state.tokens):
+        if not index.source_matches(line, state.tokens):
             return None
     computed = cast(dict[cst.CSTNode, CodeRange], provider._computed)
     return computed if _covers(computed, findings) else None
 
 
-def _anchor(
+def _plain_code(module: cst.Module, statement: _LineStatement, indents: tuple[str, ...]) -> str:
+    """The code of ``statement`` where it stands (indented by ``indents``)."""
+    state = CodegenState(default_indent=module.default_indent,
+                         default_newline=module.default_newline, indent_tokens=list(indents))
+    statement._codegen(state)
+    return "".join(state.tokens)
+
+
+def _anchors(
     module: cst.Module, finding: RawFinding
-) -> tuple[_LineStatement, tuple[str, ...]] | None:
-    """The statement to generate for a finding (its ``statement`` when that is on the
-    traversal stack, else the innermost statement there) and the indentation its blocks
-    put before it; None when the stack holds no statement."""
+) -> list[tuple[_LineStatement, tuple[str, ...]]]:
+    """The statements that may be generated for a finding, innermost first, each with the
+    indentation its blocks put before it: its ``statement`` when that is on the traversal
+    stack (else the innermost statement there) and the statements around it.  Empty when
+    the stack holds no statement."""
     path = finding.path
-    depth = -1
-    for index, node in enumerate(path):
+    depths: list[int] = []
+    for position, node in enumerate(path):
         # An ``elif`` is an If in its parent's ``orelse``: generated alone it would read
         # ``if``, so the statement to generate is the first ``if`` of the chain.
         if isinstance(node, _LINE_STATEMENTS) and not (
-                isinstance(node, cst.If) and index > 0 and isinstance(path[index - 1], cst.If)):
-            depth = index
+                isinstance(node, cst.If) and position > 0
+                and isinstance(path[position - 1], cst.If)):
+            depths.append(position)
         if node is finding.statement:
             break
-    if depth < 0:
-        return None
-    indents = tuple(
-        module.default_indent if node.indent is None else node.indent
-        for node in path[:depth] if isinstance(node, _INDENTING))
-    statement = path[depth]
-    assert isinstance(statement, _LINE_STATEMENTS)
-    return statement, indents
+    anchors: list[tuple[_LineStatement, tuple[str, ...]]] = []
+    for depth in reversed(depths):
+        statement = path[depth]
+        assert isinstance(statement, _LINE_STATEMENTS)
+        indents = tuple(
+            module.default_indent if node.indent is None else node.indent
+            for node in path[:depth] if isinstance(node, _INDENTING))
+        anchors.append((statement, indents))
+    return anchors
+
+
+class _LineIndex:
+    r"""Lines of a source text as libcst counts them (``\r\n``, ``\r`` and ``\n`` end one)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        """The offset where each line starts (index 0: line 1)."""
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(self.text))]
+        return self._starts
+
+    def unique_line(self, code: str) -> int | None:
+        """The line where ``code`` starts if the text holds it exactly once, at a line's
+        start; else None."""
+        text = self.text
+        offset = text.find(code)
+        if offset < 0 or text.find(code, offset + 1) >= 0:
+            return None
+        if offset > 0 and not (text[offset - 1] == "\n" or (
+                text[offset - 1] == "\r" and text[offset] != "\n")):
+            return None
+        return bisect.bisect_right(self.starts, offset)
+
+    def source_matches(self, line: int, tokens: list[str]) -> bool:
+        """The generated ``tokens`` are the source text from the start of ``line`` on.
+
+        The last statement of a file without a final newline generates one anyway (the
+        module drops it), so a missing newline at the very end is accepted."""
+        if not 1 <= line <= len(self.starts):
+            return False
+        generated = "".join(tokens)
+        offset = self.starts[line - 1]
+        if self.text.startswith(generated, offset):
+            return True
+        trimmed = generated[:-len(tokens[-1])] if tokens and tokens[-1] in ("\n", "\r\n", "\r") else None
+        return trimmed is not None and offset + len(trimmed) == len(self.text) \
+            and self.text.startswith(trimmed, offset)
 
 
 #: Statements that start a line of their own (statements of a ``SimpleStatementSuite`` are
@@ -389,11 +512,9 @@ _AST_BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")
 class _StatementLines:
     """Where statements of one module start in its source text, from ``ast``."""
 
-    def __init__(self, text: str, tree: ast.Module, ranks: dict[int, int]) -> None:
-        self.text = text
+    def __init__(self, tree: ast.Module, ranks: dict[int, int]) -> None:
         self.ranks = ranks
         self.statements = _ast_statements(tree)
-        self.line_starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(text))]
 
     @classmethod
     def of(
@@ -407,7 +528,7 @@ class _StatementLines:
                 tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
-        return cls(text, tree, _cst_ranks(module, {id(s) for s in statements}))
+        return cls(tree, _cst_ranks(module, {id(s) for s in statements}))
 
     def first_line(self, statement: _LineStatement) -> int | None:
         """The line where the generated code of ``statement`` starts (its first leading
@@ -421,20 +542,7 @@ class _StatementLines:
         if decorators:
             line = min(line, decorators[0].lineno)
         start = line - len(statement.leading_lines)
-        return start if 1 <= start <= len(self.line_starts) else None
-
-    def source_matches(self, line: int, tokens: list[str]) -> bool:
-        """The generated ``tokens`` are the source text from the start of ``line`` on.
-
-        The last statement of a file without a final newline generates one anyway (the
-        module drops it), so a missing newline at the very end is accepted."""
-        generated = "".join(tokens)
-        offset = self.line_starts[line - 1]
-        if self.text.startswith(generated, offset):
-            return True
-        trimmed = generated[:-len(tokens[-1])] if tokens and tokens[-1] in ("\n", "\r\n", "\r") else None
-        return trimmed is not None and offset + len(trimmed) == len(self.text) \
-            and self.text.startswith(trimmed, offset)
+        return start if start >= 1 else None
 
 
 def _ast_statements(tree: ast.Module) -> list[ast.stmt]:
