@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import libcst as cst
+import pytest
 
 from asyncheck.analysis.project import ModuleFacts, ProjectIndex, extract_module_facts
 from asyncheck.cache import FactsStore
@@ -151,3 +152,36 @@ def test_lint_order_puts_imported_modules_first_and_keeps_every_file() -> None:
     assert order.index("app.db") < order.index("app.models") < order.index("app.views")
     # In the cycle, the small package module is the one linted last (parsed twice).
     assert order[-1] == "app"
+
+
+def test_a_module_the_index_parsed_is_not_parsed_again_for_its_lint(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from asyncheck import engine
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/__init__.py").write_text("")
+    # Linted first (alphabetical order), it asks the index about app.worker ...
+    (tmp_path / "app/api.py").write_text(
+        "from app.worker import refresh_thumbnails\n\n\n"
+        "async def upload(request):\n"
+        "    refresh_thumbnails(request.files)\n")
+    # ... whose own lint then takes the tree the index parsed.
+    (tmp_path / "app/worker.py").write_text(
+        "import asyncio\nimport subprocess\n\n\n"
+        "def refresh_thumbnails(files):\n"
+        "    for name in files:\n"
+        "        subprocess.run(['convert', name, name + '.png'], check=True)\n\n\n"
+        "async def refresh_in_background(files):\n"
+        "    await asyncio.to_thread(refresh_thumbnails, files)\n")
+    parsed: list[str] = []
+    real_parse = engine._parse_source
+
+    def counting_parse(text: str) -> cst.Module:
+        parsed.append(text)
+        return real_parse(text)
+
+    monkeypatch.setattr(engine, "_parse_source", counting_parse)
+    result = run([str(tmp_path / "app")], Settings(select=("ALL",)), jobs=1)
+    assert [(Path(d.path).name, d.line, d.code) for d in result.diagnostics] == [
+        ("api.py", 5, "ACK290")]
+    assert len(parsed) == len(set(parsed)) == 2  # app/__init__.py is empty: not parsed
