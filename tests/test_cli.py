@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, RunCli
 
 BLOCKING = "import time\n\n\nasync def fetch(url):\n    time.sleep(1)\n    return url\n"
@@ -163,14 +165,19 @@ def test_quick_start_runs_on_the_bundled_fixtures(cli: RunCli) -> None:
     assert result.stderr == ""
 
 
-def test_version_does_not_import_libcst() -> None:
+@pytest.mark.parametrize("args", [
+    ["--version"], ["--explain", "ACK300"], ["--explain", "ACK300", "--format", "json"],
+    ["--list-rules"], ["--list-rules", "--format", "json"],
+])
+def test_version_explain_and_list_rules_do_not_import_libcst(args: list[str]) -> None:
     import subprocess
     import sys
 
     code = ("import sys\nfrom click.testing import CliRunner\nfrom asyncheck.cli import main\n"
-            "CliRunner().invoke(main, ['--version'])\nprint('libcst' in sys.modules)\n")
+            f"result = CliRunner().invoke(main, {args!r})\n"
+            "print(result.exit_code, len(result.output) > 20, 'libcst' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.split() == ["0", "True", "False"]
 
 
 def test_python_warnings_about_the_analysed_code_are_not_printed(tmp_path: Path, cli: RunCli) -> None:

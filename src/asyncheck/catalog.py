@@ -7,7 +7,12 @@ a rule is its module plus one line here.
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
 from typing import NamedTuple
+
+_SECTION_RE = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
 
 
 class RuleInfo(NamedTuple):
@@ -48,3 +53,37 @@ CATALOG: dict[str, RuleInfo] = {
 def catalog_defaults() -> dict[str, bool]:
     """Code -> on by default, as :func:`asyncheck.rules.rule_defaults` gives it."""
     return {code: info.default_enabled for code, info in CATALOG.items()}
+
+
+def documentation(code: str) -> str:
+    """A rule's docstring, dedented, read from its module's source: ``--explain`` prints it
+    without importing the rules (and libcst).  Empty if the module cannot be read."""
+    for path in sorted(Path(__file__).with_name("rules").glob(f"{code.lower()}_*.py")):
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and any(
+                    isinstance(item, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == "code" for t in item.targets)
+                    and isinstance(item.value, ast.Constant) and item.value.value == code
+                    for item in node.body):
+                return ast.get_docstring(node) or ""
+    return ""
+
+
+def sections(doc: str) -> dict[str, str]:
+    """A rule docstring's ``## Title`` sections, title -> body text."""
+    matches = list(_SECTION_RE.finditer(doc))
+    result: dict[str, str] = {}
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(doc)
+        result[match.group(1)] = doc[match.end():end].strip()
+    return result
+
+
+def summary(doc: str) -> str:
+    """One sentence: the first paragraph of *What it does*."""
+    body = sections(doc).get("What it does", "")
+    return " ".join(body.split("\n\n")[0].split())

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from asyncheck import __version__
+from asyncheck import __version__, catalog
 from asyncheck.catalog import CATALOG
 from asyncheck.config import ConfigError, find_config_file, load_settings, parse_code_list
 from asyncheck.discovery import find_project_root
@@ -32,53 +32,48 @@ if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
 
-def all_rules() -> dict[str, Any]:
-    """The rule registry, imported on first use: ``--version`` must not pay for libcst."""
-    from asyncheck.rules import all_rules as registry
-
-    return registry()
-
-
 def _fail(message: str) -> None:
     click.echo(f"asyncheck: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 
 
 def _explain(code: str, output_format: str) -> None:
-    rules = all_rules()
-    rule = rules.get(code.upper())
-    if rule is None:
+    # From the catalogue and the rule module's source: no rules, no libcst imported.
+    code = code.upper()
+    info = CATALOG.get(code)
+    if info is None:
         _fail(f"unknown rule code '{code}' (see asyncheck --list-rules)")
         return
     if output_format == "json":
-        click.echo(json.dumps(_rule_json(rule), indent=2))
+        click.echo(json.dumps(_rule_json(code), indent=2))
     else:
-        click.echo(f"{rule.code} {rule.name} ({'on' if rule.default_enabled else 'off'} by default"
-                   f"{', fixable' if rule.fixable else ''})\n")
-        click.echo(rule.documentation())
+        click.echo(f"{code} {info.name} ({'on' if info.default_enabled else 'off'} by default"
+                   f"{', fixable' if info.fixable else ''})\n")
+        click.echo(catalog.documentation(code))
 
 
-def _rule_json(rule: Any) -> dict[str, Any]:
+def _rule_json(code: str) -> dict[str, Any]:
+    info = CATALOG[code]
+    doc = catalog.documentation(code)
     return {
-        "code": rule.code,
-        "name": rule.name,
-        "default": rule.default_enabled,
-        "fixable": rule.fixable,
-        "summary": rule.summary(),
-        "documentation": rule.documentation(),
+        "code": code,
+        "name": info.name,
+        "default": info.default_enabled,
+        "fixable": info.fixable,
+        "summary": catalog.summary(doc),
+        "documentation": doc,
     }
 
 
 def _list_rules(output_format: str) -> None:
-    rules = all_rules().values()
     if output_format == "json":
-        click.echo(json.dumps([_rule_json(r) for r in rules], indent=2))
+        click.echo(json.dumps([_rule_json(code) for code in CATALOG], indent=2))
         return
-    width = max(len(r.name) for r in rules)
+    width = max(len(info.name) for info in CATALOG.values())
     click.echo(f"{'code':<7} {'name':<{width}}  default  fixable")
-    for r in rules:
-        click.echo(f"{r.code:<7} {r.name:<{width}}  {'on' if r.default_enabled else 'off':<7}  "
-                   f"{'yes' if r.fixable else 'no'}")
+    for code, info in CATALOG.items():
+        click.echo(f"{code:<7} {info.name:<{width}}  {'on' if info.default_enabled else 'off':<7}  "
+                   f"{'yes' if info.fixable else 'no'}")
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

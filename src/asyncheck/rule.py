@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
+from asyncheck import catalog
+
 if TYPE_CHECKING:
     from asyncheck.context import FileContext
     from asyncheck.fix import Fix
@@ -26,7 +28,6 @@ REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead
 #: Sections a rule docstring may add: ``Fix`` for fixable rules, ``Options`` for rules reading config.
 OPTIONAL_SECTIONS = ("Fix", "Options")
 
-_SECTION_RE = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -139,19 +140,12 @@ class Rule(cst.BatchableCSTVisitor):
     @classmethod
     def sections(cls) -> dict[str, str]:
         """The docstring's ``## Title`` sections, title -> body text."""
-        doc = cls.documentation()
-        matches = list(_SECTION_RE.finditer(doc))
-        result: dict[str, str] = {}
-        for i, match in enumerate(matches):
-            end = matches[i + 1].start() if i + 1 < len(matches) else len(doc)
-            result[match.group(1)] = doc[match.end() : end].strip()
-        return result
+        return catalog.sections(cls.documentation())
 
     @classmethod
     def summary(cls) -> str:
         """One sentence: the first paragraph of *What it does*."""
-        body = cls.sections().get("What it does", "")
-        return " ".join(body.split("\n\n")[0].split())
+        return catalog.summary(cls.documentation())
 
 
 def documentation_problems(rule: type[Rule]) -> list[str]:
