@@ -10,6 +10,7 @@ process again gets ACK000.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import tempfile
@@ -158,6 +159,22 @@ _WORKER: _Worker | None = None
 def _init_worker(spec: _WorkerSpec) -> None:
     global _WORKER
     _WORKER = _Worker(spec)
+    _tune_garbage_collector()
+
+
+#: Allocations between young-generation collections while linting (CPython's default: 700).
+_GC_THRESHOLDS = (20_000, 10, 10)
+
+
+def _tune_garbage_collector() -> tuple[int, int, int]:
+    """Collect less often: a parse allocates millions of nodes that live until the file is
+    done, and every young-generation collection walks the newest of them again (5-8% of
+    the run).  The objects of the start-up (libcst, the rules) are moved out of the
+    collector's sight.  Returns the previous thresholds."""
+    previous = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*_GC_THRESHOLDS)
+    return previous
 
 
 def _check_chunk(jobs: Sequence[_Job]) -> list[_Outcome]:
@@ -388,8 +405,13 @@ def run(
         elif workers <= 1:
             serial = local_worker()
             triaged = [_triage_file(serial, job) for job in pending]
-            for job in _lint_order(triaged, finished):
-                finished(_check_file(serial, job, filtered=True))
+            previous = _tune_garbage_collector()
+            try:
+                for job in _lint_order(triaged, finished):
+                    finished(_check_file(serial, job, filtered=True))
+            finally:
+                gc.set_threshold(*previous)
+                gc.unfreeze()
         else:
             local_worker()  # builds the pre-filter and the facts store once, for every process
             assert spec is not None
