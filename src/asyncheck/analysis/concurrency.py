@@ -37,7 +37,7 @@ from asyncheck.analysis.names import (
     make_function_scope,
 )
 from asyncheck.analysis.project import FunctionFacts, awaited_acquire, entered_limiter
-from asyncheck.analysis.walk import BodyVisitor
+from asyncheck.analysis.walk import BodyVisitor, FastVisitor
 
 if TYPE_CHECKING:
     from asyncheck.context import FileContext
@@ -180,11 +180,10 @@ class _ScopeFacts:
     unpacked: dict[int, cst.BaseExpression] = field(default_factory=dict)
 
 
-class _ScopeWalker(cst.CSTVisitor):
+class _ScopeWalker(FastVisitor):
     """Collects :class:`_ScopeFacts` for one scope, not entering nested scopes."""
 
     def __init__(self, root: cst.CSTNode) -> None:
-        super().__init__()
         self.root = root
         self.facts = _ScopeFacts()
         self.loops: list[cst.CSTNode] = []
@@ -251,7 +250,7 @@ class _ScopeWalker(cst.CSTVisitor):
 
 def _walk_scope(node: cst.CSTNode) -> _ScopeFacts:
     walker = _ScopeWalker(node)
-    node.visit(walker)
+    walker.walk(node)
     return walker.facts
 
 
@@ -277,22 +276,25 @@ def _comprehension_targets(for_in: cst.CompFor) -> set[str]:
 
 def names_used(expr: cst.CSTNode) -> set[str]:
     """The variable names an expression reads (not attribute names or keyword names)."""
-    found: set[str] = set()
+    collector = _NamesUsed()
+    collector.walk(expr)
+    return collector.found
 
-    class _Names(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)
-            return False
 
-        def visit_Arg(self, node: cst.Arg) -> bool:
-            node.value.visit(self)
-            return False
+class _NamesUsed(FastVisitor):
+    def __init__(self) -> None:
+        self.found: set[str] = set()
 
-        def visit_Name(self, node: cst.Name) -> None:
-            found.add(node.value)
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        self.walk(node.value)
+        return False
 
-    expr.visit(_Names())
-    return found
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        self.walk(node.value)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found.add(node.value)
 
 
 def is_limiter_name(text: str) -> bool:
@@ -960,11 +962,14 @@ def _acquisitions(body: cst.CSTNode) -> Iterator[cst.BaseExpression]:
 
 def _calls_in(expr: cst.CSTNode) -> Iterable[cst.Call]:
     """Calls anywhere in an expression."""
-    found: list[cst.Call] = []
+    collector = _Calls()
+    collector.walk(expr)
+    return collector.found
 
-    class _Calls(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            found.append(node)
 
-    expr.visit(_Calls())
-    return found
+class _Calls(FastVisitor):
+    def __init__(self) -> None:
+        self.found: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.found.append(node)

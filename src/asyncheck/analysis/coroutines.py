@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import libcst as cst
 
 from asyncheck.analysis.names import Scope, dotted_name
+from asyncheck.analysis.walk import walk_batched
 from asyncheck.rule import Rule
 
 if TYPE_CHECKING:
@@ -215,11 +216,10 @@ def is_followable_name(scope: Scope, name: str) -> bool:
     return True
 
 
-class _NameLoadScanner(cst.CSTVisitor):
+class _NameLoadScanner:
     """Every load of some names in one scope body, with the fate of each."""
 
     def __init__(self, names: Collection[str], is_module: bool) -> None:
-        super().__init__()
         self.names = names
         self.is_module = is_module
         self.uses: dict[str, list[Use]] = {name: [] for name in names}
@@ -227,16 +227,17 @@ class _NameLoadScanner(cst.CSTVisitor):
         self.nested_depth = 0
         self.targets: set[int] = set()
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def on_visit(self, node: cst.CSTNode) -> None:
+        """Enter ``node`` (every node of the scope body, in source order)."""
         self.stack.append(node)
         if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and len(self.stack) > 1:
             self.nested_depth += 1
         self._note_targets(node)
         if isinstance(node, cst.Name) and node.value in self.uses:
             self._name(node)
-        return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
+        """Leave ``original_node``."""
         self.stack.pop()
         if isinstance(original_node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and self.stack:
             self.nested_depth -= 1
@@ -292,11 +293,13 @@ def name_uses(scope_node: cst.CSTNode, names: Collection[str]) -> dict[str, list
     ``FunctionDef`` or the ``Module``).  Loads inside nested functions, lambdas and classes
     are :attr:`UseKind.OTHER` (a closure or another function takes the value)."""
     scanner = _NameLoadScanner(names, isinstance(scope_node, cst.Module))
+    # The fast walker: it skips formatting nodes, which hold no names and are never the
+    # ancestors of one, so the scanner's stack of ancestors is the same.
     if isinstance(scope_node, cst.FunctionDef):
         scanner.stack.append(scope_node)
-        scope_node.body.visit(scanner)
+        walk_batched(scope_node.body, (), scanner.on_visit, scanner.on_leave)
     else:
-        scope_node.visit(scanner)
+        walk_batched(scope_node, (), scanner.on_visit, scanner.on_leave)
     return scanner.uses
 
 
