@@ -103,6 +103,7 @@ class FileContext:
         self._coroutine_config = frozenset(settings.coroutine_functions)
         self._shared: dict[Callable[[FileContext], object], object] = {}
         self._coroutine_calls: dict[int, str | None] = {}
+        self._coroutine_functions: dict[str, bool] = {}
         self._generator_defs: dict[int, bool] = {}
 
     # -- traversal hooks ------------------------------------------------------------------
@@ -323,6 +324,15 @@ class FileContext:
         """Whether calling what ``qualname`` names makes a coroutine: the built-in table,
         config ``coroutine-functions``, or a project function or method (methods looked up
         along the class's bases, project and library ones)."""
+        # Half the questions of a file repeat one (``self.client.get`` on every line of a
+        # test); the index's answers do not change while a file is linted.
+        known_here = self._coroutine_functions.get(qualname)
+        if known_here is None:
+            known_here = self._coroutine_functions[qualname] = self._is_coroutine_function(
+                qualname)
+        return known_here
+
+    def _is_coroutine_function(self, qualname: str) -> bool:
         if self._is_listed_coroutine_function(qualname):
             return True
         known = self.index.makes_coroutine(qualname)
