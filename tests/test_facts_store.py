@@ -185,3 +185,47 @@ def test_a_module_the_index_parsed_is_not_parsed_again_for_its_lint(
     assert [(Path(d.path).name, d.line, d.code) for d in result.diagnostics] == [
         ("api.py", 5, "ACK290")]
     assert len(parsed) == len(set(parsed)) == 2  # app/__init__.py is empty: not parsed
+
+
+SYNC_AND_ASYNC = {
+    "svc/__init__.py": "from .compat import fetch\n",
+    "svc/compat.py": "from svc.net import fetch as fetch\n",
+    "svc/net.py": (
+        "import aiohttp\n\n\n"
+        "async def fetch(session: aiohttp.ClientSession, url: str) -> bytes:\n"
+        "    async with session.get(url) as response:\n"
+        "        return await response.read()\n\n\n"
+        "class Poller:\n"
+        "    async def poll(self) -> None:\n"
+        "        ...\n"
+    ),
+    "svc/textutil.py": (
+        "import re\nfrom svc.net import Poller\n\n\n"
+        "def slugify(title: str) -> str:\n"
+        "    return re.sub(r'[^a-z0-9]+', '-', title.lower())\n\n\n"
+        "class Formatter:\n"
+        "    def render(self, text: str) -> str:\n"
+        "        return slugify(text)\n\n\n"
+        "class QuietPoller(Poller):\n"
+        "    interval = 30\n"
+    ),
+}
+
+
+def test_modules_without_async_code_are_answered_from_bytes(tmp_path: Path) -> None:
+    modules = {}
+    for name, text in SYNC_AND_ASYNC.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        modules[name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")] = path
+    parsed: list[str] = []
+    index = _index(modules, FactsStore(tmp_path / "cache"), parsed)
+    # Plain functions and methods of a module without async code: no parse.
+    assert index.makes_coroutine("svc.textutil.slugify") is False
+    assert index.makes_coroutine("svc.textutil.Formatter.render") is False
+    assert parsed == []
+    # Re-exported through two modules, inherited from another module: parsed, and right.
+    assert index.makes_coroutine("svc.fetch") is True
+    assert index.makes_coroutine("svc.textutil.QuietPoller.poll") is True
+    assert "textutil.py" in parsed and "net.py" in parsed

@@ -54,6 +54,7 @@ _DEFINITION_RE = re.compile(
 _IMPORTED_RE = re.compile(rb"[ \t]*(\([^)]*\)|(?:[^\n\\;]|\\[\s\S])*)")
 #: What may stand between a line start and ``import``: nothing, or ``from <module>``.
 _FROM_RE = re.compile(rb"[ \t]*(?:from[ \t]+([.\w]+)[ \t]+)?")
+_ASYNC_DEF_RE = re.compile(rb"\basync[\s\\]+def\b")
 _ALIAS_RE = re.compile(rb"(\w+)\s+as\s+(\w+)")
 #: After the word ``class``: its name and bases.
 _CLASS_RE = re.compile(rb"[ \t]+(\w+)[ \t]*\(([^)]*)\)")
@@ -81,27 +82,33 @@ def coroutine_definitions(modules: Mapping[str, Path]) -> dict[bytes, set[str]]:
             data = path.read_bytes()
         except OSError:
             continue
-        if b"async" not in data:
-            continue
-        # The top-level definition the current line is in: (is_class, name), or None.
-        enclosing: tuple[bool, bytes] | None = None
-        for match in _DEFINITION_RE.finditer(data):
-            indent, is_class, is_async, name = match.groups()
-            if name is None or not indent:
-                # A top-level line (a multi-line string's text at column 0 too: then an
-                # async method below counts as module level, which only costs a parse).
-                enclosing = None if name is None else (bool(is_class), name)
-            if not is_async:
-                continue
-            if not indent or enclosing is None:
-                # Module level, possibly under `if sys.version_info...`.
-                found[name].add(module)
-            elif enclosing[0]:
-                # A method: other files reach it through the class (an instance made or
-                # annotated with it).
-                found[enclosing[1]].add(module)
-            # Nested in a function: called only in its own file, which mentions `async`.
+        for name in async_names(data):
+            found[name].add(module)
     return dict(found)
+
+
+def async_names(data: bytes) -> set[bytes]:
+    """The top-level names of a module through which an ``async def`` is reached: module
+    level async defs (also under ``if``/``try``) and classes with async methods.  An async
+    def nested in a function is called only in its own file, which mentions ``async``."""
+    found: set[bytes] = set()
+    if b"async" not in data:
+        return found
+    # The top-level definition the current line is in: (is_class, name), or None.
+    enclosing: tuple[bool, bytes] | None = None
+    for match in _DEFINITION_RE.finditer(data):
+        indent, is_class, is_async, name = match.groups()
+        if name is None or not indent:
+            # A top-level line (a multi-line string's text at column 0 too: then an
+            # async method below counts as module level, which only costs a parse).
+            enclosing = None if name is None else (bool(is_class), name)
+        if not is_async:
+            continue
+        if not indent or enclosing is None:
+            found.add(name)  # module level, possibly under `if sys.version_info...`
+        elif enclosing[0]:
+            found.add(enclosing[1])  # a method: reached through the class
+    return found
 
 
 def _statements(data: bytes, keyword: bytes) -> Iterator[tuple[bytes, int]]:
@@ -139,20 +146,38 @@ class _Import:
 
 
 @dataclass
-class _ModuleText:
-    """What the import following needs of one file: its imports and its classes' bases."""
+class ModuleText:
+    """What can be told of a module from its bytes without parsing it: its imports, its
+    classes' bases, whether it mentions ``async`` at all."""
 
     imports: list[_Import] = field(default_factory=list)
     classes: list[tuple[bytes, frozenset[bytes]]] = field(default_factory=list)
+    #: The classes defined at column 0 -> the words of their bases.
+    top_classes: dict[bytes, frozenset[bytes]] = field(default_factory=dict)
     init_words: frozenset[bytes] = frozenset()
     #: Every name some import of it imports; whether one is a star import.
     imported: frozenset[bytes] = frozenset()
     star_import: bool = False
+    #: Name bound by an import -> what it stands for (``from a import b as c``: c -> a.b;
+    #: ``import a.b``: a -> a; ``import a.b as c``: c -> a.b), every binding of it.
+    bindings: dict[bytes, list[str]] = field(default_factory=dict)
+    #: Modules star-imported (absolute names).
+    star_sources: list[str] = field(default_factory=list)
+    #: Whether an ``async def`` occurs, and the top-level names that hold one
+    #: (:func:`async_names`).
+    has_async: bool = False
+    async_names: frozenset[bytes] = frozenset()
+    #: Whether ``->`` occurs: without it no function has a return annotation.
+    has_arrow: bool = False
 
     @classmethod
-    def scan(cls, data: bytes, module: str, *, is_package: bool) -> _ModuleText:
+    def scan(cls, data: bytes, module: str, *, is_package: bool) -> ModuleText:
         """Read the imports and class headers of a module's bytes."""
-        scanned = cls(init_words=words(data) if is_package else frozenset())
+        scanned = cls(init_words=words(data) if is_package else frozenset(),
+                      has_async=_ASYNC_DEF_RE.search(data) is not None,
+                      has_arrow=b"->" in data)
+        if scanned.has_async:
+            scanned.async_names = frozenset(async_names(data))
         package = module if is_package else module.rpartition(".")[0]
         for before, end in _statements(data, b"import"):
             source = _FROM_RE.fullmatch(before)
@@ -168,10 +193,27 @@ class _ModuleText:
             scanned.imports.append(_Import(
                 None if source.group(1) is None else words(_absolute(source.group(1), package)),
                 names, aliases))
+            base = None if source.group(1) is None else _absolute(source.group(1), package)
+            for item in imported.group(1).strip(b"()").replace(b"\\\n", b" ").split(b","):
+                parts = item.split()
+                if parts == [b"*"] and base is not None:
+                    scanned.star_sources.append(base.decode(errors="replace"))
+                if not parts or parts[0] == b"*":
+                    continue
+                bound = parts[2] if len(parts) == 3 and parts[1] == b"as" else parts[0]
+                if base is not None:
+                    target = base + b"." + parts[0]
+                elif bound is parts[0]:
+                    bound = target = parts[0].partition(b".")[0]
+                else:
+                    target = parts[0]
+                scanned.bindings.setdefault(bound, []).append(target.decode(errors="replace"))
         for before, end in _statements(data, b"class"):
             header = _CLASS_RE.match(data, end)
             if header is not None and not before.strip():
                 scanned.classes.append((header.group(1), words(header.group(2))))
+                if not before:
+                    scanned.top_classes[header.group(1)] = words(header.group(2))
         scanned.imported = frozenset().union(*(i.names for i in scanned.imports))
         scanned.star_import = b"*" in scanned.imported
         return scanned
@@ -192,13 +234,13 @@ class _Project:
     """The project's files as import statements and class headers, read once."""
 
     def __init__(self, modules: Mapping[str, Path]) -> None:
-        self.texts: dict[str, _ModuleText] = {}
+        self.texts: dict[str, ModuleText] = {}
         for module, path in modules.items():
             try:
                 data = path.read_bytes()
             except OSError:
                 continue
-            self.texts[module] = _ModuleText.scan(data, module,
+            self.texts[module] = ModuleText.scan(data, module,
                                                   is_package=path.name == "__init__.py")
 
     def markers(self, module: str, name: bytes) -> set[bytes]:

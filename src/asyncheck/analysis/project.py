@@ -28,6 +28,7 @@ from asyncheck.analysis.names import (
     make_module_scope,
 )
 from asyncheck.analysis.walk import BodyVisitor, FastVisitor
+from asyncheck.prefilter import ModuleText
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ class ProjectIndex:
         self._store = store
         self._facts: dict[str, ModuleFacts | None] = {}
         self._pending_trees: dict[str, tuple[cst.Module, bool]] = {}
+        self._texts: dict[str, ModuleText | None] = {}
         self._extra_return_types = tuple(extra_return_types)
         #: Modules whose facts were asked for (the runner resets it per file: the result
         #: cache records them as the file's dependencies).
@@ -288,6 +290,78 @@ class ProjectIndex:
                 return base_facts
         return None
 
+    def surely_not_coroutine(self, qualname: str) -> bool:
+        """True when bytes show that calling ``qualname`` cannot make a coroutine, so that
+        the module defining it need not be parsed: no ``async def`` is reached through that
+        name.  :meth:`makes_coroutine` would answer the same from the trees; most calls of
+        project names into modules without async code (``os.path.join`` in a
+        standard-library test) are answered so."""
+        return self._ruled_out_by_bytes(
+            qualname, lambda text, name: name not in text.async_names)
+
+    def _ruled_out_by_bytes(self, qualname: str,
+                            rules_out: Callable[[ModuleText, bytes], bool],
+                            depth: int = 0) -> bool:
+        """Whether ``rules_out(module text, top-level name)`` holds wherever ``qualname``
+        leads, known from bytes: a name a module imports is followed to where it comes
+        from (a name from outside the project is no project function), and for a method,
+        the class's bases are followed the same way.  False when unsure."""
+        split = self.split_module(qualname)
+        if split is None:
+            return depth > 0  # from outside the project: no project function
+        module, rest = split
+        head, _, attr = rest.partition(".")
+        if depth > 10 or "." in attr:
+            return False
+        # The answer depends on this module's content: the result cache must know.
+        self.accessed.add(module)
+        text = self._module_text(module)
+        if text is None:
+            return False
+        name = head.encode()
+        if name in text.imported:
+            targets = text.bindings.get(name)
+            return targets is not None and all(
+                self._ruled_out_by_bytes(f"{target}.{attr}" if attr else target, rules_out,
+                                         depth + 1) for target in targets)
+        # A star import may bind it too.
+        if not all(self._ruled_out_by_bytes(f"{source}.{rest}", rules_out, depth + 1)
+                   for source in text.star_sources):
+            return False
+        if not rules_out(text, name):
+            return False
+        if attr:
+            # A method may come from the class's bases.
+            pending, seen = [name], set()
+            while pending:
+                current = pending.pop()
+                if current in seen:
+                    continue
+                seen.add(current)
+                if not rules_out(text, current):
+                    return False
+                for base in text.top_classes.get(current, ()):
+                    if base in text.imported:
+                        targets = text.bindings.get(base)
+                        if targets is None or not all(
+                                self._ruled_out_by_bytes(f"{t}.{attr}", rules_out, depth + 1)
+                                for t in targets):
+                            return False
+                    else:
+                        pending.append(base)
+        return True
+
+    def _module_text(self, module: str) -> ModuleText | None:
+        if module not in self._texts:
+            path = self.modules.get(module)
+            try:
+                data = path.read_bytes() if path is not None else None
+            except OSError:
+                data = None
+            self._texts[module] = None if data is None else ModuleText.scan(
+                data, module, is_package=path is not None and path.name == "__init__.py")
+        return self._texts[module]
+
     def makes_coroutine(self, qualname: str) -> bool | None:
         """Whether calling the project function ``qualname`` makes a coroutine.
 
@@ -297,6 +371,8 @@ class ProjectIndex:
         (:data:`COROUTINE_PRESERVING_DECORATORS`, or a project decorator that defines an
         ``async def`` wrapper).  When unsure the answer is False: rules stay quiet.
         """
+        if self.surely_not_coroutine(qualname):
+            return False
         facts = self.function(qualname)
         if facts is None:
             return None
@@ -329,6 +405,8 @@ class ProjectIndex:
 
     def return_type(self, qualname: str) -> str | None:
         """The annotated return type of the project function ``qualname``, if any."""
+        if self._ruled_out_by_bytes(qualname, lambda text, _name: not text.has_arrow):
+            return None  # no function of its module has a return annotation
         facts = self.function(qualname)
         return facts.returns if facts is not None else None
 
@@ -342,6 +420,8 @@ class ProjectIndex:
         return facts is not None and qualname in facts.classes
 
     def _bases(self, class_qualname: str) -> tuple[str, ...]:
+        if class_qualname in self.modules:
+            return ()  # a module, not a class: do not parse its package to find out
         class_qualname = self.canonical(class_qualname)
         split = self.split_module(class_qualname)
         if split is None:
