@@ -168,3 +168,18 @@ def test_prefilter_scan_of_definitions(tmp_path: Path) -> None:
     # Every script says `__main__`; a package's __main__ module is imported through the package.
     assert not skipper.may_report(b"def main():\n    pass\n\nif __name__ == '__main__':\n    main()\n")
     assert skipper.may_report(b"from tasks.__main__ import main\nmain()\n")
+
+
+def test_a_file_too_large_to_analyse_is_reported_with_or_without_the_prefilter(
+        tmp_path: Path) -> None:
+    from asyncheck.engine import MAX_FILE_BYTES
+    from asyncheck.prefilter import TOO_LARGE_TO_PARSE
+
+    assert TOO_LARGE_TO_PARSE == MAX_FILE_BYTES
+    # Generated code: a big lookup table without any async code.
+    table = "".join(f"    {n}: 'code-{n}',\n" for n in range(MAX_FILE_BYTES // 16))
+    (tmp_path / "codes.py").write_text("CODES = {\n" + table + "}\n")
+    for prefilter in (True, False):
+        result = run([str(tmp_path)], Settings(), prefilter=prefilter, jobs=1)
+        assert [(d.code, "too large" in d.message) for d in result.diagnostics] == [
+            ("ACK000", True)]
