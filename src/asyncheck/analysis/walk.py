@@ -118,27 +118,32 @@ class FastVisitor:
         if plans is None:
             plans = {}
             setattr(cls, "_fast_plans", plans)
-        plan = plans.get(node.__class__)
-        if plan is None:
-            type_name = node.__class__.__name__
-            plan = plans[node.__class__] = (
-                getattr(cls, f"visit_{type_name}", None), getattr(cls, f"leave_{type_name}", None),
-                _child_fields(node.__class__))
-        visit, leave, fields = plan
-        if visit is None or visit(self, node) is not False:
-            # The children found inline, as in iter_children (this runs for every node).
-            kinds = _VALUE_KINDS
-            for field in fields:
-                value = getattr(node, field)
-                kind = kinds[value.__class__]
-                if kind == _NODE:
-                    self.walk(value)
-                elif kind == _SEQUENCE:
-                    for item in value:
-                        if kinds[item.__class__] == _NODE:
-                            self.walk(item)
-        if leave is not None:
-            leave(self, node)
+        kinds = _VALUE_KINDS
+
+        def walk(node: cst.CSTNode) -> None:
+            # This runs for every node: the children are found inline (as iter_children
+            # finds them), and the table is looked up once per walk, not once per node.
+            plan = plans.get(node.__class__)
+            if plan is None:
+                type_name = node.__class__.__name__
+                plan = plans[node.__class__] = (
+                    getattr(cls, f"visit_{type_name}", None),
+                    getattr(cls, f"leave_{type_name}", None), _child_fields(node.__class__))
+            visit, leave, fields = plan
+            if visit is None or visit(self, node) is not False:
+                for field in fields:
+                    value = getattr(node, field)
+                    kind = kinds[value.__class__]
+                    if kind == _NODE:
+                        walk(value)
+                    elif kind == _SEQUENCE:
+                        for item in value:
+                            if kinds[item.__class__] == _NODE:
+                                walk(item)
+            if leave is not None:
+                leave(self, node)
+
+        walk(node)
 
 
 class BodyVisitor(FastVisitor):
@@ -188,8 +193,9 @@ def walk_batched(
             steps = plan[node_type] = (tuple(visits.get(name, ())), tuple(leaves.get(name, ())),
                                        _child_fields(node_type))
         on_visit, on_leave, fields = steps
-        for method in on_visit:
-            method(node)
+        if on_visit:
+            for method in on_visit:
+                method(node)
         for field in fields:
             value = getattr(node, field)
             kind = kinds[value.__class__]
@@ -199,8 +205,9 @@ def walk_batched(
                 for item in value:
                     if kinds[item.__class__] == _NODE:
                         walk(item)
-        for method in on_leave:
-            method(node)
+        if on_leave:
+            for method in on_leave:
+                method(node)
         after_leave(node)
 
     try:
