@@ -95,7 +95,8 @@ class _IgnoreStack:
         return result
 
 
-def _walk(directory: Path, root: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
+def _walk(directory: Path, root: Path, patterns: tuple[str, ...]) -> Iterator[tuple[Path, Path]]:
+    """(path as found under ``directory``, resolved path) of every Python file to lint."""
     ignores = _IgnoreStack()
     top = directory.resolve()
     # .gitignore files above the walked directory (up to the project root) apply too.
@@ -113,7 +114,7 @@ def _walk(directory: Path, root: Path, patterns: tuple[str, ...]) -> Iterator[Pa
 
 def _walk_dir(
     directory: Path, resolved: Path, root: Path, patterns: tuple[str, ...], ignores: _IgnoreStack
-) -> Iterator[Path]:
+) -> Iterator[tuple[Path, Path]]:
     ignores.load(resolved)
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
@@ -146,7 +147,8 @@ def _walk_dir(
                     continue
                 if not target.is_file() or root not in target.parents:
                     continue
-            yield path
+                resolved_path = target
+            yield path, resolved_path
 
 
 def discover_files(paths: Sequence[Path], settings: Settings, *, root: Path) -> DiscoveryResult:
@@ -167,7 +169,7 @@ def discover_files(paths: Sequence[Path], settings: Settings, *, root: Path) -> 
 
     for path in paths:
         if path.is_dir():
-            for found in _walk(path, root, patterns):
+            for found, _resolved in _walk(path, root, patterns):
                 add(found)
         elif path.is_file():
             add(path)
@@ -180,11 +182,6 @@ def discover_files(paths: Sequence[Path], settings: Settings, *, root: Path) -> 
     return result
 
 
-def iter_project_files(root: Path, settings: Settings) -> Iterator[Path]:
-    """Every Python file of the project (for the project index)."""
-    yield from _walk(root, root.resolve(), _excludes(settings))
-
-
 def module_name_for(path: Path, root: Path) -> str:
     """The dotted module name of ``path``, as ``import`` would spell it.
 
@@ -194,20 +191,47 @@ def module_name_for(path: Path, root: Path) -> str:
     """
     try:
         resolved = path.resolve()
+        resolved_root = root.resolve()
     except (OSError, RuntimeError):
         return path.stem
-    parts = [] if resolved.name == "__init__.py" else [resolved.stem]
-    directory = resolved.parent
-    while (directory / "__init__.py").is_file() and directory != directory.parent:
-        parts.insert(0, directory.name)
-        directory = directory.parent
+    return _module_name(resolved, resolved_root) or path.stem
+
+
+def _module_name(resolved: Path, root: Path,
+                 packages: dict[Path, tuple[str, ...]] | None = None) -> str:
+    """:func:`module_name_for` of an already resolved path (empty if it has none);
+    ``packages`` remembers directories' package names across the files of one walk."""
+    package = _package_parts(resolved.parent, {} if packages is None else packages)
+    parts = [*package] if resolved.name == "__init__.py" else [*package, resolved.stem]
     if len(parts) > 1 or resolved.name == "__init__.py":
-        return ".".join(parts) or path.stem
+        return ".".join(parts)
     try:
-        relative = resolved.relative_to(root.resolve())
-    except (ValueError, OSError, RuntimeError):
-        return path.stem
+        relative = resolved.relative_to(root)
+    except ValueError:
+        return ""
     names = list(relative.with_suffix("").parts)
     if len(names) > 1 and names[0] in ("src", "lib"):
         names = names[1:]
-    return ".".join(names) or path.stem
+    return ".".join(names)
+
+
+def _package_parts(directory: Path, known: dict[Path, tuple[str, ...]]) -> tuple[str, ...]:
+    """The package names from the outermost package down to ``directory`` (empty when it
+    is no package)."""
+    if directory not in known:
+        if directory == directory.parent or not (directory / "__init__.py").is_file():
+            known[directory] = ()
+        else:
+            known[directory] = (*_package_parts(directory.parent, known), directory.name)
+    return known[directory]
+
+
+def project_module_names(root: Path, settings: Settings) -> dict[str, Path]:
+    """Module name -> file for every Python file of the project under ``root`` (the first
+    file of a name wins), without resolving each file again."""
+    resolved_root = root.resolve()
+    modules: dict[str, Path] = {}
+    packages: dict[Path, tuple[str, ...]] = {}
+    for path, resolved in _walk(root, resolved_root, _excludes(settings)):
+        modules.setdefault(_module_name(resolved, resolved_root, packages) or path.stem, path)
+    return modules

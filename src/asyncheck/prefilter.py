@@ -307,7 +307,8 @@ class PreFilter:
         self.active = all(rule.TRIGGERS is not None for rule in checked)
         self._trigger: re.Pattern[bytes] | None = None
         self._packages: frozenset[bytes] = frozenset()
-        self._definitions: dict[bytes, set[str]] = {}
+        self._follow_names = False
+        self._definitions: dict[bytes, set[str]] | None = None
         self._modules = dict(modules)
         self._markers: dict[bytes, frozenset[bytes]] | None = None
         if not self.active:
@@ -323,7 +324,7 @@ class PreFilter:
             self._packages = frozenset(
                 name.partition(".")[0].encode()
                 for name in (*BUILTIN_COROUTINE_FUNCTIONS, *settings.coroutine_functions))
-            self._definitions = coroutine_definitions(self._modules)
+            self._follow_names = True
 
     def may_report(self, data: bytes) -> bool:
         """False when no enabled rule can report anything in a file with these bytes."""
@@ -331,16 +332,22 @@ class PreFilter:
             return True  # ... ACK000 says that it is too large to analyse
         if self._trigger is not None and self._trigger.search(data):
             return True
-        if self._packages or self._definitions:
+        if self._follow_names:
             file_words = words(data)
             if not self._packages.isdisjoint(file_words):
                 return True
-            if self._definitions:
-                markers = self.markers()
-                if any(not markers[name].isdisjoint(file_words)
-                       for name in file_words & markers.keys()):
-                    return True
+            markers = self.markers()
+            if any(not markers[name].isdisjoint(file_words)
+                   for name in file_words & markers.keys()):
+                return True
         return self.check_syntax and not _cpython_accepts(data)
+
+    def definitions(self) -> Mapping[bytes, set[str]]:
+        """The project's coroutine definitions (:func:`coroutine_definitions`), read on
+        first need: a run of files that all mention ``async`` never reads the project."""
+        if self._definitions is None:
+            self._definitions = coroutine_definitions(self._modules)
+        return self._definitions
 
     def markers(self) -> Mapping[bytes, frozenset[bytes]]:
         """Name of a project coroutine definition -> the words of which a file that reaches
@@ -351,7 +358,7 @@ class PreFilter:
 
     def _follow_imports(self) -> dict[bytes, frozenset[bytes]]:
         project = _Project(self._modules)
-        definers: dict[bytes, set[str]] = {n: set(m) for n, m in self._definitions.items()}
+        definers: dict[bytes, set[str]] = {n: set(m) for n, m in self.definitions().items()}
         markers: dict[bytes, set[bytes]] = {
             name: {w for module in found for w in project.markers(module, name)}
             for name, found in definers.items()}

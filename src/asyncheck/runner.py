@@ -29,8 +29,8 @@ from asyncheck.diagnostic import Diagnostic
 from asyncheck.discovery import (
     discover_files,
     find_project_root,
-    iter_project_files,
     module_name_for,
+    project_module_names,
 )
 from asyncheck.prefilter import PreFilter, imported_modules
 
@@ -90,10 +90,7 @@ def _parse_for_index(path: Path) -> cst.Module | None:
 
 def project_modules(root: Path, settings: Settings) -> dict[str, Path]:
     """Module name -> file for every Python file of the project under ``root``."""
-    modules: dict[str, Path] = {}
-    for path in iter_project_files(root, settings):
-        modules.setdefault(module_name_for(path, root), path)
-    return modules
+    return project_module_names(root, settings)
 
 
 def build_index(root: Path, settings: Settings, modules: dict[str, Path] | None = None,
