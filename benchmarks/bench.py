@@ -7,7 +7,9 @@ One invocation builds the corpora and the peers' virtualenv if they are missing 
   deleted before every run);
 - **asyncheck warm**: the cache primed by one untimed run, nothing changed;
 - **asyncheck one file**: one file named on the command line inside the primed project, the
-  way pre-commit runs it;
+  way pre-commit runs it: unchanged, and just edited (a comment appended before each run,
+  the file restored afterwards), so that its own findings are computed again while the
+  rest of the project is cached;
 - **ruff** ``check --select ASYNC,RUF006 --no-cache``;
 - **flake8** ``--select ASYNC`` with flake8-async, killed after ``--bound`` seconds and then
   reported as "> bound".
@@ -36,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -207,12 +209,19 @@ def _last_line(text: str) -> str:
 
 
 def measure(row: Row, command: Sequence[str], cwd: Path, *, runs: int, long_run: float,
-            bound: float | None = None, before_each: str | None = None) -> Row:
-    """Run ``command`` up to ``runs`` times (once if the first run exceeds ``long_run``)."""
+            bound: float | None = None, before_each: str | None = None,
+            prepare: Callable[[int], None] | None = None) -> Row:
+    """Run ``command`` up to ``runs`` times (once if the first run exceeds ``long_run``).
+
+    ``before_each``: a directory (under ``cwd``) deleted before each run; ``prepare``: called
+    with the run's number before it, untimed.
+    """
     print(f"  {row.tool} on {row.corpus}: {' '.join(command)}", file=sys.stderr, flush=True)
     for number in range(runs):
         if before_each is not None:
             shutil.rmtree(cwd / before_each, ignore_errors=True)
+        if prepare is not None:
+            prepare(number)
         try:
             outcome = run_once(command, cwd, bound)
         except OSError as error:
@@ -284,6 +293,22 @@ def bench_corpus(corpus: Corpus, settings: Settings, peers: Peers, options: froz
         if not primed:
             one.note = one.note or "no cache to prime yet"
         rows.append(one)
+
+        def edit(number: int) -> None:
+            # What a commit does to the file: its own findings are no longer cached, the
+            # rest of the project (and the facts of the modules it imports) still is.
+            target.write_bytes(data + f"\n# benchmark edit {number}\n".encode())
+
+        try:
+            edited = measure(
+                row(f"asyncheck one file, just edited ({ONE_FILE[corpus.name]})", 1, lines),
+                [*base, ONE_FILE[corpus.name]], corpus.path, runs=settings.runs,
+                long_run=settings.long_run, prepare=edit)
+        finally:
+            target.write_bytes(data)
+        if not primed:
+            edited.note = edited.note or "no cache to prime yet"
+        rows.append(edited)
 
     if "ruff" not in settings.skip:
         ruff_row = row("ruff check --select ASYNC,RUF006")
