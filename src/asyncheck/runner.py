@@ -339,17 +339,22 @@ def run(
     spec: _WorkerSpec | None = None
     scratch = ExitStack()
 
-    def local_worker() -> _Worker:
+    def local_worker(pooled: bool = False) -> _Worker:
         # Built on the first file not answered by the cache: a fully cached run never
         # imports the rules (nor libcst).
         nonlocal worker, spec
         if worker is None:
             skipper = PreFilter(enabled_rules(settings), settings, modules) if prefilter else None
             # Module facts go to the cache directory, or for this run only to a scratch
-            # directory, through which the pool's processes share them.
-            store_dir = cache_dir if cache_dir is not None else Path(
-                scratch.enter_context(tempfile.TemporaryDirectory(prefix="asyncheck-")))
-            spec = _WorkerSpec(settings, root, modules, fix_mode, skipper, FactsStore(store_dir))
+            # directory, through which the pool's processes share them.  One process
+            # without a cache keeps them in memory only.
+            store = None
+            if cache_dir is not None:
+                store = FactsStore(cache_dir)
+            elif pooled:
+                store = FactsStore(Path(scratch.enter_context(
+                    tempfile.TemporaryDirectory(prefix="asyncheck-"))))
+            spec = _WorkerSpec(settings, root, modules, fix_mode, skipper, store)
             worker = _Worker(spec)
         return worker
 
@@ -410,7 +415,7 @@ def run(
                 gc.set_threshold(*previous)
                 gc.unfreeze()
         else:
-            local_worker()  # builds the pre-filter and the facts store once, for every process
+            local_worker(pooled=True)  # the pre-filter and the facts store, for every process
             assert spec is not None
             _run_pool(pending, min(workers, len(pending)), spec, finished)
     if cache is not None:
