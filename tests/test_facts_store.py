@@ -146,7 +146,7 @@ def test_lint_order_puts_imported_modules_first_and_keeps_every_file() -> None:
         skipped,
     ]
     done: list[_Outcome] = []
-    order = [job.module_name for job in _lint_order(triaged, done.append)]
+    order = [item.job.module_name for item in _lint_order(triaged, done.append)]
     assert done == [skipped.outcome]
     assert sorted(order) == ["app", "app.db", "app.models", "app.views"]
     assert order.index("app.db") < order.index("app.models") < order.index("app.views")
@@ -229,3 +229,49 @@ def test_modules_without_async_code_are_answered_from_bytes(tmp_path: Path) -> N
     assert index.makes_coroutine("svc.fetch") is True
     assert index.makes_coroutine("svc.textutil.QuietPoller.poll") is True
     assert "textutil.py" in parsed and "net.py" in parsed
+
+
+def test_lint_queue_hands_out_a_file_after_the_modules_it_imports() -> None:
+    from asyncheck.runner import _LintQueue
+
+    queue = _LintQueue([
+        _triaged("shop.db", (), 100),
+        _triaged("shop.models", ("shop.db",), 100),
+        _triaged("shop.views", ("shop.models", "jinja2"), 100),
+        _triaged("shop.cli", (), 100),
+    ])
+    first = queue.take(4)
+    assert [job.module_name for job in first] == ["shop.db", "shop.cli"]
+    # Nothing is ready while shop.db is being linted: the next in order comes anyway.
+    assert [job.module_name for job in queue.take(4)] == ["shop.models"]
+    for job in first:
+        queue.linted(job)
+    assert len(queue) == 1 and [job.module_name for job in queue.take(4)] == ["shop.views"]
+    assert not queue
+
+
+def test_a_file_that_kills_its_process_costs_only_itself(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from asyncheck import engine
+
+    real_parse = engine._parse_source
+
+    def parse_or_die(text: str) -> cst.Module:
+        # Stands in for libcst's native parser crashing on a pathological file (it does on
+        # a 20,000-term expression, which takes too long for a test): the process dies.
+        if "# kills the parser" in text:
+            os._exit(70)
+        return real_parse(text)
+
+    monkeypatch.setattr(engine, "_parse_source", parse_or_die)  # inherited by forked workers
+    for number in range(30):
+        (tmp_path / f"job_{number:02}.py").write_text(
+            "import time\n\n\nasync def poll():\n    time.sleep(1)\n")
+    (tmp_path / "job_13.py").write_text("async def generated():\n    pass\n# kills the parser\n")
+    result = run([str(tmp_path)], Settings(), jobs=2)
+    found = {(Path(d.path).name, d.code) for d in result.diagnostics}
+    assert found == {(f"job_{n:02}.py", "ACK200") for n in range(30) if n != 13} | {
+        ("job_13.py", "ACK000")}
+    assert "crashed" in next(d.message for d in result.diagnostics if d.code == "ACK000")

@@ -17,7 +17,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -409,8 +409,8 @@ def run(
             triaged = [_triage_file(serial, job) for job in pending]
             previous = _tune_garbage_collector()
             try:
-                for job in _lint_order(triaged, finished):
-                    finished(_check_file(serial, job, filtered=True))
+                for item in _lint_order(triaged, finished):
+                    finished(_check_file(serial, item.job, filtered=True))
             finally:
                 gc.set_threshold(*previous)
                 gc.unfreeze()
@@ -443,7 +443,8 @@ def _chunks(jobs: Sequence[_Job], size: int) -> Iterable[list[_Job]]:
         yield list(jobs[start:start + size])
 
 
-def _lint_order(triaged: Iterable[_Triaged], finished: Callable[[_Outcome], None]) -> list[_Job]:
+def _lint_order(triaged: Iterable[_Triaged],
+                finished: Callable[[_Outcome], None]) -> list[_Triaged]:
     """Report the files triage finished; return the others in lint order: every file
     after the project modules it imports, so that their facts come from their own lint
     instead of an extra parse for the project index.
@@ -463,7 +464,7 @@ def _lint_order(triaged: Iterable[_Triaged], finished: Callable[[_Outcome], None
         return iter(sorted((m for m in modules if m in by_module),
                            key=lambda m: by_module[m][0].size))
 
-    order: list[_Job] = []
+    order: list[_Triaged] = []
     placed: set[str] = set()
     for start in smallest_first(by_module):
         if start in placed:
@@ -480,7 +481,7 @@ def _lint_order(triaged: Iterable[_Triaged], finished: Callable[[_Outcome], None
                     break
             else:
                 stack.pop()
-                order.extend(item.job for item in by_module[module])
+                order.extend(by_module[module])
     return order
 
 
@@ -497,32 +498,56 @@ def _chunk_results(
             yield chunk, None
 
 
+class _LintQueue:
+    """Hands out lint jobs in lint order (:func:`_lint_order`), each as soon as the project
+    modules it imports have been linted, so that a pool process finds their facts in the
+    store instead of parsing them again; when none is ready (import cycles), the first."""
+
+    def __init__(self, ordered: Sequence[_Triaged]) -> None:
+        linted = {item.job.module_name for item in ordered}
+        self._pending = [(item.job, frozenset(m for m in item.imports
+                                              if m in linted and m != item.job.module_name))
+                         for item in ordered]
+        self._linted: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def take(self, size: int) -> list[_Job]:
+        """Up to ``size`` jobs (at least one, while any is left)."""
+        chunk: list[_Job] = []
+        rest: list[tuple[_Job, frozenset[str]]] = []
+        for job, imports in self._pending:
+            if len(chunk) < size and imports <= self._linted:
+                chunk.append(job)
+            else:
+                rest.append((job, imports))
+        if not chunk and rest:
+            chunk.append(rest.pop(0)[0])
+        self._pending = rest
+        return chunk
+
+    def linted(self, job: _Job) -> None:
+        """``job`` is done: its facts are in the store."""
+        self._linted.add(job.module_name)
+
+
 def _run_pool(jobs: Sequence[_Job], workers: int, spec: _WorkerSpec,
               finished: Callable[[_Outcome], None]) -> None:
     """Triage every file, then lint the rest in dependency order, in a process pool."""
     triaged: list[_Triaged] = []
-    broken = False
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(spec,)) as pool:
         for chunk, results in _chunk_results(pool, _triage_chunk,
                                              _chunks(jobs, _chunk_size(jobs, workers, 32))):
-            if results is None:  # lint them: that is where a crash is dealt with
-                broken = True
-                triaged.extend(_Triaged(job) for job in chunk)
-            else:
-                triaged.extend(results)
-        lint = _lint_order(triaged, finished)
-        retry: list[_Job] = []
-        if not broken:
-            for chunk, outcomes in _chunk_results(pool, _check_chunk,
-                                                  _chunks(lint, _chunk_size(lint, workers))):
-                if outcomes is None:
-                    retry.extend(chunk)
-                else:
-                    for outcome in outcomes:
-                        finished(outcome)
-        else:
-            retry = lint
-    for job in retry:
+            # A chunk of a broken pool is linted: that is where a crash is dealt with.
+            triaged.extend(results if results is not None else [_Triaged(job) for job in chunk])
+    queue = _LintQueue(_lint_order(triaged, finished))
+    suspects: list[_Job] = []
+    while queue:
+        # A new pool after one broke: the files it held are retried one by one below.
+        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(spec,)) as pool:
+            suspects.extend(_lint_queue(pool, queue, workers, finished))
+    for job in suspects:
         # One file per fresh process: the one that crashes it is named, the others survive.
         try:
             with ProcessPoolExecutor(1, initializer=_init_worker, initargs=(spec,)) as single:
@@ -530,6 +555,29 @@ def _run_pool(jobs: Sequence[_Job], workers: int, spec: _WorkerSpec,
         except BrokenProcessPool:
             outcome = _crashed(job)
         finished(outcome)
+
+
+def _lint_queue(pool: ProcessPoolExecutor, queue: _LintQueue, workers: int,
+                finished: Callable[[_Outcome], None]) -> list[_Job]:
+    """Lint from the queue with a few chunks in flight per process; returns the files of
+    the chunks in flight when the pool broke (the queue keeps the rest)."""
+    in_flight: dict[Future[list[_Outcome]], list[_Job]] = {}
+    while queue or in_flight:
+        while queue and len(in_flight) < 2 * workers:
+            chunk = queue.take(max(1, min(CHUNK_SIZE, len(queue) // (workers * 4))))
+            in_flight[pool.submit(_check_chunk, chunk)] = chunk
+        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        for future in done:
+            chunk = in_flight.pop(future)
+            try:
+                outcomes = future.result()
+            except BrokenProcessPool:
+                return [job for held in (chunk, *in_flight.values()) for job in held]
+            for outcome in outcomes:
+                finished(outcome)
+            for job in chunk:
+                queue.linted(job)
+    return []
 
 
 def _chunk_size(jobs: Sequence[_Job], workers: int, largest: int = CHUNK_SIZE) -> int:
