@@ -75,20 +75,6 @@ def _last_name(module: str) -> bytes:
     return module.rpartition(".")[2].encode()
 
 
-def coroutine_definitions(modules: Mapping[str, Path]) -> dict[bytes, set[str]]:
-    """Name -> the modules defining it, for every ``async def`` of the project (module
-    level, methods, nested) and every class with ``async def`` methods."""
-    found: dict[bytes, set[str]] = defaultdict(set)
-    for module, path in modules.items():
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        for name in async_names(data):
-            found[name].add(module)
-    return dict(found)
-
-
 def async_names(data: bytes) -> set[bytes]:
     """The top-level names of a module through which an ``async def`` is reached: module
     level async defs (also under ``if``/``try``) and classes with async methods.  An async
@@ -163,6 +149,8 @@ class ModuleText:
     #: Name bound by an import -> what it stands for (``from a import b as c``: c -> a.b;
     #: ``import a.b``: a -> a; ``import a.b as c``: c -> a.b), every binding of it.
     bindings: dict[bytes, list[str]] = field(default_factory=dict)
+    #: The words of the modules star-imported from.
+    star_words: frozenset[bytes] = frozenset()
     #: Modules star-imported (absolute names).
     star_sources: list[str] = field(default_factory=list)
     #: Whether an ``async def`` occurs, and the top-level names that hold one
@@ -218,6 +206,8 @@ class ModuleText:
                     scanned.top_classes[header.group(1)] = words(header.group(2))
         scanned.imported = frozenset().union(*(i.names for i in scanned.imports))
         scanned.star_import = b"*" in scanned.imported
+        scanned.star_words = frozenset().union(*(
+            i.source for i in scanned.imports if b"*" in i.names and i.source is not None))
         return scanned
 
     def reaches(self, markers: frozenset[bytes] | set[bytes]) -> bool:
@@ -311,6 +301,7 @@ class PreFilter:
         self._definitions: dict[bytes, set[str]] | None = None
         self._modules = dict(modules)
         self._markers: dict[bytes, frozenset[bytes]] | None = None
+        self._scanned: _Project | None = None
         if not self.active:
             return
         triggers = {word.encode() for rule in checked for word in rule.TRIGGERS or ()}
@@ -343,11 +334,21 @@ class PreFilter:
         return self.check_syntax and not _cpython_accepts(data)
 
     def definitions(self) -> Mapping[bytes, set[str]]:
-        """The project's coroutine definitions (:func:`coroutine_definitions`), read on
-        first need: a run of files that all mention ``async`` never reads the project."""
+        """Name -> the modules through which it reaches an ``async def`` (:func:`async_names`),
+        read on first need: a run of files that all mention ``async`` never reads the
+        project."""
         if self._definitions is None:
-            self._definitions = coroutine_definitions(self._modules)
+            found: dict[bytes, set[str]] = defaultdict(set)
+            for module, text in self._project().texts.items():
+                for name in text.async_names:
+                    found[name].add(module)
+            self._definitions = dict(found)
         return self._definitions
+
+    def _project(self) -> _Project:
+        if self._scanned is None:
+            self._scanned = _Project(self._modules)
+        return self._scanned
 
     def markers(self) -> Mapping[bytes, frozenset[bytes]]:
         """Name of a project coroutine definition -> the words of which a file that reaches
@@ -357,7 +358,7 @@ class PreFilter:
         return self._markers
 
     def _follow_imports(self) -> dict[bytes, frozenset[bytes]]:
-        project = _Project(self._modules)
+        project = self._project()
         definers: dict[bytes, set[str]] = {n: set(m) for n, m in self.definitions().items()}
         markers: dict[bytes, set[bytes]] = {
             name: {w for module in found for w in project.markers(module, name)}
@@ -374,8 +375,11 @@ class PreFilter:
         while changed:
             changed = False
             for module, text in project.texts.items():
-                # A star import may re-export any of them.
-                candidates = list(markers) if text.star_import else text.imported & markers.keys()
+                candidates = text.imported & markers.keys()
+                if text.star_import:
+                    # A star import re-exports what its module has, whatever the names.
+                    candidates |= {name for name, found in markers.items()
+                                   if not found.isdisjoint(text.star_words)}
                 for name in candidates:
                     if module in definers[name]:
                         continue
