@@ -7,6 +7,7 @@ from pathlib import Path
 from asyncheck.config import Settings
 from asyncheck.prefilter import PreFilter
 from asyncheck.runner import enabled_rules, run
+from asyncheck.testing import lint_source
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -183,3 +184,16 @@ def test_a_file_too_large_to_analyse_is_reported_with_or_without_the_prefilter(
         result = run([str(tmp_path)], Settings(), prefilter=prefilter, jobs=1)
         assert [(d.code, "too large" in d.message) for d in result.diagnostics] == [
             ("ACK000", True)]
+
+
+def test_async_def_trigger_allows_any_blanks_but_not_asyncio_alone() -> None:
+    rules = enabled_rules(Settings(select=("ACK2", "ACK5")))
+    skipper = PreFilter(rules, Settings(), {})
+    for header in ("async def poll():\n", "async\tdef poll():\n", "async \\\n  def poll():\n",
+                   "class Poller:\n    async  def poll(self):\n    "):
+        source = f"import time\n\n{header}    time.sleep(1)\n"
+        assert skipper.may_report(source.encode())
+        assert [d.code for d in lint_source(source, codes=["ACK200"])] == ["ACK200"]
+    # A sync module that only names asyncio has no `async def` for these rules to look in.
+    assert not skipper.may_report(
+        b"import asyncio\nimport time\n\n\ndef main():\n    time.sleep(1)\n    asyncio.run(job())\n")

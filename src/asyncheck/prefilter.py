@@ -306,8 +306,10 @@ class PreFilter:
             return
         triggers = {word.encode() for rule in checked for word in rule.TRIGGERS or ()}
         if triggers:
-            # Rule triggers are substrings: "EventLoopPolicy" in "WindowsSelectorEventLoopPolicy".
-            self._trigger = re.compile(b"|".join(re.escape(w) for w in sorted(triggers)))
+            # Rule triggers are substrings: "EventLoopPolicy" in "WindowsSelectorEventLoopPolicy";
+            # a space is any run of blanks and line continuations (`async \<newline> def`).
+            self._trigger = re.compile(b"|".join(
+                re.escape(w).replace(b"\\ ", rb"(?:[ \t\f]|\\\r?\n)+") for w in sorted(triggers)))
         if any(rule.TRIGGERS_INCLUDE_COROUTINE_NAMES for rule in checked):
             from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
 

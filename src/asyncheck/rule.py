@@ -81,7 +81,8 @@ class Rule(cst.BatchableCSTVisitor):
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
     #: Words one of which a file must contain for this rule to report anything in it (the
-    #: pre-filter skips parsing files without any); None: no such promise.
+    #: pre-filter skips parsing files without any; substrings, a space stands for any
+    #: whitespace: ``"async def"``); None: no such promise.
     TRIGGERS: ClassVar[tuple[str, ...] | None] = None
     #: The rule reports calls of coroutine functions anywhere (not only inside async def):
     #: the names of the project's coroutine functions count as triggers too.

@@ -105,7 +105,7 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
     code = "ACK100"
     # Calls of coroutine functions anywhere, sync code too: the pre-filter adds the names of
     # the project's, the built-in table's and the configured coroutine functions.
-    TRIGGERS = ("async", "await", "gather")
+    TRIGGERS = ("async def", "await", "gather")
     TRIGGERS_INCLUDE_COROUTINE_NAMES = True
     name = "unawaited-coroutine"
     message = "{subject} {problem}"

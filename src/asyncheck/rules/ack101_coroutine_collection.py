@@ -82,7 +82,7 @@ class CoroutineCollectionNeverAwaited(FlowRule[_Collection]):
     code = "ACK101"
     # Calls of coroutine functions anywhere, sync code too: the pre-filter adds the names of
     # the project's, the built-in table's and the configured coroutine functions.
-    TRIGGERS = ("async", "await", "gather")
+    TRIGGERS = ("async def", "await", "gather")
     TRIGGERS_INCLUDE_COROUTINE_NAMES = True
     name = "coroutine-collection-never-awaited"
     message = "{collection} holds coroutines of `{function}(...)` that are never awaited: {advice}"

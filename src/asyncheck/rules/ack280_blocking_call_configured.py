@@ -59,7 +59,7 @@ class BlockingCallConfigured(Rule):
     """
 
     code = "ACK280"
-    TRIGGERS = ("async",)  # reports only inside `async def`
+    TRIGGERS = ("async def",)  # reports only inside `async def`
     name = "blocking-call-configured"
     message = ("{call} blocks the event loop inside `async def {function}` "
                "(configured in `blocking-calls` as `{pattern}`); {suggestion}")

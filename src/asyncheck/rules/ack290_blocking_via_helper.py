@@ -88,7 +88,7 @@ class BlockingViaHelper(Rule):
     """
 
     code = "ACK290"
-    TRIGGERS = ("async",)  # reports only inside `async def`
+    TRIGGERS = ("async def",)  # reports only inside `async def`
     name = "blocking-via-helper"
     message = ("`{call}(...)` blocks the event loop inside `async def {function}`: {chain}; "
                "off-load it with `await asyncio.to_thread({call}, ...)` or make it async")

@@ -64,7 +64,7 @@ class SequentialAwaitInLoop(Rule):
     """
 
     code = "ACK310"
-    TRIGGERS = ("async",)  # loops inside `async def` only (the await may be an `async with`)
+    TRIGGERS = ("async def",)  # loops inside `async def` only (the await may be an `async with`)
     name = "sequential-await-in-loop"
     default_enabled = False
     message = (

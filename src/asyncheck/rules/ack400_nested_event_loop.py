@@ -49,7 +49,7 @@ class NestedEventLoop(Rule):
 
     code = "ACK400"
     name = "nested-event-loop"
-    TRIGGERS = ("async",)  # reports only inside `async def`
+    TRIGGERS = ("async def",)  # reports only inside `async def`
     message = (
         "`{call}` inside `async def {function}` cannot start an event loop while one is running "
         "(RuntimeError); `await` the coroutine instead"

@@ -90,7 +90,7 @@ class CancellationSwallowed(Rule):
 
     code = "ACK500"
     name = "cancellation-swallowed"
-    TRIGGERS = ("async",)  # reports only inside `async def`
+    TRIGGERS = ("async def",)  # reports only inside `async def`
     message = (
         "`{caught}` in `async def {function}` catches cancellation and does not re-raise it; "
         "add `raise` (or catch `Exception`)"
