@@ -197,3 +197,51 @@ def test_async_def_trigger_allows_any_blanks_but_not_asyncio_alone() -> None:
     # A sync module that only names asyncio has no `async def` for these rules to look in.
     assert not skipper.may_report(
         b"import asyncio\nimport time\n\n\ndef main():\n    time.sleep(1)\n    asyncio.run(job())\n")
+
+
+def test_a_name_counts_only_in_files_that_import_its_module(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/queues.py": (
+            "import asyncio\n\n\n"
+            "class Queue:\n"
+            "    def __init__(self) -> None:\n"
+            "        self._items: asyncio.Queue[str] = asyncio.Queue()\n\n"
+            "    async def get(self) -> str:\n"
+            "        return await self._items.get()\n"
+        ),
+        # Names a Queue and says "queues", but it is the standard library's.
+        "tools/__init__.py": "",
+        "tools/export.py": (
+            "import queue\n\n\n"
+            "def drain(q: queue.Queue) -> list:\n"
+            "    # Empties one of the export queues.\n"
+            "    items = []\n"
+            "    while not q.empty():\n"
+            "        items.append(q.get())\n"
+            "    return items\n"
+        ),
+        "tools/drain.py": (
+            "from shop.queues import Queue\n\n\n"
+            "def drain_one() -> None:\n"
+            "    Queue().get()\n"
+        ),
+        # A script importing the script next to it, as `python scripts/run.py` allows.
+        "scripts/helpers.py": "async def refresh_prices() -> None:\n    ...\n",
+        "scripts/run.py": "from helpers import refresh_prices\n\nrefresh_prices()\n",
+    })
+    settings = Settings(select=("ACK0", "ACK1"))
+    with_filter = _findings([str(tmp_path)], settings, prefilter=True)
+    assert with_filter == _findings([str(tmp_path)], settings, prefilter=False)
+    assert {(Path(path).relative_to(tmp_path).as_posix(), line, code)
+            for path, line, code in with_filter} == {
+        ("tools/drain.py", 5, "ACK100"), ("scripts/run.py", 3, "ACK100")}
+    modules = {"shop": tmp_path / "shop/__init__.py", "shop.queues": tmp_path / "shop/queues.py",
+               "tools": tmp_path / "tools/__init__.py", "tools.export": tmp_path / "tools/export.py",
+               "scripts.helpers": tmp_path / "scripts/helpers.py"}
+    skipper = PreFilter(enabled_rules(settings), settings, modules)
+    export = (tmp_path / "tools/export.py").read_bytes()
+    assert not skipper.may_report(export, "tools.export")
+    assert skipper.may_report(b"from shop import queues\n\nqueues.Queue().get()\n", "tools.x")
+    assert skipper.may_report(b"from helpers import refresh_prices\nrefresh_prices()\n",
+                              "scripts.run")

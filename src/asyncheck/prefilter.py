@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections import defaultdict
-from collections.abc import Container, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -261,9 +261,18 @@ _DOTTED_RE = re.compile(rb"[A-Za-z_][\w.]*")
 def imported_modules(data: bytes, module: str, *, is_package: bool,
                      modules: Container[str]) -> set[str]:
     """The project modules a file imports, read from its bytes: ``from a.b import c``
-    gives ``a.b`` and, when it is a module, ``a.b.c``; ``import a.b`` gives ``a.b``.  The
-    runner lints imported modules first, so that their facts are at hand."""
+    gives ``a.b`` and, when it is a module, ``a.b.c``; ``import a.b`` gives ``a.b``.  A
+    name the project lacks is also tried next to the file (``import helpers`` in a script
+    finds the sibling ``helpers.py``, as the project index does).  The runner lints
+    imported modules first, so that their facts are at hand; the pre-filter follows them."""
     package = module if is_package else module.rpartition(".")[0]
+
+    def known(name: str) -> str | None:
+        if name in modules:
+            return name
+        sibling = f"{package}.{name}" if package else None
+        return sibling if sibling is not None and sibling in modules else None
+
     found: set[str] = set()
     for before, end in _statements(data, b"import"):
         source = _FROM_RE.fullmatch(before)
@@ -272,9 +281,12 @@ def imported_modules(data: bytes, module: str, *, is_package: bool,
             continue
         names = [n.decode() for n in _DOTTED_RE.findall(imported.group(1)) if n != b"as"]
         if source.group(1) is None:
-            found.update(name for name in names if name in modules)
+            found.update(name for name in map(known, names) if name is not None)
             continue
-        base = _absolute(source.group(1), package).decode()
+        written = _absolute(source.group(1), package).decode()
+        base = known(written) if not source.group(1).startswith(b".") else written
+        if base is None:
+            base = written
         submodules = [f"{base}.{name}" for name in names if f"{base}.{name}" in modules]
         found.update(submodules)
         if len(submodules) < len(names) and base in modules:
@@ -302,6 +314,8 @@ class PreFilter:
         self._modules = dict(modules)
         self._markers: dict[bytes, frozenset[bytes]] | None = None
         self._scanned: _Project | None = None
+        #: Name -> the modules that define or re-export it (the markers' modules).
+        self._definers: dict[bytes, frozenset[str]] = {}
         if not self.active:
             return
         triggers = {word.encode() for rule in checked for word in rule.TRIGGERS or ()}
@@ -319,8 +333,10 @@ class PreFilter:
                 for name in (*BUILTIN_COROUTINE_FUNCTIONS, *settings.coroutine_functions))
             self._follow_names = True
 
-    def may_report(self, data: bytes) -> bool:
-        """False when no enabled rule can report anything in a file with these bytes."""
+    def may_report(self, data: bytes, module: str | None = None, *,
+                   is_package: bool = False) -> bool:
+        """False when no enabled rule can report anything in a file with these bytes
+        (``module``: its module name, when known, lets its imports be followed)."""
         if not self.active or (self.check_syntax and len(data) > TOO_LARGE_TO_PARSE):
             return True  # ... ACK000 says that it is too large to analyse
         if self._trigger is not None and self._trigger.search(data):
@@ -330,8 +346,9 @@ class PreFilter:
             if not self._packages.isdisjoint(file_words):
                 return True
             markers = self.markers()
-            if any(not markers[name].isdisjoint(file_words)
-                   for name in file_words & markers.keys()):
+            named = [name for name in file_words & markers.keys()
+                     if not markers[name].isdisjoint(file_words)]
+            if named and (module is None or self._reaches(data, module, is_package, named)):
                 return True
         return self.check_syntax and not _cpython_accepts(data)
 
@@ -395,7 +412,21 @@ class PreFilter:
                         if module in definers[name] or text.reaches(markers[name]):
                             # Its instances inherit the async methods.
                             changed |= add(subclass, module)
+        self._definers = {name: frozenset(found) for name, found in definers.items()}
         return {name: frozenset(found) for name, found in markers.items()}
+
+    def _reaches(self, data: bytes, module: str, is_package: bool,
+                 names: Iterable[bytes]) -> bool:
+        """Whether the file imports a module that defines or re-exports one of ``names``
+        (or a package holding one): ``Queue`` next to ``multiprocessing.queues`` is not
+        asyncio's."""
+        imported = imported_modules(data, module, is_package=is_package, modules=self._modules)
+        imported.add(module)
+        for name in names:
+            for definer in self._definers.get(name, ()):
+                if definer in imported or any(definer.startswith(f"{i}.") for i in imported):
+                    return True
+        return False
 
 
 def _cpython_accepts(data: bytes) -> bool:

@@ -208,7 +208,8 @@ def _read(job: _Job, outcome: _Outcome) -> bytes | None:
 def _triage_file(worker: _Worker, job: _Job) -> _Triaged:
     outcome = _Outcome(job.path)
     data = _read(job, outcome)
-    if data is None or (worker.prefilter is not None and not worker.prefilter.may_report(data)):
+    if data is None or (worker.prefilter is not None and not worker.prefilter.may_report(
+            data, job.module_name, is_package=job.is_package)):
         return _Triaged(job, outcome)
     return _Triaged(job, imports=tuple(imported_modules(
         data, job.module_name, is_package=job.is_package, modules=worker.index.modules)),
@@ -226,7 +227,8 @@ def _check_file(worker: _Worker, job: _Job, data: bytes | None = None, *,
             return outcome
     else:
         outcome.digest = hashlib.sha256(data).hexdigest()
-    if not filtered and worker.prefilter is not None and not worker.prefilter.may_report(data):
+    if not filtered and worker.prefilter is not None and not worker.prefilter.may_report(
+            data, job.module_name, is_package=job.is_package):
         return outcome
     index = worker.index
     index.accessed = set()
