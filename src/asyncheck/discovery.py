@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pathspec
@@ -49,20 +51,35 @@ def _excludes(settings: Settings) -> tuple[str, ...]:
     return tuple(base) + tuple(settings.extend_exclude)
 
 
-def _is_excluded(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
-    """A pattern matches the entry's name, or its path relative to the root."""
+def _is_excluded(path: Path, root: Path, patterns: tuple[str, ...], *,
+                 resolved: bool = False) -> bool:
+    """A pattern matches the entry's name, or its path relative to the root.
+
+    ``resolved``: ``path`` is already resolved (a walk knows it for all but symlinks).
+    """
     name = path.name
     try:
-        relative = path.resolve().relative_to(root).as_posix()
+        relative = (path if resolved else path.resolve()).relative_to(root).as_posix()
     except (ValueError, OSError, RuntimeError):
         relative = path.as_posix()
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(relative, pattern):
-            return True
-        if "/" in pattern and (relative + "/").startswith(pattern.lstrip("./") + "/"):
-            return True
-    return False
+    matcher = _exclude_matcher(patterns)
+    if matcher.match(os.path.normcase(name)) or matcher.match(os.path.normcase(relative)):
+        return True
+    return any((relative + "/").startswith(prefix) for prefix in _exclude_prefixes(patterns))
+
+
+@lru_cache(maxsize=16)
+def _exclude_matcher(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regular expression for all the patterns, as ``fnmatch`` reads them (compiled
+    once: a walk asks for every entry)."""
+    translated = [fnmatch.translate(os.path.normcase(p.rstrip("/"))) for p in patterns]
+    return re.compile("|".join(f"(?:{t})" for t in translated) or "(?!)")
+
+
+@lru_cache(maxsize=16)
+def _exclude_prefixes(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """Patterns with a ``/`` also exclude everything below the directory they name."""
+    return tuple(p.rstrip("/").lstrip("./") + "/" for p in patterns if "/" in p.rstrip("/"))
 
 
 class _IgnoreStack:
@@ -128,7 +145,7 @@ def _walk_dir(
             is_dir = entry.is_dir(follow_symlinks=False)
         except OSError:
             continue
-        if _is_excluded(resolved_path, root, patterns):
+        if _is_excluded(resolved_path, root, patterns, resolved=not is_symlink):
             continue
         if is_dir:
             if ignores.ignored(resolved_path, True):
