@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from asyncheck.analysis.walk import iter_children
 from asyncheck.context import FileContext
 
 #: Qualified types whose objects are event loops (the resolver reports
@@ -108,12 +109,14 @@ def is_event_loop_policy_name(qualname: str) -> bool:
 def walk_body(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under ``node`` (not ``node`` itself) that runs as part of the same body:
     nested ``def``/``lambda``/class nodes are yielded but not entered."""
-    pending = list(reversed(node.children))
+    # iter_children: the code-carrying children in source order, read without the node
+    # rebuilding that ``CSTNode.children`` does.
+    pending = list(reversed(list(iter_children(node))))
     while pending:
         current = pending.pop()
         yield current
         if not isinstance(current, _NESTED_SCOPES):
-            pending.extend(reversed(current.children))
+            pending.extend(reversed(list(iter_children(current))))
 
 
 def can_suspend(node: cst.CSTNode) -> bool:
