@@ -275,3 +275,48 @@ def test_a_file_that_kills_its_process_costs_only_itself(
     assert found == {(f"job_{n:02}.py", "ACK200") for n in range(30) if n != 13} | {
         ("job_13.py", "ACK000")}
     assert "crashed" in next(d.message for d in result.diagnostics if d.code == "ACK000")
+
+
+def test_pool_processes_parse_each_module_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from asyncheck import engine
+
+    project = tmp_path / "project"
+    (project / "feeds").mkdir(parents=True)
+    # The package and its client import each other: no lint order puts either first, and
+    # the client is big, so while one process parses it the other needs its facts.
+    (project / "feeds/__init__.py").write_text("from . import http\n\nDEFAULT_TIMEOUT = 10\n")
+    helpers = "".join(f"def parse_header_{n}(value: str) -> str:\n    return value.strip()\n\n\n"
+                      for n in range(1500))
+    (project / "feeds/http.py").write_text(
+        "import time\n\nimport aiohttp\n\nfrom feeds import DEFAULT_TIMEOUT\n\n\n" + helpers +
+        "def backoff(attempt: int) -> None:\n    time.sleep(attempt)\n\n\n"
+        "async def fetch(session: aiohttp.ClientSession, url: str) -> str:\n"
+        "    async with session.get(url, timeout=DEFAULT_TIMEOUT) as response:\n"
+        "        return await response.text()\n")
+    for number in range(40):
+        (project / f"feeds/feed_{number:02}.py").write_text(
+            "import feeds\n\n\n"
+            f"async def poll_{number}(session, url):\n"
+            "    feeds.http.backoff(1)\n"
+            "    feeds.http.fetch(session, url)\n")
+    log = tmp_path / "parses.log"
+    real_parse = engine._parse_source
+
+    def logged_parse(text: str) -> cst.Module:
+        with open(log, "a") as handle:  # the pool's processes append to one file
+            handle.write(hashlib.sha256(text.encode()).hexdigest() + "\n")
+        return real_parse(text)
+
+    monkeypatch.setattr(engine, "_parse_source", logged_parse)  # inherited by forked workers
+    pooled = run([str(project)], Settings(), jobs=2)
+    parsed = log.read_text().split()
+    # Every feed needs feeds/http.py's facts: one process parses it, the other waits.
+    assert len(parsed) == len(set(parsed)) == 41  # the package __init__ is not needed
+    serial = run([str(project)], Settings(), jobs=1)
+    assert [(d.path, d.line, d.code) for d in pooled.diagnostics] == [
+        (d.path, d.line, d.code) for d in serial.diagnostics]
+    assert {d.code for d in pooled.diagnostics} == {"ACK100", "ACK290"}
+    assert len(pooled.diagnostics) == 80

@@ -15,11 +15,11 @@ import hashlib
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -94,14 +94,15 @@ def project_modules(root: Path, settings: Settings) -> dict[str, Path]:
 
 
 def build_index(root: Path, settings: Settings, modules: dict[str, Path] | None = None,
-                store: FactsStore | None = None) -> ProjectIndex:
+                store: FactsStore | None = None,
+                may_parse: Callable[[str], bool] | None = None) -> ProjectIndex:
     """The lazy project index over every Python file of the project under ``root``
     (keeping module facts in ``store`` when given)."""
     from asyncheck.analysis.project import ProjectIndex
 
     if modules is None:
         modules = project_modules(root, settings)
-    return ProjectIndex(modules, _parse_for_index, store=store)
+    return ProjectIndex(modules, _parse_for_index, store=store, may_parse=may_parse)
 
 
 # -- one file -------------------------------------------------------------------------------
@@ -135,6 +136,10 @@ class _WorkerSpec:
     fix_mode: str | None
     prefilter: PreFilter | None
     store: FactsStore | None
+    #: For a pool's lint: a directory of claims (one file per module, made with O_EXCL) so
+    #: that each module is parsed by one process only, and the lint jobs by module name.
+    claims: Path | None = None
+    lint_jobs: Mapping[str, _Job] = field(default_factory=dict)
 
 
 class _Worker:
@@ -144,10 +149,38 @@ class _Worker:
         from asyncheck.engine import Linter
 
         self.settings = spec.settings
-        self.index = build_index(spec.root, spec.settings, spec.modules, spec.store)
+        self.claims = spec.claims
+        self.lint_jobs = spec.lint_jobs
+        #: Lint jobs this process claimed while the index needed their facts: it lints
+        #: them next, from the tree it parsed then.
+        self.extras: list[_Job] = []
+        self.index = build_index(spec.root, spec.settings, spec.modules, spec.store,
+                                 self._may_parse if spec.claims is not None else None)
         self.linter: Linter = Linter(enabled_rules(spec.settings), spec.settings, self.index)
         self.fix_mode = spec.fix_mode
         self.prefilter = spec.prefilter
+
+    def claim(self, module: str) -> bool:
+        """Whether this process may parse ``module`` (no other process has claimed it)."""
+        assert self.claims is not None
+        name = hashlib.sha256(module.encode()).hexdigest()[:32]
+        try:
+            os.close(os.open(self.claims / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        except OSError:
+            return True  # cannot tell: parse, as without claims
+        return True
+
+    def _may_parse(self, module: str) -> bool:
+        """The index needs the facts of ``module`` and no process has stored them: parse it
+        here (and lint it next, if it is to be linted) unless another process claimed it."""
+        if not self.claim(module):
+            return False
+        job = self.lint_jobs.get(module)
+        if job is not None:
+            self.extras.append(job)
+        return True
 
 
 _WORKER: _Worker | None = None
@@ -176,7 +209,17 @@ def _tune_garbage_collector() -> tuple[int, int, int]:
 
 def _check_chunk(jobs: Sequence[_Job]) -> list[_Outcome]:
     assert _WORKER is not None
-    return [_check_file(_WORKER, job, filtered=True) for job in jobs]
+    worker = _WORKER
+    if worker.claims is None:
+        return [_check_file(worker, job, filtered=True) for job in jobs]
+    outcomes = []
+    for job in jobs:
+        if job.module_name in worker.lint_jobs and not worker.claim(job.module_name):
+            continue  # another process has it (its index needed it first)
+        outcomes.append(_check_file(worker, job, filtered=True))
+        while worker.extras:
+            outcomes.append(_check_file(worker, worker.extras.pop(0), filtered=True))
+    return outcomes
 
 
 def _triage_chunk(jobs: Sequence[_Job]) -> list[_Triaged]:
@@ -232,6 +275,8 @@ def _check_file(worker: _Worker, job: _Job, data: bytes | None = None, *,
         return outcome
     index = worker.index
     index.accessed = set()
+    if worker.fix_mode is None and from_file and outcome.digest is not None:
+        index.linting(job.module_name, outcome.digest)
     if worker.fix_mode is None:
         result = worker.linter.lint_bytes(job.path, data, module_name=job.module_name,
                                           is_package=job.is_package)
@@ -511,6 +556,7 @@ class _LintQueue:
                                               if m in linted and m != item.job.module_name))
                          for item in ordered]
         self._linted: set[str] = set()
+        self._done: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -520,6 +566,8 @@ class _LintQueue:
         chunk: list[_Job] = []
         rest: list[tuple[_Job, frozenset[str]]] = []
         for job, imports in self._pending:
+            if job.path in self._done:
+                continue  # linted already, by a process whose index needed it
             if len(chunk) < size and imports <= self._linted:
                 chunk.append(job)
             else:
@@ -532,6 +580,7 @@ class _LintQueue:
     def linted(self, job: _Job) -> None:
         """``job`` is done: its facts are in the store."""
         self._linted.add(job.module_name)
+        self._done.add(job.path)
 
 
 def _run_pool(jobs: Sequence[_Job], workers: int, spec: _WorkerSpec,
@@ -543,43 +592,59 @@ def _run_pool(jobs: Sequence[_Job], workers: int, spec: _WorkerSpec,
                                              _chunks(jobs, _chunk_size(jobs, workers, 32))):
             # A chunk of a broken pool is linted: that is where a crash is dealt with.
             triaged.extend(results if results is not None else [_Triaged(job) for job in chunk])
-    queue = _LintQueue(_lint_order(triaged, finished))
-    suspects: list[_Job] = []
-    while queue:
-        # A new pool after one broke: the files it held are retried one by one below.
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(spec,)) as pool:
-            suspects.extend(_lint_queue(pool, queue, workers, finished))
-    for job in suspects:
+    ordered = _lint_order(triaged, finished)
+    queue = _LintQueue(ordered)
+    by_path = {item.job.path: item.job for item in ordered}
+    names = Counter(item.job.module_name for item in ordered)
+    done: set[str] = set()
+
+    def collect(outcome: _Outcome) -> None:
+        job = by_path.get(outcome.path)
+        if job is None or job.path in done:
+            return
+        done.add(job.path)
+        queue.linted(job)
+        finished(outcome)
+
+    with tempfile.TemporaryDirectory(prefix="asyncheck-claims-") as claims:
+        lint_spec = replace(spec, claims=Path(claims), lint_jobs={
+            item.job.module_name: item.job for item in ordered
+            if names[item.job.module_name] == 1})
+        while queue:
+            # A new pool after one broke; what it held is retried one by one below.
+            with ProcessPoolExecutor(workers, initializer=_init_worker,
+                                     initargs=(lint_spec,)) as pool:
+                _lint_queue(pool, queue, workers, collect)
+    for job in (item.job for item in ordered if item.job.path not in done):
         # One file per fresh process: the one that crashes it is named, the others survive.
         try:
             with ProcessPoolExecutor(1, initializer=_init_worker, initargs=(spec,)) as single:
                 [outcome] = single.submit(_check_chunk, [job]).result()
         except BrokenProcessPool:
             outcome = _crashed(job)
-        finished(outcome)
+        collect(outcome)
 
 
 def _lint_queue(pool: ProcessPoolExecutor, queue: _LintQueue, workers: int,
-                finished: Callable[[_Outcome], None]) -> list[_Job]:
-    """Lint from the queue with a few chunks in flight per process; returns the files of
-    the chunks in flight when the pool broke (the queue keeps the rest)."""
-    in_flight: dict[Future[list[_Outcome]], list[_Job]] = {}
+                collect: Callable[[_Outcome], None]) -> None:
+    """Lint from the queue with a few chunks in flight per process, until the queue is
+    empty or the pool breaks (a process died: the files it held are not collected)."""
+    in_flight: set[Future[list[_Outcome]]] = set()
     while queue or in_flight:
         while queue and len(in_flight) < 2 * workers:
             chunk = queue.take(max(1, min(CHUNK_SIZE, len(queue) // (workers * 4))))
-            in_flight[pool.submit(_check_chunk, chunk)] = chunk
-        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            if chunk:
+                in_flight.add(pool.submit(_check_chunk, chunk))
+        if not in_flight:
+            break
+        done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
         for future in done:
-            chunk = in_flight.pop(future)
             try:
                 outcomes = future.result()
             except BrokenProcessPool:
-                return [job for held in (chunk, *in_flight.values()) for job in held]
+                return
             for outcome in outcomes:
-                finished(outcome)
-            for job in chunk:
-                queue.linted(job)
-    return []
+                collect(outcome)
 
 
 def _chunk_size(jobs: Sequence[_Job], workers: int, largest: int = CHUNK_SIZE) -> int:

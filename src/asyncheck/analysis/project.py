@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 import hashlib
+import time
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -126,6 +127,10 @@ class ModuleFacts:
 
 
 _FUNCTION_FIELDS = tuple(f.name for f in fields(FunctionFacts))
+#: How long to wait for facts another process is making: 5 ms steps, at most 2 s (a parse
+#: of the largest modules); then the module is parsed here after all.
+_WAIT_STEP = 0.005
+_WAIT_STEPS = 400
 
 
 class FactsStore(Protocol):
@@ -154,10 +159,17 @@ class ProjectIndex:
         *,
         extra_return_types: Iterable[tuple[str, str]] = (),
         store: FactsStore | None = None,
+        may_parse: Callable[[str], bool] | None = None,
     ) -> None:
         self.modules = dict(modules)
         self._parse = parse
         self._store = store
+        #: Asked before parsing a module for its facts; False: another process is making
+        #: them, wait for the store (see the runner's pool).
+        self._may_parse = may_parse
+        #: Content hashes of the files about to be linted: their facts are stored as soon
+        #: as they are parsed.
+        self._linting: dict[str, str] = {}
         self._facts: dict[str, ModuleFacts | None] = {}
         self._pending_trees: dict[str, tuple[cst.Module, bool]] = {}
         self._texts: dict[str, ModuleText | None] = {}
@@ -172,10 +184,27 @@ class ProjectIndex:
         return cls({}, lambda _path: None)
 
     # -- gathering ------------------------------------------------------------------------
+    def linting(self, module_name: str, digest: str) -> None:
+        """The file of ``module_name`` with this content hash is about to be linted: store
+        its facts as soon as it is parsed (:meth:`add_module`), before the rules run, so
+        that other processes waiting for them wait for a parse, not a whole lint."""
+        self._linting[module_name] = digest
+
     def add_module(self, module_name: str, tree: cst.Module, *, is_package: bool = False) -> None:
-        """Record facts of an already parsed module (the file being linted) lazily."""
-        if module_name not in self._facts:
+        """Record facts of an already parsed module (the file being linted): lazily, or at
+        once when the runner announced the lint (:meth:`linting`) and a store shares them."""
+        digest = self._linting.pop(module_name, None)
+        if module_name in self._facts:
+            facts = self._facts[module_name]
+        elif digest is not None and self._store is not None:
+            facts = self._facts[module_name] = extract_module_facts(
+                tree, module_name, is_package=is_package,
+                extra_return_types=self._extra_return_types)
+        else:
             self._pending_trees[module_name] = (tree, is_package)
+            return
+        if digest is not None and self._store is not None and facts is not None:
+            self._store.save(module_name, is_package, digest, facts.to_json())
 
     def module_facts(self, module_name: str) -> ModuleFacts | None:
         """Facts of a project module, parsing it on first use; None if not in the project."""
@@ -205,12 +234,16 @@ class ProjectIndex:
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
             except OSError:
                 return None
-            stored = self._store.load(module_name, is_package, digest)
+            stored = self._load(module_name, is_package, digest)
             if stored is not None:
-                try:
-                    return ModuleFacts.from_json(stored)
-                except (ValueError, TypeError, KeyError):
-                    pass  # written by something else: parse instead
+                return stored
+            if self._may_parse is not None and not self._may_parse(module_name):
+                # Another process is parsing it: its facts are in the store shortly.
+                for _ in range(_WAIT_STEPS):
+                    time.sleep(_WAIT_STEP)
+                    stored = self._load(module_name, is_package, digest)
+                    if stored is not None:
+                        return stored
         tree = self._parse(path)
         if tree is None:
             return None
@@ -219,6 +252,16 @@ class ProjectIndex:
         if self._store is not None and digest is not None:
             self._store.save(module_name, is_package, digest, facts.to_json())
         return facts
+
+    def _load(self, module_name: str, is_package: bool, digest: str) -> ModuleFacts | None:
+        assert self._store is not None
+        stored = self._store.load(module_name, is_package, digest)
+        if stored is None:
+            return None
+        try:
+            return ModuleFacts.from_json(stored)
+        except (ValueError, TypeError, KeyError):
+            return None  # written by something else: parse instead
 
     def publish(self, module_name: str, digest: str) -> None:
         """After a lint: extract the linted module's facts from its tree now (other
