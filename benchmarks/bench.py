@@ -26,6 +26,7 @@ for the warm row.  Usage: ``python benchmarks/bench.py --corpus both --runs 3``.
 from __future__ import annotations
 
 import argparse
+import compileall
 import importlib.util
 import json
 import os
@@ -460,7 +461,18 @@ def snapshot_command(directory: Path) -> list[str] | None:
     source = Path(next(iter(spec.submodule_search_locations)))
     shutil.copytree(source, directory / "asyncheck",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    return ["env", f"PYTHONPATH={directory}", sys.executable, "-m", "asyncheck"]
+    # Byte-compiled, as pip leaves an installed package (with PYTHONDONTWRITEBYTECODE set,
+    # every run would otherwise compile asyncheck's modules again).
+    compileall.compile_dir(directory / "asyncheck", quiet=1)
+    # Like the console script: without the working directory at the front of sys.path
+    # (`python -m` puts it there, and in the standard-library corpus its copies of the
+    # standard library's modules would be imported, and compiled, instead of the real ones).
+    return ["env", f"PYTHONPATH={directory}", sys.executable, "-c", _RUN_WITHOUT_CWD]
+
+
+_RUN_WITHOUT_CWD = (
+    "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+    "import runpy; runpy.run_module('asyncheck', run_name='__main__', alter_sys=True)")
 
 
 def _positive_int(text: str) -> int:
