@@ -143,7 +143,12 @@ class FastVisitor:
             if leave is not None:
                 leave(self, node)
 
-        walk(node)
+        try:
+            walk(node)
+        finally:
+            # `walk` refers to itself through its closure: a reference cycle that would keep
+            # the visitor (and the nodes it holds) alive until the garbage collector runs.
+            del walk
 
 
 class BodyVisitor(FastVisitor):
