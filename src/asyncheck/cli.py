@@ -93,11 +93,12 @@ def _list_rules(output_format: str) -> None:
               help="Print the fixes as a unified diff and change nothing (exit 1 if any).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of CPUs).")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the cache (findings, and the project index's facts).")
 @click.option("--no-prefilter", is_flag=True, hidden=True,
               help="Parse every file, even those no rule can report in (for benchmarks).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where the result cache lives (default: .asyncheck_cache in the project root).")
+              help="Where the cache lives (default: .asyncheck_cache in the project root).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
