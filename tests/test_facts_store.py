@@ -320,3 +320,51 @@ def test_pool_processes_parse_each_module_once(
         (d.path, d.line, d.code) for d in serial.diagnostics]
     assert {d.code for d in pooled.diagnostics} == {"ACK100", "ACK290"}
     assert len(pooled.diagnostics) == 80
+
+
+def test_a_class_whose_docstring_has_text_at_column_0_still_has_its_async_methods(
+        tmp_path: Path) -> None:
+    # Text at column 0 inside a docstring looks like the end of the class to a line scan:
+    # the index must not conclude from bytes that Client has no async method.
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds/__init__.py").write_text("")
+    (tmp_path / "feeds/client.py").write_text(
+        "class Client:\n"
+        "    '''Fetches feeds.\n"
+        "\n"
+        "Example:\n"
+        "    client = Client()\n"
+        "    '''\n"
+        "\n"
+        "    async def fetch(self, url: str) -> bytes:\n"
+        "        ...\n")
+    (tmp_path / "feeds/cli.py").write_text(
+        "from feeds.client import Client\n\n\n"
+        "def main() -> None:\n"
+        "    Client().fetch('https://example.com/rss')\n")
+    modules = {"feeds": tmp_path / "feeds/__init__.py",
+               "feeds.client": tmp_path / "feeds/client.py"}
+    index = _index(modules, FactsStore(tmp_path / "cache"), [])
+    assert index.surely_not_coroutine("feeds.client.Client.fetch") is False
+    assert index.makes_coroutine("feeds.client.Client.fetch") is True
+    result = run([str(tmp_path / "feeds/cli.py")], Settings(), jobs=1)
+    assert [(d.line, d.code) for d in result.diagnostics] == [(5, "ACK100")]
+
+
+def test_bytes_see_continued_async_defs_and_classes_under_if(tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc/__init__.py").write_text("")
+    (tmp_path / "svc/base.py").write_text(
+        "class Poller:\n    async def poll(self) -> None:\n        ...\n")
+    (tmp_path / "svc/compat.py").write_text(
+        "import sys\n\nfrom svc.base import Poller\n\n\n"
+        "class Ping:\n    async \\\n    def send(self):\n        return 1\n\n\n"
+        "if sys.version_info >= (3, 11):\n"
+        "    class QuietPoller(Poller):\n"
+        "        interval = 30\n")
+    modules = {"svc": tmp_path / "svc/__init__.py", "svc.base": tmp_path / "svc/base.py",
+               "svc.compat": tmp_path / "svc/compat.py"}
+    index = _index(modules, FactsStore(tmp_path / "cache"), [])
+    assert not index.surely_not_coroutine("svc.compat.Ping.send")
+    assert not index.surely_not_coroutine("svc.compat.QuietPoller.poll")
+    assert index.makes_coroutine("svc.compat.QuietPoller.poll") is True

@@ -49,7 +49,8 @@ _PARENTHESISED_TARGET_RE = re.compile(rb"^[ \t]*\(+[ \t]*[A-Za-z_]\w*[ \t]*\)+[ 
 #: A definition (indentation, "class", "async def", name), or any other line that starts at
 #: column 0 (all groups None), which ends the enclosing top-level definition.
 _DEFINITION_RE = re.compile(
-    rb"^(?:([ \t]*)(?:(class)|(async[ \t]+def)|def)[ \t]+([A-Za-z_][A-Za-z0-9_]*)|(?=[^\s#]))",
+    rb"^(?:([ \t]*)(?:(class)|(async(?:[ \t]|\\\r?\n)+def)|def)(?:[ \t]|\\\r?\n)+"
+    rb"([A-Za-z_][A-Za-z0-9_]*)|(?=[^\s#]))",
     re.MULTILINE)
 #: After the word ``import``: the imported names (parenthesised over several lines, or
 #: continued with backslashes).
@@ -75,6 +76,10 @@ def _last_name(module: str) -> bytes:
     return module.rpartition(".")[2].encode()
 
 
+#: In :func:`async_names`: an indented ``async def`` whose class could not be told.
+UNSURE = b"?"
+
+
 def async_names(data: bytes) -> set[bytes]:
     """The top-level names of a module through which an ``async def`` is reached: module
     level async defs (also under ``if``/``try``) and classes with async methods.  An async
@@ -92,8 +97,13 @@ def async_names(data: bytes) -> set[bytes]:
             enclosing = None if name is None else (bool(is_class), name)
         if not is_async:
             continue
-        if not indent or enclosing is None:
-            found.add(name)  # module level, possibly under `if sys.version_info...`
+        if not indent:
+            found.add(name)  # module level
+        elif enclosing is None:
+            # Under `if sys.version_info...` at module level, or a method below text at
+            # column 0 in a multi-line string: the name counts, and the module is marked
+            # as not readable from bytes (the project index then parses it).
+            found.update((name, UNSURE))
         elif enclosing[0]:
             found.add(enclosing[1])  # a method: reached through the class
     return found
@@ -140,7 +150,8 @@ class ModuleText:
 
     imports: list[_Import] = field(default_factory=list)
     classes: list[tuple[bytes, frozenset[bytes]]] = field(default_factory=list)
-    #: The classes defined at column 0 -> the words of their bases.
+    #: Class name -> the words of its bases, over every class statement of that name (at
+    #: any indentation: `if`-defined and nested classes too).
     top_classes: dict[bytes, frozenset[bytes]] = field(default_factory=dict)
     init_words: frozenset[bytes] = frozenset()
     #: Every name some import of it imports; whether one is a star import.
@@ -201,9 +212,10 @@ class ModuleText:
         for before, end in _statements(data, b"class"):
             header = _CLASS_RE.match(data, end)
             if header is not None and not before.strip():
-                scanned.classes.append((header.group(1), words(header.group(2))))
-                if not before:
-                    scanned.top_classes[header.group(1)] = words(header.group(2))
+                bases = words(header.group(2))
+                scanned.classes.append((header.group(1), bases))
+                scanned.top_classes[header.group(1)] = (
+                    scanned.top_classes.get(header.group(1), frozenset()) | bases)
         scanned.imported = frozenset().union(*(i.names for i in scanned.imports))
         scanned.star_import = b"*" in scanned.imported
         scanned.star_words = frozenset().union(*(

@@ -29,7 +29,7 @@ from asyncheck.analysis.names import (
     make_module_scope,
 )
 from asyncheck.analysis.walk import BodyVisitor, FastVisitor
-from asyncheck.prefilter import ModuleText
+from asyncheck.prefilter import UNSURE, ModuleText
 
 
 @dataclass(frozen=True)
@@ -340,7 +340,8 @@ class ProjectIndex:
         project names into modules without async code (``os.path.join`` in a
         standard-library test) are answered so."""
         return self._ruled_out_by_bytes(
-            qualname, lambda text, name: name not in text.async_names)
+            qualname, lambda text, name: name not in text.async_names
+            and UNSURE not in text.async_names)
 
     def _ruled_out_by_bytes(self, qualname: str,
                             rules_out: Callable[[ModuleText, bytes], bool],
