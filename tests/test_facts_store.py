@@ -351,7 +351,7 @@ def test_a_class_whose_docstring_has_text_at_column_0_still_has_its_async_method
     assert [(d.line, d.code) for d in result.diagnostics] == [(5, "ACK100")]
 
 
-def test_bytes_see_continued_async_defs_and_classes_under_if(tmp_path: Path) -> None:
+def test_bytes_see_continued_async_defs_classes_under_if_and_dotted_bases(tmp_path: Path) -> None:
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc/__init__.py").write_text("")
     (tmp_path / "svc/base.py").write_text(
@@ -362,9 +362,16 @@ def test_bytes_see_continued_async_defs_and_classes_under_if(tmp_path: Path) -> 
         "if sys.version_info >= (3, 11):\n"
         "    class QuietPoller(Poller):\n"
         "        interval = 30\n")
+    (tmp_path / "svc/jobs.py").write_text(
+        "import abc\n\nfrom svc import base\n\n\n"
+        "class NightlyPoller(base.Poller, metaclass=abc.ABCMeta):\n"
+        "    hour = 3\n")
     modules = {"svc": tmp_path / "svc/__init__.py", "svc.base": tmp_path / "svc/base.py",
-               "svc.compat": tmp_path / "svc/compat.py"}
+               "svc.compat": tmp_path / "svc/compat.py", "svc.jobs": tmp_path / "svc/jobs.py"}
     index = _index(modules, FactsStore(tmp_path / "cache"), [])
     assert not index.surely_not_coroutine("svc.compat.Ping.send")
+    # A dotted base: `base.Poller.poll`, not a function `poll` of module `base`.
+    assert not index.surely_not_coroutine("svc.jobs.NightlyPoller.poll")
+    assert index.makes_coroutine("svc.jobs.NightlyPoller.poll") is True
     assert not index.surely_not_coroutine("svc.compat.QuietPoller.poll")
     assert index.makes_coroutine("svc.compat.QuietPoller.poll") is True

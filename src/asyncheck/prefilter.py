@@ -150,9 +150,10 @@ class ModuleText:
 
     imports: list[_Import] = field(default_factory=list)
     classes: list[tuple[bytes, frozenset[bytes]]] = field(default_factory=list)
-    #: Class name -> the words of its bases, over every class statement of that name (at
-    #: any indentation: `if`-defined and nested classes too).
-    top_classes: dict[bytes, frozenset[bytes]] = field(default_factory=dict)
+    #: Class name -> its bases as written (dotted names; keyword names such as
+    #: ``metaclass`` too), over every class statement of that name (at any indentation:
+    #: `if`-defined and nested classes too).
+    class_bases: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
     init_words: frozenset[bytes] = frozenset()
     #: Every name some import of it imports; whether one is a star import.
     imported: frozenset[bytes] = frozenset()
@@ -214,8 +215,9 @@ class ModuleText:
             if header is not None and not before.strip():
                 bases = words(header.group(2))
                 scanned.classes.append((header.group(1), bases))
-                scanned.top_classes[header.group(1)] = (
-                    scanned.top_classes.get(header.group(1), frozenset()) | bases)
+                scanned.class_bases[header.group(1)] = (
+                    *scanned.class_bases.get(header.group(1), ()),
+                    *_DOTTED_RE.findall(header.group(2)))
         scanned.imported = frozenset().union(*(i.names for i in scanned.imports))
         scanned.star_import = b"*" in scanned.imported
         scanned.star_words = frozenset().union(*(

@@ -384,15 +384,19 @@ class ProjectIndex:
                 seen.add(current)
                 if not rules_out(text, current):
                     return False
-                for base in text.top_classes.get(current, ()):
-                    if base in text.imported:
-                        targets = text.bindings.get(base)
-                        if targets is None or not all(
-                                self._ruled_out_by_bytes(f"{t}.{attr}", rules_out, depth + 1)
+                for base in text.class_bases.get(current, ()):
+                    head_name, _, tail = base.decode(errors="replace").partition(".")
+                    if head_name.encode() in text.imported:
+                        # `mod.Base` or `Base` from an import: that class's method.
+                        targets = text.bindings.get(head_name.encode())
+                        if targets is None or not all(self._ruled_out_by_bytes(
+                                ".".join(p for p in (t, tail, attr) if p), rules_out, depth + 1)
                                 for t in targets):
                             return False
+                    elif tail:
+                        return False  # a dotted base not from an import: unsure
                     else:
-                        pending.append(base)
+                        pending.append(head_name.encode())
         return True
 
     def _module_text(self, module: str) -> ModuleText | None:
