@@ -375,3 +375,20 @@ def test_bytes_see_continued_async_defs_classes_under_if_and_dotted_bases(tmp_pa
     assert index.makes_coroutine("svc.jobs.NightlyPoller.poll") is True
     assert not index.surely_not_coroutine("svc.compat.QuietPoller.poll")
     assert index.makes_coroutine("svc.compat.QuietPoller.poll") is True
+
+
+def test_a_subclass_of_a_library_class_keeps_its_listed_coroutine_methods(
+        tmp_path: Path) -> None:
+    # JobQueue().get() makes a coroutine because asyncio.Queue.get does (the built-in
+    # table): bytes must not answer "no async def here" for it.
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs/__init__.py").write_text("")
+    (tmp_path / "jobs/queue.py").write_text(
+        "import asyncio\n\n\nclass JobQueue(asyncio.Queue):\n    retries = 3\n")
+    (tmp_path / "jobs/worker.py").write_text(
+        "from jobs.queue import JobQueue\n\n\n"
+        "async def drain(queue: JobQueue) -> None:\n"
+        "    queue.get()\n")
+    result = run([str(tmp_path)], Settings(), jobs=1)
+    assert [(Path(d.path).name, d.line, d.code) for d in result.diagnostics] == [
+        ("worker.py", 5, "ACK100")]

@@ -387,11 +387,15 @@ class ProjectIndex:
                 for base in text.class_bases.get(current, ()):
                     head_name, _, tail = base.decode(errors="replace").partition(".")
                     if head_name.encode() in text.imported:
-                        # `mod.Base` or `Base` from an import: that class's method.
+                        # `mod.Base` or `Base` from an import: that class's method.  A
+                        # class from outside the project may have listed coroutine methods
+                        # (a subclass of asyncio.Queue): unsure.
                         targets = text.bindings.get(head_name.encode())
-                        if targets is None or not all(self._ruled_out_by_bytes(
-                                ".".join(p for p in (t, tail, attr) if p), rules_out, depth + 1)
-                                for t in targets):
+                        if targets is None or not all(
+                                self.split_module(inherited) is not None
+                                and self._ruled_out_by_bytes(inherited, rules_out, depth + 1)
+                                for inherited in (".".join(p for p in (t, tail, attr) if p)
+                                                  for t in targets)):
                             return False
                     elif tail:
                         return False  # a dotted base not from an import: unsure
