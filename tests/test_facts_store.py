@@ -41,9 +41,10 @@ PROJECT = {
 }
 
 
-def _write(root: Path) -> dict[str, Path]:
+def _write(root: Path, files: dict[str, str] = PROJECT) -> dict[str, Path]:
+    """Write the files under ``root``; their module names -> paths."""
     modules = {}
-    for name, text in PROJECT.items():
+    for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
@@ -326,24 +327,23 @@ def test_a_class_whose_docstring_has_text_at_column_0_still_has_its_async_method
         tmp_path: Path) -> None:
     # Text at column 0 inside a docstring looks like the end of the class to a line scan:
     # the index must not conclude from bytes that Client has no async method.
-    (tmp_path / "feeds").mkdir()
-    (tmp_path / "feeds/__init__.py").write_text("")
-    (tmp_path / "feeds/client.py").write_text(
-        "class Client:\n"
-        "    '''Fetches feeds.\n"
-        "\n"
-        "Example:\n"
-        "    client = Client()\n"
-        "    '''\n"
-        "\n"
-        "    async def fetch(self, url: str) -> bytes:\n"
-        "        ...\n")
-    (tmp_path / "feeds/cli.py").write_text(
-        "from feeds.client import Client\n\n\n"
-        "def main() -> None:\n"
-        "    Client().fetch('https://example.com/rss')\n")
-    modules = {"feeds": tmp_path / "feeds/__init__.py",
-               "feeds.client": tmp_path / "feeds/client.py"}
+    modules = _write(tmp_path, {
+        "feeds/__init__.py": "",
+        "feeds/client.py": (
+            "class Client:\n"
+            "    '''Fetches feeds.\n"
+            "\n"
+            "Example:\n"
+            "    client = Client()\n"
+            "    '''\n"
+            "\n"
+            "    async def fetch(self, url: str) -> bytes:\n"
+            "        ...\n"),
+        "feeds/cli.py": (
+            "from feeds.client import Client\n\n\n"
+            "def main() -> None:\n"
+            "    Client().fetch('https://example.com/rss')\n"),
+    })
     index = _index(modules, FactsStore(tmp_path / "cache"), [])
     assert index.surely_not_coroutine("feeds.client.Client.fetch") is False
     assert index.makes_coroutine("feeds.client.Client.fetch") is True
@@ -352,22 +352,20 @@ def test_a_class_whose_docstring_has_text_at_column_0_still_has_its_async_method
 
 
 def test_bytes_see_continued_async_defs_classes_under_if_and_dotted_bases(tmp_path: Path) -> None:
-    (tmp_path / "svc").mkdir()
-    (tmp_path / "svc/__init__.py").write_text("")
-    (tmp_path / "svc/base.py").write_text(
-        "class Poller:\n    async def poll(self) -> None:\n        ...\n")
-    (tmp_path / "svc/compat.py").write_text(
-        "import sys\n\nfrom svc.base import Poller\n\n\n"
-        "class Ping:\n    async \\\n    def send(self):\n        return 1\n\n\n"
-        "if sys.version_info >= (3, 11):\n"
-        "    class QuietPoller(Poller):\n"
-        "        interval = 30\n")
-    (tmp_path / "svc/jobs.py").write_text(
-        "import abc\n\nfrom svc import base\n\n\n"
-        "class NightlyPoller(base.Poller, metaclass=abc.ABCMeta):\n"
-        "    hour = 3\n")
-    modules = {"svc": tmp_path / "svc/__init__.py", "svc.base": tmp_path / "svc/base.py",
-               "svc.compat": tmp_path / "svc/compat.py", "svc.jobs": tmp_path / "svc/jobs.py"}
+    modules = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/base.py": "class Poller:\n    async def poll(self) -> None:\n        ...\n",
+        "svc/compat.py": (
+            "import sys\n\nfrom svc.base import Poller\n\n\n"
+            "class Ping:\n    async \\\n    def send(self):\n        return 1\n\n\n"
+            "if sys.version_info >= (3, 11):\n"
+            "    class QuietPoller(Poller):\n"
+            "        interval = 30\n"),
+        "svc/jobs.py": (
+            "import abc\n\nfrom svc import base\n\n\n"
+            "class NightlyPoller(base.Poller, metaclass=abc.ABCMeta):\n"
+            "    hour = 3\n"),
+    })
     index = _index(modules, FactsStore(tmp_path / "cache"), [])
     assert not index.surely_not_coroutine("svc.compat.Ping.send")
     # A dotted base: `base.Poller.poll`, not a function `poll` of module `base`.
@@ -381,14 +379,14 @@ def test_a_subclass_of_a_library_class_keeps_its_listed_coroutine_methods(
         tmp_path: Path) -> None:
     # JobQueue().get() makes a coroutine because asyncio.Queue.get does (the built-in
     # table): bytes must not answer "no async def here" for it.
-    (tmp_path / "jobs").mkdir()
-    (tmp_path / "jobs/__init__.py").write_text("")
-    (tmp_path / "jobs/queue.py").write_text(
-        "import asyncio\n\n\nclass JobQueue(asyncio.Queue):\n    retries = 3\n")
-    (tmp_path / "jobs/worker.py").write_text(
-        "from jobs.queue import JobQueue\n\n\n"
-        "async def drain(queue: JobQueue) -> None:\n"
-        "    queue.get()\n")
+    _write(tmp_path, {
+        "jobs/__init__.py": "",
+        "jobs/queue.py": "import asyncio\n\n\nclass JobQueue(asyncio.Queue):\n    retries = 3\n",
+        "jobs/worker.py": (
+            "from jobs.queue import JobQueue\n\n\n"
+            "async def drain(queue: JobQueue) -> None:\n"
+            "    queue.get()\n"),
+    })
     result = run([str(tmp_path)], Settings(), jobs=1)
     assert [(Path(d.path).name, d.line, d.code) for d in result.diagnostics] == [
         ("worker.py", 5, "ACK100")]
