@@ -206,12 +206,25 @@ def module_name_for(path: Path, root: Path) -> str:
     package, wherever it sits (``src/`` layouts, nested projects); a file outside any package
     is named by its path relative to the project root.
     """
+    return module_names_for([path], root)[0]
+
+
+def module_names_for(paths: Sequence[Path], root: Path) -> list[str]:
+    """:func:`module_name_for` of many files, finding each directory's package once."""
     try:
-        resolved = path.resolve()
         resolved_root = root.resolve()
     except (OSError, RuntimeError):
-        return path.stem
-    return _module_name(resolved, resolved_root) or path.stem
+        resolved_root = root
+    packages: dict[Path, tuple[str, ...]] = {}
+    names = []
+    for path in paths:
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):
+            names.append(path.stem)
+            continue
+        names.append(_module_name(resolved, resolved_root, packages) or path.stem)
+    return names
 
 
 def _module_name(resolved: Path, root: Path,

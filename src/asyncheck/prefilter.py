@@ -57,8 +57,6 @@ _DEFINITION_RE = re.compile(
 _IMPORTED_RE = re.compile(rb"[ \t]*(\([^)]*\)|(?:[^\n\\;]|\\[\s\S])*)")
 #: What may stand between a line start and ``import``: nothing, or ``from <module>``.
 _FROM_RE = re.compile(rb"[ \t]*(?:from[ \t]+([.\w]+)[ \t]+)?")
-_ASYNC_DEF_RE = re.compile(rb"\basync[\s\\]+def\b")
-_ALIAS_RE = re.compile(rb"(\w+)\s+as\s+(\w+)")
 #: After the word ``class``: its name and bases.
 _CLASS_RE = re.compile(rb"[ \t]+(\w+)[ \t]*\(([^)]*)\)")
 #: Maps every byte that cannot be part of an identifier to a space (bytes >= 128 are kept:
@@ -149,15 +147,13 @@ class ModuleText:
     classes' bases, whether it mentions ``async`` at all."""
 
     imports: list[_Import] = field(default_factory=list)
-    classes: list[tuple[bytes, frozenset[bytes]]] = field(default_factory=list)
     #: Class name -> its bases as written (dotted names; keyword names such as
     #: ``metaclass`` too), over every class statement of that name (at any indentation:
     #: `if`-defined and nested classes too).
     class_bases: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
     init_words: frozenset[bytes] = frozenset()
-    #: Every name some import of it imports; whether one is a star import.
+    #: Every name some import of it imports.
     imported: frozenset[bytes] = frozenset()
-    star_import: bool = False
     #: Name bound by an import -> what it stands for (``from a import b as c``: c -> a.b;
     #: ``import a.b``: a -> a; ``import a.b as c``: c -> a.b), every binding of it.
     bindings: dict[bytes, list[str]] = field(default_factory=dict)
@@ -165,9 +161,7 @@ class ModuleText:
     star_words: frozenset[bytes] = frozenset()
     #: Modules star-imported (absolute names).
     star_sources: list[str] = field(default_factory=list)
-    #: Whether an ``async def`` occurs, and the top-level names that hold one
-    #: (:func:`async_names`).
-    has_async: bool = False
+    #: The top-level names that hold an ``async def`` (:func:`async_names`).
     async_names: frozenset[bytes] = frozenset()
     #: Whether ``->`` occurs: without it no function has a return annotation.
     has_arrow: bool = False
@@ -176,10 +170,7 @@ class ModuleText:
     def scan(cls, data: bytes, module: str, *, is_package: bool) -> ModuleText:
         """Read the imports and class headers of a module's bytes."""
         scanned = cls(init_words=words(data) if is_package else frozenset(),
-                      has_async=_ASYNC_DEF_RE.search(data) is not None,
-                      has_arrow=b"->" in data)
-        if scanned.has_async:
-            scanned.async_names = frozenset(async_names(data))
+                      async_names=frozenset(async_names(data)), has_arrow=b"->" in data)
         package = module if is_package else module.rpartition(".")[0]
         for before, end in _statements(data, b"import"):
             source = _FROM_RE.fullmatch(before)
@@ -189,13 +180,8 @@ class ModuleText:
             names = words(imported.group(1))
             if b"*" in imported.group(1):
                 names |= {b"*"}
-            aliases: dict[bytes, tuple[bytes, ...]] = {}
-            for original, alias in _ALIAS_RE.findall(imported.group(1)):
-                aliases[original] = (*aliases.get(original, ()), alias)
-            scanned.imports.append(_Import(
-                None if source.group(1) is None else words(_absolute(source.group(1), package)),
-                names, aliases))
             base = None if source.group(1) is None else _absolute(source.group(1), package)
+            aliases: dict[bytes, tuple[bytes, ...]] = {}
             for item in imported.group(1).strip(b"()").replace(b"\\\n", b" ").split(b","):
                 parts = item.split()
                 if parts == [b"*"] and base is not None:
@@ -203,6 +189,8 @@ class ModuleText:
                 if not parts or parts[0] == b"*":
                     continue
                 bound = parts[2] if len(parts) == 3 and parts[1] == b"as" else parts[0]
+                if bound is not parts[0]:
+                    aliases[parts[0]] = (*aliases.get(parts[0], ()), bound)
                 if base is not None:
                     target = base + b"." + parts[0]
                 elif bound is parts[0]:
@@ -210,19 +198,22 @@ class ModuleText:
                 else:
                     target = parts[0]
                 scanned.bindings.setdefault(bound, []).append(target.decode(errors="replace"))
+            scanned.imports.append(_Import(None if base is None else words(base), names, aliases))
         for before, end in _statements(data, b"class"):
             header = _CLASS_RE.match(data, end)
             if header is not None and not before.strip():
-                bases = words(header.group(2))
-                scanned.classes.append((header.group(1), bases))
                 scanned.class_bases[header.group(1)] = (
                     *scanned.class_bases.get(header.group(1), ()),
                     *_DOTTED_RE.findall(header.group(2)))
         scanned.imported = frozenset().union(*(i.names for i in scanned.imports))
-        scanned.star_import = b"*" in scanned.imported
         scanned.star_words = frozenset().union(*(
             i.source for i in scanned.imports if b"*" in i.names and i.source is not None))
         return scanned
+
+    @property
+    def star_import(self) -> bool:
+        """Whether one of its imports is a star import."""
+        return b"*" in self.imported
 
     def reaches(self, markers: frozenset[bytes] | set[bytes]) -> bool:
         """Whether an import brings in a module with one of these names."""
@@ -263,8 +254,7 @@ class _Project:
         for cut in range(len(parts) - 1, 0, -1):
             package = ".".join(parts[:cut])
             text = self.texts.get(package)
-            if text is not None and (name in text.init_words or any(
-                    b"*" in i.names for i in text.imports)):
+            if text is not None and (name in text.init_words or text.star_import):
                 found.add(_last_name(package))
         return found
 
@@ -421,8 +411,9 @@ class PreFilter:
                         # `from .client import fetch as get`: the new name counts too.
                         for alias in statement.aliases.get(name, ()):
                             changed |= add(alias, module)
-                for subclass, bases in text.classes:
-                    for name in bases & markers.keys():
+                for subclass, bases in text.class_bases.items():
+                    base_words = {part for base in bases for part in base.split(b".")}
+                    for name in base_words & markers.keys():
                         if module in definers[name] or text.reaches(markers[name]):
                             # Its instances inherit the async methods.
                             changed |= add(subclass, module)

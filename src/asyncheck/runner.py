@@ -30,6 +30,7 @@ from asyncheck.discovery import (
     discover_files,
     find_project_root,
     module_name_for,
+    module_names_for,
     project_module_names,
 )
 from asyncheck.prefilter import PreFilter, imported_modules
@@ -88,11 +89,6 @@ def _parse_for_index(path: Path) -> cst.Module | None:
     return read_module(data)
 
 
-def project_modules(root: Path, settings: Settings) -> dict[str, Path]:
-    """Module name -> file for every Python file of the project under ``root``."""
-    return project_module_names(root, settings)
-
-
 def build_index(root: Path, settings: Settings, modules: dict[str, Path] | None = None,
                 store: FactsStore | None = None,
                 may_parse: Callable[[str], bool] | None = None) -> ProjectIndex:
@@ -101,7 +97,7 @@ def build_index(root: Path, settings: Settings, modules: dict[str, Path] | None 
     from asyncheck.analysis.project import ProjectIndex
 
     if modules is None:
-        modules = project_modules(root, settings)
+        modules = project_module_names(root, settings)
     return ProjectIndex(modules, _parse_for_index, store=store, may_parse=may_parse)
 
 
@@ -284,8 +280,6 @@ def _check_file(worker: _Worker, job: _Job, data: bytes | None = None, *,
     else:
         _fix_file(worker, job, data, outcome)
     outcome.deps = tuple(sorted(index.accessed - {job.module_name}))
-    if worker.fix_mode is None and from_file and outcome.digest is not None:
-        index.publish(job.module_name, outcome.digest)
     # Fixes hold tree nodes: only their description crosses process boundaries.
     outcome.diagnostics = [d.without_fix_nodes() for d in outcome.diagnostics]
     return outcome
@@ -381,7 +375,7 @@ def run(
     discovered = discover_files(file_paths, settings, root=root) if file_paths else None
     if discovered is not None:
         result.errors.extend(discovered.errors)
-    modules = project_modules(root, settings)
+    modules = project_module_names(root, settings)
     worker: _Worker | None = None
     spec: _WorkerSpec | None = None
     scratch = ExitStack()
@@ -420,10 +414,10 @@ def run(
         _collect(result, outcome)
 
     files = discovered.files if discovered is not None else []
-    jobs_list = [_Job(str(p), module_name_for(p, root), p.name == "__init__.py") for p in files]
+    jobs_list = [_Job(str(p), name, p.name == "__init__.py")
+                 for p, name in zip(files, module_names_for(files, root))]
     cache = Cache.open(cache_dir, settings, modules) if cache_dir is not None and fix_mode is None else None
     pending: list[_Job] = []
-    digests: dict[str, str] = {}
     done = 0
     for job in jobs_list:
         cached = cache.lookup(job.path) if cache is not None else None
@@ -440,7 +434,6 @@ def run(
         nonlocal done
         _collect(result, outcome)
         if cache is not None and outcome.error is None and outcome.digest is not None:
-            digests[outcome.path] = outcome.digest
             cache.store(outcome.path, CachedFile(outcome.digest, outcome.deps, outcome.diagnostics))
         done += 1
         if progress is not None:

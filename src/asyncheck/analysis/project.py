@@ -185,25 +185,26 @@ class ProjectIndex:
 
     # -- gathering ------------------------------------------------------------------------
     def linting(self, module_name: str, digest: str) -> None:
-        """The file of ``module_name`` with this content hash is about to be linted: store
-        its facts as soon as it is parsed (:meth:`add_module`), before the rules run, so
-        that other processes waiting for them wait for a parse, not a whole lint."""
+        """The file of ``module_name`` with this content hash is about to be linted: take
+        its facts from the lint's own tree as soon as it is parsed (:meth:`add_module`),
+        and store them before the rules run (other processes waiting for them wait for a
+        parse, not a whole lint; later runs read them instead of parsing)."""
         self._linting[module_name] = digest
 
     def add_module(self, module_name: str, tree: cst.Module, *, is_package: bool = False) -> None:
-        """Record facts of an already parsed module (the file being linted): lazily, or at
-        once when the runner announced the lint (:meth:`linting`) and a store shares them."""
+        """Record facts of an already parsed module (the file being linted): at once when
+        the runner announced the lint (:meth:`linting`), else lazily, when asked."""
         digest = self._linting.pop(module_name, None)
-        if module_name in self._facts:
-            facts = self._facts[module_name]
-        elif digest is not None and self._store is not None:
+        if digest is None:
+            if module_name not in self._facts:
+                self._pending_trees[module_name] = (tree, is_package)
+            return
+        facts = self._facts.get(module_name)
+        if facts is None:
             facts = self._facts[module_name] = extract_module_facts(
                 tree, module_name, is_package=is_package,
                 extra_return_types=self._extra_return_types)
-        else:
-            self._pending_trees[module_name] = (tree, is_package)
-            return
-        if digest is not None and self._store is not None and facts is not None:
+        if self._store is not None:
             self._store.save(module_name, is_package, digest, facts.to_json())
 
     def module_facts(self, module_name: str) -> ModuleFacts | None:
@@ -262,25 +263,6 @@ class ProjectIndex:
             return ModuleFacts.from_json(stored)
         except (ValueError, TypeError, KeyError):
             return None  # written by something else: parse instead
-
-    def publish(self, module_name: str, digest: str) -> None:
-        """After a lint: extract the linted module's facts from its tree now (other
-        processes and later runs read them from the store instead of parsing the file
-        again) and let the tree go."""
-        pending = self._pending_trees.pop(module_name, None)
-        facts = self._facts.get(module_name)
-        if pending is not None and facts is None:
-            facts = extract_module_facts(pending[0], module_name, is_package=pending[1],
-                                         extra_return_types=self._extra_return_types)
-            self._facts[module_name] = facts
-        if facts is not None and self._store is not None:
-            path = self.modules.get(module_name)
-            is_package = path.name == "__init__.py" if path is not None else False
-            self._store.save(module_name, is_package, digest, facts.to_json())
-
-    def set_facts(self, facts: ModuleFacts) -> None:
-        """Install facts computed elsewhere (a cache, another process)."""
-        self._facts[facts.module] = facts
 
     # -- queries --------------------------------------------------------------------------
     def split_module(self, qualname: str) -> tuple[str, str] | None:
