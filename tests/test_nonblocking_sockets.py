@@ -16,6 +16,7 @@ def lines(source: str) -> list[int]:
     "sock.setblocking(0)",
     "sock.settimeout(0)",
     "sock.settimeout(0.0)",
+    "sock.settimeout(0x0)",
 ])
 def test_switch_in_the_function_makes_its_calls_non_blocking(switch: str) -> None:
     source = ("import socket\n\nasync def ping(sock: socket.socket):\n"
@@ -71,3 +72,15 @@ def test_calls_guarded_by_blocking_io_error(caught: str) -> None:
               f"    except {caught}:\n        data = None\n"
               "    other.recv(1)\n")
     assert lines(source) == [8]
+
+
+@pytest.mark.parametrize(("timeout", "reported"), [
+    ("0x10", True), ("0o7", True), ("0b1", True), ("1_000", True), ("0x0", False), ("0.0", False),
+])
+def test_timeouts_written_in_any_base_are_read_not_crashed_on(timeout: str, reported: bool) -> None:
+    # A worker draining a job queue; int() of "0x10" used to raise inside the blocking
+    # table's matcher, an internal error that switched off every ACK2xx rule for the file.
+    source = ("import queue\n\nasync def drain(jobs: queue.Queue):\n"
+              f"    return jobs.get(True, {timeout})\n")
+    found = lint_source(source, codes=("ACK000", "ACK270"))
+    assert [d.code for d in found] == (["ACK270"] if reported else [])

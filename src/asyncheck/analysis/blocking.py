@@ -287,29 +287,31 @@ def match_blocking_with(resolver: Resolver, scope: Scope, item: cst.BaseExpressi
     return BlockingMatch(qualname, entry) if entry is not None else None
 
 
-def _is_false(expr: cst.BaseExpression) -> bool:
+def _is_false(expr: cst.BaseExpression | None) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "False"
 
 
-def _passes_false(call: cst.Call, position: int, keyword: str) -> bool:
-    positional = [a for a in call.args if a.keyword is None and not a.star]
+def _is_zero(expr: cst.BaseExpression | None) -> bool:
+    """A literal zero, however written (``0``, ``0.0``, ``0x0``, ``0_0``)."""
+    return isinstance(expr, (cst.Integer, cst.Float)) and expr.evaluated_value == 0
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    """The argument passed as ``keyword=`` or else at ``position``, if any."""
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == keyword:
-            return _is_false(arg.value)
-    return len(positional) > position and _is_false(positional[position].value)
+            return arg.value
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    return positional[position].value if len(positional) > position else None
+
+
+def _passes_false(call: cst.Call, position: int, keyword: str) -> bool:
+    return _is_false(_argument(call, position, keyword))
 
 
 def _passes_zero(call: cst.Call, position: int) -> bool:
     """A literal ``timeout=0`` (or ``0.0``), by keyword or at ``position``."""
-    value: cst.BaseExpression | None = None
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == "timeout":
-            value = arg.value
-    if value is None:
-        positional = [a for a in call.args if a.keyword is None and not a.star]
-        if len(positional) > position:
-            value = positional[position].value
-    return isinstance(value, (cst.Integer, cst.Float)) and float(value.value) == 0.0
+    return _is_zero(_argument(call, position, "timeout"))
 
 
 def _made_nonblocking(scope: Scope, receiver: str) -> bool:
@@ -359,11 +361,9 @@ def _nonblocking_receivers(node: cst.CSTNode) -> frozenset[str]:
         if receiver is None:
             continue
         value = found.args[0].value
-        if func.attr.value == "setblocking" and (_is_false(value) or (
-                isinstance(value, cst.Integer) and value.value == "0")):
+        if func.attr.value == "setblocking" and (_is_false(value) or _is_zero(value)):
             receivers.add(receiver)
-        elif func.attr.value == "settimeout" and isinstance(value, (cst.Integer, cst.Float)) \
-                and float(value.value) == 0.0:
+        elif func.attr.value == "settimeout" and _is_zero(value):
             receivers.add(receiver)
     return frozenset(receivers)
 
