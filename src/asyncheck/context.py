@@ -315,7 +315,9 @@ class FileContext:
             class_node = class_scope.node
             assert isinstance(class_node, cst.ClassDef) and class_scope.parent is not None
             for arg in class_node.bases:
-                base = self.resolver.qualified_name(arg.value, class_scope.parent)
+                # A generic base, `Mixin[T]`, is the class `Mixin`.
+                expr = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+                base = self.resolver.qualified_name(expr, class_scope.parent)
                 if base is not None:
                     pending.append(base)
         return None
@@ -382,7 +384,9 @@ class FileContext:
             assert isinstance(class_node, cst.ClassDef)
             assert class_scope.parent is not None
             for arg in class_node.bases:
-                base = self.resolver.qualified_name(arg.value, class_scope.parent)
+                # A generic base, `Mixin[T]`, is the class `Mixin`.
+                expr = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+                base = self.resolver.qualified_name(expr, class_scope.parent)
                 if base is not None:
                     pending.append(base)
         return None

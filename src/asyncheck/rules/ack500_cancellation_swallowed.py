@@ -147,20 +147,7 @@ class CancellationSwallowed(Rule):
         owner_type = context.expression_type(func.value)
         if owner_type is None:
             return None
-        found = context.method_definition(owner_type, func.attr.value)
-        if found is not None:
-            return found
-        # The method is inherited through a base the resolver cannot follow (a generic
-        # `Mixin[T]`): fall back to this file's methods of that name, when they all agree.
-        candidates = [
-            statement
-            for klass in self.context.module.body if isinstance(klass, cst.ClassDef)
-            for statement in _block(klass.body)
-            if isinstance(statement, cst.FunctionDef) and statement.name.value == func.attr.value
-        ]
-        if candidates and all(self._is_reraising_helper(c) for c in candidates):
-            return candidates[0]
-        return None
+        return context.method_definition(owner_type, func.attr.value)
 
     def _is_reraising_helper(self, definition: cst.FunctionDef) -> bool:
         """Annotated ``-> NoReturn``/``Never``, or re-raises in its body: a bare ``raise``
@@ -282,12 +269,16 @@ class CancellationSwallowed(Rule):
             "        except BaseException as exc:\n"
             "            await self.handle_handshake_error(exc, stream)\n"
         ),
-        # The helper is inherited through a generic base.
+        # The helper is inherited through a generic base (another class's method of the
+        # same name, which does not re-raise, is not the one called).
         Valid(
             "from typing import Generic, NoReturn, TypeVar\n\nT = TypeVar('T')\n\n"
             "class SocketMixin(Generic[T]):\n"
             "    def _convert_error(self, exc: BaseException) -> NoReturn:\n"
             "        raise ConnectionError('broken') from exc\n\n"
+            "class Logger:\n"
+            "    def _convert_error(self, exc: BaseException) -> None:\n"
+            "        print(exc)\n\n"
             "class UDPSocket(SocketMixin[bytes]):\n    async def receive(self):\n        try:\n"
             "            return await self._sock.recvfrom(65536)\n"
             "        except BaseException as exc:\n            self._convert_error(exc)\n"
@@ -420,6 +411,3 @@ def _mentions(expr: cst.CSTNode, names: set[str]) -> bool:
         isinstance(expr, cst.Name) and expr.value in names
     )
 
-
-def _block(body: cst.BaseSuite) -> list[cst.BaseStatement]:
-    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
