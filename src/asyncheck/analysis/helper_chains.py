@@ -121,10 +121,6 @@ def blocking_chain(
             return None, open_functions.index(key)
         name = display_name(index, key)
         for call in current.blocking:
-            if call.endswith(".__enter__"):
-                # ``with lock:`` in a sync helper is the usual thread-safety idiom around a
-                # few statements, and not a call; ACK270 still reports it inside async def.
-                continue
             entry = blocking_call(call)
             if entry is not None and entry.code in codes:
                 memo[key] = (name, call)

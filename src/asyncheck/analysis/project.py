@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import libcst as cst
 
-from asyncheck.analysis.blocking import match_blocking_call, match_blocking_with
+from asyncheck.analysis.blocking import match_blocking_call
 from asyncheck.analysis.names import (
     Resolver,
     Scope,
@@ -48,8 +48,7 @@ class FunctionFacts:
     acquires: tuple[str, ...] = ()
     line: int = 0
     #: Blocking calls of the ACK200-ACK270 tables made directly in its body (table names,
-    #: arguments considered; ``with lock:`` is ``threading.Lock.__enter__``).  ACK290
-    #: follows them through sync helpers.
+    #: arguments considered; not ``with lock:``).  ACK290 follows them through sync helpers.
     blocking: tuple[str, ...] = ()
     #: The qualified type its return annotation names (``-> sqlite3.Connection``), for sync
     #: functions; lets other files track objects made by project factories.
@@ -623,14 +622,11 @@ class _BodyCollector(BodyVisitor):
                 self.blocking.append(found.qualname)
 
     def visit_With(self, node: cst.With) -> None:
+        # A plain `with lock:` is not recorded as blocking: in a sync helper it is the usual
+        # thread-safety idiom around a few statements (ACK270 reports it in async def).
         if node.asynchronous is not None:
             for item in node.items:
                 self.acquires.append(self._describe(entered_limiter(item.item)))
-        else:
-            for item in node.items:
-                entered = match_blocking_with(self.resolver, self.scope, item.item)
-                if entered is not None:
-                    self.blocking.append(entered.qualname)
 
     def visit_Await(self, node: cst.Await) -> None:
         acquired = awaited_acquire(node)
