@@ -19,6 +19,7 @@ import json
 import sys
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from asyncheck import __version__
@@ -64,6 +65,13 @@ class _Entry:
                   in diagnostics))
 
 
+@lru_cache(maxsize=1)
+def _code_key() -> str:
+    """What every cache file is keyed by first: its format, asyncheck's version and code,
+    and the Python running it (computed once per process)."""
+    return "\0".join([str(_FORMAT), __version__, _code_stamp(), sys.version])
+
+
 def _code_stamp() -> str:
     """Sizes and mtimes of asyncheck's own modules: an edited rule (a development install)
     must not be answered from results of the old code."""
@@ -99,7 +107,7 @@ class Cache:
     def open(cls, directory: Path, settings: Settings, modules: dict[str, Path]) -> Cache:
         """The cache for this configuration in ``directory`` (empty if missing or unusable)."""
         key = hashlib.sha256("\0".join([
-            str(_FORMAT), __version__, _code_stamp(), sys.version, settings.cache_key(),
+            _code_key(), settings.cache_key(),
             *sorted(f"{name}={path}" for name, path in modules.items()),
         ]).encode()).hexdigest()[:32]
         cache = cls(directory / f"results-{key}.json", modules)
@@ -170,8 +178,7 @@ class FactsStore:
     """
 
     def __init__(self, directory: Path) -> None:
-        key = hashlib.sha256("\0".join([
-            str(_FORMAT), __version__, _code_stamp(), sys.version]).encode()).hexdigest()[:16]
+        key = hashlib.sha256(_code_key().encode()).hexdigest()[:16]
         self.directory = directory / f"facts-{key}"
 
     def _path(self, module: str, is_package: bool, digest: str) -> Path:

@@ -50,11 +50,6 @@ CATALOG: dict[str, RuleInfo] = {
 }
 
 
-def catalog_defaults() -> dict[str, bool]:
-    """Code -> on by default, as :func:`asyncheck.rules.rule_defaults` gives it."""
-    return {code: info.default_enabled for code, info in CATALOG.items()}
-
-
 def documentation(code: str) -> str:
     """A rule's docstring, dedented, read from its module's source: ``--explain`` prints it
     without importing the rules (and libcst).  Empty if the module cannot be read."""
