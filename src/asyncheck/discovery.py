@@ -28,6 +28,8 @@ class DiscoveryResult:
 
     files: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: The module name of each file (:func:`module_name_for`), in the same order.
+    module_names: list[str] = field(default_factory=list)
 
 
 def find_project_root(paths: Sequence[Path]) -> Path:
@@ -174,20 +176,23 @@ def discover_files(paths: Sequence[Path], settings: Settings, *, root: Path) -> 
     patterns = _excludes(settings)
     root = root.resolve()
     seen: set[Path] = set()
+    packages: dict[Path, tuple[str, ...]] = {}
 
-    def add(path: Path) -> None:
-        try:
-            key = path.resolve()
-        except (OSError, RuntimeError):
-            key = path.absolute()
-        if key not in seen:
-            seen.add(key)
+    def add(path: Path, resolved: Path | None = None) -> None:
+        if resolved is None:
+            try:
+                resolved = path.resolve()
+            except (OSError, RuntimeError):
+                resolved = path.absolute()
+        if resolved not in seen:
+            seen.add(resolved)
             result.files.append(path)
+            result.module_names.append(_module_name(resolved, root, packages) or path.stem)
 
     for path in paths:
         if path.is_dir():
-            for found, _resolved in _walk(path, root, patterns):
-                add(found)
+            for found, resolved in _walk(path, root, patterns):
+                add(found, resolved)
         elif path.is_file():
             add(path)
         elif path.is_symlink():
@@ -206,25 +211,12 @@ def module_name_for(path: Path, root: Path) -> str:
     package, wherever it sits (``src/`` layouts, nested projects); a file outside any package
     is named by its path relative to the project root.
     """
-    return module_names_for([path], root)[0]
-
-
-def module_names_for(paths: Sequence[Path], root: Path) -> list[str]:
-    """:func:`module_name_for` of many files, finding each directory's package once."""
     try:
+        resolved = path.resolve()
         resolved_root = root.resolve()
     except (OSError, RuntimeError):
-        resolved_root = root
-    packages: dict[Path, tuple[str, ...]] = {}
-    names = []
-    for path in paths:
-        try:
-            resolved = path.resolve()
-        except (OSError, RuntimeError):
-            names.append(path.stem)
-            continue
-        names.append(_module_name(resolved, resolved_root, packages) or path.stem)
-    return names
+        return path.stem
+    return _module_name(resolved, resolved_root) or path.stem
 
 
 def _module_name(resolved: Path, root: Path,

@@ -30,7 +30,6 @@ from asyncheck.discovery import (
     discover_files,
     find_project_root,
     module_name_for,
-    module_names_for,
     project_module_names,
 )
 from asyncheck.prefilter import PreFilter, imported_modules
@@ -413,9 +412,9 @@ def run(
         result.fixed_stdin = outcome.new_text
         _collect(result, outcome)
 
-    files = discovered.files if discovered is not None else []
-    jobs_list = [_Job(str(p), name, p.name == "__init__.py")
-                 for p, name in zip(files, module_names_for(files, root))]
+    jobs_list = [] if discovered is None else [
+        _Job(str(p), name, p.name == "__init__.py")
+        for p, name in zip(discovered.files, discovered.module_names)]
     cache = Cache.open(cache_dir, settings, modules) if cache_dir is not None and fix_mode is None else None
     pending: list[_Job] = []
     done = 0
