@@ -117,7 +117,7 @@ def all_calls(module: cst.Module) -> list[RawFinding]:
     def visit_call(node: cst.CSTNode) -> None:
         statement = next(n for n in reversed(stack)
                          if isinstance(n, (cst.SimpleStatementLine, cst.BaseCompoundStatement)))
-        found.append(RawFinding("ACK999", "x", node, "", statement, None, stack[1], tuple(stack)))
+        found.append(RawFinding("ACK999", "x", node, "", statement, None, tuple(stack)))
 
     walk_batched(module, [{"visit_Call": visit_call}], stack.append, lambda node: stack.pop())
     return found
@@ -158,8 +158,7 @@ def test_a_finding_reported_after_its_statement_is_anchored_on_the_stack() -> No
     # As seen from the ``def deep`` being left: its body and what is inside are popped.
     cut = next(i for i, n in enumerate(path) if isinstance(n, cst.FunctionDef)
                and n.name.value == "deep")
-    late = RawFinding("ACK999", "x", deep.node, "", deep.statement, None, path[1],
-                      path[:cut + 1])
+    late = RawFinding("ACK999", "x", deep.node, "", deep.statement, None, path[:cut + 1])
     fast = _positions_by_statement(module, text, [late])
     assert fast is not None
     assert fast[deep.node] == expected[deep.node]

@@ -57,7 +57,6 @@ class RawFinding:
     message: str
     statement: cst.CSTNode | None
     fix: Fix | None
-    top: cst.CSTNode | None = None
     #: The traversal stack when the finding was made (module first): the engine computes
     #: positions only for the innermost statement on it that holds the finding.
     path: tuple[cst.CSTNode, ...] = ()
@@ -406,7 +405,5 @@ class FileContext:
             return
         if statement is None:
             statement = self.current_statement()
-        # The top-level statement being visited: positions are computed only for those.
-        top = self.stack[1] if len(self.stack) > 1 else None
-        self.findings.append(RawFinding(rule.code, rule.name, node, message, statement, fix, top,
+        self.findings.append(RawFinding(rule.code, rule.name, node, message, statement, fix,
                                         tuple(self.stack)))

@@ -24,7 +24,6 @@ from types import TracebackType
 from typing import Union, cast
 
 import libcst as cst
-from libcst._nodes.base import CSTNode
 from libcst._nodes.internal import CodegenState
 from libcst._position import CodeRange
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -172,15 +171,15 @@ def _trusting_the_parser() -> Iterator[None]:
     sixth of the parse, which is half of a lint.  Trees are the same (tested node for node
     on the fixtures).  Nodes built anywhere else, e.g. by fixes, are still validated.
     """
-    original = CSTNode.__dict__["__post_init__"]
-    CSTNode.__post_init__ = _valid_by_construction  # type: ignore[method-assign]
+    original = cst.CSTNode.__dict__["__post_init__"]
+    cst.CSTNode.__post_init__ = _valid_by_construction  # type: ignore[method-assign]
     try:
         yield
     finally:
-        CSTNode.__post_init__ = original  # type: ignore[method-assign]
+        cst.CSTNode.__post_init__ = original  # type: ignore[method-assign]
 
 
-def _valid_by_construction(self: CSTNode) -> None:
+def _valid_by_construction(self: cst.CSTNode) -> None:
     """The parser's nodes need no validation (see :func:`_trusting_the_parser`)."""
 
 
@@ -356,11 +355,12 @@ def _positions(
     computed = _positions_by_statement(module, text, findings)
     if computed is not None:
         return computed
-    wanted = {id(f.top) for f in findings if f.top is not None}
+    # The top-level statements holding findings (the header's comments never do).
+    wanted = {id(f.path[1]) for f in findings if len(f.path) > 1}
     provider = PositionProvider()
     line = 1
-    for index, node in enumerate((*module.header, *module.body)):
-        if id(node) in wanted and index >= len(module.header):
+    for node in (*module.header, *module.body):
+        if id(node) in wanted:
             state = PositionProvidingCodegenState(
                 default_indent=module.default_indent, default_newline=module.default_newline,
                 provider=provider, line=line, column=0)
