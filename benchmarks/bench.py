@@ -210,17 +210,13 @@ def _last_line(text: str) -> str:
 
 
 def measure(row: Row, command: Sequence[str], cwd: Path, *, runs: int, long_run: float,
-            bound: float | None = None, before_each: str | None = None,
-            prepare: Callable[[int], None] | None = None) -> Row:
+            bound: float | None = None, prepare: Callable[[int], None] | None = None) -> Row:
     """Run ``command`` up to ``runs`` times (once if the first run exceeds ``long_run``).
 
-    ``before_each``: a directory (under ``cwd``) deleted before each run; ``prepare``: called
-    with the run's number before it, untimed.
+    ``prepare``: called with the run's number before it, untimed.
     """
     print(f"  {row.tool} on {row.corpus}: {' '.join(command)}", file=sys.stderr, flush=True)
     for number in range(runs):
-        if before_each is not None:
-            shutil.rmtree(cwd / before_each, ignore_errors=True)
         if prepare is not None:
             prepare(number)
         try:
@@ -265,7 +261,8 @@ def bench_corpus(corpus: Corpus, settings: Settings, peers: Peers, options: froz
     if "cold" not in settings.skip:
         cold = [*base, ".", *(["--no-cache"] if has_cache_flag else [])]
         rows.append(measure(row("asyncheck cold"), cold, corpus.path, runs=settings.runs,
-                            long_run=settings.long_run, before_each=CACHE_DIR_NAME))
+                            long_run=settings.long_run,
+                            prepare=lambda _run: shutil.rmtree(cache, ignore_errors=True)))
         if not has_cache_flag:
             rows[-1].note = rows[-1].note or "asyncheck has no --no-cache option"
 
