@@ -109,9 +109,9 @@ _LIMITER_NAME_RE = re.compile(
     re.IGNORECASE,
 )
 
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
-_TEARDOWN_RE = re.compile(
+TEARDOWN_RE = re.compile(
     r"_*(a?close|disconnect|shutdown|stop|cancel|wait_closed|terminate|kill)", re.IGNORECASE)
 
 #: A guard against pathological chains of names (``a = b``, ``b = a``).
@@ -201,7 +201,7 @@ class _ScopeWalker(FastVisitor):
         return not self._nested(node)
 
     def visit_For(self, node: cst.For) -> None:
-        for name in _target_names(node.target):
+        for name in target_names(node.target):
             self.facts.for_targets[id(name)] = node
         self.loops.append(node)
 
@@ -254,22 +254,23 @@ def _walk_scope(node: cst.CSTNode) -> _ScopeFacts:
     return walker.facts
 
 
-def _target_names(target: cst.BaseExpression) -> Iterator[cst.Name]:
+def target_names(target: cst.BaseExpression) -> Iterator[cst.Name]:
     """The names a ``for``/assignment target binds."""
     if isinstance(target, cst.Name):
         yield target
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
-            yield from _target_names(element.value)
+            yield from target_names(element.value)
     elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)
+        yield from target_names(target.value)
 
 
-def _comprehension_targets(for_in: cst.CompFor) -> set[str]:
+def comprehension_targets(for_in: cst.CompFor) -> set[str]:
+    """The names the ``for`` clauses of a comprehension bind."""
     names: set[str] = set()
     clause: cst.CompFor | None = for_in
     while clause is not None:
-        names.update(n.value for n in _target_names(clause.target))
+        names.update(n.value for n in target_names(clause.target))
         clause = clause.inner_for_in
     return names
 
@@ -447,7 +448,7 @@ class ConcurrencyAnalysis:
                 return inner
             size *= inner.size
             reasons.append(f"`{code_of(clause.iter)}`")
-            bound_here.update(n.value for n in _target_names(clause.target))
+            bound_here.update(n.value for n in target_names(clause.target))
             clause = clause.inner_for_in
         return Extent(size, reasons[0] if len(reasons) == 1 else " x ".join(reasons))
 
@@ -570,7 +571,7 @@ class ConcurrencyAnalysis:
         if not sizes:
             return Extent(None, f"`{name}`")
         value = bindings[0].value if len(bindings) == 1 else None
-        if isinstance(value, _COMPREHENSIONS) and not facts.growths.get(name):
+        if isinstance(value, COMPREHENSIONS) and not facts.growths.get(name):
             # A collection derived from another: name what it is derived from.
             return Extent(total, self.comprehension_extent(value.for_in, owner, depth + 1).reason)
         return Extent(total, f"`{name}`")
@@ -603,15 +604,10 @@ class ConcurrencyAnalysis:
         if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
             elt = expr.elt
             calls: tuple[cst.Call, ...] = (elt,) if isinstance(elt, cst.Call) else ()
-            targets = _comprehension_targets(expr.for_in)
+            targets = comprehension_targets(expr.for_in)
             existing = isinstance(elt, cst.Call) and self.works_on_existing(elt, targets, scope)
-            # ``worker(queue) for _ in range(n)``: n identical workers, not one per input.
-            pool = (
-                isinstance(elt, cst.Call)
-                and not names_used(elt) & targets
-                and self.is_range(expr.for_in.iter, scope)
-                and expr.for_in.inner_for_in is None
-            )
+            pool = (isinstance(elt, cst.Call) and expr.for_in.inner_for_in is None
+                    and self.is_worker_pool(elt, expr.for_in.iter, targets, scope))
             return Fanout(self.comprehension_extent(expr.for_in, scope, depth), scope,
                           calls=calls, on_existing_objects=existing, worker_pool=pool)
         if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
@@ -676,7 +672,7 @@ class ConcurrencyAnalysis:
                 calls.append(call)
                 loop = growth.loops[-1] if growth.loops else None
                 targets = (
-                    {n.value for n in _target_names(loop.target)}
+                    {n.value for n in target_names(loop.target)}
                     if isinstance(loop, cst.For) else set()
                 )
                 existing.append(self.works_on_existing(call, targets, owner))
@@ -684,6 +680,12 @@ class ConcurrencyAnalysis:
         pool = bool(pools) and all(pools) and not facts.growths.get(name)
         return Fanout(extent, owner, tuple(calls), tuple(functions), spawned_in_loop,
                       bool(existing) and all(existing), pool)
+
+    def is_worker_pool(self, call: cst.Call, iterable: cst.BaseExpression, targets: set[str],
+                       scope: Scope) -> bool:
+        """``worker(queue) for _ in range(n)``: n identical workers (the cure), not one per
+        input: a range whose loop variables the spawned call does not use."""
+        return self.is_range(iterable, scope) and not names_used(call) & targets
 
     def is_range(self, expr: cst.BaseExpression, scope: Scope) -> bool:
         """A call of the builtin ``range``."""
@@ -729,7 +731,7 @@ class ConcurrencyAnalysis:
         that already exist adds no load anywhere, whatever their number."""
         func = self.work_call(call, scope).func
         if isinstance(func, cst.Attribute):
-            return _TEARDOWN_RE.match(func.attr.value) is not None
+            return TEARDOWN_RE.match(func.attr.value) is not None
         return False
 
     def works_on_existing(self, call: cst.Call, targets: set[str], scope: Scope) -> bool:

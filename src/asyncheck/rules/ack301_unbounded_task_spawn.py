@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from typing import Union
 
 import libcst as cst
 
 from asyncheck.analysis.concurrency import (
     COLLECTION_WAITERS,
+    COMPREHENSIONS,
     GATHER_FUNCTIONS,
     ConcurrencyAnalysis,
     Extent,
+    TEARDOWN_RE,
     code_of,
-    names_used,
+    comprehension_targets,
+    target_names,
 )
 from asyncheck.analysis.names import Scope
 from asyncheck.analysis.walk import BodyVisitor
 from asyncheck.rule import Invalid, Rule, Valid
 
 _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 _Loop = Union[cst.For, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp]
 
 
@@ -368,7 +369,7 @@ async def index_all(documents, index_one, tasks):
         for depth, ancestor in enumerate(reversed(stack[:-1])):
             if isinstance(ancestor, _SCOPE_BOUNDARIES):
                 break
-            if isinstance(ancestor, _COMPREHENSIONS):
+            if isinstance(ancestor, COMPREHENSIONS):
                 element = ancestor.value if isinstance(ancestor, cst.DictComp) else ancestor.elt
                 if child is not element:
                     break  # a spawn in a condition or iterable: not once per element
@@ -421,27 +422,21 @@ async def index_all(documents, index_one, tasks):
         return False
 
     def _is_worker_pool(self, node: cst.Call, loop: _Loop, scope: Scope) -> bool:
-        """``for _ in range(n): create_task(worker(queue))``: n identical workers (the
-        cure), recognised by a range whose variable the spawn does not use."""
+        """``for _ in range(n): create_task(worker(queue))``: n identical workers."""
         if isinstance(loop, cst.For):
             iterable = loop.iter
         elif loop.for_in.inner_for_in is None:
             iterable = loop.for_in.iter
         else:
             return False
-        return self.analysis.is_range(iterable, scope) and not names_used(node) & self._targets(loop)
+        return self.analysis.is_worker_pool(node, iterable, self._targets(loop), scope)
 
     @staticmethod
     def _targets(loop: _Loop) -> set[str]:
         """The names a loop or comprehension binds per round."""
         if isinstance(loop, cst.For):
-            return {n.value for n in _names_in_target(loop.target)}
-        targets: set[str] = set()
-        clause: cst.CompFor | None = loop.for_in
-        while clause is not None:
-            targets |= {n.value for n in _names_in_target(clause.target)}
-            clause = clause.inner_for_in
-        return targets
+            return {n.value for n in target_names(loop.target)}
+        return comprehension_targets(loop.for_in)
 
     def _spawns_existing_work(self, node: cst.Call, loop: _Loop, scope: Scope) -> bool:
         """The task works on the loop's element itself (``listener.serve()``) or closes
@@ -451,7 +446,7 @@ async def index_all(documents, index_one, tasks):
         if isinstance(func, cst.Attribute) and func.attr.value == "start_soon" and node.args:
             spawned = node.args[0].value
             while isinstance(spawned, (cst.Attribute, cst.Subscript)):
-                if isinstance(spawned, cst.Attribute) and _TEARDOWN_NAMES.match(spawned.attr.value):
+                if isinstance(spawned, cst.Attribute) and TEARDOWN_RE.match(spawned.attr.value):
                     return True
                 spawned = spawned.value
             return isinstance(spawned, cst.Name) and spawned.value in targets and (
@@ -470,18 +465,6 @@ async def index_all(documents, index_one, tasks):
         return behind is not None and analysis.call_is_limited(behind, scope)
 
 
-_TEARDOWN_NAMES = re.compile(
-    r"_*(a?close|disconnect|shutdown|stop|cancel|wait_closed|terminate|kill)", re.IGNORECASE)
-
-
-def _names_in_target(target: cst.BaseExpression) -> list[cst.Name]:
-    if isinstance(target, cst.Name):
-        return [target]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for e in target.elements for n in _names_in_target(e.value)]
-    if isinstance(target, cst.StarredElement):
-        return _names_in_target(target.value)
-    return []
 
 
 def _awaits_in(body: cst.CSTNode) -> list[cst.BaseExpression]:

@@ -6,7 +6,7 @@ import re
 
 import libcst as cst
 
-from asyncheck.analysis.concurrency import code_of, names_used
+from asyncheck.analysis.concurrency import code_of, names_used, target_names
 from asyncheck.analysis.walk import BodyVisitor
 from asyncheck.rule import Invalid, Rule, Valid
 
@@ -313,13 +313,4 @@ class _LoopBody(BodyVisitor):
 
 def _assigned_names(target: cst.BaseExpression) -> set[str]:
     """Names a target rebinds; ``x.attr = ...``/``x[k] = ...`` change x but do not rebind it."""
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        found: set[str] = set()
-        for element in target.elements:
-            found |= _assigned_names(element.value)
-        return found
-    if isinstance(target, cst.StarredElement):
-        return _assigned_names(target.value)
-    return set()
+    return {name.value for name in target_names(target)}
