@@ -99,7 +99,7 @@ class Binding:
     annotation: cst.BaseExpression | None = None
     #: For a name unpacked from a call (``conn, addr = sock.accept()``): the call and the
     #: name's position; ``value`` stays None because the name is not the whole value.
-    unpacked_from: tuple[cst.BaseExpression, int] | None = None
+    unpacked_from: tuple[cst.Call, int] | None = None
 
 
 @dataclass(eq=False)
@@ -454,10 +454,8 @@ class Resolver:
                 return Instance(only)
         return _LOCAL
 
-    def _element_type(self, value: cst.BaseExpression, position: int, scope: Scope) -> str | None:
+    def _element_type(self, value: cst.Call, position: int, scope: Scope) -> str | None:
         """The type of one element of a call's tuple result (``Type.method[0]`` in the tables)."""
-        if not isinstance(value, cst.Call):
-            return None
         qualname = self.qualified_name(value.func, scope)
         if qualname is None:
             return None
