@@ -33,3 +33,16 @@ def cli() -> RunCli:
         )
 
     return run
+
+
+def run_in_fresh_process(args: list[str], cwd: Path | None = None) -> tuple[int, bool]:
+    """Run the CLI with ``args`` in a new interpreter: (exit code, whether libcst was
+    imported), for start-up paths that must not import it."""
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom asyncheck.cli import main\n"
+            f"result = CliRunner().invoke(main, {args!r})\n"
+            "print(result.exit_code, 'libcst' in sys.modules, len(result.output))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True,
+                         check=True)
+    exit_code, imported, output_length = out.stdout.split()
+    assert int(output_length) > 20, "the command printed (almost) nothing"
+    return int(exit_code), imported == "True"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import ROOT, RunCli
+from conftest import ROOT, RunCli, run_in_fresh_process
 
 SERVICE = '''import asyncio
 
@@ -74,16 +74,6 @@ def test_process_pool_gives_the_same_findings_as_one_process(cli: RunCli) -> Non
 
 
 def test_fully_cached_run_does_not_import_libcst(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     make_project(tmp_path, CLIENT_ASYNC)
-    code = ("import sys\nfrom click.testing import CliRunner\nfrom asyncheck.cli import main\n"
-            "result = CliRunner().invoke(main, ['shop/service.py'])\n"
-            "print(result.exit_code, 'libcst' in sys.modules)\n")
-    first = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                           text=True, check=True)
-    assert first.stdout.split() == ["1", "True"]
-    second = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                            text=True, check=True)
-    assert second.stdout.split() == ["1", "False"]
+    assert run_in_fresh_process(["shop/service.py"], cwd=tmp_path) == (1, True)
+    assert run_in_fresh_process(["shop/service.py"], cwd=tmp_path) == (1, False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, RunCli
+from conftest import ROOT, RunCli, run_in_fresh_process
 
 BLOCKING = "import time\n\n\nasync def fetch(url):\n    time.sleep(1)\n    return url\n"
 CLEAN = "import asyncio\n\n\nasync def fetch(url):\n    await asyncio.sleep(1)\n    return url\n"
@@ -170,14 +170,7 @@ def test_quick_start_runs_on_the_bundled_fixtures(cli: RunCli) -> None:
     ["--list-rules"], ["--list-rules", "--format", "json"],
 ])
 def test_version_explain_and_list_rules_do_not_import_libcst(args: list[str]) -> None:
-    import subprocess
-    import sys
-
-    code = ("import sys\nfrom click.testing import CliRunner\nfrom asyncheck.cli import main\n"
-            f"result = CliRunner().invoke(main, {args!r})\n"
-            "print(result.exit_code, len(result.output) > 20, 'libcst' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["0", "True", "False"]
+    assert run_in_fresh_process(args) == (0, False)
 
 
 def test_python_warnings_about_the_analysed_code_are_not_printed(tmp_path: Path, cli: RunCli) -> None:
