@@ -18,7 +18,6 @@ import click
 from asyncheck import __version__, catalog
 from asyncheck.catalog import CATALOG
 from asyncheck.config import ConfigError, find_config_file, load_settings, parse_code_list
-from asyncheck.discovery import find_project_root
 from asyncheck.reporters import FORMATS, ReportOptions, get_reporter
 
 EXIT_OK = 0
@@ -199,7 +198,9 @@ def _check(
     cache_dir: Path | None = None,
     prefilter: bool = True,
 ) -> int:
-    from asyncheck.runner import STDIN_PATH, run  # imported late: --version stays fast
+    # Imported late: --version, --explain and --list-rules need neither (nor pathspec).
+    from asyncheck.discovery import find_project_root
+    from asyncheck.runner import STDIN_PATH, run
 
     paths = list(paths) or ["."]
     anchors = [Path(p) for p in paths if p != STDIN_PATH]
