@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import libcst as cst
@@ -32,3 +33,19 @@ def test_nodes_built_outside_the_parser_are_still_validated() -> None:
     parse_source("import asyncio\n\nasyncio.run(main())\n")
     with pytest.raises(cst.CSTValidationError):
         cst.Name("not a name")
+
+
+def test_every_node_class_is_built_without_validation_by_the_parser() -> None:
+    # A libcst release whose node classes no longer match what the cheaper initialisers
+    # assume makes them fall back to libcst's own, silently: this says so.
+    from asyncheck.engine import _trusting_initialisers
+
+    node_classes, pending = [], [cst.CSTNode]
+    while pending:
+        current = pending.pop()
+        pending.extend(current.__subclasses__())
+        if "__init__" in vars(current) and dataclasses.is_dataclass(current):
+            node_classes.append(current)
+    assert node_classes
+    assert set(node_classes) == set(_trusting_initialisers())
+
