@@ -390,3 +390,114 @@ def test_a_subclass_of_a_library_class_keeps_its_listed_coroutine_methods(
     result = run([str(tmp_path)], Settings(), jobs=1)
     assert [(Path(d.path).name, d.line, d.code) for d in result.diagnostics] == [
         ("worker.py", 5, "ACK100")]
+
+
+def test_a_library_class_reexported_by_the_project_keeps_its_listed_coroutine_methods(
+        tmp_path: Path) -> None:
+    # `compat` re-exports asyncio.Queue; a subclass of it still has the coroutine method
+    # `get`, and bytes must not conclude otherwise on reaching a library name.
+    _write(tmp_path, {
+        "jobs/__init__.py": "",
+        "jobs/compat.py": "from asyncio import Queue\n",
+        "jobs/queue.py": (
+            "from jobs.compat import Queue\n\n\nclass JobQueue(Queue):\n    retries = 3\n"),
+        "jobs/worker.py": (
+            "from jobs.queue import JobQueue\n\n\n"
+            "async def drain(queue: JobQueue) -> None:\n"
+            "    queue.get()\n"
+            "    queue.qsize()\n"),
+    })
+    result = run([str(tmp_path)], Settings(), jobs=1)
+    assert [(Path(d.path).name, d.line, d.code) for d in result.diagnostics] == [
+        ("worker.py", 5, "ACK100")]
+
+
+def test_comments_in_imports_and_class_headers_hide_no_name(tmp_path: Path) -> None:
+    # A bracket in a comment ended the scan of a parenthesised import or base list, so
+    # the names after it were lost, and bytes concluded "no async def reached".
+    modules = _write(tmp_path, {
+        "feeds/__init__.py": (
+            "from feeds.client import (  # the public API (stable)\n"
+            "    fetch,\n"
+            "    Client,\n"
+            ")\n"),
+        "feeds/base.py": "class Retrying:\n    async def fetch_again(self) -> bytes:\n        ...\n",
+        "feeds/client.py": (
+            "from feeds.base import Retrying\n\n\n"
+            "class Base:\n    pass\n\n\n"
+            "class Client(\n"
+            "    Base,  # plain (no I/O)\n"
+            "    Retrying,\n"
+            "):\n"
+            "    pass\n\n\n"
+            "async def fetch(url: str) -> bytes:\n"
+            "    ...\n"),
+        "feeds/cli.py": (
+            "import feeds\n\n\n"
+            "def main() -> None:\n"
+            "    feeds.fetch('https://example.com/rss')\n"
+            "    feeds.Client().fetch_again()\n"),
+    })
+    index = _index(modules, FactsStore(tmp_path / "cache"), [])
+    assert not index.surely_not_coroutine("feeds.fetch")
+    assert not index.surely_not_coroutine("feeds.client.Client.fetch_again")
+    result = run([str(tmp_path / "feeds/cli.py")], Settings(), jobs=1)
+    assert [(d.line, d.code) for d in result.diagnostics] == [(5, "ACK100"), (6, "ACK100")]
+
+
+def test_bytes_answer_for_attributes_of_attributes_only_without_nested_classes(
+        tmp_path: Path) -> None:
+    modules = _write(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/base.py": "class Retrying:\n    async def fetch(self, url: str) -> bytes:\n        ...\n",
+        "shop/client.py": (
+            "from shop.base import Retrying\n\n\n"
+            "class Client:\n"
+            "    class Api(Retrying):\n"
+            "        pass\n\n"
+            "    def __init__(self, session) -> None:\n"
+            "        self.session = session\n"),
+        "shop/cli.py": (
+            "from shop.client import Client\n\n\n"
+            "def main() -> None:\n"
+            "    Client.Api().fetch('/stock')\n"
+            "    Client.Api.fetch(Client.Api(), '/stock')\n"),
+    })
+    parsed: list[str] = []
+    index = _index(modules, FactsStore(tmp_path / "cache"), parsed)
+    # `Client.session.get`: no class `session` anywhere, so no project method: no parse.
+    assert index.surely_not_coroutine("shop.client.Client.session.get")
+    assert parsed == []
+    # A nested class (with an async method from its base): the index must look.
+    assert not index.surely_not_coroutine("shop.client.Client.Api.fetch")
+    assert index.makes_coroutine("shop.client.Client.Api.fetch") is True
+    result = run([str(tmp_path / "shop/cli.py")], Settings(), jobs=1)
+    assert [(d.line, d.code) for d in result.diagnostics] == [(5, "ACK100"), (6, "ACK100")]
+
+
+def test_return_types_are_read_from_bytes_only_where_no_annotation_is_near(
+        tmp_path: Path) -> None:
+    modules = _write(tmp_path, {
+        "db/__init__.py": "",
+        "db/pool.py": (
+            "import sqlite3\n\n\n"
+            "def connect(\n"
+            "    path: str,\n"
+            ") -> sqlite3.Connection:\n"
+            "    return sqlite3.connect(path)\n\n\n"
+            "def name(path):\n"
+            "    return path\n\n\n"
+            "class Pool:\n"
+            "    def acquire(self) -> sqlite3.Connection:\n"
+            "        return sqlite3.connect(':memory:')\n\n"
+            "    def size(self):\n"
+            "        return 1\n"),
+    })
+    parsed: list[str] = []
+    index = _index(modules, FactsStore(tmp_path / "cache"), parsed)
+    assert index.return_type("db.pool.name") is None
+    assert index.return_type("db.pool.Pool.size") is None
+    assert index.return_type("db.pool.Pool") is None
+    assert parsed == []  # all three answered from bytes
+    assert index.return_type("db.pool.connect") == "sqlite3.Connection"
+    assert index.return_type("db.pool.Pool.acquire") == "sqlite3.Connection"

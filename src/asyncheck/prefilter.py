@@ -48,18 +48,22 @@ TOO_LARGE_TO_PARSE = 2_000_000
 _PARENTHESISED_TARGET_RE = re.compile(rb"^[ \t]*\(+[ \t]*[A-Za-z_]\w*[ \t]*\)+[ \t]*:",
                                       re.MULTILINE)
 #: A definition (indentation, "class", "async def", name), or any other line that starts at
-#: column 0 (all groups None), which ends the enclosing top-level definition.
+#: column 0 (all groups None), which ends the enclosing top-level definition.  A line that
+#: starts with a closing bracket continues a bracketed header (``) -> bytes:`` under a
+#: signature split over lines): it ends nothing.
 _DEFINITION_RE = re.compile(
     rb"^(?:([ \t]*)(?:(class)|(async(?:[ \t]|\\\r?\n)+def)|def)(?:[ \t]|\\\r?\n)+"
-    rb"([A-Za-z_][A-Za-z0-9_]*)|(?=[^\s#]))",
+    rb"([A-Za-z_][A-Za-z0-9_]*)|(?=[^\s#)\]}]))",
     re.MULTILINE)
-#: After the word ``import``: the imported names (parenthesised over several lines, or
-#: continued with backslashes).
-_IMPORTED_RE = re.compile(rb"[ \t]*(\([^)]*\)|(?:[^\n\\;]|\\[\s\S])*)")
+#: After the word ``import``: the imported names (parenthesised over several lines, where
+#: comments may hold brackets, or continued with backslashes; a trailing comment is left out).
+_IMPORTED_RE = re.compile(rb"[ \t]*(\((?:[^)#]|#[^\n]*)*\)|(?:[^\n\\;#]|\\[\s\S])*)")
+_COMMENT_RE = re.compile(rb"#[^\n]*")
 #: What may stand between a line start and ``import``: nothing, or ``from <module>``.
 _FROM_RE = re.compile(rb"[ \t]*(?:from[ \t]+([.\w]+)[ \t]+)?")
 #: After the word ``class``: its name and bases.
-_CLASS_RE = re.compile(rb"[ \t]+(\w+)[ \t]*\(([^)]*)\)")
+_CLASS_NAME_RE = re.compile(rb"(?:[ \t]|\\\r?\n)+([A-Za-z_]\w*)")
+_CLASS_RE = re.compile(rb"[ \t]+(\w+)[ \t]*\(((?:[^)#]|#[^\n]*)*)\)")
 #: Maps every byte that cannot be part of an identifier to a space (bytes >= 128 are kept:
 #: they belong to non-ASCII identifiers), so that ``split()`` gives the file's words.
 _WORD_BYTES = frozenset(c for c in range(256) if c >= 128 or chr(c).isalnum() or c == ord("_"))
@@ -108,6 +112,45 @@ def async_names(data: bytes) -> set[bytes]:
     return found
 
 
+def annotated_names(data: bytes) -> set[bytes]:
+    """Where a return annotation (``->``) may be reached in a module: the name of a
+    top-level function, ``Class.method`` for a method of a top-level class, a class's name
+    for text in its body outside its methods, or :data:`UNSURE` when some ``->`` cannot be
+    placed (in module-level code, or under a definition that is not at column 0).  Text
+    inside a definition counts for it, strings and comments too (they only cost a parse).
+    """
+    found: set[bytes] = set()
+    arrow = data.find(b"->")
+    if arrow < 0:
+        return found
+    # The top-level definition the current line is in (is_class, name), or None; and the
+    # definition the current line is in, when one is nested in a top-level class.
+    enclosing: tuple[bool, bytes] | None = None
+    member: bytes | None = None
+    matches = _DEFINITION_RE.finditer(data)
+    upcoming = next(matches, None)
+    while arrow >= 0:
+        # Move to the line the arrow is on: the last definition or column-0 line before it.
+        while upcoming is not None and upcoming.start() <= arrow:
+            indent, is_class, _is_async, name = upcoming.groups()
+            if name is None or not indent:
+                enclosing = None if name is None else (bool(is_class), name)
+                member = None
+            elif enclosing is not None and enclosing[0]:
+                member = name
+            upcoming = next(matches, None)
+        if enclosing is None:
+            found.add(UNSURE)
+        elif member is None:
+            found.add(enclosing[1])
+        else:
+            # A method (or something nested in one: charged to the wrong name, it is only
+            # ever asked about as `Class.method.<locals>...`, which bytes do not answer).
+            found.add(enclosing[1] + b"." + member)
+        arrow = data.find(b"->", arrow + 2)
+    return found
+
+
 def _statements(data: bytes, keyword: bytes) -> Iterator[tuple[bytes, int]]:
     """(what precedes ``keyword`` on its line, the offset after it) for every occurrence
     of ``keyword`` as a word (``bytes.find`` is many times faster than a multi-line regex)."""
@@ -152,6 +195,8 @@ class ModuleText:
     #: ``metaclass`` too), over every class statement of that name (at any indentation:
     #: `if`-defined and nested classes too).
     class_bases: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
+    #: The names of its classes (at any indentation).
+    class_names: frozenset[bytes] = frozenset()
     init_words: frozenset[bytes] = frozenset()
     #: Every name some import of it imports.
     imported: frozenset[bytes] = frozenset()
@@ -164,26 +209,29 @@ class ModuleText:
     star_sources: list[str] = field(default_factory=list)
     #: The top-level names that hold an ``async def`` (:func:`async_names`).
     async_names: frozenset[bytes] = frozenset()
-    #: Whether ``->`` occurs: without it no function has a return annotation.
-    has_arrow: bool = False
+    #: The top-level names through which a return annotation may be reached
+    #: (:func:`annotated_names`).
+    annotated_names: frozenset[bytes] = frozenset()
 
     @classmethod
     def scan(cls, data: bytes, module: str, *, is_package: bool) -> ModuleText:
         """Read the imports and class headers of a module's bytes."""
         scanned = cls(init_words=words(data) if is_package else frozenset(),
-                      async_names=frozenset(async_names(data)), has_arrow=b"->" in data)
+                      async_names=frozenset(async_names(data)),
+                      annotated_names=frozenset(annotated_names(data)))
         package = module if is_package else module.rpartition(".")[0]
         for before, end in _statements(data, b"import"):
             source = _FROM_RE.fullmatch(before)
             imported = _IMPORTED_RE.match(data, end)
             if source is None or imported is None:
                 continue
-            names = words(imported.group(1))
-            if b"*" in imported.group(1):
+            listed = _COMMENT_RE.sub(b"", imported.group(1))
+            names = words(listed)
+            if b"*" in listed:
                 names |= {b"*"}
             base = None if source.group(1) is None else _absolute(source.group(1), package)
             aliases: dict[bytes, tuple[bytes, ...]] = {}
-            for item in imported.group(1).strip(b"()").replace(b"\\\n", b" ").split(b","):
+            for item in listed.strip(b"()").replace(b"\\\n", b" ").split(b","):
                 parts = item.split()
                 if parts == [b"*"] and base is not None:
                     scanned.star_sources.append(base.decode(errors="replace"))
@@ -200,12 +248,19 @@ class ModuleText:
                     target = parts[0]
                 scanned.bindings.setdefault(bound, []).append(target.decode(errors="replace"))
             scanned.imports.append(_Import(None if base is None else words(base), names, aliases))
+        class_names = set()
         for before, end in _statements(data, b"class"):
+            if before.strip():
+                continue
+            named = _CLASS_NAME_RE.match(data, end)
+            if named is not None:
+                class_names.add(named.group(1))
             header = _CLASS_RE.match(data, end)
-            if header is not None and not before.strip():
+            if header is not None:
                 scanned.class_bases[header.group(1)] = (
                     *scanned.class_bases.get(header.group(1), ()),
-                    *_DOTTED_RE.findall(header.group(2)))
+                    *_DOTTED_RE.findall(_COMMENT_RE.sub(b"", header.group(2))))
+        scanned.class_names = frozenset(class_names)
         scanned.imported = frozenset().union(*(i.names for i in scanned.imports))
         scanned.star_words = frozenset().union(*(
             i.source for i in scanned.imports if b"*" in i.names and i.source is not None))
@@ -284,7 +339,8 @@ def imported_modules(data: bytes, module: str, *, is_package: bool,
         imported = _IMPORTED_RE.match(data, end)
         if source is None or imported is None:
             continue
-        names = [n.decode() for n in _DOTTED_RE.findall(imported.group(1)) if n != b"as"]
+        names = [n.decode() for n in _DOTTED_RE.findall(_COMMENT_RE.sub(b"", imported.group(1)))
+                 if n != b"as"]
         if source.group(1) is None:
             found.update(name for name in map(known, names) if name is not None)
             continue

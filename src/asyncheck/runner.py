@@ -93,11 +93,12 @@ def build_index(root: Path, settings: Settings, modules: dict[str, Path] | None 
                 may_parse: Callable[[str], bool] | None = None) -> ProjectIndex:
     """The lazy project index over every Python file of the project under ``root``
     (keeping module facts in ``store`` when given)."""
-    from asyncheck.analysis.project import ProjectIndex
+    from asyncheck.analysis.project import ProjectIndex, listed_coroutines
 
     if modules is None:
         modules = project_module_names(root, settings)
-    return ProjectIndex(modules, _parse_for_index, store=store, may_parse=may_parse)
+    return ProjectIndex(modules, _parse_for_index, store=store, may_parse=may_parse,
+                        listed_coroutines=listed_coroutines(settings))
 
 
 # -- one file -------------------------------------------------------------------------------

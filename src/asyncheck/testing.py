@@ -13,7 +13,7 @@ from typing import Any
 
 import libcst as cst
 
-from asyncheck.analysis.project import ProjectIndex
+from asyncheck.analysis.project import ProjectIndex, listed_coroutines
 from asyncheck.config import Settings
 from asyncheck.diagnostic import Diagnostic
 from asyncheck.engine import DecodedSource, FileResult, Linter, read_module
@@ -46,7 +46,8 @@ def _linter(
     def parse(path: Path) -> cst.Module | None:
         return read_module(sources[module_name_of(path.as_posix())].encode("utf-8"))
 
-    return Linter(selected, settings, ProjectIndex(modules, parse))
+    return Linter(selected, settings, ProjectIndex(
+        modules, parse, listed_coroutines=listed_coroutines(settings)))
 
 
 def lint_source(

@@ -9,7 +9,7 @@ module is small and serialisable (:class:`ModuleFacts`) so that it can be cached
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 import hashlib
 import time
 from dataclasses import dataclass, field, fields, replace
@@ -28,7 +28,9 @@ from asyncheck.analysis.names import (
     make_function_scope,
     make_module_scope,
 )
+from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
 from asyncheck.analysis.walk import BodyVisitor, FastVisitor
+from asyncheck.config import Settings
 from asyncheck.prefilter import UNSURE, ModuleText
 
 
@@ -132,6 +134,12 @@ _WAIT_STEP = 0.005
 _WAIT_STEPS = 400
 
 
+def listed_coroutines(settings: Settings) -> frozenset[str]:
+    """The library coroutine functions known by name: the built-in table and config
+    ``coroutine-functions``."""
+    return BUILTIN_COROUTINE_FUNCTIONS | frozenset(settings.coroutine_functions)
+
+
 class FactsStore(Protocol):
     """Where module facts are kept between processes and runs, by content hash
     (:class:`asyncheck.cache.FactsStore`)."""
@@ -159,8 +167,13 @@ class ProjectIndex:
         extra_return_types: Iterable[tuple[str, str]] = (),
         store: FactsStore | None = None,
         may_parse: Callable[[str], bool] | None = None,
+        listed_coroutines: Collection[str] = BUILTIN_COROUTINE_FUNCTIONS,
     ) -> None:
         self.modules = dict(modules)
+        #: Library coroutine functions known by name (the built-in table and config
+        #: ``coroutine-functions``): a project class inheriting one from outside the project
+        #: has a coroutine method no project ``async def`` shows.
+        self.listed_coroutines = listed_coroutines
         self._parse = parse
         self._store = store
         #: Asked before parsing a module for its facts; False: another process is making
@@ -317,45 +330,57 @@ class ProjectIndex:
     def surely_not_coroutine(self, qualname: str) -> bool:
         """True when bytes show that calling ``qualname`` cannot make a coroutine, so that
         the module defining it need not be parsed: no ``async def`` is reached through that
-        name.  :meth:`makes_coroutine` would answer the same from the trees; most calls of
-        project names into modules without async code (``os.path.join`` in a
-        standard-library test) are answered so."""
+        name, and no listed coroutine method (:attr:`listed_coroutines`, ``asyncio.Queue.get``)
+        through the classes it inherits from outside the project.  :meth:`makes_coroutine`
+        would answer the same from the trees; most calls of project names into modules
+        without async code (``os.path.join`` in a standard-library test) are answered so."""
         return self._ruled_out_by_bytes(
-            qualname, lambda text, name: name not in text.async_names
-            and UNSURE not in text.async_names)
+            qualname,
+            lambda text, name, _attr: name not in text.async_names
+            and UNSURE not in text.async_names,
+            lambda outside: outside not in self.listed_coroutines)
 
     def _ruled_out_by_bytes(self, qualname: str,
-                            rules_out: Callable[[ModuleText, bytes], bool],
+                            rules_out: Callable[[ModuleText, bytes, str], bool],
+                            outside_rules_out: Callable[[str], bool],
                             depth: int = 0) -> bool:
-        """Whether ``rules_out(module text, top-level name)`` holds wherever ``qualname``
+        """Whether ``rules_out(module text, top-level name, attribute)`` holds wherever ``qualname``
         leads, known from bytes: a name a module imports is followed to where it comes
-        from (a name from outside the project is no project function), and for a method,
-        the class's bases are followed the same way.  False when unsure."""
+        from, and for a method, the class's bases are followed the same way.  Where it
+        leads out of the project, ``outside_rules_out(qualified name)`` decides.  False
+        when unsure."""
         split = self.split_module(qualname)
         if split is None:
-            return depth > 0  # from outside the project: no project function
+            return depth > 0 and outside_rules_out(qualname)
         module, rest = split
         head, _, attr = rest.partition(".")
-        if depth > 10 or "." in attr:
+        if depth > 10:
             return False
         # The answer depends on this module's content: the result cache must know.
         self.accessed.add(module)
         text = self._module_text(module)
         if text is None:
             return False
+        if "." in attr:
+            # `Popen.stderr.read`: the index knows methods of nested classes only, and
+            # follows no bases for such a name; no class named `stderr` means nothing here.
+            if any(part.encode() in text.class_names for part in attr.split(".")[:-1]):
+                return False
         name = head.encode()
-        if name in text.imported:
-            targets = text.bindings.get(name)
-            return targets is not None and all(
+        if not rules_out(text, name, attr):
+            return False
+        if name in text.bindings:
+            # Bound by an import (a `def` of the same name would have failed above).
+            return all(
                 self._ruled_out_by_bytes(f"{target}.{attr}" if attr else target, rules_out,
-                                         depth + 1) for target in targets)
+                                         outside_rules_out, depth + 1)
+                for target in text.bindings[name])
         # A star import may bind it too.
-        if not all(self._ruled_out_by_bytes(f"{source}.{rest}", rules_out, depth + 1)
+        if not all(self._ruled_out_by_bytes(f"{source}.{rest}", rules_out, outside_rules_out,
+                                            depth + 1)
                    for source in text.star_sources):
             return False
-        if not rules_out(text, name):
-            return False
-        if attr:
+        if attr and "." not in attr:
             # A method may come from the class's bases.
             pending, seen = [name], set()
             while pending:
@@ -363,20 +388,16 @@ class ProjectIndex:
                 if current in seen:
                     continue
                 seen.add(current)
-                if not rules_out(text, current):
+                if not rules_out(text, current, attr):
                     return False
                 for base in text.class_bases.get(current, ()):
                     head_name, _, tail = base.decode(errors="replace").partition(".")
-                    if head_name.encode() in text.imported:
-                        # `mod.Base` or `Base` from an import: that class's method.  A
-                        # class from outside the project may have listed coroutine methods
-                        # (a subclass of asyncio.Queue): unsure.
-                        targets = text.bindings.get(head_name.encode())
-                        if targets is None or not all(
-                                self.split_module(inherited) is not None
-                                and self._ruled_out_by_bytes(inherited, rules_out, depth + 1)
-                                for inherited in (".".join(p for p in (t, tail, attr) if p)
-                                                  for t in targets)):
+                    targets = text.bindings.get(head_name.encode())
+                    if targets is not None:
+                        # `mod.Base` or `Base` from an import: that class's method.
+                        if not all(self._ruled_out_by_bytes(
+                                ".".join(p for p in (target, tail, attr) if p), rules_out,
+                                outside_rules_out, depth + 1) for target in targets):
                             return False
                     elif tail:
                         return False  # a dotted base not from an import: unsure
@@ -438,8 +459,13 @@ class ProjectIndex:
 
     def return_type(self, qualname: str) -> str | None:
         """The annotated return type of the project function ``qualname``, if any."""
-        if self._ruled_out_by_bytes(qualname, lambda text, _name: not text.has_arrow):
-            return None  # no function of its module has a return annotation
+        if self._ruled_out_by_bytes(
+                qualname,
+                lambda text, name, attr: name not in text.annotated_names
+                and UNSURE not in text.annotated_names
+                and not (attr and name + b"." + attr.encode() in text.annotated_names),
+                lambda _outside: True):
+            return None  # no function reached through that name has a return annotation
         facts = self.function(qualname)
         return facts.returns if facts is not None else None
 
