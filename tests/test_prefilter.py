@@ -245,3 +245,19 @@ def test_a_name_counts_only_in_files_that_import_its_module(tmp_path: Path) -> N
     assert skipper.may_report(b"from shop import queues\n\nqueues.Queue().get()\n", "tools.x")
     assert skipper.may_report(b"from helpers import refresh_prices\nrefresh_prices()\n",
                               "scripts.run")
+
+
+def test_a_prepared_prefilter_has_read_the_project_once_for_every_process(
+        tmp_path: Path) -> None:
+    # The runner prepares the pre-filter before it forks its processes: they decide from
+    # what the parent read, and read no project file again.
+    client = tmp_path / "client.py"
+    client.write_text("class PriceClient:\n    async def refresh(self):\n        return 1\n")
+    caller = tmp_path / "main.py"
+    caller.write_text("from client import PriceClient\n\nPriceClient().refresh()\n")
+    rules = enabled_rules(Settings(select=("ACK1",)))
+    skipper = PreFilter(rules, Settings(), {"client": client, "main": caller})
+    skipper.prepare()
+    data = caller.read_bytes()
+    client.unlink()
+    assert skipper.may_report(data, "main")

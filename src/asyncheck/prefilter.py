@@ -214,11 +214,14 @@ class ModuleText:
     annotated_names: frozenset[bytes] = frozenset()
 
     @classmethod
-    def scan(cls, data: bytes, module: str, *, is_package: bool) -> ModuleText:
-        """Read the imports and class headers of a module's bytes."""
+    def scan(cls, data: bytes, module: str, *, is_package: bool,
+             annotations: bool = True) -> ModuleText:
+        """Read the imports and class headers of a module's bytes (and where return
+        annotations are, unless ``annotations`` is False: the pre-filter does not ask)."""
         scanned = cls(init_words=words(data) if is_package else frozenset(),
                       async_names=frozenset(async_names(data)),
-                      annotated_names=frozenset(annotated_names(data)))
+                      annotated_names=frozenset(annotated_names(data)) if annotations
+                      else frozenset({UNSURE}))
         package = module if is_package else module.rpartition(".")[0]
         for before, end in _statements(data, b"import"):
             source = _FROM_RE.fullmatch(before)
@@ -293,7 +296,7 @@ class _Project:
                 data = path.read_bytes()
             except OSError:
                 continue
-            self.texts[module] = ModuleText.scan(data, module,
+            self.texts[module] = ModuleText.scan(data, module, annotations=False,
                                                   is_package=path.name == "__init__.py")
 
     def markers(self, module: str, name: bytes) -> set[bytes]:
@@ -412,6 +415,13 @@ class PreFilter:
             if named and (module is None or self._reaches(data, module, is_package, named)):
                 return True
         return self.check_syntax and not _cpython_accepts(data)
+
+    def prepare(self) -> None:
+        """Read the project now if following names may need it: before the runner forks
+        its processes, which then share the result instead of each reading the project
+        (1.2 s on the standard library)."""
+        if self.active and self._follow_names:
+            self.markers()
 
     def definitions(self) -> Mapping[bytes, set[str]]:
         """Name -> the modules through which it reaches an ``async def`` (:func:`async_names`),

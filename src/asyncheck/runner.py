@@ -457,6 +457,8 @@ def run(
         else:
             local_worker(pooled=True)  # the pre-filter and the facts store, for every process
             assert spec is not None
+            if spec.prefilter is not None:
+                spec.prefilter.prepare()
             _run_pool(pending, min(workers, len(pending)), spec, finished)
     if cache is not None:
         cache.save()
