@@ -18,6 +18,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
 
+# Node tests here are ``type(node) is cst.Name`` rather than ``isinstance``: every libcst node
+# class has ABCMeta as metaclass, so an ``isinstance`` that fails runs a Python-level ABC
+# check, and these tests run for most nodes of every file.  The concrete node classes have no
+# subclasses (the parser builds exactly them), so both tests give the same answers.
+
 from asyncheck.analysis.names import (
     Binding,
     Imported,
@@ -44,7 +49,7 @@ if TYPE_CHECKING:
 
 def _is_super_call(expr: cst.BaseExpression) -> bool:
     """``super()`` (with or without arguments)."""
-    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "super"
+    return type(expr) is cst.Call and type(expr.func) is cst.Name and expr.func.value == "super"
 
 
 @dataclass(eq=False)
@@ -67,9 +72,9 @@ _STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
 def is_type_checking_test(test: cst.BaseExpression) -> bool:
     """``if TYPE_CHECKING:`` / ``if typing.TYPE_CHECKING:``."""
-    if isinstance(test, cst.Name):
+    if type(test) is cst.Name:
         return test.value == "TYPE_CHECKING"
-    return isinstance(test, cst.Attribute) and test.attr.value == "TYPE_CHECKING"
+    return type(test) is cst.Attribute and test.attr.value == "TYPE_CHECKING"
 
 
 class FileContext:
@@ -159,13 +164,13 @@ class FileContext:
     def in_async_function(self) -> bool:
         """Directly in the body of an ``async def`` (not a nested def, lambda or class)."""
         node = self._scopes[-1].node
-        return isinstance(node, cst.FunctionDef) and node.asynchronous is not None
+        return type(node) is cst.FunctionDef and node.asynchronous is not None
 
     @property
     def current_function(self) -> cst.FunctionDef | None:
         """The innermost function whose body we are in (None in a lambda, class or module)."""
         node = self._scopes[-1].node
-        return node if isinstance(node, cst.FunctionDef) else None
+        return node if type(node) is cst.FunctionDef else None
 
     @property
     def in_type_checking(self) -> bool:
@@ -217,7 +222,7 @@ class FileContext:
     def _coroutine_function_name(self, call: cst.Call) -> str | None:
         func = call.func
         scope = self.scope
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             symbol = self.resolver.lookup(func.value, scope)
             if isinstance(symbol, LocalFunction):
                 known = self._local_def_makes_coroutine(
@@ -226,7 +231,7 @@ class FileContext:
             if isinstance(symbol, Imported):
                 return func.value if self.is_coroutine_function(symbol.qualname) else None
             return None
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             written = dotted_name(func) or func.attr.value
             if _is_super_call(func.value):
                 return f"super().{func.attr.value}" if self._super_method_is_coroutine(
@@ -249,7 +254,7 @@ class FileContext:
         if class_scope is None or class_scope.parent is None:
             return False
         class_node = class_scope.node
-        assert isinstance(class_node, cst.ClassDef)
+        assert type(class_node) is cst.ClassDef
         for arg in class_node.bases:
             if arg.keyword is not None:
                 continue
@@ -272,7 +277,7 @@ class FileContext:
         decided from the tree so that the file's own facts need not be extracted."""
         if node.asynchronous is None:
             return False
-        if any(b.kind != "def" or (isinstance(b.node, cst.FunctionDef)
+        if any(b.kind != "def" or (type(b.node) is cst.FunctionDef
                                    and b.node.asynchronous is None) for b in bindings):
             return False  # also defined as a plain def, or rebound (``f = wrap(f)``)
         is_generator = self._generator_defs.get(id(node))
@@ -283,7 +288,7 @@ class FileContext:
         for decorator in node.decorators:
             expr = decorator.decorator
             suffix = ""
-            if isinstance(expr, cst.Call):
+            if type(expr) is cst.Call:
                 expr, suffix = expr.func, "()"
             qualname = self.resolver.qualified_name(expr, scope)
             if qualname is None or not self.index.preserves_coroutines(qualname + suffix):
@@ -308,14 +313,14 @@ class FileContext:
             bindings = class_scope.bindings.get(name, [])
             if bindings:
                 last = bindings[-1]
-                if last.kind == "def" and isinstance(last.node, cst.FunctionDef):
+                if last.kind == "def" and type(last.node) is cst.FunctionDef:
                     return last.node, class_scope, bindings
                 return None
             class_node = class_scope.node
-            assert isinstance(class_node, cst.ClassDef) and class_scope.parent is not None
+            assert type(class_node) is cst.ClassDef and class_scope.parent is not None
             for arg in class_node.bases:
                 # A generic base, `Mixin[T]`, is the class `Mixin`.
-                expr = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+                expr = arg.value.value if type(arg.value) is cst.Subscript else arg.value
                 base = self.resolver.qualified_name(expr, class_scope.parent)
                 if base is not None:
                     pending.append(base)
@@ -375,16 +380,16 @@ class FileContext:
             if class_scope is None:
                 continue
             for binding in reversed(class_scope.bindings.get(name, [])):
-                if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
+                if binding.kind == "def" and type(binding.node) is cst.FunctionDef:
                     return binding.node
                 if binding.kind != "def":
                     return None
             class_node = class_scope.node
-            assert isinstance(class_node, cst.ClassDef)
+            assert type(class_node) is cst.ClassDef
             assert class_scope.parent is not None
             for arg in class_node.bases:
                 # A generic base, `Mixin[T]`, is the class `Mixin`.
-                expr = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+                expr = arg.value.value if type(arg.value) is cst.Subscript else arg.value
                 base = self.resolver.qualified_name(expr, class_scope.parent)
                 if base is not None:
                     pending.append(base)

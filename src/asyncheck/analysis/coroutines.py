@@ -22,6 +22,11 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import libcst as cst
 
+# Node tests here are ``type(node) is cst.Name`` rather than ``isinstance``: every libcst node
+# class has ABCMeta as metaclass, so an ``isinstance`` that fails runs a Python-level ABC
+# check, and these tests run for most nodes of every file.  The concrete node classes have no
+# subclasses (the parser builds exactly them), so both tests give the same answers.
+
 from asyncheck.analysis.names import Scope, dotted_name
 from asyncheck.analysis.walk import walk_batched
 from asyncheck.rule import Rule
@@ -87,9 +92,10 @@ ADDING_METHODS = frozenset({"append", "extend", "insert", "add", "appendleft", "
 MUTATING_METHODS = ADDING_METHODS | frozenset(
     {"clear", "remove", "discard", "sort", "reverse", "count", "index"})
 
-_TRUTH_TESTS = (cst.If, cst.While, cst.IfExp, cst.Assert)
-_DISPLAYS = (cst.List, cst.Tuple, cst.Set)
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp)
+_DISPLAYS = frozenset({cst.List, cst.Tuple, cst.Set})
+#: Nodes whose Name children are what they define or declare, not loads.
+_NAME_DEFINERS = frozenset({cst.FunctionDef, cst.ClassDef, cst.Param, cst.ImportAlias,
+                            cst.NameItem, cst.MatchAs, cst.MatchStar, cst.MatchKeywordElement})
 
 
 def classify_use(stack: Sequence[cst.CSTNode], position: int | None = None) -> Use:
@@ -99,60 +105,62 @@ def classify_use(stack: Sequence[cst.CSTNode], position: int | None = None) -> U
     node = stack[index]
     while index > 0:
         parent = stack[index - 1]
-        if isinstance(parent, cst.Await):
+        if type(parent) is cst.Await:
             return Use(UseKind.AWAITED)
-        if isinstance(parent, (cst.Return, cst.Yield, cst.Lambda)):
+        if type(parent) in (cst.Return, cst.Yield, cst.Lambda):
             return Use(UseKind.RETURNED)
-        if isinstance(parent, cst.Arg):
+        if type(parent) is cst.Arg:
             call = stack[index - 2] if index >= 2 else None
-            if isinstance(call, cst.Call) and parent.value is node:
+            if type(call) is cst.Call and parent.value is node:
                 return _argument_use(call, parent)
             return Use(UseKind.OTHER)
-        if isinstance(parent, (cst.Element, cst.StarredElement)):
+        if type(parent) in (cst.Element, cst.StarredElement):
             collection = stack[index - 2] if index >= 2 else None
-            if isinstance(collection, _DISPLAYS):
+            if type(collection) in _DISPLAYS:
                 return Use(UseKind.COLLECTED, node=collection)
             return Use(UseKind.OTHER)
-        if isinstance(parent, _COMPREHENSIONS):
+        if type(parent) is cst.ListComp or type(parent) is cst.SetComp or (
+                type(parent) is cst.GeneratorExp):
             if parent.elt is node:
                 return Use(UseKind.COLLECTED, node=parent)
             return Use(UseKind.ITERATED)  # the iterable of its first ``for``
-        if isinstance(parent, cst.Expr):
+        if type(parent) is cst.Expr:
             return Use(UseKind.DROPPED)
-        if isinstance(parent, (cst.Assign, cst.AnnAssign)):
+        if type(parent) is cst.Assign or type(parent) is cst.AnnAssign:
             return _assignment_use(parent, node)
-        if isinstance(parent, cst.AugAssign):
-            if parent.value is node and isinstance(parent.target, cst.Name):
-                if isinstance(parent.operator, (cst.AddAssign, cst.BitOrAssign)):
+        if type(parent) is cst.AugAssign:
+            if parent.value is node and type(parent.target) is cst.Name:
+                if type(parent.operator) in (cst.AddAssign, cst.BitOrAssign):
                     return Use(UseKind.ADDED, names=(parent.target.value,))
             return Use(UseKind.OTHER)
-        if isinstance(parent, _TRUTH_TESTS):
+        if (type(parent) is cst.If or type(parent) is cst.While or type(parent) is cst.IfExp
+                or type(parent) is cst.Assert):
             if parent.test is node:
                 return Use(UseKind.TRUTH)
-            if isinstance(parent, cst.IfExp):  # a branch: its value is the expression's
+            if type(parent) is cst.IfExp:  # a branch: its value is the expression's
                 node, index = parent, index - 1
                 continue
             return Use(UseKind.OTHER)
-        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
+        if type(parent) is cst.UnaryOperation and type(parent.operator) is cst.Not:
             return Use(UseKind.TRUTH)
-        if isinstance(parent, cst.BooleanOperation):
+        if type(parent) is cst.BooleanOperation:
             if parent.left is node:
                 return Use(UseKind.TRUTH)
             node, index = parent, index - 1
             continue
-        if isinstance(parent, (cst.Comparison, cst.ComparisonTarget)):
+        if type(parent) in (cst.Comparison, cst.ComparisonTarget):
             return Use(UseKind.TRUTH)
-        if isinstance(parent, cst.FormattedStringExpression):
+        if type(parent) is cst.FormattedStringExpression:
             return Use(UseKind.INSPECTED)
-        if isinstance(parent, cst.Attribute):
+        if type(parent) is cst.Attribute:
             if parent.value is not node:
                 return Use(UseKind.OTHER)
             grandparent = stack[index - 2] if index >= 2 else None
-            called = isinstance(grandparent, cst.Call) and grandparent.func is parent
+            called = type(grandparent) is cst.Call and grandparent.func is parent
             return Use(UseKind.ATTRIBUTE, attribute=parent.attr.value, called=called, node=parent)
-        if isinstance(parent, cst.Subscript):
+        if type(parent) is cst.Subscript:
             return Use(UseKind.SUBSCRIPTED if parent.value is node else UseKind.OTHER)
-        if isinstance(parent, (cst.For, cst.WithItem, cst.CompFor)):
+        if type(parent) in (cst.For, cst.WithItem, cst.CompFor):
             return Use(UseKind.ITERATED)
         return Use(UseKind.OTHER)
     return Use(UseKind.OTHER)
@@ -160,12 +168,12 @@ def classify_use(stack: Sequence[cst.CSTNode], position: int | None = None) -> U
 
 def _argument_use(call: cst.Call, arg: cst.Arg) -> Use:
     func = call.func
-    if isinstance(func, cst.Name) and func.value in INSPECTING_BUILTINS and not arg.keyword:
+    if type(func) is cst.Name and func.value in INSPECTING_BUILTINS and not arg.keyword:
         return Use(UseKind.INSPECTED)
     if (
-        isinstance(func, cst.Attribute)
+        type(func) is cst.Attribute
         and func.attr.value in ADDING_METHODS
-        and isinstance(func.value, cst.Name)
+        and type(func.value) is cst.Name
         and arg.keyword is None
     ):
         return Use(UseKind.ADDED, names=(func.value.value,))
@@ -181,11 +189,11 @@ def _assignment_use(statement: cst.Assign | cst.AnnAssign, node: cst.CSTNode) ->
         targets = [statement.target]
     names: list[str] = []
     for target in targets:
-        if isinstance(target, (cst.Attribute, cst.Subscript)):
-            if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+        if type(target) in (cst.Attribute, cst.Subscript):
+            if type(target) is cst.Subscript and type(target.value) is cst.Name:
                 return Use(UseKind.ADDED, names=(target.value.value,))
             return Use(UseKind.STORED)
-        if not isinstance(target, cst.Name):
+        if not type(target) is cst.Name:
             return Use(UseKind.OTHER)  # unpacking: not followed
         names.append(target.value)
     return Use(UseKind.BOUND, names=tuple(names))
@@ -230,54 +238,53 @@ class _NameLoadScanner:
     def on_visit(self, node: cst.CSTNode) -> None:
         """Enter ``node`` (every node of the scope body, in source order)."""
         self.stack.append(node)
-        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and len(self.stack) > 1:
+        if type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef) and len(self.stack) > 1:
             self.nested_depth += 1
         self._note_targets(node)
-        if isinstance(node, cst.Name) and node.value in self.uses:
+        if type(node) is cst.Name and node.value in self.uses:
             self._name(node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         """Leave ``original_node``."""
         self.stack.pop()
-        if isinstance(original_node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and self.stack:
+        if type(original_node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef) and self.stack:
             self.nested_depth -= 1
 
     def _note_targets(self, node: cst.CSTNode) -> None:
         target: cst.CSTNode | None = None
-        if isinstance(node, cst.AssignTarget):
+        if type(node) is cst.AssignTarget:
             target = node.target
-        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor)):
+        elif (type(node) is cst.AnnAssign or type(node) is cst.AugAssign or type(node) is cst.For
+              or type(node) is cst.CompFor):
             target = node.target
-        elif isinstance(node, cst.AsName):
+        elif type(node) is cst.AsName:
             target = node.name
-        elif isinstance(node, cst.NamedExpr):
+        elif type(node) is cst.NamedExpr:
             target = node.target
-        elif isinstance(node, cst.Del):
+        elif type(node) is cst.Del:
             target = node.target
         if target is not None:
             self._add_targets(target)
 
     def _add_targets(self, target: cst.CSTNode) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             self.targets.add(id(target))
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) is cst.Tuple or type(target) is cst.List:
             for element in target.elements:
                 self._add_targets(element.value)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self._add_targets(target.value)
 
     def _name(self, node: cst.Name) -> None:
         if id(node) in self.targets:
             return
         parent = self.stack[-2] if len(self.stack) > 1 else None
-        if isinstance(parent, cst.Attribute) and parent.attr is node:
+        if type(parent) is cst.Attribute and parent.attr is node:
             return
-        if isinstance(parent, cst.Arg) and parent.keyword is node:
+        if type(parent) is cst.Arg and parent.keyword is node:
             return
-        if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param, cst.ImportAlias,
-                               cst.NameItem, cst.MatchAs, cst.MatchStar,
-                               cst.MatchKeywordElement)):
-            if isinstance(parent, cst.NameItem):
+        if type(parent) in _NAME_DEFINERS:
+            if type(parent) is cst.NameItem:
                 # ``global x``/``nonlocal x`` elsewhere: somebody else may use it.
                 self.uses[node.value].append(Use(UseKind.OTHER))
             return
@@ -292,10 +299,10 @@ def name_uses(scope_node: cst.CSTNode, names: Collection[str]) -> dict[str, list
     """For each of ``names``, the fate of every load in the body of ``scope_node`` (a
     ``FunctionDef`` or the ``Module``).  Loads inside nested functions, lambdas and classes
     are :attr:`UseKind.OTHER` (a closure or another function takes the value)."""
-    scanner = _NameLoadScanner(names, isinstance(scope_node, cst.Module))
+    scanner = _NameLoadScanner(names, type(scope_node) is cst.Module)
     # The fast walker: it skips formatting nodes, which hold no names and are never the
     # ancestors of one, so the scanner's stack of ancestors is the same.
-    if isinstance(scope_node, cst.FunctionDef):
+    if type(scope_node) is cst.FunctionDef:
         scanner.stack.append(scope_node)
         walk_batched(scope_node.body, (), scanner.on_visit, scanner.on_leave)
     else:
@@ -350,7 +357,7 @@ def call_text(call: cst.Call) -> str:
     text = dotted_name(call.func)
     if text is not None:
         return text
-    if isinstance(call.func, cst.Attribute):
+    if type(call.func) is cst.Attribute:
         return "..." + "." + call.func.attr.value
     return "..."
 
@@ -372,15 +379,15 @@ def in_expected_failure(stack: Sequence[cst.CSTNode]) -> bool:
     ``with pytest.raises(...):`` (also ``assertWarns``/``pytest.warns``) in the same
     function."""
     for node in reversed(stack):
-        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        if type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
             return False
-        if isinstance(node, cst.With):
+        if type(node) is cst.With:
             for item in node.items:
                 call = item.item
-                if isinstance(call, cst.Call):
+                if type(call) is cst.Call:
                     func = call.func
-                    name = func.attr.value if isinstance(func, cst.Attribute) else (
-                        func.value if isinstance(func, cst.Name) else "")
+                    name = func.attr.value if type(func) is cst.Attribute else (
+                        func.value if type(func) is cst.Name else "")
                     if name in _EXPECTING_CONTEXTS:
                         return True
     return False

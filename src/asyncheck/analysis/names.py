@@ -29,6 +29,11 @@ from typing import Union
 
 import libcst as cst
 
+# Node tests here are ``type(node) is cst.Name`` rather than ``isinstance``: every libcst node
+# class has ABCMeta as metaclass, so an ``isinstance`` that fails runs a Python-level ABC
+# check, and these tests run for most nodes of every file.  The concrete node classes have no
+# subclasses (the parser builds exactly them), so both tests give the same answers.
+
 from asyncheck.analysis.tables import FACTORY_RETURN_TYPES
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -176,7 +181,7 @@ class Scope:
 
 def make_function_scope(node: cst.FunctionDef | cst.Lambda, parent: Scope) -> Scope:
     """The scope of a function or lambda body defined in ``parent``."""
-    if isinstance(node, cst.FunctionDef):
+    if type(node) is cst.FunctionDef:
         return Scope("function", node, parent, parent.child_qualname(node.name.value),
                      parent.module_name, parent.package)
     return Scope("lambda", node, parent, parent.child_qualname("<lambda>"),
@@ -198,10 +203,10 @@ def make_module_scope(module: cst.Module, module_name: str, *, is_package: bool 
 def dotted_name(expr: cst.BaseExpression) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else None."""
     parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
+    while type(expr) is cst.Attribute:
         parts.append(expr.attr.value)
         expr = expr.value
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         parts.append(expr.value)
         return ".".join(reversed(parts))
     return None
@@ -235,52 +240,52 @@ class _BindingCollector:
 
     def collect(self) -> None:
         node = self.scope.node
-        if isinstance(node, cst.Module):
+        if type(node) is cst.Module:
             self.statements(node.body)
-        elif isinstance(node, cst.FunctionDef):
+        elif type(node) is cst.FunctionDef:
             self.parameters(node.params)
             self.suite(node.body)
-        elif isinstance(node, cst.Lambda):
+        elif type(node) is cst.Lambda:
             self.parameters(node.params)
-        elif isinstance(node, cst.ClassDef):
+        elif type(node) is cst.ClassDef:
             self.suite(node.body)
 
     def parameters(self, params: cst.Parameters) -> None:
         all_params: list[cst.Param] = [*params.posonly_params, *params.params, *params.kwonly_params]
         for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
+            if type(star) is cst.Param:
                 all_params.append(star)
         for param in all_params:
             annotation = param.annotation.annotation if param.annotation is not None else None
             self.add(param.name.value, Binding("param", param, annotation=annotation))
 
     def suite(self, body: cst.BaseSuite) -> None:
-        if isinstance(body, cst.IndentedBlock):
+        if type(body) is cst.IndentedBlock:
             self.statements(body.body)
-        elif isinstance(body, cst.SimpleStatementSuite):
+        elif type(body) is cst.SimpleStatementSuite:
             self.small_statements(body.body)
 
     def statements(self, statements: Sequence[cst.BaseStatement]) -> None:
         for statement in statements:
-            if isinstance(statement, cst.SimpleStatementLine):
+            if type(statement) is cst.SimpleStatementLine:
                 self.small_statements(statement.body)
             else:
                 self.compound(statement)
 
     def compound(self, node: cst.BaseStatement) -> None:
-        if isinstance(node, cst.FunctionDef):
+        if type(node) is cst.FunctionDef:
             self.add(node.name.value, Binding("def", node))
             return
-        if isinstance(node, cst.ClassDef):
+        if type(node) is cst.ClassDef:
             self.add(node.name.value, Binding("class", node))
             return
-        if isinstance(node, (cst.For,)):
+        if type(node) is cst.For:
             self.targets(node.target, None)
-        elif isinstance(node, cst.With):
+        elif type(node) is cst.With:
             for item in node.items:
                 if item.asname is not None:
                     self.targets(item.asname.name, item.item)
-        elif isinstance(node, (cst.Try, cst.TryStar)):
+        elif type(node) is cst.Try or type(node) is cst.TryStar:
             for handler in node.handlers:
                 if handler.name is not None:
                     self.targets(handler.name.name, None)
@@ -289,18 +294,18 @@ class _BindingCollector:
 
     def small_statements(self, statements: Sequence[cst.BaseSmallStatement]) -> None:
         for statement in statements:
-            if isinstance(statement, cst.Import):
+            if type(statement) is cst.Import:
                 for alias in statement.names:
                     full = dotted_name(alias.name)
                     if full is None:
                         continue
-                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    if alias.asname is not None and type(alias.asname.name) is cst.Name:
                         self.add(alias.asname.name.value,
                                  Binding("import", node=statement, qualname=full))
                     else:
                         first = full.split(".")[0]
                         self.add(first, Binding("import", node=statement, qualname=first))
-            elif isinstance(statement, cst.ImportFrom):
+            elif type(statement) is cst.ImportFrom:
                 if isinstance(statement.names, cst.ImportStar):
                     continue
                 module = absolute_module(self.scope, statement)
@@ -309,47 +314,47 @@ class _BindingCollector:
                     if name is None:
                         continue
                     bound = name
-                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    if alias.asname is not None and type(alias.asname.name) is cst.Name:
                         bound = alias.asname.name.value
                     qualname = f"{module}.{name}" if module else None
                     self.add(bound, Binding("import", node=statement, qualname=qualname))
-            elif isinstance(statement, cst.Assign):
+            elif type(statement) is cst.Assign:
                 for target in statement.targets:
                     self.targets(target.target, statement.value)
-            elif isinstance(statement, cst.AnnAssign):
-                if isinstance(statement.target, cst.Name):
+            elif type(statement) is cst.AnnAssign:
+                if type(statement.target) is cst.Name:
                     self.add(statement.target.value, Binding(
                         "assign", statement, value=statement.value,
                         annotation=statement.annotation.annotation))
-            elif isinstance(statement, (cst.Global, cst.Nonlocal)):
-                if isinstance(statement, cst.Global):
+            elif type(statement) in (cst.Global, cst.Nonlocal):
+                if type(statement) is cst.Global:
                     self.scope._global_names.update(n.name.value for n in statement.names)
 
     def targets(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             self.add(target.value, Binding("assign", target, value=value))
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) is cst.Tuple or type(target) is cst.List:
             starred = False
             for position, element in enumerate(target.elements):
                 inner = element.value
-                if isinstance(inner, cst.StarredElement):
+                if type(inner) is cst.StarredElement:
                     inner = inner.value
                     starred = True
-                if isinstance(inner, cst.Name) and isinstance(value, cst.Call) and not starred:
+                if type(inner) is cst.Name and type(value) is cst.Call and not starred:
                     self.add(inner.value, Binding("assign", inner,
                                                   unpacked_from=(value, position)))
                 else:
                     self.targets(inner, None)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self.targets(target.value, None)
 
 
 def child_suites(node: cst.BaseStatement) -> Iterator[cst.BaseSuite]:
     """The statement blocks directly inside a compound statement (not nested defs)."""
     body = getattr(node, "body", None)
-    if isinstance(body, cst.BaseSuite):
+    if type(body) is cst.IndentedBlock or type(body) is cst.SimpleStatementSuite:
         yield body
-    if isinstance(node, (cst.Try, cst.TryStar)):
+    if type(node) is cst.Try or type(node) is cst.TryStar:
         for handler in node.handlers:
             yield handler.body
         if node.orelse is not None:
@@ -357,7 +362,7 @@ def child_suites(node: cst.BaseStatement) -> Iterator[cst.BaseSuite]:
         if node.finalbody is not None:
             yield node.finalbody.body
         return
-    if isinstance(node, cst.Match):
+    if type(node) is cst.Match:
         for case in node.cases:
             yield case.body
         return
@@ -365,11 +370,11 @@ def child_suites(node: cst.BaseStatement) -> Iterator[cst.BaseSuite]:
     while orelse is not None:
         yield orelse.body
         # ``elif`` chains are nested If nodes.
-        orelse = getattr(orelse, "orelse", None) if isinstance(orelse, cst.If) else None
+        orelse = getattr(orelse, "orelse", None) if type(orelse) is cst.If else None
 
 
 def _is_none(expr: cst.BaseExpression | None) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"
+    return type(expr) is cst.Name and expr.value == "None"
 
 
 class Resolver:
@@ -427,10 +432,10 @@ class Resolver:
         if strong:
             last = strong[-1]
             if last.kind == "def":
-                assert isinstance(last.node, cst.FunctionDef)
+                assert type(last.node) is cst.FunctionDef
                 return LocalFunction(last.node, scope.child_qualname(name), scope)
             if last.kind == "class":
-                assert isinstance(last.node, cst.ClassDef)
+                assert type(last.node) is cst.ClassDef
                 return LocalClass(last.node, scope.child_qualname(name), scope)
             return self._param_symbol(last, scope)
         imports = [b for b in bindings if b.kind == "import"]
@@ -463,7 +468,7 @@ class Resolver:
 
     def _param_symbol(self, binding: Binding, scope: Scope) -> Symbol:
         param = binding.node
-        assert isinstance(param, cst.Param)
+        assert type(param) is cst.Param
         if binding.annotation is not None:
             annotated = self.annotation_type(binding.annotation, scope)
             if annotated is not None:
@@ -471,7 +476,7 @@ class Resolver:
         # ``self``/``cls``: the first parameter of a method.
         class_scope = scope.enclosing_class()
         function = scope.node
-        if class_scope is not None and isinstance(function, cst.FunctionDef):
+        if class_scope is not None and type(function) is cst.FunctionDef:
             positional = [*function.params.posonly_params, *function.params.params]
             if positional and positional[0] is param and not _is_staticmethod(function):
                 return Instance(class_scope.qualname)
@@ -482,7 +487,7 @@ class Resolver:
         """The dotted name an expression stands for: ``t.sleep`` -> ``time.sleep``,
         ``session.get`` -> ``requests.Session.get`` when ``session`` is a Session,
         ``open`` -> ``builtins.open``; None for anything local or unknown."""
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             symbol = self.lookup(expr.value, scope)
             if isinstance(symbol, Imported):
                 return symbol.qualname
@@ -491,7 +496,7 @@ class Resolver:
             if isinstance(symbol, (LocalFunction, LocalClass)):
                 return symbol.qualname
             return None
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             attr = expr.attr.value
             base = expr.value
             owner_type = self.expression_type(base, scope)
@@ -505,12 +510,12 @@ class Resolver:
 
     def expression_type(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
         """The qualified type name of the object an expression evaluates to, if known."""
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             symbol = self.lookup(expr.value, scope)
             return symbol.type_qualname if isinstance(symbol, Instance) else None
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             return self.call_type(expr, scope)
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             owner_type = self.expression_type(expr.value, scope)
             if owner_type is not None:
                 found = self.attribute_type(owner_type, expr.attr.value, scope)
@@ -518,7 +523,7 @@ class Resolver:
                     # Properties of library types (``path.parent``) come from the tables.
                     found = self.return_types.get(f"{owner_type}.{expr.attr.value}") or None
                 return found
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+        if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Divide:
             # ``base / "name"`` on a path is a path of the same kind.
             left = self.expression_type(expr.left, scope)
             if left is not None and left in _PATH_TYPES:
@@ -528,14 +533,14 @@ class Resolver:
     def call_type(self, call: cst.Call, scope: Scope) -> str | None:
         """The type a call returns: a factory from the tables, or the class constructed."""
         callee = call.func
-        if isinstance(callee, cst.Name):
+        if type(callee) is cst.Name:
             symbol = self.lookup(callee.value, scope)
             if isinstance(symbol, LocalClass):
                 return symbol.qualname
             if isinstance(symbol, LocalFunction):
                 # A function of this file returns what its annotation says (``-> Path``).
                 return self._returns(symbol.node, symbol.scope)
-        elif isinstance(callee, cst.Attribute):
+        elif type(callee) is cst.Attribute:
             owner_type = self.expression_type(callee.value, scope)
             if owner_type is not None:
                 class_scope = self._class_scope_for(owner_type, scope)
@@ -620,16 +625,16 @@ class Resolver:
     def annotation_type(self, annotation: cst.BaseExpression, scope: Scope) -> str | None:
         """The class an annotation names: ``requests.Session``, ``"Session"``,
         ``Optional[Session]``, ``Session | None``."""
-        if isinstance(annotation, cst.SimpleString):
+        if type(annotation) is cst.SimpleString:
             try:
                 parsed = cst.parse_expression(annotation.evaluated_value)  # type: ignore[arg-type]
             except Exception:
                 return None
             return self.annotation_type(parsed, scope)
-        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        if type(annotation) is cst.BinaryOperation and type(annotation.operator) is cst.BitOr:
             sides = [s for s in (annotation.left, annotation.right) if not _is_none(s)]
             return self.annotation_type(sides[0], scope) if len(sides) == 1 else None
-        if isinstance(annotation, cst.Subscript):
+        if type(annotation) is cst.Subscript:
             outer = self.qualified_name(annotation.value, scope)
             if outer is None:
                 return None
@@ -639,7 +644,7 @@ class Resolver:
                 return outer
             elements = [
                 element.slice.value for element in annotation.slice
-                if isinstance(element.slice, cst.Index)
+                if type(element.slice) is cst.Index
             ]
             if typing_name[2] == "Union":
                 # ``Union[Session, None]`` is an optional Session; other unions are unknown.
@@ -650,7 +655,7 @@ class Resolver:
             if typing_name[2] == "Annotated" and elements:
                 return self.annotation_type(elements[0], scope)
             return None
-        if isinstance(annotation, (cst.Name, cst.Attribute)):
+        if type(annotation) in (cst.Name, cst.Attribute):
             return self.qualified_name(annotation, scope)
         return None
 
@@ -665,14 +670,14 @@ _PATH_TYPES = frozenset({
 def _method_def(class_scope: Scope, name: str) -> cst.FunctionDef | None:
     """The ``def`` of a method defined directly in a class body (the last one wins)."""
     bindings = class_scope.bindings.get(name, [])
-    if bindings and bindings[-1].kind == "def" and isinstance(bindings[-1].node, cst.FunctionDef):
+    if bindings and bindings[-1].kind == "def" and type(bindings[-1].node) is cst.FunctionDef:
         return bindings[-1].node
     return None
 
 
 def _is_staticmethod(function: cst.FunctionDef) -> bool:
     return any(
-        isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+        type(d.decorator) is cst.Name and d.decorator.value == "staticmethod"
         for d in function.decorators
     )
 
@@ -687,7 +692,7 @@ def _find_class_scope(module: Scope, type_qualname: str) -> Scope | None:
         if not classes:
             return None
         node = classes[-1].node
-        assert isinstance(node, cst.ClassDef)
+        assert type(node) is cst.ClassDef
         scope = make_class_scope(node, scope)
         # A fresh scope (its name memos must not outlive the question), the same bindings.
         known = module._class_bindings.get(id(node))
@@ -710,7 +715,7 @@ def _self_assignments(class_scope: Scope) -> dict[str, list[SelfAssignment]]:
     found: dict[str, list[SelfAssignment]] = {}
     for bindings in class_scope.bindings.values():
         for binding in bindings:
-            if binding.kind != "def" or not isinstance(binding.node, cst.FunctionDef):
+            if binding.kind != "def" or not type(binding.node) is cst.FunctionDef:
                 continue
             function = binding.node
             params = [*function.params.posonly_params, *function.params.params]
@@ -718,12 +723,12 @@ def _self_assignments(class_scope: Scope) -> dict[str, list[SelfAssignment]]:
                 continue
             self_name = params[0].name.value
             for statement in _walk_small_statements(function.body):
-                if isinstance(statement, cst.Assign):
+                if type(statement) is cst.Assign:
                     for target in statement.targets:
                         attr = _self_attr(target.target, self_name)
                         if attr is not None:
                             found.setdefault(attr, []).append((function, statement.value, None))
-                elif isinstance(statement, cst.AnnAssign):
+                elif type(statement) is cst.AnnAssign:
                     attr = _self_attr(statement.target, self_name)
                     if attr is not None:
                         found.setdefault(attr, []).append(
@@ -733,7 +738,7 @@ def _self_assignments(class_scope: Scope) -> dict[str, list[SelfAssignment]]:
 
 def _self_attr(target: cst.BaseExpression, self_name: str) -> str | None:
     """``attr`` for a target ``<self_name>.attr``, else None."""
-    if (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+    if (type(target) is cst.Attribute and type(target.value) is cst.Name
             and target.value.value == self_name):
         return target.attr.value
     return None
@@ -741,13 +746,13 @@ def _self_attr(target: cst.BaseExpression, self_name: str) -> str | None:
 
 def _walk_small_statements(body: cst.BaseSuite) -> Iterator[cst.BaseSmallStatement]:
     """Small statements of a block and its nested blocks, not of nested defs/classes."""
-    if isinstance(body, cst.SimpleStatementSuite):
+    if type(body) is cst.SimpleStatementSuite:
         yield from body.body
         return
-    assert isinstance(body, cst.IndentedBlock)
+    assert type(body) is cst.IndentedBlock
     for statement in body.body:
-        if isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is cst.SimpleStatementLine:
             yield from statement.body
-        elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        elif type(statement) not in (cst.FunctionDef, cst.ClassDef):
             for suite in child_suites(statement):
                 yield from _walk_small_statements(suite)
