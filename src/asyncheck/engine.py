@@ -313,6 +313,11 @@ class Linter:
         self.apply_noqa = apply_noqa
         self.codes = frozenset(r.code for r in self.rules)
         self._needs_metadata = any(r.METADATA_DEPENDENCIES for r in self.rules)
+        #: Per rule: the pattern of its triggers, or None when it runs on every file (it made
+        #: no promise, or it also reports calls of the project's coroutine functions by
+        #: name, which the pre-filter knows and one file's text does not).
+        self._triggers = {rule: None if rule.TRIGGERS_INCLUDE_COROUTINE_NAMES
+                          else rule.trigger_pattern() for rule in self.rules}
 
     def lint_bytes(
         self, path: str, data: bytes, *, module_name: str, is_package: bool = False
@@ -339,7 +344,8 @@ class Linter:
         except SourceError as error:
             return FileResult(self._unparsable(path, error), source=source)
         ignored = self.settings.ignored_for_path(Path(path))
-        rules = [r for r in self.rules if not any(r.code.startswith(i) for i in ignored)]
+        rules = self._may_report_in(source.text, [
+            r for r in self.rules if not any(r.code.startswith(i) for i in ignored)])
         self.index.add_module(module_name, module, is_package=is_package)
         diagnostics: list[Diagnostic] = []
         findings: list[RawFinding] = []
@@ -383,6 +389,26 @@ class Linter:
                     "nested too deeply to compute the positions of its findings")))
         diagnostics.sort(key=Diagnostic.sort_key)
         return FileResult(diagnostics, module, source)
+
+    def _may_report_in(self, text: str, rules: list[type[Rule]]) -> list[type[Rule]]:
+        """The rules that can report in a file with this text.
+
+        A rule reports only in files that hold one of its triggers (the promise the
+        pre-filter skips whole files on); in a file that holds none of them it is left out
+        of the visit, whose cost is mostly the rules' calls.
+        """
+        present: dict[re.Pattern[str], bool] = {}
+        kept = []
+        for rule in rules:
+            pattern = self._triggers[rule]
+            if pattern is not None:
+                found = present.get(pattern)
+                if found is None:
+                    found = present[pattern] = pattern.search(text) is not None
+                if not found:
+                    continue
+            kept.append(rule)
+        return kept
 
     def _position(
         self, path: str, module: cst.Module, text: str, findings: list[RawFinding]

@@ -89,6 +89,7 @@ class Rule(cst.BatchableCSTVisitor):
     TRIGGERS_INCLUDE_COROUTINE_NAMES: ClassVar[bool] = False
 
     _visitor_names_cache: ClassVar[dict[type[Rule], tuple[str, ...]]] = {}
+    _trigger_patterns: ClassVar[dict[tuple[str, ...], re.Pattern[str]]] = {}
 
     def __init__(self, context: FileContext) -> None:
         super().__init__()
@@ -128,6 +129,20 @@ class Rule(cst.BatchableCSTVisitor):
             cached = tuple(sorted(names))
             Rule._visitor_names_cache[cls] = cached
         return cached
+
+    @classmethod
+    def trigger_pattern(cls) -> re.Pattern[str] | None:
+        """A pattern that finds one of :attr:`TRIGGERS` in a file's text (None: the rule
+        made no such promise).  The pre-filter's reading: substrings, a space stands for
+        any run of blanks and line continuations (``async \\<newline> def``)."""
+        if cls.TRIGGERS is None:
+            return None
+        found = Rule._trigger_patterns.get(cls.TRIGGERS)
+        if found is None:
+            found = Rule._trigger_patterns[cls.TRIGGERS] = re.compile("|".join(
+                re.escape(word).replace("\\ ", r"(?:[ \t\f]|\\\r?\n)+")
+                for word in sorted(cls.TRIGGERS)))
+        return found
 
     def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
         """Override libcst's introspection, which walks hundreds of inherited no-ops."""
