@@ -501,3 +501,35 @@ def test_return_types_are_read_from_bytes_only_where_no_annotation_is_near(
     assert parsed == []  # all three answered from bytes
     assert index.return_type("db.pool.connect") == "sqlite3.Connection"
     assert index.return_type("db.pool.Pool.acquire") == "sqlite3.Connection"
+
+
+def test_names_bound_without_def_or_class_are_no_project_functions_from_bytes(
+        tmp_path: Path) -> None:
+    modules = _write(tmp_path, {
+        "util/__init__.py": "",
+        "util/rand.py": (
+            "from _random import Random\n\n"
+            "_inst = Random()\n"
+            "uniform = _inst.uniform\n\n\n"
+            "def choice(seq):\n"
+            "    return seq[int(uniform(0, len(seq)))]\n\n\n"
+            "def make_poller():\n"
+            "    async def poll() -> None:\n"
+            "        ...\n"
+            "    return poll\n\n\n"
+            "if True:\n"
+            "    class Shuffler:\n"
+            "        def __init__(self, seed: int) -> None:\n"
+            "            self.seed = seed\n"),
+    })
+    parsed: list[str] = []
+    index = _index(modules, FactsStore(tmp_path / "cache"), parsed)
+    assert index.function("util.rand.uniform") is None
+    assert index.function("util.rand._inst.random") is None
+    assert not index.is_class("util.rand.uniform")
+    assert parsed == []  # all answered from bytes
+    assert index.is_class("util.rand.Shuffler")
+    assert index.function("util.rand.Shuffler.__init__") is not None
+    assert index.function("util.rand.choice") is not None
+    # A function nested in a function is known to the index by its `<locals>` name.
+    assert index.makes_coroutine("util.rand.make_poller.<locals>.poll") is True

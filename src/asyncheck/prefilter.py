@@ -112,6 +112,24 @@ def async_names(data: bytes) -> set[bytes]:
     return found
 
 
+def module_level_definitions(data: bytes) -> frozenset[bytes]:
+    """The names bound by ``def``, ``async def`` and ``class`` statements at module level:
+    at column 0, or indented under a module-level ``if``/``try``/``for`` (any definition
+    line not inside a top-level definition).  A definition in a multi-line string's text
+    counts too, which only makes the set larger."""
+    found: set[bytes] = set()
+    enclosing: bytes | None = None
+    for match in _DEFINITION_RE.finditer(data):
+        indent, _is_class, _is_async, name = match.groups()
+        if name is None or not indent:
+            enclosing = name
+            if name is not None:
+                found.add(name)
+        elif enclosing is None:
+            found.add(name)
+    return frozenset(found)
+
+
 def annotated_names(data: bytes) -> set[bytes]:
     """Where a return annotation (``->``) may be reached in a module: the name of a
     top-level function, ``Class.method`` for a method of a top-level class, a class's name
@@ -209,18 +227,23 @@ class ModuleText:
     star_sources: list[str] = field(default_factory=list)
     #: The top-level names that hold an ``async def`` (:func:`async_names`).
     async_names: frozenset[bytes] = frozenset()
+    #: The names its module-level ``def`` and ``class`` statements bind (also under
+    #: ``if``/``try``; :func:`module_level_definitions`).
+    defined_names: frozenset[bytes] = frozenset()
     #: The top-level names through which a return annotation may be reached
     #: (:func:`annotated_names`).
     annotated_names: frozenset[bytes] = frozenset()
 
     @classmethod
     def scan(cls, data: bytes, module: str, *, is_package: bool,
-             annotations: bool = True) -> ModuleText:
-        """Read the imports and class headers of a module's bytes (and where return
-        annotations are, unless ``annotations`` is False: the pre-filter does not ask)."""
+             for_index: bool = True) -> ModuleText:
+        """Read the imports and class headers of a module's bytes (and what only the
+        project index asks about, unless ``for_index`` is False)."""
         scanned = cls(init_words=words(data) if is_package else frozenset(),
                       async_names=frozenset(async_names(data)),
-                      annotated_names=frozenset(annotated_names(data)) if annotations
+                      annotated_names=frozenset(annotated_names(data)) if for_index
+                      else frozenset({UNSURE}),
+                      defined_names=module_level_definitions(data) if for_index
                       else frozenset({UNSURE}))
         package = module if is_package else module.rpartition(".")[0]
         for before, end in _statements(data, b"import"):
@@ -296,7 +319,7 @@ class _Project:
                 data = path.read_bytes()
             except OSError:
                 continue
-            self.texts[module] = ModuleText.scan(data, module, annotations=False,
+            self.texts[module] = ModuleText.scan(data, module, for_index=False,
                                                   is_package=path.name == "__init__.py")
 
     def markers(self, module: str, name: bytes) -> set[bytes]:

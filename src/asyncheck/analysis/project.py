@@ -185,6 +185,7 @@ class ProjectIndex:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._pending_trees: dict[str, tuple[cst.Module, bool]] = {}
         self._texts: dict[str, ModuleText | None] = {}
+        self._undefined: dict[str, bool] = {}
         self._extra_return_types = tuple(extra_return_types)
         #: Modules whose facts were asked for (the runner resets it per file: the result
         #: cache records them as the file's dependencies).
@@ -310,6 +311,8 @@ class ProjectIndex:
 
         Methods are looked up along the class's bases (those the project defines).
         """
+        if self._surely_undefined(qualname):
+            return None
         qualname = self.canonical(qualname)
         split = self.split_module(qualname)
         if split is None:
@@ -340,6 +343,23 @@ class ProjectIndex:
             and UNSURE not in text.async_names,
             lambda outside: outside not in self.listed_coroutines)
 
+    def _surely_undefined(self, qualname: str) -> bool:
+        """True when bytes show that no project ``def`` or ``class`` is reached through
+        ``qualname`` (``random.uniform`` bound by assignment, ``codecs.lookup`` from a star
+        import of a C module), so that :meth:`function` and :meth:`is_class` need not parse
+        its module.  Asked only while that module's facts are not at hand."""
+        split = self.split_module(qualname)
+        if split is None or split[0] in self._facts:
+            return False
+        known = self._undefined.get(qualname)
+        if known is None:
+            known = self._undefined[qualname] = self._ruled_out_by_bytes(
+                qualname,
+                lambda text, name, _attr: name not in text.defined_names
+                and UNSURE not in text.defined_names,
+                lambda _outside: True)
+        return known
+
     def _ruled_out_by_bytes(self, qualname: str,
                             rules_out: Callable[[ModuleText, bytes, str], bool],
                             outside_rules_out: Callable[[str], bool],
@@ -362,9 +382,11 @@ class ProjectIndex:
         if text is None:
             return False
         if "." in attr:
-            # `Popen.stderr.read`: the index knows methods of nested classes only, and
-            # follows no bases for such a name; no class named `stderr` means nothing here.
-            if any(part.encode() in text.class_names for part in attr.split(".")[:-1]):
+            # `Popen.stderr.read`: the index knows dotted members of nested classes and
+            # functions nested in functions only, and follows no bases for such a name; no
+            # class named `stderr` means nothing here.
+            if "<locals>" in attr or any(
+                    part.encode() in text.class_names for part in attr.split(".")[:-1]):
                 return False
         name = head.encode()
         if not rules_out(text, name, attr):
@@ -471,6 +493,8 @@ class ProjectIndex:
 
     def is_class(self, qualname: str) -> bool:
         """Whether a qualified name is a class the project defines."""
+        if self._surely_undefined(qualname):
+            return False
         qualname = self.canonical(qualname)
         split = self.split_module(qualname)
         if split is None:
