@@ -110,6 +110,12 @@ class FileContext:
         self._coroutine_functions: dict[str, bool] = {}
         self._generator_defs: dict[int, bool] = {}
 
+    def release(self) -> None:
+        """Drop the shared analyses when the file's lint is done: they refer back to this
+        context, a reference cycle that would keep the tree alive until the garbage
+        collector runs (and walks it)."""
+        self._shared.clear()
+
     # -- traversal hooks ------------------------------------------------------------------
     def before_visit(self, node: cst.CSTNode) -> None:
         """Enter ``node``: push it, and a scope when it is a function/class body or lambda."""

@@ -378,6 +378,8 @@ class Linter:
                     internal_error=True,
                 ))
                 continue
+            finally:
+                context.release()
             findings = context.findings
             break
         if findings:

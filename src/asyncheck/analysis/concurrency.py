@@ -946,20 +946,25 @@ def _argument_for(
 def _acquisitions(body: cst.CSTNode) -> Iterator[cst.BaseExpression]:
     """What a function body enters with ``async with`` or ``await x.acquire()`` (not in
     nested functions, which run elsewhere)."""
-    found: list[cst.BaseExpression] = []
+    acquires = _Acquires()
+    acquires.walk(body)
+    return iter(acquires.found)
 
-    class _Acquires(BodyVisitor):
-        def visit_With(self, node: cst.With) -> None:
-            if node.asynchronous is not None:
-                found.extend(entered_limiter(item.item) for item in node.items)
 
-        def visit_Await(self, node: cst.Await) -> None:
-            acquired = awaited_acquire(node)
-            if acquired is not None:
-                found.append(acquired)
+class _Acquires(BodyVisitor):
+    # At module level: a class made per call is a reference cycle (and its instances'
+    # finds kept the tree alive until the garbage collector ran).
+    def __init__(self) -> None:
+        self.found: list[cst.BaseExpression] = []
 
-    _Acquires().walk(body)
-    return iter(found)
+    def visit_With(self, node: cst.With) -> None:
+        if node.asynchronous is not None:
+            self.found.extend(entered_limiter(item.item) for item in node.items)
+
+    def visit_Await(self, node: cst.Await) -> None:
+        acquired = awaited_acquire(node)
+        if acquired is not None:
+            self.found.append(acquired)
 
 
 def _calls_in(expr: cst.CSTNode) -> Iterable[cst.Call]:

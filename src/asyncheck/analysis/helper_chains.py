@@ -155,7 +155,12 @@ def blocking_chain(
             return found, _CLOSED
         return found, lowest
 
-    chain, _ = explore(facts)
+    try:
+        chain, _ = explore(facts)
+    finally:
+        # `explore` refers to itself through its closure: a reference cycle that would
+        # keep the index's memo and the file's context alive until the collector runs.
+        del explore
     if chain is None:
         return None
     return HelperChain(chain[:-1], chain[-1])

@@ -119,9 +119,6 @@ class Scope:
     package: str  # the package relative imports start from
     _bindings: dict[str, list[Binding]] | None = None
     _global_names: set[str] = field(default_factory=set)
-    _memo: dict[str, Symbol | None] = field(default_factory=dict)
-    #: What names used in this scope resolve to (:meth:`Resolver.lookup`).
-    _lookups: dict[str, Symbol | None] = field(default_factory=dict)
     #: What other analyses computed once for this scope's node, keyed by the function that
     #: computed it: it lives exactly as long as the tree it describes.
     facts: dict[Callable[[cst.CSTNode], object], object] = field(default_factory=dict)
@@ -394,12 +391,21 @@ class Resolver:
         # ``self.<attr> = ...`` assignments of a class's methods, by class node id and attr.
         self._self_assignments: dict[int, dict[str, list[SelfAssignment]]] = {}
         self._in_progress: set[tuple[int, str]] = set()
+        # Per scope: what names used in it resolve to (:meth:`lookup`), and the symbols of
+        # the names it binds (:meth:`_symbol_for`).  Kept here rather than on the scopes:
+        # symbols refer to scopes (``LocalFunction.scope``), so memos on the scopes would
+        # make reference cycles, which keep the whole tree alive until the garbage
+        # collector runs (and walks it).
+        self._lookups: dict[Scope, dict[str, Symbol | None]] = {}
+        self._memos: dict[Scope, dict[str, Symbol | None]] = {}
 
     # -- names ----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope) -> Symbol | None:
         """What ``name`` refers to when used in ``scope`` (None: unbound, not a builtin)."""
-        lookups = scope._lookups
-        if name in lookups:
+        lookups = self._lookups.get(scope)
+        if lookups is None:
+            lookups = self._lookups[scope] = {}
+        elif name in lookups:
             return lookups[name]
         found = scope.binding_scope(name)
         if found is not None:
@@ -413,8 +419,11 @@ class Resolver:
         return symbol
 
     def _symbol_for(self, name: str, scope: Scope, bindings: list[Binding]) -> Symbol:
-        if name in scope._memo:
-            symbol = scope._memo[name]
+        memo = self._memos.get(scope)
+        if memo is None:
+            memo = self._memos[scope] = {}
+        elif name in memo:
+            symbol = memo[name]
             return symbol if symbol is not None else _LOCAL
         key = (id(scope), name)
         if key in self._in_progress:
@@ -424,7 +433,7 @@ class Resolver:
             symbol = self._classify(name, scope, bindings)
         finally:
             self._in_progress.discard(key)
-        scope._memo[name] = symbol
+        memo[name] = symbol
         return symbol
 
     def _classify(self, name: str, scope: Scope, bindings: list[Binding]) -> Symbol:

@@ -469,11 +469,16 @@ async def index_all(documents, index_one, tasks):
 
 def _awaits_in(body: cst.CSTNode) -> list[cst.BaseExpression]:
     """The expressions awaited in a block, not in nested functions."""
-    found: list[cst.BaseExpression] = []
+    awaits = _Awaits()
+    awaits.walk(body)
+    return awaits.found
 
-    class _Awaits(BodyVisitor):
-        def visit_Await(self, node: cst.Await) -> None:
-            found.append(node.expression)
 
-    _Awaits().walk(body)
-    return found
+class _Awaits(BodyVisitor):
+    # At module level: a class made per call is a reference cycle (and its instances'
+    # finds kept the tree alive until the garbage collector ran).
+    def __init__(self) -> None:
+        self.found: list[cst.BaseExpression] = []
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self.found.append(node.expression)
