@@ -189,7 +189,9 @@ def _init_worker(spec: _WorkerSpec) -> None:
 
 
 #: Allocations between young-generation collections while linting (CPython's default: 700).
-_GC_THRESHOLDS = (20_000, 10, 10)
+#: Collector time on the async-library corpus: 20,000 0.8 s, 100,000 0.45 s, 500,000 0.25 s of
+#: a 20 s run; the garbage waiting for a collection stays a few megabytes.
+_GC_THRESHOLDS = (100_000, 10, 10)
 
 
 def _tune_garbage_collector() -> tuple[int, int, int]:
