@@ -3,7 +3,9 @@ share them and later runs start from them, without changing any answer."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import libcst as cst
@@ -533,3 +535,35 @@ def test_names_bound_without_def_or_class_are_no_project_functions_from_bytes(
     assert index.function("util.rand.choice") is not None
     # A function nested in a function is known to the index by its `<locals>` name.
     assert index.makes_coroutine("util.rand.make_poller.<locals>.poll") is True
+
+
+def test_facts_are_stored_only_for_modules_something_imports(tmp_path: Path) -> None:
+    # Extracting a module's facts costs a fifth of its lint: a script or test module that
+    # nothing imports is never asked about by another file's lint.
+    files = {
+        "shop/__init__.py": "",
+        "shop/client.py": "async def fetch(url: str) -> bytes:\n    ...\n",
+        "scripts/report.py": (
+            "from shop.client import fetch\n\n\n"
+            "async def main() -> None:\n"
+            "    fetch('/stock')\n"),
+    }
+    files.update({f"shop/page{i}.py": f"async def page{i}() -> int:\n    return {i}\n"
+                  for i in range(30)})
+    modules = _write(tmp_path, files)
+    cache = tmp_path / ".asyncheck_cache"
+    for jobs in (1, 2):
+        result = run([str(tmp_path)], Settings(), jobs=jobs, cache_dir=cache)
+        assert [(Path(d.path).name, d.line, d.code) for d in result.diagnostics] == [
+            ("report.py", 5, "ACK100")]
+        store = FactsStore(cache)
+
+        def stored(module: str) -> bool:
+            path = modules[module]
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            return store.load(module, path.name == "__init__.py", digest) is not None
+
+        assert stored("shop.client")
+        assert not stored("scripts.report")
+        assert not stored("shop.page3")
+        shutil.rmtree(cache)

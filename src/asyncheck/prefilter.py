@@ -446,6 +446,29 @@ class PreFilter:
         if self.active and self._follow_names:
             self.markers()
 
+    def imported_somewhere(self) -> frozenset[str] | None:
+        """The project modules that some project module imports (also relatively, by star,
+        or as a script's sibling), read from bytes: only their facts can be asked for by
+        the lint of another file.  None when the pre-filter is off (then any may be)."""
+        if not self.active:
+            return None
+        modules = self._modules
+        found: set[str] = set()
+        for module, text in self._project().texts.items():
+            path = modules.get(module)
+            package = module if path is not None and path.name == "__init__.py" \
+                else module.rpartition(".")[0]
+            for target in (*(t for ts in text.bindings.values() for t in ts),
+                           *text.star_sources):
+                parts = target.split(".")
+                for end in range(1, len(parts) + 1):
+                    prefix = ".".join(parts[:end])
+                    if prefix in modules:
+                        found.add(prefix)
+                    elif package and f"{package}.{prefix}" in modules:
+                        found.add(f"{package}.{prefix}")  # a script's sibling
+        return frozenset(found)
+
     def definitions(self) -> Mapping[bytes, set[str]]:
         """Name -> the modules through which it reaches an ``async def`` (:func:`async_names`),
         read on first need: a run of files that all mention ``async`` never reads the

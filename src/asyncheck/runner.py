@@ -136,6 +136,9 @@ class _WorkerSpec:
     #: that each module is parsed by one process only, and the lint jobs by module name.
     claims: Path | None = None
     lint_jobs: Mapping[str, _Job] = field(default_factory=dict)
+    #: The modules whose facts another file's lint may ask for (imported somewhere): a
+    #: lint extracts and stores its own file's facts only for those.  None: for all.
+    imported: frozenset[str] | None = None
 
 
 class _Worker:
@@ -155,6 +158,7 @@ class _Worker:
         self.linter: Linter = Linter(enabled_rules(spec.settings), spec.settings, self.index)
         self.fix_mode = spec.fix_mode
         self.prefilter = spec.prefilter
+        self.imported = spec.imported
 
     def claim(self, module: str) -> bool:
         """Whether this process may parse ``module`` (no other process has claimed it)."""
@@ -172,7 +176,8 @@ class _Worker:
         """The index needs the facts of ``module`` and no process has stored them: parse it
         here (and lint it next, if it is to be linted) unless another process claimed it."""
         if not self.claim(module):
-            return False
+            # Another process has it; it stores the facts of what is imported somewhere.
+            return self.imported is not None and module not in self.imported
         job = self.lint_jobs.get(module)
         if job is not None:
             self.extras.append(job)
@@ -203,6 +208,10 @@ def _tune_garbage_collector() -> tuple[int, int, int]:
     gc.freeze()
     gc.set_threshold(*_GC_THRESHOLDS)
     return previous
+
+
+def _imported_somewhere(spec: _WorkerSpec | None) -> frozenset[str] | None:
+    return spec.prefilter.imported_somewhere() if spec is not None and spec.prefilter else None
 
 
 def _check_chunk(jobs: Sequence[_Job]) -> list[_Outcome]:
@@ -273,7 +282,10 @@ def _check_file(worker: _Worker, job: _Job, data: bytes | None = None, *,
         return outcome
     index = worker.index
     index.accessed = set()
-    if worker.fix_mode is None and from_file and outcome.digest is not None:
+    # Facts of a module nobody imports are extracted only if its own lint asks for them
+    # (extracting them costs a fifth of a lint): the tree is then dropped with the lint.
+    wanted = worker.imported is None or job.module_name in worker.imported
+    if worker.fix_mode is None and from_file and outcome.digest is not None and wanted:
         index.linting(job.module_name, outcome.digest)
     if worker.fix_mode is None:
         result = worker.linter.lint_bytes(job.path, data, module_name=job.module_name,
@@ -281,6 +293,8 @@ def _check_file(worker: _Worker, job: _Job, data: bytes | None = None, *,
         outcome.diagnostics = result.diagnostics
     else:
         _fix_file(worker, job, data, outcome)
+    if not wanted:
+        index.drop_tree(job.module_name)
     outcome.deps = tuple(sorted(index.accessed - {job.module_name}))
     # Fixes hold tree nodes: only their description crosses process boundaries.
     outcome.diagnostics = [d.without_fix_nodes() for d in outcome.diagnostics]
@@ -449,6 +463,7 @@ def run(
         elif workers <= 1:
             serial = local_worker()
             triaged = [_triage_file(serial, job) for job in pending]
+            serial.imported = _imported_somewhere(spec)
             previous = _tune_garbage_collector()
             try:
                 for item in _lint_order(triaged, finished):
@@ -606,7 +621,7 @@ def _run_pool(jobs: Sequence[_Job], workers: int, spec: _WorkerSpec,
     with tempfile.TemporaryDirectory(prefix="asyncheck-claims-") as claims:
         lint_spec = replace(spec, claims=Path(claims), lint_jobs={
             item.job.module_name: item.job for item in ordered
-            if names[item.job.module_name] == 1})
+            if names[item.job.module_name] == 1}, imported=_imported_somewhere(spec))
         while queue:
             # A new pool after one broke; what it held is retried one by one below.
             with ProcessPoolExecutor(workers, initializer=_init_worker,

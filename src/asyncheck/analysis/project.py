@@ -220,6 +220,11 @@ class ProjectIndex:
         if self._store is not None:
             self._store.save(module_name, is_package, digest, facts.to_json())
 
+    def drop_tree(self, module_name: str) -> None:
+        """Forget the tree :meth:`add_module` kept for lazy extraction: its lint is over,
+        and a later question about the module parses it again."""
+        self._pending_trees.pop(module_name, None)
+
     def module_facts(self, module_name: str) -> ModuleFacts | None:
         """Facts of a project module, parsing it on first use; None if not in the project."""
         self.accessed.add(module_name)
