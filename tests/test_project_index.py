@@ -167,3 +167,33 @@ def test_acquires_records_the_limiter_however_it_is_entered() -> None:
     facts = extract_module_facts(tree, "svc")
     assert {name: facts.functions[f"svc.{name}"].acquires for name in "abc"} == {
         "a": ("asyncio.Semaphore",), "b": ("asyncio.Semaphore",), "c": ("asyncio.Semaphore",)}
+
+
+def test_facts_made_lazily_equal_facts_made_at_once() -> None:
+    # A module's own lint extracts its facts lazily, function by function.
+    from asyncheck.analysis.project import extract_module_facts
+
+    for path, text in FILES.items():
+        tree = cst.parse_module(text)
+        name = module_name_of(path)
+        eager = extract_module_facts(tree, name, is_package=path.endswith("__init__.py"))
+        lazy = extract_module_facts(tree, name, is_package=path.endswith("__init__.py"),
+                                    lazy=True)
+        assert list(lazy.functions) == list(eager.functions)
+        assert {q: lazy.functions[q] for q in lazy.functions} == dict(eager.functions)
+        assert lazy.classes == eager.classes and lazy.exports == eager.exports
+    # The same name defined sync and async is ambiguous either way.
+    compat = extract_module_facts(cst.parse_module(FILES["shop/compat.py"]), "shop.compat",
+                                  lazy=True)
+    assert compat.functions["shop.compat.close"].ambiguous
+
+
+def test_a_dropped_tree_takes_its_lazy_facts_with_it() -> None:
+    parsed: list[str] = []
+    index = make_index(parsed)
+    index.add_module("shop.api", cst.parse_module(FILES["shop/api.py"]))
+    assert index.makes_coroutine("shop.api.fetch_stock") is True
+    assert parsed == []  # from the lint's own tree
+    index.drop_tree("shop.api")  # its lint is over: the tree must not stay alive
+    assert index.makes_coroutine("shop.api.Client.get") is True
+    assert parsed == ["shop.api"]

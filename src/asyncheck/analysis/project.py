@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 import hashlib
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -224,6 +225,9 @@ class ProjectIndex:
         """Forget the tree :meth:`add_module` kept for lazy extraction: its lint is over,
         and a later question about the module parses it again."""
         self._pending_trees.pop(module_name, None)
+        facts = self._facts.get(module_name)
+        if facts is not None and isinstance(facts.functions, _LazyFunctions):
+            del self._facts[module_name]  # its facts hold the tree
 
     def module_facts(self, module_name: str) -> ModuleFacts | None:
         """Facts of a project module, parsing it on first use; None if not in the project."""
@@ -234,8 +238,11 @@ class ProjectIndex:
         facts: ModuleFacts | None = None
         pending = self._pending_trees.pop(module_name, None)
         if pending is not None:
+            # The module's own lint asks about it: most questions name one class or
+            # function, so each function's facts are made when first asked for.
             facts = extract_module_facts(pending[0], module_name, is_package=pending[1],
-                                         extra_return_types=self._extra_return_types)
+                                         extra_return_types=self._extra_return_types,
+                                         lazy=True)
         else:
             path = self.modules.get(module_name)
             if path is not None:
@@ -528,11 +535,16 @@ def extract_module_facts(
     *,
     is_package: bool = False,
     extra_return_types: Iterable[tuple[str, str]] = (),
+    lazy: bool = False,
 ) -> ModuleFacts:
-    """Walk a parsed module once and record its functions, classes and imported names."""
+    """Walk a parsed module once and record its functions, classes and imported names.
+
+    ``lazy``: a function's facts are made from its body when first asked for (the facts
+    then hold the tree).
+    """
     resolver = Resolver(extra_return_types)
     module_scope = make_module_scope(tree, module_name, is_package=is_package)
-    functions: dict[str, FunctionFacts] = {}
+    functions: dict[str, FunctionFacts] | _LazyFunctions = _LazyFunctions() if lazy else {}
     classes: dict[str, tuple[str, ...]] = {}
     exports: dict[str, str] = {}
     for name, bindings in module_scope.bindings.items():
@@ -543,35 +555,80 @@ def extract_module_facts(
     return ModuleFacts(module_name, functions, classes, exports)
 
 
+class _LazyFunctions(Mapping[str, FunctionFacts]):
+    """Function facts made from a def's body on first access (see ``lazy`` in
+    :func:`extract_module_facts`)."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, FunctionFacts] = {}
+        self._pending: dict[str, Callable[[], FunctionFacts]] = {}
+        #: Qualified name -> (is async, ambiguous): what the extraction itself reads back.
+        self.kinds: dict[str, tuple[bool, bool]] = {}
+
+    def add(self, qualname: str, make: Callable[[], FunctionFacts], is_async: bool,
+            ambiguous: bool) -> None:
+        self._made.pop(qualname, None)
+        self._pending[qualname] = make
+        self.kinds[qualname] = (is_async, ambiguous)
+
+    def __getitem__(self, qualname: str) -> FunctionFacts:
+        made = self._made.get(qualname)
+        if made is None:
+            made = self._made[qualname] = self._pending.pop(qualname)()
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.kinds)
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+
+def _function_facts(statement: cst.FunctionDef, function_scope: Scope, scope: Scope,
+                    resolver: Resolver, ambiguous: bool) -> FunctionFacts:
+    collector = _BodyCollector(resolver, function_scope)
+    collector.walk(statement.body)
+    return FunctionFacts(
+        function_scope.qualname,
+        statement.asynchronous is not None,
+        tuple(collector.calls),
+        tuple(collector.acquires),
+        blocking=tuple(collector.blocking),
+        returns=_return_type(statement, resolver, scope),
+        is_generator=collector.is_generator,
+        decorators=tuple(_decorator_name(d, resolver, scope) for d in statement.decorators),
+        defines_async=collector.defines_async,
+        ambiguous=ambiguous,
+    )
+
+
 def _extract_block(
     statements: Iterable[cst.BaseStatement],
     scope: Scope,
     resolver: Resolver,
-    functions: dict[str, FunctionFacts],
+    functions: dict[str, FunctionFacts] | _LazyFunctions,
     classes: dict[str, tuple[str, ...]],
 ) -> None:
     for statement in _compound_statements(statements):
         if isinstance(statement, cst.FunctionDef):
             function_scope = make_function_scope(statement, scope)
-            collector = _BodyCollector(resolver, function_scope)
-            collector.walk(statement.body)
-            facts = FunctionFacts(
-                function_scope.qualname,
-                statement.asynchronous is not None,
-                tuple(collector.calls),
-                tuple(collector.acquires),
-                blocking=tuple(collector.blocking),
-                returns=_return_type(statement, resolver, scope),
-                is_generator=collector.is_generator,
-                decorators=tuple(_decorator_name(d, resolver, scope) for d in statement.decorators),
-                defines_async=collector.defines_async,
-            )
-            previous = functions.get(function_scope.qualname)
-            if previous is not None and (previous.ambiguous or previous.is_async != facts.is_async):
-                facts = replace(facts, ambiguous=True)
-            elif facts.is_async and _rebound(scope, statement.name.value):
-                facts = replace(facts, ambiguous=True)
-            functions[function_scope.qualname] = facts
+            qualname = function_scope.qualname
+            is_async = statement.asynchronous is not None
+            if isinstance(functions, _LazyFunctions):
+                previous_kind = functions.kinds.get(qualname)
+            else:
+                known = functions.get(qualname)
+                previous_kind = None if known is None else (known.is_async, known.ambiguous)
+            ambiguous = (
+                previous_kind is not None and (previous_kind[1] or previous_kind[0] != is_async)
+                or is_async and _rebound(scope, statement.name.value))
+            if isinstance(functions, _LazyFunctions):
+                functions.add(qualname, partial(_function_facts, statement, function_scope,
+                                                scope, resolver, ambiguous),
+                              is_async, ambiguous)
+            else:
+                functions[qualname] = _function_facts(statement, function_scope, scope,
+                                                      resolver, ambiguous)
             _extract_block(_block_statements(statement.body), function_scope, resolver,
                            functions, classes)
         elif isinstance(statement, cst.ClassDef):
