@@ -567,3 +567,23 @@ def test_facts_are_stored_only_for_modules_something_imports(tmp_path: Path) -> 
         assert not stored("scripts.report")
         assert not stored("shop.page3")
         shutil.rmtree(cache)
+
+
+def test_an_arrow_in_a_module_docstring_or_a_split_signature_is_placed(
+        tmp_path: Path) -> None:
+    modules = _write(tmp_path, {
+        "db/__init__.py": "",
+        "db/rows.py": (
+            '"""Row helpers: tuple -> dict conversions."""\n\n'
+            "import sqlite3\n\n\n"
+            "def as_dict(row):\n"
+            "    return dict(row)\n\n\n"
+            "def connect(path,\n"
+            "timeout=5.0) -> sqlite3.Connection:\n"
+            "    return sqlite3.connect(path, timeout=timeout)\n"),
+    })
+    parsed: list[str] = []
+    index = _index(modules, FactsStore(tmp_path / "cache"), parsed)
+    assert index.return_type("db.rows.as_dict") is None
+    assert parsed == []  # the docstring's arrow annotates nothing
+    assert index.return_type("db.rows.connect") == "sqlite3.Connection"

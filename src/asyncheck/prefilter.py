@@ -134,17 +134,21 @@ def annotated_names(data: bytes) -> set[bytes]:
     """Where a return annotation (``->``) may be reached in a module: the name of a
     top-level function, ``Class.method`` for a method of a top-level class, a class's name
     for text in its body outside its methods, or :data:`UNSURE` when some ``->`` cannot be
-    placed (in module-level code, or under a definition that is not at column 0).  Text
-    inside a definition counts for it, strings and comments too (they only cost a parse).
+    placed (under a definition indented below a module-level ``if``).  Text inside a
+    definition counts for it, strings and comments too (they only cost a parse).  Text at
+    column 0 after a definition counts for that definition (it may continue a signature
+    split over lines, ``b) -> int:``); before the first definition it cannot.
     """
     found: set[bytes] = set()
     arrow = data.find(b"->")
     if arrow < 0:
         return found
-    # The top-level definition the current line is in (is_class, name), or None; and the
-    # definition the current line is in, when one is nested in a top-level class.
+    # The top-level definition the current line is in (is_class, name), or None; the
+    # definition the current line is in, when one is nested in a top-level class; and
+    # where the last definition line's arrows would go.
     enclosing: tuple[bool, bytes] | None = None
     member: bytes | None = None
+    last: bytes | None = None
     matches = _DEFINITION_RE.finditer(data)
     upcoming = next(matches, None)
     while arrow >= 0:
@@ -156,14 +160,23 @@ def annotated_names(data: bytes) -> set[bytes]:
                 member = None
             elif enclosing is not None and enclosing[0]:
                 member = name
+            if name is not None:
+                if enclosing is None:
+                    last = UNSURE
+                elif member is None:
+                    last = enclosing[1]
+                else:
+                    # A method (or something nested in one: charged to the wrong name, it
+                    # is only asked about as `Class.method.<locals>...`, which bytes do not
+                    # answer).
+                    last = enclosing[1] + b"." + member
             upcoming = next(matches, None)
         if enclosing is None:
-            found.add(UNSURE)
+            if last is not None:
+                found.add(last)  # module-level text, or a signature's continuation
         elif member is None:
             found.add(enclosing[1])
         else:
-            # A method (or something nested in one: charged to the wrong name, it is only
-            # ever asked about as `Class.method.<locals>...`, which bytes do not answer).
             found.add(enclosing[1] + b"." + member)
         arrow = data.find(b"->", arrow + 2)
     return found
