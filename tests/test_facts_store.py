@@ -587,3 +587,38 @@ def test_an_arrow_in_a_module_docstring_or_a_split_signature_is_placed(
     assert index.return_type("db.rows.as_dict") is None
     assert parsed == []  # the docstring's arrow annotates nothing
     assert index.return_type("db.rows.connect") == "sqlite3.Connection"
+
+
+def test_methods_inherited_by_a_class_in_a_function_are_answered_from_the_bases_bytes(
+        tmp_path: Path) -> None:
+    modules = _write(tmp_path, {
+        "app/__init__.py": "",
+        "app/handlers.py": (
+            "import logging\n\n\n"
+            "class RotatingHandler(logging.Handler):\n"
+            "    def emit(self, record):\n"
+            "        print(record)\n\n\n"
+            "class AsyncHandler:\n"
+            "    async def emit(self, record):\n"
+            "        print(record)\n"),
+        "app/test_handlers.py": (
+            "from app.handlers import AsyncHandler, RotatingHandler\n\n\n"
+            "def test_emit():\n"
+            "    class Quiet(RotatingHandler):\n"
+            "        level = 0\n\n"
+            "    class Later(AsyncHandler):\n"
+            "        level = 0\n\n"
+            "    Quiet().emit(None)\n"
+            "    Later().emit(None)\n"),
+    })
+    parsed: list[str] = []
+    index = _index(modules, FactsStore(tmp_path / "cache"), parsed)
+    test_module = "app.test_handlers"
+    index.add_module(test_module, cst.parse_module(modules[test_module].read_text()))
+    quiet = f"{test_module}.test_emit.<locals>.Quiet.emit"
+    assert index.makes_coroutine(quiet) is False
+    assert parsed == []  # app/handlers.py was not parsed: its bytes show no async emit
+    later = f"{test_module}.test_emit.<locals>.Later.emit"
+    assert index.makes_coroutine(later) is True
+    result = run([str(tmp_path / "app/test_handlers.py")], Settings(), jobs=1)
+    assert [(d.line, d.code) for d in result.diagnostics] == [(12, "ACK100")]

@@ -459,7 +459,7 @@ class ProjectIndex:
         (:data:`COROUTINE_PRESERVING_DECORATORS`, or a project decorator that defines an
         ``async def`` wrapper).  When unsure the answer is False: rules stay quiet.
         """
-        if self.surely_not_coroutine(qualname):
+        if self.surely_not_coroutine(qualname) or self._inherited_surely_not(qualname):
             return False
         facts = self.function(qualname)
         if facts is None:
@@ -467,6 +467,23 @@ class ProjectIndex:
         if not facts.is_async or facts.is_generator or facts.ambiguous:
             return False
         return all(self.preserves_coroutines(d) for d in facts.decorators)
+
+    def _inherited_surely_not(self, qualname: str) -> bool:
+        """For a method its class does not define, whether bytes show that no base makes
+        it a coroutine function.  Asked when the class's own module is at hand and bytes
+        cannot answer for it, as for a class nested in a function (``<locals>``): the
+        bases' modules need not be parsed."""
+        owner, _, attr = qualname.rpartition(".")
+        split = self.split_module(owner)
+        if split is None or not (split[0] in self._pending_trees or self._facts.get(split[0])):
+            return False
+        facts = self.module_facts(split[0])  # no parse: from the tree or facts at hand
+        if facts is None or qualname in facts.functions or owner not in facts.classes:
+            return False
+        bases = facts.classes[owner]
+        return bool(bases) and all(
+            f"{base}.{attr}" not in self.listed_coroutines if self.split_module(base) is None
+            else self.surely_not_coroutine(f"{base}.{attr}") for base in bases)
 
     def preserves_coroutines(self, decorator: str) -> bool:
         """Whether a decorator (qualified name, ``"name()"`` for a call) leaves an ``async
@@ -576,6 +593,9 @@ class _LazyFunctions(Mapping[str, FunctionFacts]):
         if made is None:
             made = self._made[qualname] = self._pending.pop(qualname)()
         return made
+
+    def __contains__(self, qualname: object) -> bool:
+        return qualname in self.kinds
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.kinds)
