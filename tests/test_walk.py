@@ -149,3 +149,37 @@ def test_children_and_batched_walk_match_the_general_definition(name: str) -> No
                  lambda n: got.append(("before", n)), lambda n: got.append(("after", n)))
     assert [(event, id(node)) for event, node in got] == [
         (event, id(node)) for event, node in expected]
+
+
+@pytest.mark.parametrize("name", list(SOURCES))
+def test_tracked_walk_gives_the_context_the_per_node_hooks_give(name: str) -> None:
+    """The engine's walk keeps the context's stack itself and calls the context only for
+    blocks and lambdas: every visit sees the same stack, scope and TYPE_CHECKING state as
+    with ``before_visit``/``after_leave`` on every node."""
+    from asyncheck.analysis.project import ProjectIndex
+    from asyncheck.analysis.walk import walk_batched, walk_tracked
+    from asyncheck.config import Settings
+    from asyncheck.context import FileContext
+
+    module = cst.parse_module(SOURCES[name] + "\nif TYPE_CHECKING:\n    from a import b\n"
+                              "handler = lambda event: event.wait()\n")
+
+    def observe(walk: str) -> list[tuple[int, ...]]:
+        context = FileContext(path="m.py", module=module, module_name="m", is_package=False,
+                              source="", settings=Settings(), index=ProjectIndex.empty())
+        seen: list[tuple[int, ...]] = []
+
+        def look(node: cst.CSTNode) -> None:
+            seen.append((id(node), id(context.scope.node), context.in_type_checking,
+                         *map(id, context.stack)))
+
+        visitors = [{"visit_Name": look, "visit_Call": look, "leave_Call": look,
+                     "leave_IndentedBlock": look}]
+        if walk == "tracked":
+            walk_tracked(module, visitors, context.stack, *context.node_hooks())
+        else:
+            walk_batched(module, visitors, context.before_visit, context.after_leave)
+        assert context.stack == [] and context.scope is context.module_scope
+        return seen
+
+    assert observe("tracked") == observe("per node")

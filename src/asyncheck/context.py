@@ -41,6 +41,7 @@ from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
 from asyncheck.config import Settings
 
 T = TypeVar("T")
+NodeHook = Callable[[cst.CSTNode], None]
 
 if TYPE_CHECKING:
     from asyncheck.fix import Fix
@@ -119,29 +120,51 @@ class FileContext:
     # -- traversal hooks ------------------------------------------------------------------
     def before_visit(self, node: cst.CSTNode) -> None:
         """Enter ``node``: push it, and a scope when it is a function/class body or lambda."""
-        stack = self.stack
-        stack.append(node)
+        self.stack.append(node)
         node_type = type(node)
         if node_type is cst.IndentedBlock or node_type is cst.SimpleStatementSuite:
-            parent = stack[-2]
-            parent_type = type(parent)
-            if parent_type is cst.FunctionDef:
-                assert isinstance(parent, cst.FunctionDef)
-                self._push_scope(make_function_scope(parent, self._scopes[-1]), node)
-            elif parent_type is cst.ClassDef:
-                assert isinstance(parent, cst.ClassDef)
-                self._push_scope(make_class_scope(parent, self._scopes[-1]), node)
-            elif parent_type is cst.If:
-                assert isinstance(parent, cst.If)
-                if parent.body is node and is_type_checking_test(parent.test):
-                    self._type_checking_triggers.append(node)
+            self._enter_block(node)
         elif node_type is cst.Lambda:
-            assert isinstance(node, cst.Lambda)
-            self._push_scope(make_function_scope(node, self._scopes[-1]), node)
+            self._enter_lambda(node)
 
     def after_leave(self, node: cst.CSTNode) -> None:
         """Leave ``node``: pop what :meth:`before_visit` pushed for it."""
         self.stack.pop()
+        self._leave_scope_node(node)
+
+    def node_hooks(self) -> tuple[dict[type, NodeHook], dict[type, NodeHook]]:
+        """What :meth:`before_visit` and :meth:`after_leave` do beyond keeping
+        :attr:`stack`, by node type (entering, leaving), for a walk that keeps the stack
+        itself (:func:`~asyncheck.analysis.walk.walk_tracked`): two Python calls per node
+        of every file are a sizeable part of a lint, and only blocks and lambdas need them.
+        """
+        leave = self._leave_scope_node
+        return ({cst.IndentedBlock: self._enter_block, cst.SimpleStatementSuite: self._enter_block,
+                 cst.Lambda: self._enter_lambda},
+                {cst.IndentedBlock: leave, cst.SimpleStatementSuite: leave, cst.Lambda: leave})
+
+    def _enter_block(self, node: cst.CSTNode) -> None:
+        """A block was pushed: a function or class body is a scope; the body of
+        ``if TYPE_CHECKING:`` drops findings."""
+        parent = self.stack[-2]
+        parent_type = type(parent)
+        if parent_type is cst.FunctionDef:
+            assert isinstance(parent, cst.FunctionDef)
+            self._push_scope(make_function_scope(parent, self._scopes[-1]), node)
+        elif parent_type is cst.ClassDef:
+            assert isinstance(parent, cst.ClassDef)
+            self._push_scope(make_class_scope(parent, self._scopes[-1]), node)
+        elif parent_type is cst.If:
+            assert isinstance(parent, cst.If)
+            if parent.body is node and is_type_checking_test(parent.test):
+                self._type_checking_triggers.append(node)
+
+    def _enter_lambda(self, node: cst.CSTNode) -> None:
+        assert isinstance(node, cst.Lambda)
+        self._push_scope(make_function_scope(node, self._scopes[-1]), node)
+
+    def _leave_scope_node(self, node: cst.CSTNode) -> None:
+        """A node was popped: the scope or ``if TYPE_CHECKING:`` block it began ends."""
         if self._scope_triggers[-1] is node:
             self._scopes.pop()
             self._scope_triggers.pop()

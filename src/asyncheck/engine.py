@@ -33,7 +33,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from asyncheck.analysis.project import ProjectIndex
-from asyncheck.analysis.walk import walk_batched
+from asyncheck.analysis.walk import walk_tracked
 from asyncheck.config import Settings
 from asyncheck.context import FileContext, RawFinding
 from asyncheck.diagnostic import UNPARSABLE_CODE, Diagnostic
@@ -361,8 +361,8 @@ class Linter:
                         instances, context.before_visit, context.after_leave)
                 else:
                     with _deeper_recursion():
-                        walk_batched(module, [i.get_visitors() for i in instances],
-                                     context.before_visit, context.after_leave)
+                        walk_tracked(module, [i.get_visitors() for i in instances],
+                                     context.stack, *context.node_hooks())
             except RecursionError:
                 diagnostics.extend(self._unparsable(path, SourceError("nested too deeply to analyse")))
                 break

@@ -177,27 +177,60 @@ def walk_batched(
 ) -> None:
     """libcst's ``visit_batched`` without rebuilding the tree: every ``visit_X`` of every
     visitor (children are always visited), then the children, then every ``leave_X``."""
+    _walk(root, visitors, [], lambda node_type: before_visit, lambda node_type: after_leave)
+
+
+def walk_tracked(
+    root: cst.CSTNode,
+    visitors: Sequence[Mapping[str, Hook]],
+    stack: list[cst.CSTNode],
+    on_enter: Mapping[type, Hook],
+    on_exit: Mapping[type, Hook],
+) -> None:
+    """:func:`walk_batched` that keeps ``stack`` itself: the node being visited is pushed
+    before its visits and popped after its leaves, and the hooks of its type, if any, run
+    right after the push (``on_enter``) and right after the pop (``on_exit``).
+
+    A ``before_visit``/``after_leave`` pair costs two Python calls for every node, and the
+    file context needs them only for blocks and lambdas.
+    """
+    _walk(root, visitors, stack, on_enter.get, on_exit.get)
+
+
+def _walk(
+    root: cst.CSTNode,
+    visitors: Sequence[Mapping[str, Hook]],
+    stack: list[cst.CSTNode],
+    enter_hook: Callable[[type], Hook | None],
+    exit_hook: Callable[[type], Hook | None],
+) -> None:
     visits: dict[str, list[Hook]] = {}
     leaves: dict[str, list[Hook]] = {}
     for methods in visitors:
         for name, method in methods.items():
             kind, _, type_name = name.partition("_")
             (visits if kind == "visit" else leaves).setdefault(type_name, []).append(method)
-    #: Per node type: its visits, its leaves and its child fields, found once.
-    plan: dict[type, tuple[tuple[Hook, ...], tuple[Hook, ...], tuple[str, ...]]] = {}
+    #: Per node type: its enter hook, visits, leaves, exit hook and child fields, found once.
+    plan: dict[type, tuple[Hook | None, tuple[Hook, ...], tuple[Hook, ...], Hook | None,
+                           tuple[str, ...]]] = {}
     kinds = _VALUE_KINDS
+    push = stack.append
+    pop = stack.pop
 
     def walk(node: cst.CSTNode) -> None:
         # This runs for every node of every file: the children are found inline (as
         # iter_children finds them) rather than through a list per node.
-        before_visit(node)
+        push(node)
         node_type = node.__class__
         steps = plan.get(node_type)
         if steps is None:
             name = node_type.__name__
-            steps = plan[node_type] = (tuple(visits.get(name, ())), tuple(leaves.get(name, ())),
-                                       _child_fields(node_type))
-        on_visit, on_leave, fields = steps
+            steps = plan[node_type] = (
+                enter_hook(node_type), tuple(visits.get(name, ())), tuple(leaves.get(name, ())),
+                exit_hook(node_type), _child_fields(node_type))
+        on_enter, on_visit, on_leave, on_exit, fields = steps
+        if on_enter is not None:
+            on_enter(node)
         if on_visit:
             for method in on_visit:
                 method(node)
@@ -213,7 +246,9 @@ def walk_batched(
         if on_leave:
             for method in on_leave:
                 method(node)
-        after_leave(node)
+        pop()
+        if on_exit is not None:
+            on_exit(node)
 
     try:
         walk(root)
