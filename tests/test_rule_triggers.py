@@ -98,3 +98,15 @@ def test_rules_that_follow_the_projects_coroutine_names_run_without_their_words(
         "app/client.py": "async def fetch(url: str) -> bytes:\n    return b''\n",
     })
     assert [(d.code, d.line) for d in found] == [("ACK100", 5)]
+
+
+def test_triggers_are_read_as_the_pre_filter_reads_them() -> None:
+    from asyncheck.rules.ack402_event_loop_policy import EventLoopPolicy
+
+    # Substrings: the policy class names end in the trigger.
+    assert EventLoopPolicy.triggered_by(
+        "asyncio.set_event_loop_policy(asyncio.WindowsSelectorEventLoopPolicy())")
+    assert not EventLoopPolicy.triggered_by("loop = asyncio.new_event_loop()")
+    # A space is any run of blanks and line continuations.
+    assert BlockingSleep.triggered_by("async\t \\\n    def poll():")
+    assert not BlockingSleep.triggered_by("asyncdef = 1\nasync_ def = 2")

@@ -313,11 +313,12 @@ class Linter:
         self.apply_noqa = apply_noqa
         self.codes = frozenset(r.code for r in self.rules)
         self._needs_metadata = any(r.METADATA_DEPENDENCIES for r in self.rules)
-        #: Per rule: the pattern of its triggers, or None when it runs on every file (it made
-        #: no promise, or it also reports calls of the project's coroutine functions by
-        #: name, which the pre-filter knows and one file's text does not).
-        self._triggers = {rule: None if rule.TRIGGERS_INCLUDE_COROUTINE_NAMES
-                          else rule.trigger_pattern() for rule in self.rules}
+        #: The rules that run on every file: they made no promise (TRIGGERS), or they
+        #: also report calls of the project's coroutine functions by name, which the
+        #: pre-filter knows and one file's text does not.
+        self._everywhere = frozenset(
+            rule for rule in self.rules
+            if rule.TRIGGERS is None or rule.TRIGGERS_INCLUDE_COROUTINE_NAMES)
 
     def lint_bytes(
         self, path: str, data: bytes, *, module_name: str, is_package: bool = False
@@ -399,14 +400,13 @@ class Linter:
         pre-filter skips whole files on); in a file that holds none of them it is left out
         of the visit, whose cost is mostly the rules' calls.
         """
-        present: dict[re.Pattern[str], bool] = {}
+        present: dict[tuple[str, ...] | None, bool] = {}
         kept = []
         for rule in rules:
-            pattern = self._triggers[rule]
-            if pattern is not None:
-                found = present.get(pattern)
+            if rule not in self._everywhere:
+                found = present.get(rule.TRIGGERS)
                 if found is None:
-                    found = present[pattern] = pattern.search(text) is not None
+                    found = present[rule.TRIGGERS] = rule.triggered_by(text)
                 if not found:
                     continue
             kept.append(rule)
