@@ -38,7 +38,7 @@ def test_nodes_built_outside_the_parser_are_still_validated() -> None:
 def test_every_node_class_is_built_without_validation_by_the_parser() -> None:
     # A libcst release whose node classes no longer match what the cheaper initialisers
     # assume makes them fall back to libcst's own, silently: this says so.
-    from asyncheck.engine import _trusting_initialisers
+    from asyncheck.engine import _install_initialisers
 
     node_classes, pending = [], [cst.CSTNode]
     while pending:
@@ -47,5 +47,5 @@ def test_every_node_class_is_built_without_validation_by_the_parser() -> None:
         if "__init__" in vars(current) and dataclasses.is_dataclass(current):
             node_classes.append(current)
     assert node_classes
-    assert set(node_classes) == set(_trusting_initialisers())
+    assert set(node_classes) == set(_install_initialisers())
 

@@ -171,42 +171,37 @@ def _trusting_the_parser() -> Iterator[None]:
     ``CSTNode.__post_init__`` re-validates every node constructed (whitespace is whitespace,
     parentheses match, ...): for nodes made by libcst's own parser from source it accepted
     that is wasted work (libcst says so in a comment on ``__post_init__``), and it is a
-    sixth of the parse, which is half of a lint.  The node classes' ``__init__`` are swapped
-    too, for ones that store the fields the same way, cheaper, and validate nothing
-    (:func:`_trusting_initialisers`: another eighth of the parse).  Trees are the same
+    sixth of the parse, which is half of a lint.  The node classes get initialisers that
+    store the fields the same way, cheaper, and call ``__post_init__`` only outside the
+    parser (:func:`_install_initialisers`: another eighth of the parse).  Trees are the same
     (tested node for node on the fixtures and sources).  Nodes built anywhere else, e.g. by
     fixes, are still validated.
     """
-    original = cst.CSTNode.__dict__["__post_init__"]
-    initialisers = _trusting_initialisers()
-    cst.CSTNode.__post_init__ = _valid_by_construction  # type: ignore[method-assign]
-    for node_class, (_checked, trusting) in initialisers.items():
-        node_class.__init__ = trusting  # type: ignore[misc]
+    _install_initialisers()
+    previous = _VALIDATING[0]
+    _VALIDATING[0] = False
     try:
         yield
     finally:
-        cst.CSTNode.__post_init__ = original  # type: ignore[method-assign]
-        for node_class, (checked, _trusting) in initialisers.items():
-            node_class.__init__ = checked  # type: ignore[misc]
-
-
-def _valid_by_construction(self: cst.CSTNode) -> None:
-    """The parser's nodes need no validation (see :func:`_trusting_the_parser`)."""
+        _VALIDATING[0] = previous
 
 
 _Initialiser = Callable[..., None]
+#: Whether node initialisers validate: not while libcst's parser builds a tree.
+_VALIDATING = [True]
+#: Node class -> (its dataclass ``__init__``, the one installed), once installed.
 _INITIALISERS: dict[type, tuple[_Initialiser, _Initialiser]] = {}
 
 
-def _trusting_initialisers() -> dict[type, tuple[_Initialiser, _Initialiser]]:
-    """Node class -> (its dataclass ``__init__``, one that sets the same fields without
-    validating), made once.
+def _install_initialisers() -> dict[type, tuple[_Initialiser, _Initialiser]]:
+    """Give every libcst node class an initialiser that sets the same fields as its
+    dataclass ``__init__``, through each slot's own setter instead of
+    ``object.__setattr__``, and calls ``__post_init__`` (the validation) unless libcst's
+    parser is building the node.  Done once: swapping initialisers around every parse
+    invalidated the type caches of all node classes each time.
 
-    The dataclass ``__init__`` of a frozen node sets each field with
-    ``object.__setattr__(self, name, value)`` and then calls ``__post_init__``; the one made
-    here calls each slot's own setter and no ``__post_init__``.  Defaults and default
-    factories are the dataclass's.  A class whose ``__init__`` is not the dataclass's, or
-    whose fields it does not take one by one in order, keeps its own.
+    Defaults and default factories are the dataclass's.  A class whose ``__init__`` is not
+    the dataclass's, or whose fields it does not take one by one in order, keeps its own.
     """
     if _INITIALISERS:
         return _INITIALISERS
@@ -220,6 +215,8 @@ def _trusting_initialisers() -> dict[type, tuple[_Initialiser, _Initialiser]]:
         trusting = _trusting_initialiser(node_class, checked)
         if trusting is not None:
             _INITIALISERS[node_class] = (checked, trusting)
+    for node_class, (_checked, trusting) in _INITIALISERS.items():
+        node_class.__init__ = trusting  # type: ignore[misc]
     return _INITIALISERS
 
 
@@ -230,7 +227,8 @@ def _trusting_initialiser(node_class: type, checked: _Initialiser) -> _Initialis
             or list(inspect.signature(checked).parameters)[1:] != [f.name for f in fields]
             or any(not f.init or f.kw_only is True for f in fields)):
         return None
-    namespace: dict[str, object] = {"_FACTORY": object(), "_setattr": object.__setattr__}
+    namespace: dict[str, object] = {"_FACTORY": object(), "_setattr": object.__setattr__,
+                                     "_VALIDATING": _VALIDATING}
     parameters, body = [], []
     for position, f in enumerate(fields):
         name = f"_{position}"  # field names could clash with the helpers' names
@@ -252,7 +250,8 @@ def _trusting_initialiser(node_class: type, checked: _Initialiser) -> _Initialis
             body.append(f"    _set{name}(self, {value})")
         else:
             body.append(f"    _setattr(self, {f.name!r}, {value})")
-    source = f"def __init__(self, {', '.join(parameters)}):\n" + ("\n".join(body) or "    pass")
+    body.append("    if _VALIDATING[0]:\n        self.__post_init__()")
+    source = f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(body)
     exec(source, namespace)  # noqa: S102 - our own generated code, as @dataclass does
     trusting = cast(_Initialiser, namespace["__init__"])
     trusting.__qualname__ = f"{node_class.__qualname__}.__init__"
