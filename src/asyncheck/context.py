@@ -284,9 +284,9 @@ class FileContext:
             return False
         class_node = class_scope.node
         assert type(class_node) is cst.ClassDef
-        for arg in class_node.bases:
-            if arg.keyword is not None:
-                continue
+        positional = [arg for arg in class_node.bases if arg.keyword is None]
+        last = positional[-1] if positional else None
+        for arg in positional:
             base = self.resolver.qualified_name(arg.value, class_scope.parent)
             if base is None:
                 return False  # an unknown base may define it: unsure
@@ -295,7 +295,9 @@ class FileContext:
                 return self._local_def_makes_coroutine(*local)
             if self.is_coroutine_function(f"{base}.{attr}"):
                 return True
-            if self.index.function(f"{base}.{attr}") is not None:
+            if arg is not last and self.index.function(f"{base}.{attr}") is not None:
+                # Found here, not a coroutine function: later bases do not count.  (After
+                # the last base the answer is no either way: its module is not parsed.)
                 return False
         return False
 
