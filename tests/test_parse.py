@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 
 import libcst as cst
@@ -29,10 +31,22 @@ def test_trees_equal_libcsts_validated_parse(path: Path) -> None:
     assert tree.code == text
 
 
-def test_nodes_built_outside_the_parser_are_still_validated() -> None:
-    parse_source("import asyncio\n\nasyncio.run(main())\n")
-    with pytest.raises(cst.CSTValidationError):
-        cst.Name("not a name")
+@pytest.mark.parametrize("parses", [1, 3])
+def test_nodes_built_outside_the_parser_are_still_validated(parses: int) -> None:
+    # The first parse of a process skips validation one way, later ones another: each in a
+    # fresh interpreter, then checked the same way.
+    code = (
+        "import libcst as cst\n"
+        "from asyncheck.engine import parse_source\n"
+        f"trees = [parse_source(f'asyncio.run(main({{n}}))\\n') for n in range({parses})]\n"
+        "assert trees[-1].body[0].body[0].value.func.value.value == 'asyncio'\n"
+        "try:\n"
+        "    cst.Name('not a name')\n"
+        "except cst.CSTValidationError:\n"
+        "    print('validated', cst.Name('valid').value)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["validated", "valid"]
 
 
 def test_every_node_class_is_built_without_validation_by_the_parser() -> None:

@@ -171,13 +171,25 @@ def _trusting_the_parser() -> Iterator[None]:
     ``CSTNode.__post_init__`` re-validates every node constructed (whitespace is whitespace,
     parentheses match, ...): for nodes made by libcst's own parser from source it accepted
     that is wasted work (libcst says so in a comment on ``__post_init__``), and it is a
-    sixth of the parse, which is half of a lint.  The node classes get initialisers that
-    store the fields the same way, cheaper, and call ``__post_init__`` only outside the
-    parser (:func:`_install_initialisers`: another eighth of the parse).  Trees are the same
+    sixth of the parse, which is half of a lint: the first parse of a process swaps it for a
+    no-op.  From the second on, the node classes have initialisers that store the fields
+    the same way, cheaper, and call ``__post_init__`` only outside the parser
+    (:func:`_install_initialisers`: another eighth of the parse).  Trees are the same
     (tested node for node on the fixtures and sources).  Nodes built anywhere else, e.g. by
     fixes, are still validated.
     """
-    _install_initialisers()
+    _PARSES[0] += 1
+    if _PARSES[0] >= 2:
+        # Installing costs 40 ms (compiling them), more than a one-file run saves with them.
+        _install_initialisers()
+    if not _INITIALISERS:
+        original = cst.CSTNode.__dict__["__post_init__"]
+        cst.CSTNode.__post_init__ = _valid_by_construction  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            cst.CSTNode.__post_init__ = original  # type: ignore[method-assign]
+        return
     previous = _VALIDATING[0]
     _VALIDATING[0] = False
     try:
@@ -186,6 +198,12 @@ def _trusting_the_parser() -> Iterator[None]:
         _VALIDATING[0] = previous
 
 
+def _valid_by_construction(self: cst.CSTNode) -> None:
+    """The parser's nodes need no validation (see :func:`_trusting_the_parser`)."""
+
+
+#: Parses so far in this process.
+_PARSES = [0]
 _Initialiser = Callable[..., None]
 #: Whether node initialisers validate: not while libcst's parser builds a tree.
 _VALIDATING = [True]
@@ -205,57 +223,68 @@ def _install_initialisers() -> dict[type, tuple[_Initialiser, _Initialiser]]:
     """
     if _INITIALISERS:
         return _INITIALISERS
+    # All initialisers are generated as one source and compiled once (a compile per class
+    # cost 40 ms, which a one-file run pays).
+    namespace: dict[str, object] = {"_FACTORY": object(), "_setattr": object.__setattr__,
+                                     "_VALIDATING": _VALIDATING}
+    sources: list[str] = []
+    made: dict[type, tuple[_Initialiser, str]] = {}
     pending: list[type] = [cst.CSTNode]
     while pending:
         node_class = pending.pop()
         pending.extend(node_class.__subclasses__())
         checked = node_class.__dict__.get("__init__")
-        if checked is None or not dataclasses.is_dataclass(node_class):
+        if node_class in made or checked is None or not dataclasses.is_dataclass(node_class):
             continue
-        trusting = _trusting_initialiser(node_class, checked)
-        if trusting is not None:
-            _INITIALISERS[node_class] = (checked, trusting)
-    for node_class, (_checked, trusting) in _INITIALISERS.items():
+        name = f"_init{len(made)}"
+        source = _trusting_initialiser(node_class, checked, name, namespace)
+        if source is not None:
+            sources.append(source)
+            made[node_class] = (checked, name)
+    exec("\n".join(sources), namespace)  # noqa: S102 - our own code, as @dataclass does
+    for node_class, (checked, name) in made.items():
+        trusting = cast(_Initialiser, namespace[name])
+        trusting.__qualname__ = f"{node_class.__qualname__}.__init__"
+        _INITIALISERS[node_class] = (checked, trusting)
         node_class.__init__ = trusting  # type: ignore[misc]
     return _INITIALISERS
 
 
-def _trusting_initialiser(node_class: type, checked: _Initialiser) -> _Initialiser | None:
+def _trusting_initialiser(node_class: type, checked: _Initialiser, function: str,
+                          namespace: dict[str, object]) -> str | None:
+    """The source of ``function``, the initialiser of ``node_class`` (what it refers to
+    goes into ``namespace``), or None when its dataclass ``__init__`` is not as expected."""
     fields = dataclasses.fields(node_class)
     code = getattr(checked, "__code__", None)
     if (code is None or code.co_filename != "<string>"  # not made by @dataclass
-            or list(inspect.signature(checked).parameters)[1:] != [f.name for f in fields]
+            or code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS
+                                                          | inspect.CO_VARKEYWORDS)
+            or list(code.co_varnames[1:code.co_argcount]) != [f.name for f in fields]
             or any(not f.init or f.kw_only is True for f in fields)):
         return None
-    namespace: dict[str, object] = {"_FACTORY": object(), "_setattr": object.__setattr__,
-                                     "_VALIDATING": _VALIDATING}
     parameters, body = [], []
     for position, f in enumerate(fields):
-        name = f"_{position}"  # field names could clash with the helpers' names
+        name = f"{function}_{position}"  # field names could clash with the helpers' names
         if f.default is not dataclasses.MISSING:
-            namespace[f"_default{name}"] = f.default
-            parameters.append(f"{f.name}=_default{name}")
+            namespace[f"{name}_default"] = f.default
+            parameters.append(f"{f.name}={name}_default")
             value = f.name
         elif f.default_factory is not dataclasses.MISSING:
-            namespace[f"_factory{name}"] = f.default_factory
+            namespace[f"{name}_factory"] = f.default_factory
             parameters.append(f"{f.name}=_FACTORY")
-            value = f"_factory{name}() if {f.name} is _FACTORY else {f.name}"
+            value = f"{name}_factory() if {f.name} is _FACTORY else {f.name}"
         else:
             parameters.append(f.name)
             value = f.name
         slot = next((vars(c)[f.name] for c in node_class.__mro__
                      if isinstance(vars(c).get(f.name), types.MemberDescriptorType)), None)
         if slot is not None:
-            namespace[f"_set{name}"] = slot.__set__
-            body.append(f"    _set{name}(self, {value})")
+            namespace[f"{name}_set"] = slot.__set__
+            body.append(f"    {name}_set(self, {value})")
         else:
             body.append(f"    _setattr(self, {f.name!r}, {value})")
     body.append("    if _VALIDATING[0]:\n        self.__post_init__()")
-    source = f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(body)
-    exec(source, namespace)  # noqa: S102 - our own generated code, as @dataclass does
-    trusting = cast(_Initialiser, namespace["__init__"])
-    trusting.__qualname__ = f"{node_class.__qualname__}.__init__"
-    return trusting
+    return f"def {function}(self, {', '.join(parameters)}):\n" + "\n".join(body) + "\n"
 
 
 def _python_syntax_error(text: str) -> SourceError | None:
