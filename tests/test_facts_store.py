@@ -63,6 +63,13 @@ def _index(modules: dict[str, Path], store: FactsStore, parsed: list[str]) -> Pr
     return ProjectIndex(modules, parse, store=store)
 
 
+def _stored_index(modules: dict[str, Path], root: Path) -> tuple[ProjectIndex, list[str]]:
+    """An index over ``modules`` with a facts store under ``root``, and the names of the
+    files it parses (in order), to tell answers from bytes from answers from a parse."""
+    parsed: list[str] = []
+    return _index(modules, FactsStore(root / "cache"), parsed), parsed
+
+
 def _answers(index: ProjectIndex) -> tuple[object, ...]:
     fetch = index.function("crawler.fetch_page")
     return (
@@ -222,8 +229,7 @@ def test_modules_without_async_code_are_answered_from_bytes(tmp_path: Path) -> N
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         modules[name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")] = path
-    parsed: list[str] = []
-    index = _index(modules, FactsStore(tmp_path / "cache"), parsed)
+    index, parsed = _stored_index(modules, tmp_path)
     # Plain functions and methods of a module without async code: no parse.
     assert index.makes_coroutine("svc.textutil.slugify") is False
     assert index.makes_coroutine("svc.textutil.Formatter.render") is False
@@ -346,7 +352,7 @@ def test_a_class_whose_docstring_has_text_at_column_0_still_has_its_async_method
             "def main() -> None:\n"
             "    Client().fetch('https://example.com/rss')\n"),
     })
-    index = _index(modules, FactsStore(tmp_path / "cache"), [])
+    index, _parsed = _stored_index(modules, tmp_path)
     assert index.surely_not_coroutine("feeds.client.Client.fetch") is False
     assert index.makes_coroutine("feeds.client.Client.fetch") is True
     result = run([str(tmp_path / "feeds/cli.py")], Settings(), jobs=1)
@@ -368,7 +374,7 @@ def test_bytes_see_continued_async_defs_classes_under_if_and_dotted_bases(tmp_pa
             "class NightlyPoller(base.Poller, metaclass=abc.ABCMeta):\n"
             "    hour = 3\n"),
     })
-    index = _index(modules, FactsStore(tmp_path / "cache"), [])
+    index, _parsed = _stored_index(modules, tmp_path)
     assert not index.surely_not_coroutine("svc.compat.Ping.send")
     # A dotted base: `base.Poller.poll`, not a function `poll` of module `base`.
     assert not index.surely_not_coroutine("svc.jobs.NightlyPoller.poll")
@@ -440,7 +446,7 @@ def test_comments_in_imports_and_class_headers_hide_no_name(tmp_path: Path) -> N
             "    feeds.fetch('https://example.com/rss')\n"
             "    feeds.Client().fetch_again()\n"),
     })
-    index = _index(modules, FactsStore(tmp_path / "cache"), [])
+    index, _parsed = _stored_index(modules, tmp_path)
     assert not index.surely_not_coroutine("feeds.fetch")
     assert not index.surely_not_coroutine("feeds.client.Client.fetch_again")
     result = run([str(tmp_path / "feeds/cli.py")], Settings(), jobs=1)
@@ -465,8 +471,7 @@ def test_bytes_answer_for_attributes_of_attributes_only_without_nested_classes(
             "    Client.Api().fetch('/stock')\n"
             "    Client.Api.fetch(Client.Api(), '/stock')\n"),
     })
-    parsed: list[str] = []
-    index = _index(modules, FactsStore(tmp_path / "cache"), parsed)
+    index, parsed = _stored_index(modules, tmp_path)
     # `Client.session.get`: no class `session` anywhere, so no project method: no parse.
     assert index.surely_not_coroutine("shop.client.Client.session.get")
     assert parsed == []
@@ -495,8 +500,7 @@ def test_return_types_are_read_from_bytes_only_where_no_annotation_is_near(
             "    def size(self):\n"
             "        return 1\n"),
     })
-    parsed: list[str] = []
-    index = _index(modules, FactsStore(tmp_path / "cache"), parsed)
+    index, parsed = _stored_index(modules, tmp_path)
     assert index.return_type("db.pool.name") is None
     assert index.return_type("db.pool.Pool.size") is None
     assert index.return_type("db.pool.Pool") is None
@@ -524,8 +528,7 @@ def test_names_bound_without_def_or_class_are_no_project_functions_from_bytes(
             "        def __init__(self, seed: int) -> None:\n"
             "            self.seed = seed\n"),
     })
-    parsed: list[str] = []
-    index = _index(modules, FactsStore(tmp_path / "cache"), parsed)
+    index, parsed = _stored_index(modules, tmp_path)
     assert index.function("util.rand.uniform") is None
     assert index.function("util.rand._inst.random") is None
     assert not index.is_class("util.rand.uniform")
@@ -582,8 +585,7 @@ def test_an_arrow_in_a_module_docstring_or_a_split_signature_is_placed(
             "timeout=5.0) -> sqlite3.Connection:\n"
             "    return sqlite3.connect(path, timeout=timeout)\n"),
     })
-    parsed: list[str] = []
-    index = _index(modules, FactsStore(tmp_path / "cache"), parsed)
+    index, parsed = _stored_index(modules, tmp_path)
     assert index.return_type("db.rows.as_dict") is None
     assert parsed == []  # the docstring's arrow annotates nothing
     assert index.return_type("db.rows.connect") == "sqlite3.Connection"
@@ -611,8 +613,7 @@ def test_methods_inherited_by_a_class_in_a_function_are_answered_from_the_bases_
             "    Quiet().emit(None)\n"
             "    Later().emit(None)\n"),
     })
-    parsed: list[str] = []
-    index = _index(modules, FactsStore(tmp_path / "cache"), parsed)
+    index, parsed = _stored_index(modules, tmp_path)
     test_module = "app.test_handlers"
     index.add_module(test_module, cst.parse_module(modules[test_module].read_text()))
     quiet = f"{test_module}.test_emit.<locals>.Quiet.emit"
