@@ -70,6 +70,13 @@ _WORD_BYTES = frozenset(c for c in range(256) if c >= 128 or chr(c).isalnum() or
 _WORD_TABLE = bytes(c if c in _WORD_BYTES else ord(" ") for c in range(256))
 
 
+def trigger_pattern(word: str) -> str:
+    """The regular expression of a rule trigger: the word as a substring, each space in it
+    standing for any run of blanks and line continuations (``async \\<newline> def``).  The
+    pre-filter and the engine (:meth:`asyncheck.rule.Rule.triggered_by`) both use it."""
+    return re.escape(word).replace("\\ ", r"(?:[ \t\f]|\\\r?\n)+")
+
+
 def words(data: bytes) -> frozenset[bytes]:
     """The identifier-like words of a file (and numbers: harmless)."""
     return frozenset(data.translate(_WORD_TABLE).split())
@@ -422,8 +429,8 @@ class PreFilter:
         if triggers:
             # Rule triggers are substrings: "EventLoopPolicy" in "WindowsSelectorEventLoopPolicy";
             # a space is any run of blanks and line continuations (`async \<newline> def`).
-            self._trigger = re.compile(b"|".join(
-                re.escape(w).replace(b"\\ ", rb"(?:[ \t\f]|\\\r?\n)+") for w in sorted(triggers)))
+            self._trigger = re.compile("|".join(
+                trigger_pattern(w.decode()) for w in sorted(triggers)).encode())
         if any(rule.TRIGGERS_INCLUDE_COROUTINE_NAMES for rule in checked):
             from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
 

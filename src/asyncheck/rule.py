@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import libcst as cst
 
 from asyncheck import catalog
+from asyncheck.prefilter import trigger_pattern
 
 if TYPE_CHECKING:
     from asyncheck.context import FileContext
@@ -169,7 +170,7 @@ class Rule(cst.BatchableCSTVisitor):
 @lru_cache(maxsize=None)
 def _spaced(word: str) -> re.Pattern[str]:
     """``word`` with each space standing for any run of blanks and line continuations."""
-    return re.compile(re.escape(word).replace("\\ ", r"(?:[ \t\f]|\\\r?\n)+"))
+    return re.compile(trigger_pattern(word))
 
 
 def documentation_problems(rule: type[Rule]) -> list[str]:
