@@ -22,10 +22,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import libcst as cst
 
-# Node tests here are ``type(node) is cst.Name`` rather than ``isinstance``: every libcst node
-# class has ABCMeta as metaclass, so an ``isinstance`` that fails runs a Python-level ABC
-# check, and these tests run for most nodes of every file.  The concrete node classes have no
-# subclasses (the parser builds exactly them), so both tests give the same answers.
+# Node tests are ``type(node) is ...``, not ``isinstance``: see analysis/names.py.
 
 from asyncheck.analysis.names import Scope, dotted_name
 from asyncheck.analysis.walk import walk_batched
@@ -33,6 +30,9 @@ from asyncheck.rule import Rule
 
 if TYPE_CHECKING:
     from asyncheck.context import FileContext
+
+#: Nodes that open a scope of their own.
+_NESTED_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
 
 
 class UseKind(enum.Enum):
@@ -133,6 +133,7 @@ def classify_use(stack: Sequence[cst.CSTNode], position: int | None = None) -> U
                 if type(parent.operator) in (cst.AddAssign, cst.BitOrAssign):
                     return Use(UseKind.ADDED, names=(parent.target.value,))
             return Use(UseKind.OTHER)
+        # `is` tests, not a set: mypy narrows `parent` through them.
         if (type(parent) is cst.If or type(parent) is cst.While or type(parent) is cst.IfExp
                 or type(parent) is cst.Assert):
             if parent.test is node:
@@ -193,7 +194,7 @@ def _assignment_use(statement: cst.Assign | cst.AnnAssign, node: cst.CSTNode) ->
             if type(target) is cst.Subscript and type(target.value) is cst.Name:
                 return Use(UseKind.ADDED, names=(target.value.value,))
             return Use(UseKind.STORED)
-        if not type(target) is cst.Name:
+        if type(target) is not cst.Name:
             return Use(UseKind.OTHER)  # unpacking: not followed
         names.append(target.value)
     return Use(UseKind.BOUND, names=tuple(names))
@@ -238,7 +239,7 @@ class _NameLoadScanner:
     def on_visit(self, node: cst.CSTNode) -> None:
         """Enter ``node`` (every node of the scope body, in source order)."""
         self.stack.append(node)
-        if type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef) and len(self.stack) > 1:
+        if type(node) in _NESTED_SCOPES and len(self.stack) > 1:
             self.nested_depth += 1
         self._note_targets(node)
         if type(node) is cst.Name and node.value in self.uses:
@@ -247,7 +248,7 @@ class _NameLoadScanner:
     def on_leave(self, original_node: cst.CSTNode) -> None:
         """Leave ``original_node``."""
         self.stack.pop()
-        if type(original_node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef) and self.stack:
+        if type(original_node) in _NESTED_SCOPES and self.stack:
             self.nested_depth -= 1
 
     def _note_targets(self, node: cst.CSTNode) -> None:
@@ -379,7 +380,7 @@ def in_expected_failure(stack: Sequence[cst.CSTNode]) -> bool:
     ``with pytest.raises(...):`` (also ``assertWarns``/``pytest.warns``) in the same
     function."""
     for node in reversed(stack):
-        if type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
+        if type(node) in _NESTED_SCOPES:
             return False
         if type(node) is cst.With:
             for item in node.items:

@@ -77,7 +77,7 @@ CANCELLATION_CATCHERS: frozenset[str] = frozenset({
 #: Calls that evaluate to the running framework's cancellation exception class.
 CANCELLATION_CLASS_FACTORIES: frozenset[str] = frozenset({"anyio.get_cancelled_exc_class"})
 
-_NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+_NESTED_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
 
 
 def is_event_loop(context: FileContext, expr: cst.BaseExpression) -> bool:
@@ -111,12 +111,13 @@ def walk_body(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     nested ``def``/``lambda``/class nodes are yielded but not entered."""
     # iter_children: the code-carrying children in source order, read without the node
     # rebuilding that ``CSTNode.children`` does.
-    pending = list(reversed(list(iter_children(node))))
+    pending = iter_children(node)  # a fresh list: reversed in place, used as a stack
+    pending.reverse()
     while pending:
         current = pending.pop()
         yield current
-        if not isinstance(current, _NESTED_SCOPES):
-            pending.extend(reversed(list(iter_children(current))))
+        if type(current) not in _NESTED_SCOPES:
+            pending.extend(reversed(iter_children(current)))
 
 
 def can_suspend(node: cst.CSTNode) -> bool:

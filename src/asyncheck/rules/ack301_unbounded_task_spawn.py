@@ -465,8 +465,6 @@ async def index_all(documents, index_one, tasks):
         return behind is not None and analysis.call_is_limited(behind, scope)
 
 
-
-
 def _awaits_in(body: cst.CSTNode) -> list[cst.BaseExpression]:
     """The expressions awaited in a block, not in nested functions."""
     awaits = _Awaits()

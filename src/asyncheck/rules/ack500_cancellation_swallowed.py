@@ -410,4 +410,3 @@ def _mentions(expr: cst.CSTNode, names: set[str]) -> bool:
     return any(isinstance(n, cst.Name) and n.value in names for n in walk_body(expr)) or (
         isinstance(expr, cst.Name) and expr.value in names
     )
-
