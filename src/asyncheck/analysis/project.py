@@ -186,7 +186,8 @@ class ProjectIndex:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._pending_trees: dict[str, tuple[cst.Module, bool]] = {}
         self._texts: dict[str, ModuleText | None] = {}
-        self._undefined: dict[str, bool] = {}
+        #: Qualified name -> (no project def or class reached, the modules read to know).
+        self._undefined: dict[str, tuple[bool, frozenset[str]]] = {}
         self._extra_return_types = tuple(extra_return_types)
         #: Modules whose facts were asked for (the runner resets it per file: the result
         #: cache records them as the file's dependencies).
@@ -365,12 +366,19 @@ class ProjectIndex:
             return False
         known = self._undefined.get(qualname)
         if known is None:
-            known = self._undefined[qualname] = self._ruled_out_by_bytes(
-                qualname,
-                lambda text, name, _attr: name not in text.defined_names
-                and UNSURE not in text.defined_names,
-                lambda _outside: True)
-        return known
+            # The modules read for the answer are dependencies of every file that asks.
+            asking, self.accessed = self.accessed, set()
+            try:
+                answer = self._ruled_out_by_bytes(
+                    qualname,
+                    lambda text, name, _attr: name not in text.defined_names
+                    and UNSURE not in text.defined_names,
+                    lambda _outside: True)
+            finally:
+                read, self.accessed = frozenset(self.accessed), asking
+            known = self._undefined[qualname] = (answer, read)
+        self.accessed.update(known[1])
+        return known[0]
 
     def _ruled_out_by_bytes(self, qualname: str,
                             rules_out: Callable[[ModuleText, bytes, str], bool],
