@@ -368,7 +368,11 @@ def test_bytes_see_continued_async_defs_classes_under_if_and_dotted_bases(tmp_pa
             "class Ping:\n    async \\\n    def send(self):\n        return 1\n\n\n"
             "if sys.version_info >= (3, 11):\n"
             "    class QuietPoller(Poller):\n"
-            "        interval = 30\n"),
+            "        interval = 30\n\n\n"
+            "class \\\n    SlowPoller(Poller):\n"
+            "    interval = 300\n\n\n"
+            "class LatePoller \\\n    (Poller):\n"
+            "    interval = 600\n"),
         "svc/jobs.py": (
             "import abc\n\nfrom svc import base\n\n\n"
             "class NightlyPoller(base.Poller, metaclass=abc.ABCMeta):\n"
@@ -381,6 +385,10 @@ def test_bytes_see_continued_async_defs_classes_under_if_and_dotted_bases(tmp_pa
     assert index.makes_coroutine("svc.jobs.NightlyPoller.poll") is True
     assert not index.surely_not_coroutine("svc.compat.QuietPoller.poll")
     assert index.makes_coroutine("svc.compat.QuietPoller.poll") is True
+    # Headers continued with a backslash: read, or (when the scan cannot) unsure.
+    for poller in ("SlowPoller", "LatePoller"):
+        assert not index.surely_not_coroutine(f"svc.compat.{poller}.poll")
+        assert index.makes_coroutine(f"svc.compat.{poller}.poll") is True
 
 
 def test_a_subclass_of_a_library_class_keeps_its_listed_coroutine_methods(

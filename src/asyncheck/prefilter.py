@@ -62,8 +62,11 @@ _COMMENT_RE = re.compile(rb"#[^\n]*")
 #: What may stand between a line start and ``import``: nothing, or ``from <module>``.
 _FROM_RE = re.compile(rb"[ \t]*(?:from[ \t]+([.\w]+)[ \t]+)?")
 #: After the word ``class``: its name and bases.
-_CLASS_NAME_RE = re.compile(rb"(?:[ \t]|\\\r?\n)+([A-Za-z_]\w*)")
-_CLASS_RE = re.compile(rb"[ \t]+(\w+)[ \t]*\(((?:[^)#]|#[^\n]*)*)\)")
+#: After the word ``class``: its name (also after a line continuation), type parameters,
+#: and its bases in parentheses (comments in them may hold brackets), or the colon of a
+#: class without bases.  Anything else after the name (a continuation): group 2 is None.
+_CLASS_RE = re.compile(rb"(?:[ \t]|\\\r?\n)+([A-Za-z_]\w*)[ \t]*(?:\[[^\]]*\][ \t]*)?"
+                       rb"(\(((?:[^)#]|#[^\n]*)*)\)|:)?")
 #: Maps every byte that cannot be part of an identifier to a space (bytes >= 128 are kept:
 #: they belong to non-ASCII identifiers), so that ``split()`` gives the file's words.
 _WORD_BYTES = frozenset(c for c in range(256) if c >= 128 or chr(c).isalnum() or c == ord("_"))
@@ -231,7 +234,8 @@ class ModuleText:
     imports: list[_Import] = field(default_factory=list)
     #: Class name -> its bases as written (dotted names; keyword names such as
     #: ``metaclass`` too), over every class statement of that name (at any indentation:
-    #: `if`-defined and nested classes too).
+    #: `if`-defined and nested classes too); :data:`UNSURE` for a header the scan cannot
+    #: read.
     class_bases: dict[bytes, tuple[bytes, ...]] = field(default_factory=dict)
     #: The names of its classes (at any indentation).
     class_names: frozenset[bytes] = frozenset()
@@ -298,14 +302,17 @@ class ModuleText:
         for before, end in _statements(data, b"class"):
             if before.strip():
                 continue
-            named = _CLASS_NAME_RE.match(data, end)
-            if named is not None:
-                class_names.add(named.group(1))
             header = _CLASS_RE.match(data, end)
-            if header is not None:
-                scanned.class_bases[header.group(1)] = (
-                    *scanned.class_bases.get(header.group(1), ()),
-                    *_DOTTED_RE.findall(_COMMENT_RE.sub(b"", header.group(2))))
+            if header is None:
+                continue
+            name, written, bases = header.groups()
+            class_names.add(name)
+            if written is None:
+                found: tuple[bytes, ...] = (UNSURE,)  # a header the scan cannot read
+            else:
+                found = tuple(_DOTTED_RE.findall(_COMMENT_RE.sub(b"", bases or b"")))
+            if found:
+                scanned.class_bases[name] = (*scanned.class_bases.get(name, ()), *found)
         scanned.class_names = frozenset(class_names)
         scanned.imported = frozenset().union(*(i.names for i in scanned.imports))
         scanned.star_words = frozenset().union(*(

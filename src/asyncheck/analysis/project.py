@@ -433,6 +433,8 @@ class ProjectIndex:
                 if not rules_out(text, current, attr):
                     return False
                 for base in text.class_bases.get(current, ()):
+                    if base == UNSURE:
+                        return False  # a class header the line scan could not read
                     head_name, _, tail = base.decode(errors="replace").partition(".")
                     targets = text.bindings.get(head_name.encode())
                     if targets is not None:
