@@ -17,7 +17,6 @@ import hashlib
 import os
 import json
 import sys
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -156,16 +155,8 @@ class Cache:
             gitignore = self.path.parent / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("# Created by asyncheck.\n*\n", encoding="utf-8")
-            # Encoded in one call and written at once: `json.dump` to a file encodes piece
-            # by piece in Python, 60 ms for a thousand files, paid by every one-file run.
-            text = json.dumps({"format": _FORMAT, "entries": {
-                path: entry.to_json() for path, entry in self.entries.items()}},
-                separators=(",", ":"))
-            handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.path.parent,
-                                                 delete=False, suffix=".tmp")
-            with handle:
-                handle.write(text)
-            os.replace(handle.name, self.path)
+            _write_json(self.path, {"format": _FORMAT, "entries": {
+                path: entry.to_json() for path, entry in self.entries.items()}})
         except OSError:
             pass
 
@@ -204,16 +195,22 @@ class FactsStore:
         path = self._path(module, is_package, digest)
         if path.exists():
             return
-        # One C-encoded string and one write: `json.dump` to a file writes piece by piece,
-        # and a pool run saves the facts of every file it lints (0.6 ms each, now 0.4).
-        text = json.dumps(data, separators=(",", ":"))
-        temporary = path.with_name(f"{path.stem}.{os.getpid()}.tmp")
         try:
             if not self._made:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 self._made = True
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temporary, path)
+            _write_json(path, data)
         except OSError:
             pass
+
+
+def _write_json(path: Path, data: object) -> None:
+    """Write ``data`` as JSON to ``path`` atomically (through a temporary file named by
+    process id, then renamed).  Encoded in one call and written at once: ``json.dump`` to
+    a file encodes piece by piece in Python (70 ms for the results of a thousand files,
+    paid by every one-file run; 0.6 ms per module's facts, now 0.4)."""
+    text = json.dumps(data, separators=(",", ":"))
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)

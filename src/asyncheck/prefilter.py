@@ -371,6 +371,15 @@ class _Project:
 _DOTTED_RE = re.compile(rb"[A-Za-z_][\w.]*")
 
 
+def _project_module(name: str, package: str, modules: Container[str]) -> str | None:
+    """The project module an import of ``name`` in ``package`` reaches: ``name`` itself, or
+    for a script, the sibling module next to it; None when neither is in the project."""
+    if name in modules:
+        return name
+    sibling = f"{package}.{name}" if package else None
+    return sibling if sibling is not None and sibling in modules else None
+
+
 def imported_modules(data: bytes, module: str, *, is_package: bool,
                      modules: Container[str]) -> set[str]:
     """The project modules a file imports, read from its bytes: ``from a.b import c``
@@ -381,10 +390,7 @@ def imported_modules(data: bytes, module: str, *, is_package: bool,
     package = module if is_package else module.rpartition(".")[0]
 
     def known(name: str) -> str | None:
-        if name in modules:
-            return name
-        sibling = f"{package}.{name}" if package else None
-        return sibling if sibling is not None and sibling in modules else None
+        return _project_module(name, package, modules)
 
     found: set[str] = set()
     for before, end in _statements(data, b"import"):
@@ -489,11 +495,9 @@ class PreFilter:
                            *text.star_sources):
                 parts = target.split(".")
                 for end in range(1, len(parts) + 1):
-                    prefix = ".".join(parts[:end])
-                    if prefix in modules:
-                        found.add(prefix)
-                    elif package and f"{package}.{prefix}" in modules:
-                        found.add(f"{package}.{prefix}")  # a script's sibling
+                    reached = _project_module(".".join(parts[:end]), package, modules)
+                    if reached is not None:
+                        found.add(reached)
         return frozenset(found)
 
     def definitions(self) -> Mapping[bytes, set[str]]:

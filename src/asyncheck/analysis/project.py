@@ -352,9 +352,7 @@ class ProjectIndex:
         without async code (``os.path.join`` in a standard-library test) are answered so."""
         return self._ruled_out_by_bytes(
             qualname,
-            lambda text, name, _attr: name not in text.async_names
-            and UNSURE not in text.async_names,
-            lambda outside: outside not in self.listed_coroutines)
+            _lacks("async_names"), lambda outside: outside not in self.listed_coroutines)
 
     def _surely_undefined(self, qualname: str) -> bool:
         """True when bytes show that no project ``def`` or ``class`` is reached through
@@ -370,10 +368,7 @@ class ProjectIndex:
             asking, self.accessed = self.accessed, set()
             try:
                 answer = self._ruled_out_by_bytes(
-                    qualname,
-                    lambda text, name, _attr: name not in text.defined_names
-                    and UNSURE not in text.defined_names,
-                    lambda _outside: True)
+                    qualname, _lacks("defined_names"), lambda _outside: True)
             finally:
                 read, self.accessed = frozenset(self.accessed), asking
             known = self._undefined[qualname] = (answer, read)
@@ -522,10 +517,7 @@ class ProjectIndex:
         """The annotated return type of the project function ``qualname``, if any."""
         if self._ruled_out_by_bytes(
                 qualname,
-                lambda text, name, attr: name not in text.annotated_names
-                and UNSURE not in text.annotated_names
-                and not (attr and name + b"." + attr.encode() in text.annotated_names),
-                lambda _outside: True):
+                _lacks("annotated_names", with_members=True), lambda _outside: True):
             return None  # no function reached through that name has a return annotation
         facts = self.function(qualname)
         return facts.returns if facts is not None else None
@@ -552,6 +544,18 @@ class ProjectIndex:
         if facts is None:
             return ()
         return facts.classes.get(class_qualname, ())
+
+
+def _lacks(field_name: str, *, with_members: bool = False
+           ) -> Callable[[ModuleText, bytes, str], bool]:
+    """For :meth:`ProjectIndex._ruled_out_by_bytes`: the module text's set ``field_name``
+    holds neither the top-level name nor :data:`UNSURE` (nor, ``with_members``, the entry
+    ``Name.attribute``)."""
+    def lacks(text: ModuleText, name: bytes, attr: str) -> bool:
+        names: frozenset[bytes] = getattr(text, field_name)
+        return name not in names and UNSURE not in names and not (
+            with_members and attr and name + b"." + attr.encode() in names)
+    return lacks
 
 
 # -- extraction ---------------------------------------------------------------------------
