@@ -575,7 +575,7 @@ def extract_module_facts(
     """
     resolver = Resolver(extra_return_types)
     module_scope = make_module_scope(tree, module_name, is_package=is_package)
-    functions: dict[str, FunctionFacts] | _LazyFunctions = _LazyFunctions() if lazy else {}
+    functions = _LazyFunctions()
     classes: dict[str, tuple[str, ...]] = {}
     exports: dict[str, str] = {}
     for name, bindings in module_scope.bindings.items():
@@ -583,7 +583,8 @@ def extract_module_facts(
             if binding.kind == "import" and binding.qualname:
                 exports.setdefault(name, binding.qualname)
     _extract_block(tree.body, module_scope, resolver, functions, classes)
-    return ModuleFacts(module_name, functions, classes, exports)
+    return ModuleFacts(module_name, functions if lazy else {q: functions[q] for q in functions},
+                       classes, exports)
 
 
 class _LazyFunctions(Mapping[str, FunctionFacts]):
@@ -640,7 +641,7 @@ def _extract_block(
     statements: Iterable[cst.BaseStatement],
     scope: Scope,
     resolver: Resolver,
-    functions: dict[str, FunctionFacts] | _LazyFunctions,
+    functions: _LazyFunctions,
     classes: dict[str, tuple[str, ...]],
 ) -> None:
     for statement in _compound_statements(statements):
@@ -648,21 +649,13 @@ def _extract_block(
             function_scope = make_function_scope(statement, scope)
             qualname = function_scope.qualname
             is_async = statement.asynchronous is not None
-            if isinstance(functions, _LazyFunctions):
-                previous_kind = functions.kinds.get(qualname)
-            else:
-                known = functions.get(qualname)
-                previous_kind = None if known is None else (known.is_async, known.ambiguous)
+            previous_kind = functions.kinds.get(qualname)
             ambiguous = (
                 previous_kind is not None and (previous_kind[1] or previous_kind[0] != is_async)
                 or is_async and _rebound(scope, statement.name.value))
-            if isinstance(functions, _LazyFunctions):
-                functions.add(qualname, partial(_function_facts, statement, function_scope,
-                                                scope, resolver, ambiguous),
-                              is_async, ambiguous)
-            else:
-                functions[qualname] = _function_facts(statement, function_scope, scope,
-                                                      resolver, ambiguous)
+            functions.add(qualname, partial(_function_facts, statement, function_scope, scope,
+                                            resolver, ambiguous),
+                          is_async, ambiguous)
             _extract_block(_block_statements(statement.body), function_scope, resolver,
                            functions, classes)
         elif isinstance(statement, cst.ClassDef):
