@@ -636,3 +636,43 @@ def test_methods_inherited_by_a_class_in_a_function_are_answered_from_the_bases_
     assert index.makes_coroutine(later) is True
     result = run([str(tmp_path / "app/test_handlers.py")], Settings(), jobs=1)
     assert [(d.line, d.code) for d in result.diagnostics] == [(12, "ACK100")]
+
+
+def test_methods_of_a_generic_base_are_found_through_super_and_across_files(
+        tmp_path: Path) -> None:
+    # `Repository[User]` names the class `Repository`: its async methods are inherited.
+    _write(tmp_path, {
+        "store/__init__.py": "",
+        "store/base.py": (
+            "from typing import Generic, TypeVar\n\n"
+            "T = TypeVar('T')\n\n\n"
+            "class Repository(Generic[T]):\n"
+            "    async def fetch(self, key: str) -> T:\n"
+            "        ...\n\n"
+            "    def cached(self, key: str) -> T | None:\n"
+            "        return None\n"),
+        "store/users.py": (
+            "from store.base import Repository\n\n\n"
+            "class User:\n"
+            "    name = ''\n\n\n"
+            "class UserRepository(Repository[User]):\n"
+            "    async def fetch(self, key: str) -> User:\n"
+            "        super().fetch(key)\n"
+            "        return User()\n"),
+        "store/cli.py": (
+            "from store.users import UserRepository\n\n\n"
+            "async def show(repo: UserRepository) -> None:\n"
+            "    repo.fetch('ada')\n"
+            "    repo.cached('ada')  # a plain method: nothing to await\n"
+            "    await repo.fetch('bob')\n"),
+        "store/audit.py": (
+            "from store.base import Repository\n"
+            "from store.users import User\n\n\n"
+            "class AuditedRepository(Repository[User]):\n"
+            "    level = 1\n\n\n"
+            "async def audit(repo: AuditedRepository) -> None:\n"
+            "    repo.fetch('ada')\n"),
+    })
+    result = run([str(tmp_path)], Settings(), jobs=1)
+    assert [(Path(d.path).name, d.line, d.code) for d in result.diagnostics] == [
+        ("audit.py", 10, "ACK100"), ("cli.py", 5, "ACK100"), ("users.py", 10, "ACK100")]

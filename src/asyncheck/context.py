@@ -31,6 +31,7 @@ from asyncheck.analysis.names import (
     Scope,
     Symbol,
     _find_class_scope,
+    base_class,
     dotted_name,
     make_class_scope,
     make_function_scope,
@@ -287,7 +288,7 @@ class FileContext:
         positional = [arg for arg in class_node.bases if arg.keyword is None]
         last = positional[-1] if positional else None
         for arg in positional:
-            base = self.resolver.qualified_name(arg.value, class_scope.parent)
+            base = self.resolver.qualified_name(base_class(arg), class_scope.parent)
             if base is None:
                 return False  # an unknown base may define it: unsure
             local = self._local_method(base, attr)
@@ -350,9 +351,7 @@ class FileContext:
             class_node = class_scope.node
             assert type(class_node) is cst.ClassDef and class_scope.parent is not None
             for arg in class_node.bases:
-                # A generic base, `Mixin[T]`, is the class `Mixin`.
-                expr = arg.value.value if type(arg.value) is cst.Subscript else arg.value
-                base = self.resolver.qualified_name(expr, class_scope.parent)
+                base = self.resolver.qualified_name(base_class(arg), class_scope.parent)
                 if base is not None:
                     pending.append(base)
         return None
@@ -419,9 +418,7 @@ class FileContext:
             assert type(class_node) is cst.ClassDef
             assert class_scope.parent is not None
             for arg in class_node.bases:
-                # A generic base, `Mixin[T]`, is the class `Mixin`.
-                expr = arg.value.value if type(arg.value) is cst.Subscript else arg.value
-                base = self.resolver.qualified_name(expr, class_scope.parent)
+                base = self.resolver.qualified_name(base_class(arg), class_scope.parent)
                 if base is not None:
                     pending.append(base)
         return None

@@ -197,6 +197,12 @@ def make_module_scope(module: cst.Module, module_name: str, *, is_package: bool 
     return Scope("module", module, None, module_name, module_name, package)
 
 
+def base_class(arg: cst.Arg) -> cst.BaseExpression:
+    """The class a base in a class statement names: ``Mixin`` for a generic ``Mixin[T]``."""
+    value = arg.value
+    return value.value if type(value) is cst.Subscript else value
+
+
 def dotted_name(expr: cst.BaseExpression) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else None."""
     parts: list[str] = []

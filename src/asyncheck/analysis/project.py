@@ -23,6 +23,7 @@ from asyncheck.analysis.blocking import match_blocking_call
 from asyncheck.analysis.names import (
     Resolver,
     Scope,
+    base_class,
     child_suites,
     dotted_name,
     make_class_scope,
@@ -662,7 +663,7 @@ def _extract_block(
             class_scope = make_class_scope(statement, scope)
             bases = []
             for arg in statement.bases:
-                base = resolver.qualified_name(arg.value, scope)
+                base = resolver.qualified_name(base_class(arg), scope)
                 if base is not None:
                     bases.append(base)
             classes[class_scope.qualname] = tuple(bases)
