@@ -223,12 +223,7 @@ SYNC_AND_ASYNC = {
 
 
 def test_modules_without_async_code_are_answered_from_bytes(tmp_path: Path) -> None:
-    modules = {}
-    for name, text in SYNC_AND_ASYNC.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        modules[name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")] = path
+    modules = _write(tmp_path, SYNC_AND_ASYNC)
     index, parsed = _stored_index(modules, tmp_path)
     # Plain functions and methods of a module without async code: no parse.
     assert index.makes_coroutine("svc.textutil.slugify") is False
@@ -288,7 +283,6 @@ def test_a_file_that_kills_its_process_costs_only_itself(
 
 def test_pool_processes_parse_each_module_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import hashlib
 
     from asyncheck import engine
 
