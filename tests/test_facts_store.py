@@ -385,6 +385,35 @@ def test_bytes_see_continued_async_defs_classes_under_if_and_dotted_bases(tmp_pa
         assert index.makes_coroutine(f"svc.compat.{poller}.poll") is True
 
 
+def test_prose_about_a_class_is_no_class_header(tmp_path: Path) -> None:
+    # Docstring lines that begin with "class" are not headers the scan failed to read: bytes
+    # still answer for the module's classes, without parsing it (a large module such as
+    # typing.py would otherwise be parsed for every such question).
+    modules = _write(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/base.py": "class Poller:\n    async def poll(self) -> None:\n        ...\n",
+        "svc/retry.py": (
+            '"""Retry policies.\n\n'
+            'class attributes are read once; a subclass overrides them.\n"""\n\n\n'
+            "class RetryPolicy:\n"
+            '    """One policy per client.\n\n'
+            '    class Backoff is the default.\n    """\n\n'
+            "    def wait(self, attempt: int) -> float:\n"
+            "        return 0.5 * 2 ** attempt\n"),
+        "svc/pages.py": (
+            "from svc.base import Poller\n\n\n"
+            "class PagePoller[T: dict[str, int]](Poller):\n"
+            "    interval = 30\n"),
+    })
+    index, parsed = _stored_index(modules, tmp_path)
+    assert index.surely_not_coroutine("svc.retry.RetryPolicy.wait")
+    assert index.surely_not_coroutine("svc.retry.Backoff.wait")
+    assert parsed == []
+    # Type parameters the scan cannot read: unsure, so the index parses and answers.
+    assert not index.surely_not_coroutine("svc.pages.PagePoller.poll")
+    assert index.makes_coroutine("svc.pages.PagePoller.poll") is True
+
+
 def test_a_subclass_of_a_library_class_keeps_its_listed_coroutine_methods(
         tmp_path: Path) -> None:
     # JobQueue().get() makes a coroutine because asyncio.Queue.get does (the built-in

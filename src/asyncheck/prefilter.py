@@ -61,12 +61,16 @@ _IMPORTED_RE = re.compile(rb"[ \t]*(\((?:[^)#]|#[^\n]*)*\)|(?:[^\n\\;#]|\\[\s\S]
 _COMMENT_RE = re.compile(rb"#[^\n]*")
 #: What may stand between a line start and ``import``: nothing, or ``from <module>``.
 _FROM_RE = re.compile(rb"[ \t]*(?:from[ \t]+([.\w]+)[ \t]+)?")
-#: After the word ``class``: its name and bases.
+#: Blanks and line continuations, as may stand between the parts of a statement.
+_GAP = rb"(?:[ \t]|\\\r?\n)*"
+#: Type parameters after a class name (``class Page[T]``).
+_TYPE_PARAMETERS_RE = re.compile(_GAP + rb"\[")
 #: After the word ``class``: its name (also after a line continuation), type parameters,
-#: and its bases in parentheses (comments in them may hold brackets), or the colon of a
-#: class without bases.  Anything else after the name (a continuation): group 2 is None.
-_CLASS_RE = re.compile(rb"(?:[ \t]|\\\r?\n)+([A-Za-z_]\w*)[ \t]*(?:\[[^\]]*\][ \t]*)?"
-                       rb"(\(((?:[^)#]|#[^\n]*)*)\)|:)?")
+#: and its bases in parentheses (comments in them may hold brackets: group 2), or the
+#: colon of a class without bases (group 3).  Neither: prose in a docstring or comment
+#: ("class attribute"), or type parameters the pattern cannot read (nested brackets).
+_CLASS_RE = re.compile(rb"(?:[ \t]|\\\r?\n)+([A-Za-z_]\w*)" + _GAP
+                       + rb"(?:\[[^\]]*\]" + _GAP + rb")?(?:\(((?:[^)#]|#[^\n]*)*)\)|(:))?")
 #: Maps every byte that cannot be part of an identifier to a space (bytes >= 128 are kept:
 #: they belong to non-ASCII identifiers), so that ``split()`` gives the file's words.
 _WORD_BYTES = frozenset(c for c in range(256) if c >= 128 or chr(c).isalnum() or c == ord("_"))
@@ -305,12 +309,16 @@ class ModuleText:
             header = _CLASS_RE.match(data, end)
             if header is None:
                 continue
-            name, written, bases = header.groups()
+            name, bases, colon = header.groups()
             class_names.add(name)
-            if written is None:
-                found: tuple[bytes, ...] = (UNSURE,)  # a header the scan cannot read
+            if bases is not None:
+                found: tuple[bytes, ...] = tuple(_DOTTED_RE.findall(_COMMENT_RE.sub(b"", bases)))
+            elif colon is not None:
+                found = ()
+            elif _TYPE_PARAMETERS_RE.match(data, header.end(1)):
+                found = (UNSURE,)  # type parameters the scan cannot read
             else:
-                found = tuple(_DOTTED_RE.findall(_COMMENT_RE.sub(b"", bases or b"")))
+                found = ()  # not a class statement: "class" begins a line of prose
             if found:
                 scanned.class_bases[name] = (*scanned.class_bases.get(name, ()), *found)
         scanned.class_names = frozenset(class_names)
