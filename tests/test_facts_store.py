@@ -254,6 +254,72 @@ def test_lint_queue_hands_out_a_file_after_the_modules_it_imports() -> None:
     assert not queue
 
 
+def test_lint_queue_in_an_import_cycle_prefers_a_file_whose_imports_nobody_is_linting() -> None:
+    from asyncheck.runner import _LintQueue
+
+    queue = _LintQueue([
+        _triaged("chat.client", ("chat.session",), 100),
+        _triaged("chat.session", ("chat.client",), 100),
+        _triaged("billing.invoice", ("billing.tax",), 100),
+        _triaged("billing.tax", ("billing.invoice",), 100),
+    ])
+    first = queue.take(4)
+    assert [job.module_name for job in first] == ["chat.client"]
+    # chat.session would wait for the facts of chat.client, which a process is linting:
+    # billing.invoice comes first (its process parses billing.tax for its facts itself).
+    assert [job.module_name for job in queue.take(4)] == ["billing.invoice"]
+    queue.linted(first[0])
+    assert [job.module_name for job in queue.take(4)] == ["chat.session"]
+
+
+def test_a_process_waiting_for_facts_parses_its_next_file_meanwhile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from asyncheck import engine, runner
+    from asyncheck.analysis import project
+
+    modules = _write(tmp_path, {
+        "feeds/__init__.py": "",
+        "feeds/http.py": (
+            "import aiohttp\n\n\n"
+            "async def fetch(session: aiohttp.ClientSession, url: str) -> str:\n"
+            "    async with session.get(url) as response:\n"
+            "        return await response.text()\n"),
+        "feeds/rss.py": (
+            "from feeds.http import fetch\n\n\n"
+            "async def poll(session):\n    fetch(session, 'https://example.com/rss')\n"),
+        "feeds/atom.py": (
+            "from feeds.http import fetch\n\n\n"
+            "async def poll(session):\n    return await fetch(session, 'https://example.com/atom')\n"),
+    })
+    names = {path.read_text(): path.name for path in modules.values()}
+    parsed: list[str] = []
+    real_parse = engine._parse_source
+
+    def logged_parse(text: str) -> cst.Module:
+        parsed.append(names[text])
+        return real_parse(text)
+
+    monkeypatch.setattr(engine, "_parse_source", logged_parse)
+    monkeypatch.setattr(project, "_WAIT_LIMIT", 0.3)
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    jobs = {module: _Job(str(path), module, path.name == "__init__.py")
+            for module, path in modules.items()}
+    spec = runner._WorkerSpec(Settings(), tmp_path, modules, None, None,
+                              FactsStore(tmp_path / "store"), claims=claims, lint_jobs=jobs)
+    other, worker = runner._Worker(spec), runner._Worker(spec)
+    assert other.claim("feeds.http")  # another process is making feeds/http.py's facts
+    monkeypatch.setattr(runner, "_WORKER", worker)
+    outcomes = runner._check_chunk([jobs["feeds.rss"], jobs["feeds.atom"]])
+    assert [(Path(o.path).name, [d.code for d in o.diagnostics]) for o in outcomes] == [
+        ("rss.py", ["ACK100"]), ("atom.py", [])]
+    # While rss.py's lint waited for them, its process parsed atom.py (once: its lint took
+    # that tree); the other process never stored them, so it then parsed http.py itself.
+    assert parsed == ["rss.py", "atom.py", "http.py"]
+    # A process may parse what it has claimed; the other may not.
+    assert worker.claim("feeds.atom") and not other.claim("feeds.atom")
+
+
 def test_a_file_that_kills_its_process_costs_only_itself(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os

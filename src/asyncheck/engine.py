@@ -131,6 +131,8 @@ def parse_source(text: str, *, keep: bool = False) -> cst.Module:
     """
     kept = _KEPT_TREES.take(text)
     if kept is not None:
+        if keep:
+            _KEPT_TREES.keep(text, kept)  # the index took a tree parsed ahead for a lint
         return kept
     tree = _parse_source(text)
     if keep:

@@ -90,7 +90,8 @@ def _parse_for_index(path: Path) -> cst.Module | None:
 
 def build_index(root: Path, settings: Settings, modules: dict[str, Path] | None = None,
                 store: FactsStore | None = None,
-                may_parse: Callable[[str], bool] | None = None) -> ProjectIndex:
+                may_parse: Callable[[str], bool] | None = None,
+                while_waiting: Callable[[], bool] | None = None) -> ProjectIndex:
     """The lazy project index over every Python file of the project under ``root``
     (keeping module facts in ``store`` when given)."""
     from asyncheck.analysis.project import ProjectIndex, listed_coroutines
@@ -98,6 +99,7 @@ def build_index(root: Path, settings: Settings, modules: dict[str, Path] | None 
     if modules is None:
         modules = project_module_names(root, settings)
     return ProjectIndex(modules, _parse_for_index, store=store, may_parse=may_parse,
+                        while_waiting=while_waiting,
                         listed_coroutines=listed_coroutines(settings))
 
 
@@ -153,8 +155,17 @@ class _Worker:
         #: Lint jobs this process claimed while the index needed their facts: it lints
         #: them next, from the tree it parsed then.
         self.extras: list[_Job] = []
+        #: The chunk being linted, the files of it already parsed ahead (by path), and
+        #: the files this process has linted (an extra may also be in its chunk).
+        self.chunk: Sequence[_Job] = ()
+        self.parsed_ahead: set[str] = set()
+        self.linted: set[str] = set()
+        #: The modules this process has claimed: it may parse them.
+        self._claimed: set[str] = set()
+        pooled = spec.claims is not None
         self.index = build_index(spec.root, spec.settings, spec.modules, spec.store,
-                                 self._may_parse if spec.claims is not None else None)
+                                 self._may_parse if pooled else None,
+                                 self._parse_ahead if pooled else None)
         self.linter: Linter = Linter(enabled_rules(spec.settings), spec.settings, self.index)
         self.fix_mode = spec.fix_mode
         self.prefilter = spec.prefilter
@@ -163,6 +174,8 @@ class _Worker:
     def claim(self, module: str) -> bool:
         """Whether this process may parse ``module`` (no other process has claimed it)."""
         assert self.claims is not None
+        if module in self._claimed:
+            return True
         name = hashlib.sha256(module.encode()).hexdigest()[:32]
         try:
             os.close(os.open(self.claims / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
@@ -170,7 +183,28 @@ class _Worker:
             return False
         except OSError:
             return True  # cannot tell: parse, as without claims
+        self._claimed.add(module)
         return True
+
+    def _parse_ahead(self) -> bool:
+        """The index waits for facts another process is making: parse the next file of
+        this chunk meanwhile, so that this process's core stays busy (its lint takes the
+        tree, see :func:`asyncheck.engine.parse_source`).  False: nothing left to parse."""
+        from asyncheck.engine import read_module
+
+        for job in self.chunk:
+            if job.path in self.linted or job.path in self.parsed_ahead:
+                continue
+            self.parsed_ahead.add(job.path)
+            if job.module_name in self.lint_jobs and not self.claim(job.module_name):
+                continue  # another process lints it
+            try:
+                data = Path(job.path).read_bytes()
+            except OSError:
+                continue  # its lint says so
+            read_module(data)
+            return True
+        return False
 
     def _may_parse(self, module: str) -> bool:
         """The index needs the facts of ``module`` and no process has stored them: parse it
@@ -220,12 +254,20 @@ def _check_chunk(jobs: Sequence[_Job]) -> list[_Outcome]:
     if worker.claims is None:
         return [_check_file(worker, job, filtered=True) for job in jobs]
     outcomes = []
+    worker.chunk = jobs
     for job in jobs:
+        if job.path in worker.linted:
+            continue  # linted already, as an extra
         if job.module_name in worker.lint_jobs and not worker.claim(job.module_name):
             continue  # another process has it (its index needed it first)
+        worker.linted.add(job.path)
         outcomes.append(_check_file(worker, job, filtered=True))
         while worker.extras:
-            outcomes.append(_check_file(worker, worker.extras.pop(0), filtered=True))
+            extra = worker.extras.pop(0)
+            if extra.path not in worker.linted:
+                worker.linted.add(extra.path)
+                outcomes.append(_check_file(worker, extra, filtered=True))
+    worker.chunk = ()
     return outcomes
 
 
@@ -569,6 +611,8 @@ class _LintQueue:
                          for item in ordered]
         self._linted: set[str] = set()
         self._done: set[str] = set()
+        #: The modules of the jobs handed out and not linted yet.
+        self._in_flight: Counter[str] = Counter()
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -585,14 +629,40 @@ class _LintQueue:
             else:
                 rest.append((job, imports))
         if not chunk and rest:
-            chunk.append(rest.pop(0)[0])
+            # None is ready (an import cycle): the first that reaches no module a process is
+            # linting, so that its process parses what it needs itself instead of waiting
+            # for another one's facts.
+            waiting = self._reaching_in_flight(rest)
+            chosen = next((i for i, (job, _imports) in enumerate(rest)
+                           if job.module_name not in waiting), 0)
+            chunk.append(rest.pop(chosen)[0])
         self._pending = rest
+        self._in_flight.update(job.module_name for job in chunk)
         return chunk
+
+    def _reaching_in_flight(self, pending: Sequence[tuple[_Job, frozenset[str]]]) -> set[str]:
+        """The modules in flight and the pending ones that import them, directly or
+        through other pending modules."""
+        importers: dict[str, list[str]] = {}
+        for job, imports in pending:
+            for imported in imports - self._linted:
+                importers.setdefault(imported, []).append(job.module_name)
+        reached = set(self._in_flight)
+        todo = list(reached)
+        while todo:
+            for importer in importers.get(todo.pop(), ()):
+                if importer not in reached:
+                    reached.add(importer)
+                    todo.append(importer)
+        return reached
 
     def linted(self, job: _Job) -> None:
         """``job`` is done: its facts are in the store."""
         self._linted.add(job.module_name)
         self._done.add(job.path)
+        self._in_flight[job.module_name] -= 1
+        if self._in_flight[job.module_name] <= 0:
+            del self._in_flight[job.module_name]
 
 
 def _run_pool(jobs: Sequence[_Job], workers: int, spec: _WorkerSpec,

@@ -133,7 +133,7 @@ _FUNCTION_FIELDS = tuple(f.name for f in fields(FunctionFacts))
 #: How long to wait for facts another process is making: 5 ms steps, at most 2 s (a parse
 #: of the largest modules); then the module is parsed here after all.
 _WAIT_STEP = 0.005
-_WAIT_STEPS = 400
+_WAIT_LIMIT = 2.0
 
 
 def listed_coroutines(settings: Settings) -> frozenset[str]:
@@ -169,6 +169,7 @@ class ProjectIndex:
         extra_return_types: Iterable[tuple[str, str]] = (),
         store: FactsStore | None = None,
         may_parse: Callable[[str], bool] | None = None,
+        while_waiting: Callable[[], bool] | None = None,
         listed_coroutines: Collection[str] = BUILTIN_COROUTINE_FUNCTIONS,
     ) -> None:
         self.modules = dict(modules)
@@ -181,6 +182,9 @@ class ProjectIndex:
         #: Asked before parsing a module for its facts; False: another process is making
         #: them, wait for the store (see the runner's pool).
         self._may_parse = may_parse
+        #: Called instead of sleeping while waiting for those facts: True when it did some
+        #: other work meanwhile (see the runner's pool), False when it had none.
+        self._while_waiting = while_waiting
         #: Content hashes of the files about to be linted: their facts are stored as soon
         #: as they are parsed.
         self._linting: dict[str, str] = {}
@@ -267,8 +271,10 @@ class ProjectIndex:
                 return stored
             if self._may_parse is not None and not self._may_parse(module_name):
                 # Another process is parsing it: its facts are in the store shortly.
-                for _ in range(_WAIT_STEPS):
-                    time.sleep(_WAIT_STEP)
+                deadline = time.monotonic() + _WAIT_LIMIT
+                while time.monotonic() < deadline:
+                    if self._while_waiting is None or not self._while_waiting():
+                        time.sleep(_WAIT_STEP)
                     stored = self._load(module_name, is_package, digest)
                     if stored is not None:
                         return stored
