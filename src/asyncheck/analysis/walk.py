@@ -87,6 +87,25 @@ class _ValueKinds(dict[type, int]):
 _VALUE_KINDS = _ValueKinds()
 
 
+class _WalkKinds(dict[type, int]):
+    """:data:`_VALUE_KINDS` for one kind of walk, where a node type without child fields
+    that the walk does not handle (``handles``: no visit, leave or hook for it) counts as a
+    plain value, so that the walk does not enter it.  Such leaves (``Name``, strings,
+    numbers) are about 40% of a tree's nodes, and entering one is a Python call that does
+    nothing."""
+
+    def __init__(self, handles: Callable[[type], bool]) -> None:
+        super().__init__()
+        self._handles = handles
+
+    def __missing__(self, cls: type) -> int:
+        kind = _VALUE_KINDS[cls]
+        if kind == _NODE and not _child_fields(cls) and not self._handles(cls):
+            kind = _OTHER
+        self[cls] = kind
+        return kind
+
+
 def iter_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The child nodes that carry code (not formatting), in source order."""
     kinds = _VALUE_KINDS
@@ -115,10 +134,13 @@ class FastVisitor:
         # visitor class itself (some are defined inside functions: the table goes with them).
         cls = self.__class__
         plans: dict[type, _Plan] | None = cls.__dict__.get("_fast_plans")
-        if plans is None:
+        kinds: _WalkKinds | None = cls.__dict__.get("_fast_kinds")
+        if plans is None or kinds is None:
             plans = {}
             setattr(cls, "_fast_plans", plans)
-        kinds = _VALUE_KINDS
+            kinds = _WalkKinds(lambda node_type: hasattr(cls, f"visit_{node_type.__name__}")
+                               or hasattr(cls, f"leave_{node_type.__name__}"))
+            setattr(cls, "_fast_kinds", kinds)
 
         def walk(node: cst.CSTNode) -> None:
             # This runs for every node: the children are found inline (as iter_children
@@ -197,28 +219,6 @@ def walk_tracked(
     _walk(root, visitors, stack, on_enter.get, on_exit.get)
 
 
-class _WalkKinds(dict[type, int]):
-    """:data:`_VALUE_KINDS` for one walk, where a node type without child fields that no
-    visit, leave or hook of this walk handles counts as a plain value: the walk does not
-    enter it.  Such leaves (``Name``, strings, numbers) are about 40% of a tree's nodes, and
-    entering one is a Python call that does nothing."""
-
-    def __init__(self, visits: Mapping[str, object], leaves: Mapping[str, object],
-                 enter_hook: Callable[[type], Hook | None],
-                 exit_hook: Callable[[type], Hook | None]) -> None:
-        super().__init__()
-        self._handled = {*visits, *leaves}
-        self._hooks = (enter_hook, exit_hook)
-
-    def __missing__(self, cls: type) -> int:
-        kind = _VALUE_KINDS[cls]
-        if (kind == _NODE and not _child_fields(cls) and cls.__name__ not in self._handled
-                and all(hook(cls) is None for hook in self._hooks)):
-            kind = _OTHER
-        self[cls] = kind
-        return kind
-
-
 def _walk(
     root: cst.CSTNode,
     visitors: Sequence[Mapping[str, Hook]],
@@ -235,7 +235,9 @@ def _walk(
     #: Per node type: its enter hook, visits, leaves, exit hook and child fields, found once.
     plan: dict[type, tuple[Hook | None, tuple[Hook, ...], tuple[Hook, ...], Hook | None,
                            tuple[str, ...]]] = {}
-    kinds = _WalkKinds(visits, leaves, enter_hook, exit_hook)
+    handled = {*visits, *leaves}
+    kinds = _WalkKinds(lambda node_type: node_type.__name__ in handled
+                       or enter_hook(node_type) is not None or exit_hook(node_type) is not None)
     push = stack.append
     pop = stack.pop
 
