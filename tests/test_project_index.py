@@ -197,3 +197,17 @@ def test_a_dropped_tree_takes_its_lazy_facts_with_it() -> None:
     index.drop_tree("shop.api")  # its lint is over: the tree must not stay alive
     assert index.makes_coroutine("shop.api.Client.get") is True
     assert parsed == ["shop.api"]
+
+
+def test_a_file_outside_the_project_is_found_after_earlier_questions() -> None:
+    # A script linted from outside the project (or standard input with --stdin-filename)
+    # is known to the index only from its lint's tree: answers given before it arrived
+    # must not stick.
+    index = make_index([])
+    assert index.split_module("shop.api.Client.get") == ("shop.api", "Client.get")
+    assert index.split_module("nightly_sync.refresh") is None
+    index.add_module("nightly_sync", cst.parse_module(
+        "import asyncio\n\n\nasync def refresh():\n    await asyncio.sleep(1)\n"))
+    assert index.split_module("nightly_sync.refresh") == ("nightly_sync", "refresh")
+    assert index.makes_coroutine("nightly_sync.refresh") is True
+    assert index.split_module("shop.api.Client.get") == ("shop.api", "Client.get")

@@ -191,6 +191,10 @@ class ProjectIndex:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._pending_trees: dict[str, tuple[cst.Module, bool]] = {}
         self._texts: dict[str, ModuleText | None] = {}
+        #: Modules given a tree (:meth:`add_module`) that are not among ``modules``; while
+        #: there are none, :meth:`split_module` depends on ``modules`` only and remembers.
+        self._outside: set[str] = set()
+        self._splits: dict[str, tuple[str, str] | None] = {}
         #: Qualified name -> (no project def or class reached, the modules read to know).
         self._undefined: dict[str, tuple[bool, frozenset[str]]] = {}
         self._extra_return_types = tuple(extra_return_types)
@@ -214,6 +218,8 @@ class ProjectIndex:
     def add_module(self, module_name: str, tree: cst.Module, *, is_package: bool = False) -> None:
         """Record facts of an already parsed module (the file being linted): at once when
         the runner announced the lint (:meth:`linting`), else lazily, when asked."""
+        if module_name not in self.modules:
+            self._outside.add(module_name)
         digest = self._linting.pop(module_name, None)
         if digest is None:
             if module_name not in self._facts:
@@ -301,12 +307,19 @@ class ProjectIndex:
     def split_module(self, qualname: str) -> tuple[str, str] | None:
         """``pkg.mod.Class.meth`` -> (``pkg.mod``, ``Class.meth``) for the longest project
         module prefix, or None when no project module holds the name."""
+        remember = not self._outside
+        if remember and qualname in self._splits:
+            return self._splits[qualname]
+        found = None
         parts = qualname.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
             if module in self.modules or module in self._pending_trees or self._facts.get(module):
-                return module, ".".join(parts[cut:])
-        return None
+                found = module, ".".join(parts[cut:])
+                break
+        if remember:
+            self._splits[qualname] = found
+        return found
 
     def canonical(self, qualname: str) -> str:
         """Follow re-exports: ``pkg.fetch`` -> ``pkg.client.fetch`` when ``pkg/__init__.py``
