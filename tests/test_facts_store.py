@@ -272,6 +272,24 @@ def test_lint_queue_in_an_import_cycle_prefers_a_file_whose_imports_nobody_is_li
     assert [job.module_name for job in queue.take(4)] == ["chat.session"]
 
 
+def test_lint_queue_drops_a_file_a_process_linted_before_it_was_handed_out() -> None:
+    from asyncheck.runner import _LintQueue
+
+    queue = _LintQueue([
+        _triaged("api.models", (), 100),
+        _triaged("api.routes", ("api.models", "api.schemas"), 100),
+        _triaged("api.schemas", ("api.models",), 100),
+    ])
+    first = queue.take(1)
+    assert [job.module_name for job in first] == ["api.models"]
+    # The process linting api.models needed api.schemas' facts: it parsed and linted it.
+    queue.linted(_Job("api.schemas.py", "api.schemas", False))
+    assert len(queue) == 1
+    queue.linted(first[0])
+    assert [job.module_name for job in queue.take(4)] == ["api.routes"]
+    assert not queue and queue.take(4) == []
+
+
 def test_a_process_waiting_for_facts_parses_its_next_file_meanwhile(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from asyncheck import engine, runner

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import heapq
 import os
 import tempfile
 from collections import Counter
@@ -602,67 +603,102 @@ def _chunk_results(
 class _LintQueue:
     """Hands out lint jobs in lint order (:func:`_lint_order`), each as soon as the project
     modules it imports have been linted, so that a pool process finds their facts in the
-    store instead of parsing them again; when none is ready (import cycles), the first."""
+    store instead of parsing them again; when none is ready (import cycles), the first that
+    reaches no module a process is linting.
+
+    Readiness is kept up to date as modules are linted (a count of missing imports per
+    job): the parent shares the machine's cores with the pool, and scanning every pending
+    job for every hand-out cost it half a second on the async libraries.
+    """
 
     def __init__(self, ordered: Sequence[_Triaged]) -> None:
-        linted = {item.job.module_name for item in ordered}
-        self._pending = [(item.job, frozenset(m for m in item.imports
-                                              if m in linted and m != item.job.module_name))
-                         for item in ordered]
+        self._jobs = [item.job for item in ordered]
+        names = {job.module_name for job in self._jobs}
+        #: Per job: the linted modules it imports that are not linted yet.
+        self._missing: list[set[str]] = []
+        #: Module -> the jobs that import it.
+        self._importers: dict[str, list[int]] = {}
+        self._ready: list[int] = []  # a heap of job numbers: lint order
+        for number, item in enumerate(ordered):
+            missing = {m for m in item.imports if m in names and m != item.job.module_name}
+            self._missing.append(missing)
+            for module in missing:
+                self._importers.setdefault(module, []).append(number)
+            if not missing:
+                self._ready.append(number)
+        #: Jobs neither handed out nor linted (as a process's extra), and where the first
+        #: of them may be.
+        self._left = [True] * len(self._jobs)
+        self._count = len(self._jobs)
+        self._first = 0
+        self._by_path = {job.path: number for number, job in enumerate(self._jobs)}
         self._linted: set[str] = set()
-        self._done: set[str] = set()
         #: The modules of the jobs handed out and not linted yet.
         self._in_flight: Counter[str] = Counter()
 
     def __len__(self) -> int:
-        return len(self._pending)
+        return self._count
 
     def take(self, size: int) -> list[_Job]:
         """Up to ``size`` jobs (at least one, while any is left)."""
-        chunk: list[_Job] = []
-        rest: list[tuple[_Job, frozenset[str]]] = []
-        for job, imports in self._pending:
-            if job.path in self._done:
-                continue  # linted already, by a process whose index needed it
-            if len(chunk) < size and imports <= self._linted:
-                chunk.append(job)
-            else:
-                rest.append((job, imports))
-        if not chunk and rest:
+        chosen: list[int] = []
+        while self._ready and len(chosen) < size:
+            number = heapq.heappop(self._ready)
+            if self._left[number]:
+                chosen.append(number)
+        if not chosen and self._count:
             # None is ready (an import cycle): the first that reaches no module a process is
             # linting, so that its process parses what it needs itself instead of waiting
             # for another one's facts.
-            waiting = self._reaching_in_flight(rest)
-            chosen = next((i for i, (job, _imports) in enumerate(rest)
-                           if job.module_name not in waiting), 0)
-            chunk.append(rest.pop(chosen)[0])
-        self._pending = rest
-        self._in_flight.update(job.module_name for job in chunk)
-        return chunk
+            while not self._left[self._first]:
+                self._first += 1
+            waiting = self._reaching_in_flight()
+            chosen.append(next((number for number in range(self._first, len(self._jobs))
+                                if self._left[number]
+                                and self._jobs[number].module_name not in waiting),
+                               self._first))
+        for number in chosen:
+            self._hand_out(number)
+        return [self._jobs[number] for number in chosen]
 
-    def _reaching_in_flight(self, pending: Sequence[tuple[_Job, frozenset[str]]]) -> set[str]:
-        """The modules in flight and the pending ones that import them, directly or
-        through other pending modules."""
-        importers: dict[str, list[str]] = {}
-        for job, imports in pending:
-            for imported in imports - self._linted:
-                importers.setdefault(imported, []).append(job.module_name)
+    def _hand_out(self, number: int) -> None:
+        self._left[number] = False
+        self._count -= 1
+        self._in_flight[self._jobs[number].module_name] += 1
+
+    def _reaching_in_flight(self) -> set[str]:
+        """The modules in flight and those of the jobs left that import them, directly or
+        through other jobs left."""
         reached = set(self._in_flight)
         todo = list(reached)
         while todo:
-            for importer in importers.get(todo.pop(), ()):
-                if importer not in reached:
+            for number in self._importers.get(todo.pop(), ()):
+                importer = self._jobs[number].module_name
+                if self._left[number] and importer not in reached:
                     reached.add(importer)
                     todo.append(importer)
         return reached
 
     def linted(self, job: _Job) -> None:
         """``job`` is done: its facts are in the store."""
-        self._linted.add(job.module_name)
-        self._done.add(job.path)
-        self._in_flight[job.module_name] -= 1
-        if self._in_flight[job.module_name] <= 0:
-            del self._in_flight[job.module_name]
+        number = self._by_path.get(job.path)
+        if number is not None and self._left[number]:
+            # Linted by a process whose index needed it, before it was handed out.
+            self._left[number] = False
+            self._count -= 1
+        else:
+            self._in_flight[job.module_name] -= 1
+            if self._in_flight[job.module_name] <= 0:
+                del self._in_flight[job.module_name]
+        module = job.module_name
+        if module in self._linted:
+            return
+        self._linted.add(module)
+        for importer in self._importers.get(module, ()):
+            missing = self._missing[importer]
+            missing.discard(module)
+            if not missing and self._left[importer]:
+                heapq.heappush(self._ready, importer)
 
 
 def _run_pool(jobs: Sequence[_Job], workers: int, spec: _WorkerSpec,
