@@ -261,3 +261,63 @@ def test_a_prepared_prefilter_has_read_the_project_once_for_every_process(
     data = caller.read_bytes()
     client.unlink()
     assert skipper.may_report(data, "main")
+
+
+RETRY_HELPERS = '''"""Retry helpers shared by the sync and async clients.
+
+The async client awaits ``backoff_delay()`` between attempts (see asyncio.sleep); code
+that gathers many requests should use asyncio.gather behind a Semaphore.
+"""
+
+import random
+import time
+
+# The async twin lives in retry_async.py: there we `await asyncio.sleep(delay)`.
+
+
+def backoff_delay(attempt: int, cap: float = 30.0) -> float:
+    """Seconds to wait before ``attempt``: await it in async code, sleep in sync code."""
+    return min(cap, 0.5 * 2 ** attempt) * random.uniform(0.8, 1.2)
+
+
+def retry(call, attempts: int = 5):
+    for attempt in range(attempts):
+        try:
+            return call()
+        except ConnectionError:
+            time.sleep(backoff_delay(attempt))
+    raise RuntimeError(f"gave up after {attempts} attempts (create_task would not help)")
+'''
+
+
+def test_triggers_only_in_docstrings_and_comments_are_skipped(tmp_path: Path) -> None:
+    settings = Settings(select=("ALL",))
+    skipper = PreFilter(enabled_rules(settings), settings, {})
+    assert not skipper.may_report(RETRY_HELPERS.encode())
+    (tmp_path / "retry.py").write_text(RETRY_HELPERS)
+    assert _findings([str(tmp_path)], settings, prefilter=False) == []
+
+
+def test_triggers_in_code_among_strings_and_comments_are_linted() -> None:
+    settings = Settings(select=("ALL",))
+    skipper = PreFilter(enabled_rules(settings), settings, {})
+    body = RETRY_HELPERS.replace("import random\n", "import json, random, asyncio\n")
+    variants = {
+        # A '#' in a string is not a comment: the code after it counts.
+        "after a hash in a string": body + 'COLOR = "#0a0"; loop = asyncio.get_event_loop()\n',
+        # Names in an f-string's expressions are code.
+        "in an f-string": RETRY_HELPERS + 'print(f"#{len(jobs)}: {scheduler.create_task!r}")\n',
+        # A string annotation names a type.
+        "in a string annotation": RETRY_HELPERS.replace(
+            "def retry(call,", 'def retry(call: "ClientSession",'),
+        # Async syntax the line test does not see.
+        "async def after a continuation": RETRY_HELPERS + (
+            "\n\nasync \\\n    def retry_later(call):\n        return call()\n"),
+        # A declared encoding other than UTF-8: CPython's columns would not match.
+        "in a latin-1 module": "# -*- coding: latin-1 -*-\n" + RETRY_HELPERS,
+    }
+    for name, source in variants.items():
+        assert skipper.may_report(source.encode("latin-1" if "latin" in name else "utf-8")), name
+    # asyncio.get_event_loop() outside a coroutine: the finding a skip would lose.
+    assert [(d.line, d.code) for d in lint_source(variants["after a hash in a string"])] == [
+        (25, "ACK401")]

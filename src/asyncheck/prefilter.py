@@ -17,6 +17,13 @@ file counts only when it names a definition *and* one of its modules; re-exporti
 Retrying(Client)``, whose instances inherit the async methods) are followed to a fixed
 point.  Library coroutine functions are reached through their package (``asyncio``).
 
+A trigger in a docstring or a comment counts for nothing: a file whose triggers are all in
+text ("await the result", a link to the asyncio docs) cannot produce a finding either.  A
+file with a line that starts an ``async def`` is linted without looking closer (that is
+nearly always code); for the others CPython's parser tells code from text
+(:func:`_code_words`), a few times faster than libcst, and in the standard library they
+are half the bytes that mention a trigger.
+
 ACK000 cannot be decided from bytes: a skipped file is still checked with CPython's parser
 (several times cheaper than libcst), and a file CPython rejects, or that holds a construct
 libcst is known to reject (a parenthesised annotated target, ``(x): int = 1``), is linted in
@@ -26,6 +33,7 @@ know of, in a file with none of the triggers.
 
 from __future__ import annotations
 
+import ast
 import re
 import symtable
 import warnings
@@ -55,6 +63,10 @@ _DEFINITION_RE = re.compile(
     rb"^(?:([ \t]*)(?:(class)|(async(?:[ \t]|\\\r?\n)+def)|def)(?:[ \t]|\\\r?\n)+"
     rb"([A-Za-z_][A-Za-z0-9_]*)|(?=[^\s#)\]}]))",
     re.MULTILINE)
+#: A line that starts an ``async def``, or that imports asyncio or anyio (themselves
+#: triggers): a file with one nearly always has them in code, not only in text.
+_LIKELY_CODE_RE = re.compile(rb"^[ \t]*(?:async[ \t]+def[ \t]+\w+[ \t]*[(\[]"
+                             rb"|(?:import|from)[ \t]+(?:asyncio|anyio)\b)", re.MULTILINE)
 #: After the word ``import``: the imported names (parenthesised over several lines, where
 #: comments may hold brackets, or continued with backslashes; a trailing comment is left out).
 _IMPORTED_RE = re.compile(rb"[ \t]*(\((?:[^)#]|#[^\n]*)*\)|(?:[^\n\\;#]|\\[\s\S])*)")
@@ -467,10 +479,16 @@ class PreFilter:
         (``module``: its module name, when known, lets its imports be followed)."""
         if not self.active or (self.check_syntax and len(data) > TOO_LARGE_TO_PARSE):
             return True  # ... ACK000 says that it is too large to analyse
+        code = data
         if self._trigger is not None and self._trigger.search(data):
-            return True
+            if _LIKELY_CODE_RE.search(data):
+                return True
+            found = _code_words(data)
+            if found is None or self._trigger.search(found):
+                return True  # async syntax, a trigger in code, or CPython rejects it
+            code = found
         if self._follow_names:
-            file_words = words(data)
+            file_words = words(code)
             if not self._packages.isdisjoint(file_words):
                 return True
             markers = self.markers()
@@ -478,6 +496,10 @@ class PreFilter:
                      if not markers[name].isdisjoint(file_words)]
             if named and (module is None or self._reaches(data, module, is_package, named)):
                 return True
+        if code is not data:
+            # CPython's parser accepted it (:func:`_code_words`): only a construct libcst
+            # rejects is left to look for.
+            return self.check_syntax and _PARENTHESISED_TARGET_RE.search(data) is not None
         return self.check_syntax and not _cpython_accepts(data)
 
     def prepare(self) -> None:
@@ -584,6 +606,76 @@ class PreFilter:
                 if definer in imported or any(definer.startswith(f"{i}.") for i in imported):
                     return True
         return False
+
+
+_ASYNC_SYNTAX = (ast.AsyncFunctionDef, ast.Await, ast.AsyncFor, ast.AsyncWith)
+#: A PEP 263 encoding declaration on one of the first two lines.
+_CODING_RE = re.compile(rb"(?:[^\n]*\n)?[ \t\f]*#[^\n]*?coding[:=][ \t]*([-\w.]+)")
+_UTF8_NAMES = (b"utf-8", b"utf8", b"utf-8-sig")
+#: Where CPython's lines end (``str.splitlines`` also splits at form feeds and others).
+_LINE_END_RE = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
+
+
+def _code_words(data: bytes) -> bytes | None:
+    """The module's code without its strings and comments (string annotations are kept:
+    they name types), or None when it has async syntax (``async def``, ``await``, ``async
+    for``/``with``, async comprehensions) or CPython cannot parse it as UTF-8 source.
+
+    CPython's parser places every string literal; they are blanked out of the text, and
+    what follows a ``#`` outside them is a comment.  An f-string is blanked whole (a ``#``
+    may be in its text, and Python 3.11 does not place its parts); the names its
+    expressions use are added at the end.
+    """
+    cookie = _CODING_RE.match(data)
+    if cookie is not None and cookie.group(1).lower().replace(b"_", b"-") not in _UTF8_NAMES:
+        return None  # CPython's columns count UTF-8 bytes of the decoded text
+    try:
+        text = data.decode("utf-8-sig")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes in the analysed code
+            tree = ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    kept: set[int] = set()  # string annotations
+    spans: list[tuple[int, int, int, int]] = []
+    formatted: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, _ASYNC_SYNTAX) or (isinstance(node, ast.comprehension)
+                                               and node.is_async):
+            return None
+        if isinstance(node, (ast.arg, ast.AnnAssign)):
+            if node.annotation is not None:
+                kept.update(id(n) for n in ast.walk(node.annotation))
+        elif isinstance(node, ast.FunctionDef):
+            if node.returns is not None:
+                kept.update(id(n) for n in ast.walk(node.returns))
+        elif isinstance(node, ast.JoinedStr):
+            spans.append(_span(node))
+            formatted.extend(n.id if isinstance(n, ast.Name) else n.attr
+                             for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute)))
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))
+              and id(node) not in kept):
+            spans.append(_span(node))
+    lines = _LINE_END_RE.split(text)
+    encoded = [line.encode() for line in lines]
+    for first, start, last, end in spans:
+        if first == last:
+            line = encoded[first]
+            encoded[first] = line[:start] + b" " * (end - start) + line[end:]
+        else:
+            encoded[first] = encoded[first][:start] + b"\n"
+            for number in range(first + 1, last):
+                encoded[number] = b"\n"
+            encoded[last] = b" " * end + encoded[last][end:]
+    code = _COMMENT_RE.sub(b"", b"".join(encoded))
+    return code + b"\n" + " ".join(formatted).encode()
+
+
+def _span(node: ast.expr) -> tuple[int, int, int, int]:
+    """First line, start column, last line, end column of a node (lines from 0, columns in
+    UTF-8 bytes, as CPython gives them)."""
+    assert node.end_lineno is not None and node.end_col_offset is not None
+    return node.lineno - 1, node.col_offset, node.end_lineno - 1, node.end_col_offset
 
 
 def _cpython_accepts(data: bytes) -> bool:
