@@ -321,3 +321,21 @@ def test_triggers_in_code_among_strings_and_comments_are_linted() -> None:
     # asyncio.get_event_loop() outside a coroutine: the finding a skip would lose.
     assert [(d.line, d.code) for d in lint_source(variants["after a hash in a string"])] == [
         (25, "ACK401")]
+
+
+def test_what_only_the_project_index_asks_is_read_when_asked(tmp_path: Path) -> None:
+    from asyncheck.prefilter import UNSURE, ModuleText
+
+    path = tmp_path / "jobs.py"
+    path.write_text("import asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n\n\n"
+                    "def schedule(interval: float) -> asyncio.TimerHandle:\n"
+                    "    return asyncio.get_running_loop().call_later(interval, print)\n")
+    read = ModuleText.scan(path.read_bytes(), "jobs", is_package=False, path=path)
+    assert read.defined_names == {b"poll", b"schedule"}
+    assert read.annotated_names == {b"schedule"}
+    # Scanned by the pre-filter, asked by the index after the file went away: unsure (the
+    # index then parses, and finds nothing), never an answer from nothing.
+    unread = ModuleText.scan(path.read_bytes(), "jobs", is_package=False, path=path)
+    path.unlink()
+    assert unread.defined_names == unread.annotated_names == {UNSURE}
+    assert unread.async_names == {b"poll"}

@@ -267,24 +267,49 @@ class ModuleText:
     star_sources: list[str] = field(default_factory=list)
     #: The top-level names that hold an ``async def`` (:func:`async_names`).
     async_names: frozenset[bytes] = frozenset()
-    #: The names its module-level ``def`` and ``class`` statements bind (also under
-    #: ``if``/``try``; :func:`module_level_definitions`).
-    defined_names: frozenset[bytes] = frozenset()
-    #: The top-level names through which a return annotation may be reached
-    #: (:func:`annotated_names`).
-    annotated_names: frozenset[bytes] = frozenset()
+    #: The file it was scanned from: what only the project index asks about
+    #: (:attr:`defined_names`, :attr:`annotated_names`) is read from it when first asked.
+    path: Path | None = None
+    _defined_names: frozenset[bytes] | None = field(default=None, repr=False)
+    _annotated_names: frozenset[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def defined_names(self) -> frozenset[bytes]:
+        """The names its module-level ``def`` and ``class`` statements bind (also under
+        ``if``/``try``; :func:`module_level_definitions`)."""
+        if self._defined_names is None:
+            data = self._read()
+            self._defined_names = (frozenset({UNSURE}) if data is None
+                                   else module_level_definitions(data))
+        return self._defined_names
+
+    @property
+    def annotated_names(self) -> frozenset[bytes]:
+        """The top-level names through which a return annotation may be reached
+        (:func:`annotated_names`)."""
+        if self._annotated_names is None:
+            data = self._read()
+            self._annotated_names = (frozenset({UNSURE}) if data is None
+                                     else frozenset(annotated_names(data)))
+        return self._annotated_names
+
+    def _read(self) -> bytes | None:
+        try:
+            return self.path.read_bytes() if self.path is not None else None
+        except OSError:
+            return None
 
     @classmethod
     def scan(cls, data: bytes, module: str, *, is_package: bool,
-             for_index: bool = True) -> ModuleText:
-        """Read the imports and class headers of a module's bytes (and what only the
-        project index asks about, unless ``for_index`` is False)."""
+             path: Path | None = None) -> ModuleText:
+        """Read the imports and class headers of a module's bytes.  What only the project
+        index asks about is read again from ``path`` when first asked, or from ``data``
+        now when there is no path."""
         scanned = cls(init_words=words(data) if is_package else frozenset(),
-                      async_names=frozenset(async_names(data)),
-                      annotated_names=frozenset(annotated_names(data)) if for_index
-                      else frozenset({UNSURE}),
-                      defined_names=module_level_definitions(data) if for_index
-                      else frozenset({UNSURE}))
+                      async_names=frozenset(async_names(data)), path=path)
+        if path is None:
+            scanned._defined_names = module_level_definitions(data)
+            scanned._annotated_names = frozenset(annotated_names(data))
         package = module if is_package else module.rpartition(".")[0]
         for before, end in _statements(data, b"import"):
             source = _FROM_RE.fullmatch(before)
@@ -366,7 +391,7 @@ class _Project:
                 data = path.read_bytes()
             except OSError:
                 continue
-            self.texts[module] = ModuleText.scan(data, module, for_index=False,
+            self.texts[module] = ModuleText.scan(data, module, path=path,
                                                   is_package=path.name == "__init__.py")
 
     def markers(self, module: str, name: bytes) -> set[bytes]:
@@ -508,6 +533,11 @@ class PreFilter:
         (1.2 s on the standard library)."""
         if self.active and self._follow_names:
             self.markers()
+
+    def scanned_text(self, module: str) -> ModuleText | None:
+        """The scan of a project module, if this pre-filter has read the project (the
+        project index of the same process then need not scan it again)."""
+        return self._scanned.texts.get(module) if self._scanned is not None else None
 
     def imported_somewhere(self) -> frozenset[str] | None:
         """The project modules that some project module imports (also relatively, by star,

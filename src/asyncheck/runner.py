@@ -92,7 +92,8 @@ def _parse_for_index(path: Path) -> cst.Module | None:
 def build_index(root: Path, settings: Settings, modules: dict[str, Path] | None = None,
                 store: FactsStore | None = None,
                 may_parse: Callable[[str], bool] | None = None,
-                while_waiting: Callable[[], bool] | None = None) -> ProjectIndex:
+                while_waiting: Callable[[], bool] | None = None,
+                prefilter: PreFilter | None = None) -> ProjectIndex:
     """The lazy project index over every Python file of the project under ``root``
     (keeping module facts in ``store`` when given)."""
     from asyncheck.analysis.project import ProjectIndex, listed_coroutines
@@ -101,6 +102,7 @@ def build_index(root: Path, settings: Settings, modules: dict[str, Path] | None 
         modules = project_module_names(root, settings)
     return ProjectIndex(modules, _parse_for_index, store=store, may_parse=may_parse,
                         while_waiting=while_waiting,
+                        known_text=prefilter.scanned_text if prefilter is not None else None,
                         listed_coroutines=listed_coroutines(settings))
 
 
@@ -166,7 +168,7 @@ class _Worker:
         pooled = spec.claims is not None
         self.index = build_index(spec.root, spec.settings, spec.modules, spec.store,
                                  self._may_parse if pooled else None,
-                                 self._parse_ahead if pooled else None)
+                                 self._parse_ahead if pooled else None, spec.prefilter)
         self.linter: Linter = Linter(enabled_rules(spec.settings), spec.settings, self.index)
         self.fix_mode = spec.fix_mode
         self.prefilter = spec.prefilter

@@ -171,6 +171,7 @@ class ProjectIndex:
         may_parse: Callable[[str], bool] | None = None,
         while_waiting: Callable[[], bool] | None = None,
         listed_coroutines: Collection[str] = BUILTIN_COROUTINE_FUNCTIONS,
+        known_text: Callable[[str], ModuleText | None] | None = None,
     ) -> None:
         self.modules = dict(modules)
         #: Library coroutine functions known by name (the built-in table and config
@@ -191,6 +192,8 @@ class ProjectIndex:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._pending_trees: dict[str, tuple[cst.Module, bool]] = {}
         self._texts: dict[str, ModuleText | None] = {}
+        #: A module's scan made already in this process (the pre-filter's), if any.
+        self._known_text = known_text
         #: Modules given a tree (:meth:`add_module`) that are not among ``modules``; while
         #: there are none, :meth:`split_module` depends on ``modules`` only and remembers.
         self._outside: set[str] = set()
@@ -466,13 +469,18 @@ class ProjectIndex:
 
     def _module_text(self, module: str) -> ModuleText | None:
         if module not in self._texts:
+            known = self._known_text(module) if self._known_text is not None else None
+            if known is not None:
+                self._texts[module] = known
+                return known
             path = self.modules.get(module)
             try:
                 data = path.read_bytes() if path is not None else None
             except OSError:
                 data = None
             self._texts[module] = None if data is None else ModuleText.scan(
-                data, module, is_package=path is not None and path.name == "__init__.py")
+                data, module, is_package=path is not None and path.name == "__init__.py",
+                path=path)
         return self._texts[module]
 
     def makes_coroutine(self, qualname: str) -> bool | None:
