@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+
+import pytest
 from pathlib import Path
 
 from conftest import ROOT, RunCli, run_in_fresh_process
@@ -77,3 +79,49 @@ def test_fully_cached_run_does_not_import_libcst(tmp_path: Path) -> None:
     make_project(tmp_path, CLIENT_ASYNC)
     assert run_in_fresh_process(["shop/service.py"], cwd=tmp_path) == (1, True)
     assert run_in_fresh_process(["shop/service.py"], cwd=tmp_path) == (1, False)
+
+
+def test_a_pooled_run_keeps_its_scratch_files_in_memory_and_leaves_none(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from asyncheck import runner
+    from asyncheck.config import Settings
+
+    shared = tmp_path / "shm"
+    shared.mkdir()
+    monkeypatch.setattr(runner, "_SHARED_MEMORY", shared)
+    monkeypatch.delenv("TMPDIR", raising=False)
+    made: list[str | None] = []
+    real = tempfile.TemporaryDirectory
+
+    def recorded(*args: object, **kwargs: object) -> tempfile.TemporaryDirectory[str]:
+        made.append(kwargs.get("dir"))  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", recorded)
+    project = tmp_path / "workers"
+    project.mkdir()
+    (project / "__init__.py").write_text("")
+    (project / "http.py").write_text(
+        "import aiohttp\n\n\nasync def fetch(session: aiohttp.ClientSession, url: str) -> str:\n"
+        "    async with session.get(url) as response:\n        return await response.text()\n")
+    for number in range(30):
+        (project / f"feed_{number:02}.py").write_text(
+            "import time\n\nfrom workers.http import fetch\n\n\n"
+            f"async def poll_{number}(session, url):\n    time.sleep(5)\n    fetch(session, url)\n")
+    pooled = runner.run([str(project)], Settings(), jobs=2)
+    serial = runner.run([str(project)], Settings(), jobs=1)
+    assert made == [str(shared), str(shared)]  # the shared facts, the processes' claims
+    assert list(shared.iterdir()) == []
+    assert [(d.path, d.line, d.code) for d in pooled.diagnostics] == [
+        (d.path, d.line, d.code) for d in serial.diagnostics]
+    assert len(pooled.diagnostics) == 60
+    # Where TMPDIR says, or without room for the project's facts: the usual place.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    with runner._scratch_directory("asyncheck-", 30) as chosen:
+        assert Path(chosen).parent == tmp_path
+    monkeypatch.delenv("TMPDIR")
+    with runner._scratch_directory("asyncheck-", 10**12) as chosen:
+        assert Path(chosen).parent != shared

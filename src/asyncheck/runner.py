@@ -402,6 +402,30 @@ def _crashed(job: _Job) -> _Outcome:
 
 
 # -- the run --------------------------------------------------------------------------------
+#: Where a run's scratch files go when there is room: the facts a pool's processes share
+#: and their claims are files written, read and removed by the thousand, and on a
+#: memory-backed file system that costs a fraction of the system time (async libraries:
+#: 1.1 s -> 0.5 s of a run).
+_SHARED_MEMORY = Path("/dev/shm")
+
+
+def _scratch_directory(prefix: str, modules: int) -> tempfile.TemporaryDirectory[str]:
+    """A temporary directory for this run only, in memory when :data:`_SHARED_MEMORY` is
+    there, writable and roomy enough for the project (facts take about 6 KB per module),
+    unless ``TMPDIR`` chooses where temporary files go."""
+    parent = None
+    if "TMPDIR" not in os.environ:
+        try:
+            stats = os.statvfs(_SHARED_MEMORY)
+        except (OSError, AttributeError):  # not there; not on Windows
+            stats = None
+        room = (64 << 20) + modules * (32 << 10)
+        if (stats is not None and stats.f_bavail * stats.f_frsize >= room
+                and os.access(_SHARED_MEMORY, os.W_OK)):
+            parent = str(_SHARED_MEMORY)
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=parent)
+
+
 def default_jobs() -> int:
     """Worker processes to use by default: the CPUs this process may run on."""
     try:
@@ -455,7 +479,7 @@ def run(
                 store = FactsStore(cache_dir)
             elif pooled:
                 store = FactsStore(Path(scratch.enter_context(
-                    tempfile.TemporaryDirectory(prefix="asyncheck-"))))
+                    _scratch_directory("asyncheck-", len(modules)))))
             spec = _WorkerSpec(settings, root, modules, fix_mode, skipper, store)
             worker = _Worker(spec)
         return worker
@@ -726,7 +750,7 @@ def _run_pool(jobs: Sequence[_Job], workers: int, spec: _WorkerSpec,
         queue.linted(job)
         finished(outcome)
 
-    with tempfile.TemporaryDirectory(prefix="asyncheck-claims-") as claims:
+    with _scratch_directory("asyncheck-claims-", len(spec.modules)) as claims:
         lint_spec = replace(spec, claims=Path(claims), lint_jobs={
             item.job.module_name: item.job for item in ordered
             if names[item.job.module_name] == 1}, imported=_imported_somewhere(spec))
