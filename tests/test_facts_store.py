@@ -450,7 +450,10 @@ def test_bytes_see_continued_async_defs_classes_under_if_and_dotted_bases(tmp_pa
             "class \\\n    SlowPoller(Poller):\n"
             "    interval = 300\n\n\n"
             "class LatePoller \\\n    (Poller):\n"
-            "    interval = 600\n"),
+            "    interval = 600\n\n\n"
+            # A form feed is a blank too (found in review).
+            "class PagedPoller\f(Poller):\n"
+            "    interval = 900\n"),
         "svc/jobs.py": (
             "import abc\n\nfrom svc import base\n\n\n"
             "class NightlyPoller(base.Poller, metaclass=abc.ABCMeta):\n"
@@ -464,7 +467,7 @@ def test_bytes_see_continued_async_defs_classes_under_if_and_dotted_bases(tmp_pa
     assert not index.surely_not_coroutine("svc.compat.QuietPoller.poll")
     assert index.makes_coroutine("svc.compat.QuietPoller.poll") is True
     # Headers continued with a backslash: read, or (when the scan cannot) unsure.
-    for poller in ("SlowPoller", "LatePoller"):
+    for poller in ("SlowPoller", "LatePoller", "PagedPoller"):
         assert not index.surely_not_coroutine(f"svc.compat.{poller}.poll")
         assert index.makes_coroutine(f"svc.compat.{poller}.poll") is True
 

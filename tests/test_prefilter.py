@@ -339,3 +339,28 @@ def test_what_only_the_project_index_asks_is_read_when_asked(tmp_path: Path) -> 
     path.unlink()
     assert unread.defined_names == unread.annotated_names == {UNSURE}
     assert unread.async_names == {b"poll"}
+
+
+def test_code_after_comments_and_strings_survives_every_line_ending_and_encoding() -> None:
+    # Found in review: each of these was skipped while linting it reports ACK102 (a task
+    # created and dropped) on its last line.
+    settings = Settings(select=("ALL",))
+    skipper = PreFilter(enabled_rules(settings), settings, {})
+    schedule = "def schedule(loop, coro):\n    loop.create_task(coro)\n"
+    variants = {
+        # CPython ends a line (and a comment) at a lone carriage return.
+        "classic Mac line endings": ("#!/usr/bin/env python\n" + schedule).replace("\n", "\r"),
+        # A '#' in a string inside an annotation is no comment either.
+        "hash in an annotation": (
+            "from typing import Literal\n\n\n"
+            'def schedule(loop, coro, marker: Literal["#"] = "#"): loop.create_task(coro)\n'),
+        # CPython takes the first line's declaration: latin-1, so its columns count 'é' twice.
+        "two encoding declarations": (
+            "# -*- coding: latin-1 -*-\n# vim: set fileencoding=utf-8 :\n"
+            "def schedule(loop, coro):\n    x = 'éééééé'; loop.create_task(coro)\n"),
+    }
+    for name, source in variants.items():
+        data = source.encode("latin-1" if "declarations" in name else "utf-8")
+        assert skipper.may_report(data), name
+        assert [d.code for d in lint_source(data.decode("latin-1" if "declarations" in name
+                                                        else "utf-8"))] == ["ACK102"], name

@@ -19,9 +19,10 @@ point.  Library coroutine functions are reached through their package (``asyncio
 
 A trigger in a docstring or a comment counts for nothing: a file whose triggers are all in
 text ("await the result", a link to the asyncio docs) cannot produce a finding either.  A
-file with a line that starts an ``async def`` is linted without looking closer (that is
-nearly always code); for the others CPython's parser tells code from text
-(:func:`_code_words`), a few times faster than libcst, and in the standard library they
+file with a line that starts an ``async def``, or an import line that holds a trigger, is
+linted without looking closer (that is nearly always code); for the others CPython's
+parser tells code from text
+(:func:`_code_text`), a few times faster than libcst, and in the standard library they
 are half the bytes that mention a trigger.
 
 ACK000 cannot be decided from bytes: a skipped file is still checked with CPython's parser
@@ -63,10 +64,8 @@ _DEFINITION_RE = re.compile(
     rb"^(?:([ \t]*)(?:(class)|(async(?:[ \t]|\\\r?\n)+def)|def)(?:[ \t]|\\\r?\n)+"
     rb"([A-Za-z_][A-Za-z0-9_]*)|(?=[^\s#)\]}]))",
     re.MULTILINE)
-#: A line that starts an ``async def``, or that imports asyncio or anyio (themselves
-#: triggers): a file with one nearly always has them in code, not only in text.
-_LIKELY_CODE_RE = re.compile(rb"^[ \t]*(?:async[ \t]+def[ \t]+\w+[ \t]*[(\[]"
-                             rb"|(?:import|from)[ \t]+(?:asyncio|anyio)\b)", re.MULTILINE)
+#: A line that starts an ``async def``: a file with one nearly always has async code.
+_ASYNC_DEF_LINE_RE = re.compile(rb"^[ \t]*async[ \t]+def[ \t]+\w+[ \t]*[(\[]", re.MULTILINE)
 #: After the word ``import``: the imported names (parenthesised over several lines, where
 #: comments may hold brackets, or continued with backslashes; a trailing comment is left out).
 _IMPORTED_RE = re.compile(rb"[ \t]*(\((?:[^)#]|#[^\n]*)*\)|(?:[^\n\\;#]|\\[\s\S])*)")
@@ -74,14 +73,14 @@ _COMMENT_RE = re.compile(rb"#[^\n]*")
 #: What may stand between a line start and ``import``: nothing, or ``from <module>``.
 _FROM_RE = re.compile(rb"[ \t]*(?:from[ \t]+([.\w]+)[ \t]+)?")
 #: Blanks and line continuations, as may stand between the parts of a statement.
-_GAP = rb"(?:[ \t]|\\\r?\n)*"
+_GAP = rb"(?:[ \t\f]|\\(?:\r\n?|\n))*"
 #: Type parameters after a class name (``class Page[T]``).
 _TYPE_PARAMETERS_RE = re.compile(_GAP + rb"\[")
 #: After the word ``class``: its name (also after a line continuation), type parameters,
 #: and its bases in parentheses (comments in them may hold brackets: group 2), or the
 #: colon of a class without bases (group 3).  Neither: prose in a docstring or comment
 #: ("class attribute"), or type parameters the pattern cannot read (nested brackets).
-_CLASS_RE = re.compile(rb"(?:[ \t]|\\\r?\n)+([A-Za-z_]\w*)" + _GAP
+_CLASS_RE = re.compile(rb"(?:[ \t\f]|\\(?:\r\n?|\n))+([A-Za-z_]\w*)" + _GAP
                        + rb"(?:\[[^\]]*\]" + _GAP + rb")?(?:\(((?:[^)#]|#[^\n]*)*)\)|(:))?")
 #: Maps every byte that cannot be part of an identifier to a space (bytes >= 128 are kept:
 #: they belong to non-ASCII identifiers), so that ``split()`` gives the file's words.
@@ -278,9 +277,8 @@ class ModuleText:
         """The names its module-level ``def`` and ``class`` statements bind (also under
         ``if``/``try``; :func:`module_level_definitions`)."""
         if self._defined_names is None:
-            data = self._read()
-            self._defined_names = (frozenset({UNSURE}) if data is None
-                                   else module_level_definitions(data))
+            self._read_index_sets()
+            assert self._defined_names is not None
         return self._defined_names
 
     @property
@@ -288,16 +286,20 @@ class ModuleText:
         """The top-level names through which a return annotation may be reached
         (:func:`annotated_names`)."""
         if self._annotated_names is None:
-            data = self._read()
-            self._annotated_names = (frozenset({UNSURE}) if data is None
-                                     else frozenset(annotated_names(data)))
+            self._read_index_sets()
+            assert self._annotated_names is not None
         return self._annotated_names
 
-    def _read(self) -> bytes | None:
+    def _read_index_sets(self) -> None:
         try:
-            return self.path.read_bytes() if self.path is not None else None
+            data = self.path.read_bytes() if self.path is not None else None
         except OSError:
-            return None
+            data = None
+        if data is None:
+            self._defined_names = self._annotated_names = frozenset({UNSURE})
+        else:
+            self._defined_names = module_level_definitions(data)
+            self._annotated_names = frozenset(annotated_names(data))
 
     @classmethod
     def scan(cls, data: bytes, module: str, *, is_package: bool,
@@ -473,6 +475,7 @@ class PreFilter:
         checked = [rule for rule in rules if rule.code != UNPARSABLE_CODE]
         self.active = all(rule.TRIGGERS is not None for rule in checked)
         self._trigger: re.Pattern[bytes] | None = None
+        self._imported_trigger: re.Pattern[bytes] | None = None
         self._packages: frozenset[bytes] = frozenset()
         self._follow_names = False
         self._definitions: dict[bytes, set[str]] | None = None
@@ -487,8 +490,11 @@ class PreFilter:
         if triggers:
             # Rule triggers are substrings: "EventLoopPolicy" in "WindowsSelectorEventLoopPolicy";
             # a space is any run of blanks and line continuations (`async \<newline> def`).
-            self._trigger = re.compile("|".join(
-                trigger_pattern(w.decode()) for w in sorted(triggers)).encode())
+            alternatives = "|".join(trigger_pattern(w.decode()) for w in sorted(triggers))
+            self._trigger = re.compile(alternatives.encode())
+            # A trigger on an import line (`from redis import asyncio`) is nearly always code.
+            self._imported_trigger = re.compile(
+                f"^[ \\t]*(?:from|import)[ \\t][^\\n]*?(?:{alternatives})".encode(), re.MULTILINE)
         if any(rule.TRIGGERS_INCLUDE_COROUTINE_NAMES for rule in checked):
             from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
 
@@ -506,9 +512,10 @@ class PreFilter:
             return True  # ... ACK000 says that it is too large to analyse
         code = data
         if self._trigger is not None and self._trigger.search(data):
-            if _LIKELY_CODE_RE.search(data):
+            if _ASYNC_DEF_LINE_RE.search(data) or (
+                    self._imported_trigger is not None and self._imported_trigger.search(data)):
                 return True
-            found = _code_words(data)
+            found = _code_text(data)
             if found is None or self._trigger.search(found):
                 return True  # async syntax, a trigger in code, or CPython rejects it
             code = found
@@ -522,7 +529,7 @@ class PreFilter:
             if named and (module is None or self._reaches(data, module, is_package, named)):
                 return True
         if code is not data:
-            # CPython's parser accepted it (:func:`_code_words`): only a construct libcst
+            # CPython's parser accepted it (:func:`_code_text`): only a construct libcst
             # rejects is left to look for.
             return self.check_syntax and _PARENTHESISED_TARGET_RE.search(data) is not None
         return self.check_syntax and not _cpython_accepts(data)
@@ -639,26 +646,33 @@ class PreFilter:
 
 
 _ASYNC_SYNTAX = (ast.AsyncFunctionDef, ast.Await, ast.AsyncFor, ast.AsyncWith)
-#: A PEP 263 encoding declaration on one of the first two lines.
-_CODING_RE = re.compile(rb"(?:[^\n]*\n)?[ \t\f]*#[^\n]*?coding[:=][ \t]*([-\w.]+)")
+#: A PEP 263 encoding declaration (on one of the first two lines), and where lines end
+#: for CPython.
+_CODING_RE = re.compile(rb"[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_LINE_BREAK_RE = re.compile(rb"\r\n|\r|\n")
+#: A comment, up to where CPython ends its line (a lone carriage return too).
+_CODE_COMMENT_RE = re.compile(rb"#[^\r\n]*")
 _UTF8_NAMES = (b"utf-8", b"utf8", b"utf-8-sig")
 #: Where CPython's lines end (``str.splitlines`` also splits at form feeds and others).
 _LINE_END_RE = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
 
 
-def _code_words(data: bytes) -> bytes | None:
-    """The module's code without its strings and comments (string annotations are kept:
-    they name types), or None when it has async syntax (``async def``, ``await``, ``async
-    for``/``with``, async comprehensions) or CPython cannot parse it as UTF-8 source.
+def _code_text(data: bytes) -> bytes | None:
+    """The module's code without its strings and comments, or None when it has async
+    syntax (``async def``, ``await``, ``async for``/``with``, async comprehensions) or
+    CPython cannot parse it as UTF-8 source.
 
     CPython's parser places every string literal; they are blanked out of the text, and
     what follows a ``#`` outside them is a comment.  An f-string is blanked whole (a ``#``
-    may be in its text, and Python 3.11 does not place its parts); the names its
-    expressions use are added at the end.
+    may be in its text, and Python 3.11 does not place its parts): the names its
+    expressions use are added at the end, and so is the text of the strings in
+    annotations (``"ClientSession"`` names a type).
     """
-    cookie = _CODING_RE.match(data)
-    if cookie is not None and cookie.group(1).lower().replace(b"_", b"-") not in _UTF8_NAMES:
-        return None  # CPython's columns count UTF-8 bytes of the decoded text
+    for line in _LINE_BREAK_RE.split(data, maxsplit=2)[:2]:
+        cookie = _CODING_RE.match(line)
+        if cookie is not None and (cookie.group(1).lower().replace(b"_", b"-")
+                                   not in _UTF8_NAMES):
+            return None  # CPython's columns count UTF-8 bytes of the text it decoded
     try:
         text = data.decode("utf-8-sig")
         with warnings.catch_warnings():
@@ -666,26 +680,27 @@ def _code_words(data: bytes) -> bytes | None:
             tree = ast.parse(data)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
-    kept: set[int] = set()  # string annotations
+    annotations: set[int] = set()  # the nodes of annotations
     spans: list[tuple[int, int, int, int]] = []
-    formatted: list[str] = []
+    added: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, _ASYNC_SYNTAX) or (isinstance(node, ast.comprehension)
                                                and node.is_async):
             return None
         if isinstance(node, (ast.arg, ast.AnnAssign)):
             if node.annotation is not None:
-                kept.update(id(n) for n in ast.walk(node.annotation))
+                annotations.update(id(n) for n in ast.walk(node.annotation))
         elif isinstance(node, ast.FunctionDef):
             if node.returns is not None:
-                kept.update(id(n) for n in ast.walk(node.returns))
+                annotations.update(id(n) for n in ast.walk(node.returns))
         elif isinstance(node, ast.JoinedStr):
             spans.append(_span(node))
-            formatted.extend(n.id if isinstance(n, ast.Name) else n.attr
-                             for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute)))
-        elif (isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))
-              and id(node) not in kept):
+            added.extend(n.id if isinstance(n, ast.Name) else n.attr
+                         for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute)))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
             spans.append(_span(node))
+            if id(node) in annotations and isinstance(node.value, str):
+                added.append(node.value)
     lines = _LINE_END_RE.split(text)
     encoded = [line.encode() for line in lines]
     for first, start, last, end in spans:
@@ -697,8 +712,8 @@ def _code_words(data: bytes) -> bytes | None:
             for number in range(first + 1, last):
                 encoded[number] = b"\n"
             encoded[last] = b" " * end + encoded[last][end:]
-    code = _COMMENT_RE.sub(b"", b"".join(encoded))
-    return code + b"\n" + " ".join(formatted).encode()
+    code = _CODE_COMMENT_RE.sub(b"", b"".join(encoded))
+    return code + b"\n" + " ".join(added).encode()
 
 
 def _span(node: ast.expr) -> tuple[int, int, int, int]:

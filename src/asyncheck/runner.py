@@ -168,7 +168,9 @@ class _Worker:
         pooled = spec.claims is not None
         self.index = build_index(spec.root, spec.settings, spec.modules, spec.store,
                                  self._may_parse if pooled else None,
-                                 self._parse_ahead if pooled else None, spec.prefilter)
+                                 self._parse_ahead if pooled else None,
+                                 # Fixes rewrite files after the pre-filter read them.
+                                 spec.prefilter if spec.fix_mode is None else None)
         self.linter: Linter = Linter(enabled_rules(spec.settings), spec.settings, self.index)
         self.fix_mode = spec.fix_mode
         self.prefilter = spec.prefilter
@@ -712,9 +714,9 @@ class _LintQueue:
             # Linted by a process whose index needed it, before it was handed out.
             self._left[number] = False
             self._count -= 1
-        else:
+        elif number is not None and self._in_flight[job.module_name] > 0:
             self._in_flight[job.module_name] -= 1
-            if self._in_flight[job.module_name] <= 0:
+            if not self._in_flight[job.module_name]:
                 del self._in_flight[job.module_name]
         module = job.module_name
         if module in self._linted:
