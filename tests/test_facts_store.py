@@ -327,6 +327,14 @@ def test_a_process_waiting_for_facts_parses_its_next_file_meanwhile(
                               FactsStore(tmp_path / "store"), claims=claims, lint_jobs=jobs)
     other, worker = runner._Worker(spec), runner._Worker(spec)
     assert other.claim("feeds.http")  # another process is making feeds/http.py's facts
+    saved: list[str] = []
+    real_save = FactsStore.save
+
+    def logged_save(store: FactsStore, module: str, *args: object) -> None:
+        saved.append(module)
+        real_save(store, module, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FactsStore, "save", logged_save)
     monkeypatch.setattr(runner, "_WORKER", worker)
     outcomes = runner._check_chunk([jobs["feeds.rss"], jobs["feeds.atom"]])
     assert [(Path(o.path).name, [d.code for d in o.diagnostics]) for o in outcomes] == [
@@ -334,6 +342,9 @@ def test_a_process_waiting_for_facts_parses_its_next_file_meanwhile(
     # While rss.py's lint waited for them, its process parsed atom.py (once: its lint took
     # that tree); the other process never stored them, so it then parsed http.py itself.
     assert parsed == ["rss.py", "atom.py", "http.py"]
+    # atom.py's facts were stored when it was parsed ahead, before the wait ended (another
+    # process may wait for them in turn).
+    assert saved[:3] == ["feeds.rss", "feeds.atom", "feeds.http"]
     # A process may parse what it has claimed; the other may not.
     assert worker.claim("feeds.atom") and not other.claim("feeds.atom")
 

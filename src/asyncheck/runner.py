@@ -194,7 +194,8 @@ class _Worker:
     def _parse_ahead(self) -> bool:
         """The index waits for facts another process is making: parse the next file of
         this chunk meanwhile, so that this process's core stays busy (its lint takes the
-        tree, see :func:`asyncheck.engine.parse_source`).  False: nothing left to parse."""
+        tree, see :func:`asyncheck.engine.parse_source`), and store its facts at once (the
+        other process may be waiting for them in turn).  False: nothing left to parse."""
         from asyncheck.engine import read_module
 
         for job in self.chunk:
@@ -207,7 +208,10 @@ class _Worker:
                 data = Path(job.path).read_bytes()
             except OSError:
                 continue  # its lint says so
-            read_module(data)
+            tree = read_module(data)
+            if tree is not None and (self.imported is None or job.module_name in self.imported):
+                self.index.linting(job.module_name, hashlib.sha256(data).hexdigest())
+                self.index.add_module(job.module_name, tree, is_package=job.is_package)
             return True
         return False
 
