@@ -448,10 +448,16 @@ def test_a_class_whose_docstring_has_text_at_column_0_still_has_its_async_method
     assert [(d.line, d.code) for d in result.diagnostics] == [(5, "ACK100")]
 
 
+#: A package whose base class has an async method, for the line-scan tests below.
+POLLER_PACKAGE = {
+    "svc/__init__.py": "",
+    "svc/base.py": "class Poller:\n    async def poll(self) -> None:\n        ...\n",
+}
+
+
 def test_bytes_see_continued_async_defs_classes_under_if_and_dotted_bases(tmp_path: Path) -> None:
     modules = _write(tmp_path, {
-        "svc/__init__.py": "",
-        "svc/base.py": "class Poller:\n    async def poll(self) -> None:\n        ...\n",
+        **POLLER_PACKAGE,
         "svc/compat.py": (
             "import sys\n\nfrom svc.base import Poller\n\n\n"
             "class Ping:\n    async \\\n    def send(self):\n        return 1\n\n\n"
@@ -488,8 +494,7 @@ def test_prose_about_a_class_is_no_class_header(tmp_path: Path) -> None:
     # still answer for the module's classes, without parsing it (a large module such as
     # typing.py would otherwise be parsed for every such question).
     modules = _write(tmp_path, {
-        "svc/__init__.py": "",
-        "svc/base.py": "class Poller:\n    async def poll(self) -> None:\n        ...\n",
+        **POLLER_PACKAGE,
         "svc/retry.py": (
             '"""Retry policies.\n\n'
             'class attributes are read once; a subclass overrides them.\n"""\n\n\n'
