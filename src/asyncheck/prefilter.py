@@ -21,9 +21,8 @@ A trigger in a docstring or a comment counts for nothing: a file whose triggers 
 text ("await the result", a link to the asyncio docs) cannot produce a finding either.  A
 file with a line that starts an ``async def``, or an import line that holds a trigger, is
 linted without looking closer (that is nearly always code); for the others CPython's
-parser tells code from text
-(:func:`_code_text`), a few times faster than libcst, and in the standard library they
-are half the bytes that mention a trigger.
+parser tells code from text (:func:`_code_text`), a few times faster than libcst, and in
+the standard library they are half the bytes that mention a trigger.
 
 ACK000 cannot be decided from bytes: a skipped file is still checked with CPython's parser
 (several times cheaper than libcst), and a file CPython rejects, or that holds a construct
