@@ -183,3 +183,23 @@ def test_tracked_walk_gives_the_context_the_per_node_hooks_give(name: str) -> No
         return seen
 
     assert observe("tracked") == observe("per node")
+
+
+def test_find_all_in_source_order_and_in_its_own_scope() -> None:
+    from asyncheck.analysis.walk import find_all
+
+    module = cst.parse_module(
+        "async def crawl(session, urls):\n"
+        "    await session.open()\n"
+        "    async def fetch(url):\n"
+        "        return await session.get(url)\n"
+        "    pages = [await fetch(u) for u in urls]\n"
+        "    handler = lambda: session.close()\n"
+        "    await session.close()\n")
+    body = cst.ensure_type(module.body[0], cst.FunctionDef).body
+    own = [cst.Module([]).code_for_node(a.expression) for a in find_all(body, (cst.Await,),
+                                                                          own_scope=True)]
+    assert own == ["session.open()", "fetch(u)", "session.close()"]
+    everywhere = [cst.Module([]).code_for_node(c.func) for c in find_all(body, (cst.Call,))]
+    assert everywhere == ["session.open", "session.get", "fetch", "session.close",
+                          "session.close"]

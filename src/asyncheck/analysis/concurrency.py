@@ -37,7 +37,7 @@ from asyncheck.analysis.names import (
     make_function_scope,
 )
 from asyncheck.analysis.project import FunctionFacts, awaited_acquire, entered_limiter
-from asyncheck.analysis.walk import BodyVisitor, FastVisitor
+from asyncheck.analysis.walk import FastVisitor, find_all
 
 if TYPE_CHECKING:
     from asyncheck.context import FileContext
@@ -946,37 +946,16 @@ def _argument_for(
 def _acquisitions(body: cst.CSTNode) -> Iterator[cst.BaseExpression]:
     """What a function body enters with ``async with`` or ``await x.acquire()`` (not in
     nested functions, which run elsewhere)."""
-    acquires = _Acquires()
-    acquires.walk(body)
-    return iter(acquires.found)
-
-
-class _Acquires(BodyVisitor):
-    # At module level: a class made per call is a reference cycle (and its instances'
-    # finds kept the tree alive until the garbage collector ran).
-    def __init__(self) -> None:
-        self.found: list[cst.BaseExpression] = []
-
-    def visit_With(self, node: cst.With) -> None:
-        if node.asynchronous is not None:
-            self.found.extend(entered_limiter(item.item) for item in node.items)
-
-    def visit_Await(self, node: cst.Await) -> None:
-        acquired = awaited_acquire(node)
-        if acquired is not None:
-            self.found.append(acquired)
+    for node in find_all(body, (cst.With, cst.Await), own_scope=True):
+        if isinstance(node, cst.With):
+            if node.asynchronous is not None:
+                yield from (entered_limiter(item.item) for item in node.items)
+        elif isinstance(node, cst.Await):
+            acquired = awaited_acquire(node)
+            if acquired is not None:
+                yield acquired
 
 
 def _calls_in(expr: cst.CSTNode) -> Iterable[cst.Call]:
     """Calls anywhere in an expression."""
-    collector = _Calls()
-    collector.walk(expr)
-    return collector.found
-
-
-class _Calls(FastVisitor):
-    def __init__(self) -> None:
-        self.found: list[cst.Call] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.found.append(node)
+    return find_all(expr, (cst.Call,))

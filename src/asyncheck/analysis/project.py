@@ -31,7 +31,7 @@ from asyncheck.analysis.names import (
     make_module_scope,
 )
 from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
-from asyncheck.analysis.walk import BodyVisitor, FastVisitor
+from asyncheck.analysis.walk import BodyVisitor, find_all
 from asyncheck.config import Settings
 from asyncheck.prefilter import UNSURE, ModuleText
 
@@ -808,35 +808,11 @@ class _BodyCollector(BodyVisitor):
         return f"name:{text}" if text is not None else "name:?"
 
 
-class _AsyncDefFinder(FastVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found = False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        if node.asynchronous is not None:
-            self.found = True
-        return not self.found
-
-
 def _contains_async_def(body: cst.BaseSuite) -> bool:
     """Whether an ``async def`` is nested somewhere in ``body``."""
-    finder = _AsyncDefFinder()
-    finder.walk(body)
-    return finder.found
-
-
-class _YieldFinder(BodyVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found = False
-
-    def visit_Yield(self, node: cst.Yield) -> None:
-        self.found = True
+    return any(d.asynchronous is not None for d in find_all(body, (cst.FunctionDef,)))
 
 
 def has_own_yield(function: cst.FunctionDef) -> bool:
     """Whether a function's own body (not nested defs) yields: it is a generator."""
-    finder = _YieldFinder()
-    finder.walk(function.body)
-    return finder.found
+    return bool(find_all(function.body, (cst.Yield,), own_scope=True))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 import libcst as cst
 
@@ -186,6 +187,29 @@ class BodyVisitor(FastVisitor):
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
+
+
+#: Where a :class:`BodyVisitor` stops: code that runs in another scope.
+_NESTED_SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+_Found = TypeVar("_Found", bound=cst.CSTNode)
+
+
+def find_all(root: cst.CSTNode, kinds: tuple[type[_Found], ...], *,
+             own_scope: bool = False) -> list[_Found]:
+    """The nodes of exactly these types at or below ``root``, in source order;
+    ``own_scope``: not inside a ``def``, ``lambda`` or ``class`` below ``root``, as a
+    :class:`BodyVisitor` sees them."""
+    found: list[_Found] = []
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        node_type = type(node)
+        if node_type in kinds:
+            found.append(typing.cast(_Found, node))
+        if own_scope and node_type in _NESTED_SCOPES and node is not root:
+            continue
+        pending.extend(reversed(iter_children(node)))
+    return found
 
 
 Hook = Callable[[cst.CSTNode], object]

@@ -18,7 +18,7 @@ from asyncheck.analysis.concurrency import (
     target_names,
 )
 from asyncheck.analysis.names import Scope
-from asyncheck.analysis.walk import BodyVisitor
+from asyncheck.analysis.walk import find_all
 from asyncheck.rule import Invalid, Rule, Valid
 
 _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -467,16 +467,4 @@ async def index_all(documents, index_one, tasks):
 
 def _awaits_in(body: cst.CSTNode) -> list[cst.BaseExpression]:
     """The expressions awaited in a block, not in nested functions."""
-    awaits = _Awaits()
-    awaits.walk(body)
-    return awaits.found
-
-
-class _Awaits(BodyVisitor):
-    # At module level: a class made per call is a reference cycle (and its instances'
-    # finds kept the tree alive until the garbage collector ran).
-    def __init__(self) -> None:
-        self.found: list[cst.BaseExpression] = []
-
-    def visit_Await(self, node: cst.Await) -> None:
-        self.found.append(node.expression)
+    return [awaited.expression for awaited in find_all(body, (cst.Await,), own_scope=True)]
