@@ -364,3 +364,20 @@ def test_code_after_comments_and_strings_survives_every_line_ending_and_encoding
         assert skipper.may_report(data), name
         assert [d.code for d in lint_source(data.decode("latin-1" if "declarations" in name
                                                         else "utf-8"))] == ["ACK102"], name
+
+
+def test_an_import_continued_with_a_backslash_in_a_crlf_file(tmp_path: Path) -> None:
+    # Found in review: the line scan read `import os, \<CR><LF>` as ending at the line feed,
+    # so the module after it was lost and the file skipped.
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg/__init__.py").write_text("")
+    (tmp_path / "pkg/client.py").write_text(
+        "import asyncio\n\n\nasync def fetch(url):\n    await asyncio.sleep(0)\n    return url\n")
+    (tmp_path / "nightly.py").write_bytes(
+        b"import os, \\\r\n    pkg.client\r\n\r\n\r\ndef main():\r\n"
+        b"    pkg.client.fetch(os.environ['FEED_URL'])\r\n")
+    for settings in (Settings(), Settings(select=("ALL",))):
+        with_filter = _findings([str(tmp_path)], settings, prefilter=True)
+        assert with_filter == _findings([str(tmp_path)], settings, prefilter=False)
+        assert [(Path(p).name, line, code) for p, line, code in with_filter] == [
+            ("nightly.py", 6, "ACK100")]

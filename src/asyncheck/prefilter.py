@@ -55,31 +55,35 @@ TOO_LARGE_TO_PARSE = 2_000_000
 #: libcst's parser rejects (such a file is linted, so that it gets its ACK000).
 _PARENTHESISED_TARGET_RE = re.compile(rb"^[ \t]*\(+[ \t]*[A-Za-z_]\w*[ \t]*\)+[ \t]*:",
                                       re.MULTILINE)
+#: A backslash that continues a line: CPython ends lines at ``\r\n``, ``\r`` and ``\n``.
+_CONTINUATION = rb"\\(?:\r\n?|\n)"
+_CONTINUATION_RE = re.compile(_CONTINUATION)
 #: A definition (indentation, "class", "async def", name), or any other line that starts at
 #: column 0 (all groups None), which ends the enclosing top-level definition.  A line that
 #: starts with a closing bracket continues a bracketed header (``) -> bytes:`` under a
 #: signature split over lines): it ends nothing.
 _DEFINITION_RE = re.compile(
-    rb"^(?:([ \t]*)(?:(class)|(async(?:[ \t]|\\\r?\n)+def)|def)(?:[ \t]|\\\r?\n)+"
-    rb"([A-Za-z_][A-Za-z0-9_]*)|(?=[^\s#)\]}]))",
+    rb"^(?:([ \t]*)(?:(class)|(async(?:[ \t]|" + _CONTINUATION + rb")+def)|def)(?:[ \t]|"
+    + _CONTINUATION + rb")+([A-Za-z_][A-Za-z0-9_]*)|(?=[^\s#)\]}]))",
     re.MULTILINE)
 #: A line that starts an ``async def``: a file with one nearly always has async code.
 _ASYNC_DEF_LINE_RE = re.compile(rb"^[ \t]*async[ \t]+def[ \t]+\w+[ \t]*[(\[]", re.MULTILINE)
 #: After the word ``import``: the imported names (parenthesised over several lines, where
 #: comments may hold brackets, or continued with backslashes; a trailing comment is left out).
-_IMPORTED_RE = re.compile(rb"[ \t]*(\((?:[^)#]|#[^\n]*)*\)|(?:[^\n\\;#]|\\[\s\S])*)")
+_IMPORTED_RE = re.compile(rb"[ \t]*(\((?:[^)#]|#[^\n]*)*\)|(?:[^\r\n\\;#]|" + _CONTINUATION
+                          + rb"|\\.)*)")
 _COMMENT_RE = re.compile(rb"#[^\n]*")
 #: What may stand between a line start and ``import``: nothing, or ``from <module>``.
 _FROM_RE = re.compile(rb"[ \t]*(?:from[ \t]+([.\w]+)[ \t]+)?")
 #: Blanks and line continuations, as may stand between the parts of a statement.
-_GAP = rb"(?:[ \t\f]|\\(?:\r\n?|\n))*"
+_GAP = rb"(?:[ \t\f]|" + _CONTINUATION + rb")*"
 #: Type parameters after a class name (``class Page[T]``).
 _TYPE_PARAMETERS_RE = re.compile(_GAP + rb"\[")
 #: After the word ``class``: its name (also after a line continuation), type parameters,
 #: and its bases in parentheses (comments in them may hold brackets: group 2), or the
 #: colon of a class without bases (group 3).  Neither: prose in a docstring or comment
 #: ("class attribute"), or type parameters the pattern cannot read (nested brackets).
-_CLASS_RE = re.compile(rb"(?:[ \t\f]|\\(?:\r\n?|\n))+([A-Za-z_]\w*)" + _GAP
+_CLASS_RE = re.compile(rb"(?:[ \t\f]|" + _CONTINUATION + rb")+([A-Za-z_]\w*)" + _GAP
                        + rb"(?:\[[^\]]*\]" + _GAP + rb")?(?:\(((?:[^)#]|#[^\n]*)*)\)|(:))?")
 #: Maps every byte that cannot be part of an identifier to a space (bytes >= 128 are kept:
 #: they belong to non-ASCII identifiers), so that ``split()`` gives the file's words.
@@ -91,7 +95,7 @@ def trigger_pattern(word: str) -> str:
     """The regular expression of a rule trigger: the word as a substring, each space in it
     standing for any run of blanks and line continuations (``async \\<newline> def``).  The
     pre-filter and the engine (:meth:`asyncheck.rule.Rule.triggered_by`) both use it."""
-    return re.escape(word).replace("\\ ", r"(?:[ \t\f]|\\\r?\n)+")
+    return re.escape(word).replace("\\ ", f"(?:[ \\t\\f]|{_CONTINUATION.decode()})+")
 
 
 def words(data: bytes) -> frozenset[bytes]:
@@ -323,7 +327,7 @@ class ModuleText:
                 names |= {b"*"}
             base = None if source.group(1) is None else _absolute(source.group(1), package)
             aliases: dict[bytes, tuple[bytes, ...]] = {}
-            for item in listed.strip(b"()").replace(b"\\\n", b" ").split(b","):
+            for item in _CONTINUATION_RE.sub(b" ", listed.strip(b"()")).split(b","):
                 parts = item.split()
                 if parts == [b"*"] and base is not None:
                     scanned.star_sources.append(base.decode(errors="replace"))
