@@ -224,8 +224,42 @@ async def send_one(message, limiter: anyio.CapacityLimiter):
 ''',
             },
         ),
+        # anyio: one task per live connection, closing it (as many as there are objects).
+        Valid('''\
+import anyio
+
+async def shutdown(connections):
+    async with anyio.create_task_group() as tg:
+        for conn in connections:
+            tg.start_soon(conn.aclose)
+'''),
+        # Closing what exists (one channel per subscribed name): bounded by live objects.
+        Valid('''\
+import anyio
+
+async def unsubscribe_all(broker, channel_names):
+    async with anyio.create_task_group() as tg:
+        for name in channel_names:
+            tg.start_soon(broker.channels.close_channel, name)
+'''),
     ]
     INVALID = [
+        # anyio: a task per URL of the input, nothing bounding them.
+        Invalid(
+            '''\
+import anyio
+
+async def fetch(client, url):
+    response = await client.get(url)
+    return response.text
+
+async def crawl(client, urls):
+    async with anyio.create_task_group() as tg:
+        for url in urls:
+            tg.start_soon(fetch, client, url)
+''',
+            line=10, message_contains="`urls` (a parameter)",
+        ),
         Invalid(
             '''\
 import asyncio
