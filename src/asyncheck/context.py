@@ -38,7 +38,7 @@ from asyncheck.analysis.names import (
     make_module_scope,
 )
 from asyncheck.analysis.project import ProjectIndex, has_own_yield
-from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
+from asyncheck.analysis.tables import listed_coroutines
 from asyncheck.config import Settings
 
 T = TypeVar("T")
@@ -106,7 +106,7 @@ class FileContext:
         self._scopes: list[Scope] = [self.module_scope]
         self._scope_triggers: list[cst.CSTNode | None] = [None]
         self._type_checking_triggers: list[cst.CSTNode] = []
-        self._coroutine_config = frozenset(settings.coroutine_functions)
+        self._listed_coroutines = listed_coroutines(settings)
         self._shared: dict[Callable[[FileContext], object], object] = {}
         self._coroutine_calls: dict[int, str | None] = {}
         self._coroutine_functions: dict[str, bool] = {}
@@ -393,7 +393,7 @@ class FileContext:
         return False
 
     def _is_listed_coroutine_function(self, qualname: str) -> bool:
-        return qualname in BUILTIN_COROUTINE_FUNCTIONS or qualname in self._coroutine_config
+        return qualname in self._listed_coroutines
 
     def method_definition(self, class_qualname: str, name: str) -> cst.FunctionDef | None:
         """The ``def`` of a method of a class of this file, following this file's bases."""

@@ -499,12 +499,11 @@ class PreFilter:
             self._imported_trigger = re.compile(
                 f"^[ \\t]*(?:from|import)[ \\t][^\\n]*?(?:{alternatives})".encode(), re.MULTILINE)
         if any(rule.TRIGGERS_INCLUDE_COROUTINE_NAMES for rule in checked):
-            from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
+            from asyncheck.analysis.tables import listed_coroutines
 
             # A library's coroutine function is reached through an import of its package.
             self._packages = frozenset(
-                name.partition(".")[0].encode()
-                for name in (*BUILTIN_COROUTINE_FUNCTIONS, *settings.coroutine_functions))
+                name.partition(".")[0].encode() for name in listed_coroutines(settings))
             self._follow_names = True
 
     def may_report(self, data: bytes, module: str | None = None, *,

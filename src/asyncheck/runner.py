@@ -96,7 +96,8 @@ def build_index(root: Path, settings: Settings, modules: dict[str, Path] | None 
                 prefilter: PreFilter | None = None) -> ProjectIndex:
     """The lazy project index over every Python file of the project under ``root``
     (keeping module facts in ``store`` when given)."""
-    from asyncheck.analysis.project import ProjectIndex, listed_coroutines
+    from asyncheck.analysis.project import ProjectIndex
+    from asyncheck.analysis.tables import listed_coroutines
 
     if modules is None:
         modules = project_module_names(root, settings)

@@ -13,7 +13,8 @@ from typing import Any
 
 import libcst as cst
 
-from asyncheck.analysis.project import ProjectIndex, listed_coroutines
+from asyncheck.analysis.project import ProjectIndex
+from asyncheck.analysis.tables import listed_coroutines
 from asyncheck.config import Settings
 from asyncheck.diagnostic import Diagnostic
 from asyncheck.engine import DecodedSource, FileResult, Linter, read_module

@@ -32,7 +32,6 @@ from asyncheck.analysis.names import (
 )
 from asyncheck.analysis.tables import BUILTIN_COROUTINE_FUNCTIONS
 from asyncheck.analysis.walk import BodyVisitor, find_all
-from asyncheck.config import Settings
 from asyncheck.prefilter import UNSURE, ModuleText
 
 
@@ -134,12 +133,6 @@ _FUNCTION_FIELDS = tuple(f.name for f in fields(FunctionFacts))
 #: of the largest modules); then the module is parsed here after all.
 _WAIT_STEP = 0.005
 _WAIT_LIMIT = 2.0
-
-
-def listed_coroutines(settings: Settings) -> frozenset[str]:
-    """The library coroutine functions known by name: the built-in table and config
-    ``coroutine-functions``."""
-    return BUILTIN_COROUTINE_FUNCTIONS | frozenset(settings.coroutine_functions)
 
 
 class FactsStore(Protocol):

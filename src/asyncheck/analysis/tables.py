@@ -5,6 +5,12 @@ Tables, not code: teaching asyncheck a new factory or coroutine function is one 
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from asyncheck.config import Settings
+
 #: Qualified name of a factory function (or method, ``Type.method``) -> qualified name of the
 #: type of object it returns.  Classes need no entry: calling ``pkg.Class`` gives a ``pkg.Class``.
 #: An empty string means "returns nothing we track" and stops the capitalised-name guess.
@@ -205,3 +211,11 @@ BUILTIN_COROUTINE_FUNCTIONS: frozenset[str] = frozenset({
     "anyio.Semaphore.acquire",
     "anyio.CapacityLimiter.acquire",
 })
+
+
+@lru_cache(maxsize=8)
+def listed_coroutines(settings: Settings) -> frozenset[str]:
+    """The library coroutine functions known by name: the built-in table and config
+    ``coroutine-functions`` (the pre-filter, the project index and the file context all
+    go by it)."""
+    return BUILTIN_COROUTINE_FUNCTIONS | frozenset(settings.coroutine_functions)
