@@ -285,9 +285,9 @@ class FileContext:
             return False
         class_node = class_scope.node
         assert type(class_node) is cst.ClassDef
-        positional = [arg for arg in class_node.bases if arg.keyword is None]
-        last = positional[-1] if positional else None
-        for arg in positional:
+        bases = class_node.bases  # libcst keeps `metaclass=...` in `keywords`
+        last = bases[-1] if bases else None
+        for arg in bases:
             base = self.resolver.qualified_name(base_class(arg), class_scope.parent)
             if base is None:
                 return False  # an unknown base may define it: unsure
@@ -397,31 +397,8 @@ class FileContext:
 
     def method_definition(self, class_qualname: str, name: str) -> cst.FunctionDef | None:
         """The ``def`` of a method of a class of this file, following this file's bases."""
-        seen: set[str] = set()
-        pending = [class_qualname]
-        while pending:
-            current = pending.pop(0)
-            if current in seen:
-                continue
-            seen.add(current)
-            if not current.startswith(self.module_name + "."):
-                continue
-            class_scope = _find_class_scope(self.module_scope, current)
-            if class_scope is None:
-                continue
-            for binding in reversed(class_scope.bindings.get(name, [])):
-                if binding.kind == "def" and type(binding.node) is cst.FunctionDef:
-                    return binding.node
-                if binding.kind != "def":
-                    return None
-            class_node = class_scope.node
-            assert type(class_node) is cst.ClassDef
-            assert class_scope.parent is not None
-            for arg in class_node.bases:
-                base = self.resolver.qualified_name(base_class(arg), class_scope.parent)
-                if base is not None:
-                    pending.append(base)
-        return None
+        found = self._local_method(class_qualname, name)
+        return found[0] if found is not None else None
 
     # -- findings -------------------------------------------------------------------------
     def add_finding(
