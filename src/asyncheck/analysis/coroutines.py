@@ -25,14 +25,13 @@ import libcst as cst
 # Node tests are ``type(node) is ...``, not ``isinstance``: see analysis/names.py.
 
 from asyncheck.analysis.names import Scope, dotted_name
-from asyncheck.analysis.walk import walk_batched
+from asyncheck.analysis.walk import NESTED_SCOPES, walk_batched
 from asyncheck.rule import Rule
 
 if TYPE_CHECKING:
     from asyncheck.context import FileContext
 
 #: Nodes that open a scope of their own.
-_NESTED_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
 
 
 class UseKind(enum.Enum):
@@ -239,7 +238,7 @@ class _NameLoadScanner:
     def on_visit(self, node: cst.CSTNode) -> None:
         """Enter ``node`` (every node of the scope body, in source order)."""
         self.stack.append(node)
-        if type(node) in _NESTED_SCOPES and len(self.stack) > 1:
+        if type(node) in NESTED_SCOPES and len(self.stack) > 1:
             self.nested_depth += 1
         self._note_targets(node)
         if type(node) is cst.Name and node.value in self.uses:
@@ -248,7 +247,7 @@ class _NameLoadScanner:
     def on_leave(self, original_node: cst.CSTNode) -> None:
         """Leave ``original_node``."""
         self.stack.pop()
-        if type(original_node) in _NESTED_SCOPES and self.stack:
+        if type(original_node) in NESTED_SCOPES and self.stack:
             self.nested_depth -= 1
 
     def _note_targets(self, node: cst.CSTNode) -> None:
@@ -380,7 +379,7 @@ def in_expected_failure(stack: Sequence[cst.CSTNode]) -> bool:
     ``with pytest.raises(...):`` (also ``assertWarns``/``pytest.warns``) in the same
     function."""
     for node in reversed(stack):
-        if type(node) in _NESTED_SCOPES:
+        if type(node) in NESTED_SCOPES:
             return False
         if type(node) is cst.With:
             for item in node.items:

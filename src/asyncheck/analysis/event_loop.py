@@ -7,11 +7,9 @@ inside one function body (a nested ``def``, ``lambda`` or class body runs at ano
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import libcst as cst
 
-from asyncheck.analysis.walk import iter_children
+from asyncheck.analysis.walk import walk_body
 from asyncheck.context import FileContext
 
 #: Qualified types whose objects are event loops (the resolver reports
@@ -77,9 +75,6 @@ CANCELLATION_CATCHERS: frozenset[str] = frozenset({
 #: Calls that evaluate to the running framework's cancellation exception class.
 CANCELLATION_CLASS_FACTORIES: frozenset[str] = frozenset({"anyio.get_cancelled_exc_class"})
 
-_NESTED_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
-
-
 def is_event_loop(context: FileContext, expr: cst.BaseExpression) -> bool:
     """Whether ``expr`` evaluates to an event loop.
 
@@ -104,20 +99,6 @@ def is_event_loop_policy_name(qualname: str) -> bool:
     root, _, last = qualname.rpartition(".")
     top = root.split(".")[0]
     return top in ("asyncio", "uvloop") and last.endswith("EventLoopPolicy")
-
-
-def walk_body(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node under ``node`` (not ``node`` itself) that runs as part of the same body:
-    nested ``def``/``lambda``/class nodes are yielded but not entered."""
-    # iter_children: the code-carrying children in source order, read without the node
-    # rebuilding that ``CSTNode.children`` does.
-    pending = iter_children(node)  # a fresh list: reversed in place, used as a stack
-    pending.reverse()
-    while pending:
-        current = pending.pop()
-        yield current
-        if type(current) not in _NESTED_SCOPES:
-            pending.extend(reversed(iter_children(current)))
 
 
 def can_suspend(node: cst.CSTNode) -> bool:

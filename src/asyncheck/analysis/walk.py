@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
 import libcst as cst
@@ -190,8 +190,21 @@ class BodyVisitor(FastVisitor):
 
 
 #: Where a :class:`BodyVisitor` stops: code that runs in another scope.
-_NESTED_SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+NESTED_SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 _Found = TypeVar("_Found", bound=cst.CSTNode)
+
+
+def walk_body(node: cst.CSTNode, *, own_scope: bool = True) -> Iterator[cst.CSTNode]:
+    """Every node under ``node`` (not ``node`` itself) in source order.  ``own_scope``:
+    only what runs as part of the same body; nested ``def``/``lambda``/class nodes are
+    yielded but not entered."""
+    pending = iter_children(node)  # a fresh list: reversed in place, used as a stack
+    pending.reverse()
+    while pending:
+        current = pending.pop()
+        yield current
+        if not own_scope or type(current) not in NESTED_SCOPES:
+            pending.extend(reversed(iter_children(current)))
 
 
 def find_all(root: cst.CSTNode, kinds: tuple[type[_Found], ...], *,
@@ -199,17 +212,8 @@ def find_all(root: cst.CSTNode, kinds: tuple[type[_Found], ...], *,
     """The nodes of exactly these types at or below ``root``, in source order;
     ``own_scope``: not inside a ``def``, ``lambda`` or ``class`` below ``root``, as a
     :class:`BodyVisitor` sees them."""
-    found: list[_Found] = []
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        node_type = type(node)
-        if node_type in kinds:
-            found.append(typing.cast(_Found, node))
-        if own_scope and node_type in _NESTED_SCOPES and node is not root:
-            continue
-        pending.extend(reversed(iter_children(node)))
-    return found
+    return [typing.cast(_Found, node)
+            for node in (root, *walk_body(root, own_scope=own_scope)) if type(node) in kinds]
 
 
 Hook = Callable[[cst.CSTNode], object]

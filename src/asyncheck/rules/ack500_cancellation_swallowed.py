@@ -8,9 +8,9 @@ from asyncheck.analysis.event_loop import (
     CANCELLATION_CATCHERS,
     CANCELLATION_CLASS_FACTORIES,
     can_suspend,
-    walk_body,
 )
 from asyncheck.analysis.names import LocalFunction
+from asyncheck.analysis.walk import walk_body
 from asyncheck.rule import Invalid, Rule, Valid
 
 #: Return annotations of functions that never return normally.
