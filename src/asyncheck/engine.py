@@ -209,11 +209,11 @@ _PARSES = [0]
 _Initialiser = Callable[..., None]
 #: Whether node initialisers validate: not while libcst's parser builds a tree.
 _VALIDATING = [True]
-#: Node class -> (its dataclass ``__init__``, the one installed), once installed.
-_INITIALISERS: dict[type, tuple[_Initialiser, _Initialiser]] = {}
+#: The node classes given an initialiser (installed once per process).
+_INITIALISERS: set[type] = set()
 
 
-def _install_initialisers() -> dict[type, tuple[_Initialiser, _Initialiser]]:
+def _install_initialisers() -> set[type]:
     """Give every libcst node class an initialiser that sets the same fields as its
     dataclass ``__init__``, through each slot's own setter instead of
     ``object.__setattr__``, and calls ``__post_init__`` (the validation) unless libcst's
@@ -230,7 +230,7 @@ def _install_initialisers() -> dict[type, tuple[_Initialiser, _Initialiser]]:
     namespace: dict[str, object] = {"_FACTORY": object(), "_setattr": object.__setattr__,
                                      "_VALIDATING": _VALIDATING}
     sources: list[str] = []
-    made: dict[type, tuple[_Initialiser, str]] = {}
+    made: dict[type, str] = {}
     pending: list[type] = [cst.CSTNode]
     while pending:
         node_class = pending.pop()
@@ -242,12 +242,12 @@ def _install_initialisers() -> dict[type, tuple[_Initialiser, _Initialiser]]:
         source = _trusting_initialiser(node_class, checked, name, namespace)
         if source is not None:
             sources.append(source)
-            made[node_class] = (checked, name)
+            made[node_class] = name
     exec("\n".join(sources), namespace)  # noqa: S102 - our own code, as @dataclass does
-    for node_class, (checked, name) in made.items():
+    for node_class, name in made.items():
         trusting = cast(_Initialiser, namespace[name])
         trusting.__qualname__ = f"{node_class.__qualname__}.__init__"
-        _INITIALISERS[node_class] = (checked, trusting)
+        _INITIALISERS.add(node_class)
         node_class.__init__ = trusting  # type: ignore[misc]
     return _INITIALISERS
 

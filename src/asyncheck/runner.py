@@ -177,6 +177,11 @@ class _Worker:
         self.prefilter = spec.prefilter
         self.imported = spec.imported
 
+    def wanted(self, module: str) -> bool:
+        """Whether another file's lint may ask for the facts of ``module`` (some project
+        module imports it): only those are stored."""
+        return self.imported is None or module in self.imported
+
     def claim(self, module: str) -> bool:
         """Whether this process may parse ``module`` (no other process has claimed it)."""
         assert self.claims is not None
@@ -210,7 +215,7 @@ class _Worker:
             except OSError:
                 continue  # its lint says so
             tree = read_module(data)
-            if tree is not None and (self.imported is None or job.module_name in self.imported):
+            if tree is not None and self.wanted(job.module_name):
                 self.index.linting(job.module_name, hashlib.sha256(data).hexdigest())
                 self.index.add_module(job.module_name, tree, is_package=job.is_package)
             return True
@@ -221,7 +226,7 @@ class _Worker:
         here (and lint it next, if it is to be linted) unless another process claimed it."""
         if not self.claim(module):
             # Another process has it; it stores the facts of what is imported somewhere.
-            return self.imported is not None and module not in self.imported
+            return not self.wanted(module)
         job = self.lint_jobs.get(module)
         if job is not None:
             self.extras.append(job)
@@ -336,7 +341,7 @@ def _check_file(worker: _Worker, job: _Job, data: bytes | None = None, *,
     index.accessed = set()
     # Facts of a module nobody imports are extracted only if its own lint asks for them
     # (extracting them costs a fifth of a lint): the tree is then dropped with the lint.
-    wanted = worker.imported is None or job.module_name in worker.imported
+    wanted = worker.wanted(job.module_name)
     if worker.fix_mode is None and from_file and outcome.digest is not None and wanted:
         index.linting(job.module_name, outcome.digest)
     if worker.fix_mode is None:

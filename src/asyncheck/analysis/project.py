@@ -159,7 +159,6 @@ class ProjectIndex:
         modules: Mapping[str, Path],
         parse: Callable[[Path], cst.Module | None],
         *,
-        extra_return_types: Iterable[tuple[str, str]] = (),
         store: FactsStore | None = None,
         may_parse: Callable[[str], bool] | None = None,
         while_waiting: Callable[[], bool] | None = None,
@@ -193,7 +192,6 @@ class ProjectIndex:
         self._splits: dict[str, tuple[str, str] | None] = {}
         #: Qualified name -> (no project def or class reached, the modules read to know).
         self._undefined: dict[str, tuple[bool, frozenset[str]]] = {}
-        self._extra_return_types = tuple(extra_return_types)
         #: Modules whose facts were asked for (the runner resets it per file: the result
         #: cache records them as the file's dependencies).
         self.accessed: set[str] = set()
@@ -224,8 +222,7 @@ class ProjectIndex:
         facts = self._facts.get(module_name)
         if facts is None:
             facts = self._facts[module_name] = extract_module_facts(
-                tree, module_name, is_package=is_package,
-                extra_return_types=self._extra_return_types)
+                tree, module_name, is_package=is_package)
         if self._store is not None:
             self._store.save(module_name, is_package, digest, facts.to_json())
 
@@ -249,7 +246,6 @@ class ProjectIndex:
             # The module's own lint asks about it: most questions name one class or
             # function, so each function's facts are made when first asked for.
             facts = extract_module_facts(pending[0], module_name, is_package=pending[1],
-                                         extra_return_types=self._extra_return_types,
                                          lazy=True)
         else:
             path = self.modules.get(module_name)
@@ -283,8 +279,7 @@ class ProjectIndex:
         tree = self._parse(path)
         if tree is None:
             return None
-        facts = extract_module_facts(tree, module_name, is_package=is_package,
-                                     extra_return_types=self._extra_return_types)
+        facts = extract_module_facts(tree, module_name, is_package=is_package)
         if self._store is not None and digest is not None:
             self._store.save(module_name, is_package, digest, facts.to_json())
         return facts
@@ -586,7 +581,6 @@ def extract_module_facts(
     module_name: str,
     *,
     is_package: bool = False,
-    extra_return_types: Iterable[tuple[str, str]] = (),
     lazy: bool = False,
 ) -> ModuleFacts:
     """Walk a parsed module once and record its functions, classes and imported names.
@@ -594,7 +588,7 @@ def extract_module_facts(
     ``lazy``: a function's facts are made from its body when first asked for (the facts
     then hold the tree).
     """
-    resolver = Resolver(extra_return_types)
+    resolver = Resolver()
     module_scope = make_module_scope(tree, module_name, is_package=is_package)
     functions = _LazyFunctions()
     classes: dict[str, tuple[str, ...]] = {}
@@ -620,7 +614,6 @@ class _LazyFunctions(Mapping[str, FunctionFacts]):
 
     def add(self, qualname: str, make: Callable[[], FunctionFacts], is_async: bool,
             ambiguous: bool) -> None:
-        self._made.pop(qualname, None)
         self._pending[qualname] = make
         self.kinds[qualname] = (is_async, ambiguous)
 
