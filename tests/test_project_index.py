@@ -180,7 +180,14 @@ def test_facts_made_lazily_equal_facts_made_at_once() -> None:
         lazy = extract_module_facts(tree, name, is_package=path.endswith("__init__.py"),
                                     lazy=True)
         assert list(lazy.functions) == list(eager.functions)
-        assert {q: lazy.functions[q] for q in lazy.functions} == dict(eager.functions)
+        # A lint asks for one function at a time, in any order: backwards here, and each
+        # alone from a fresh extraction.
+        assert {q: lazy.functions[q] for q in reversed(list(lazy.functions))} == dict(
+            eager.functions)
+        for qualname, made_at_once in eager.functions.items():
+            alone = extract_module_facts(tree, name, is_package=path.endswith("__init__.py"),
+                                         lazy=True)
+            assert alone.functions[qualname] == made_at_once
         assert lazy.classes == eager.classes and lazy.exports == eager.exports
     # The same name defined sync and async is ambiguous either way.
     compat = extract_module_facts(cst.parse_module(FILES["shop/compat.py"]), "shop.compat",

@@ -7,7 +7,6 @@ rule out of the visit of any file that lacks its own triggers.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 import libcst as cst
@@ -65,10 +64,7 @@ class CountingGetEventLoop(GetEventLoop):
 
 
 def _linter(rules: list[type[Rule]]) -> Linter:
-    def parse(path: Path) -> cst.Module | None:
-        return None
-
-    return Linter(rules, Settings(), ProjectIndex({}, parse))
+    return Linter(rules, Settings(), ProjectIndex.empty())
 
 
 def _lint(linter: Linter, path: str, source: str) -> list[str]:
