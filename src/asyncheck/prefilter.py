@@ -40,6 +40,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -222,6 +223,16 @@ def _statements(data: bytes, keyword: bytes) -> Iterator[tuple[bytes, int]]:
         position = data.find(keyword, end)
 
 
+def _import_statements(data: bytes) -> Iterator[tuple[bytes | None, bytes]]:
+    """Each import statement of a module's bytes: the module after ``from`` as written
+    (None for ``import x``) and what it imports, without comments."""
+    for before, end in _statements(data, b"import"):
+        source = _FROM_RE.fullmatch(before)
+        imported = _IMPORTED_RE.match(data, end)
+        if source is not None and imported is not None:
+            yield source.group(1), _COMMENT_RE.sub(b"", imported.group(1))
+
+
 def _absolute(source: bytes, package: str) -> bytes:
     """``from .x import`` in package ``a.b`` imports from ``a.b.x``; ``from ..`` from ``a``."""
     relative = source.lstrip(b".")
@@ -263,8 +274,6 @@ class ModuleText:
     #: Name bound by an import -> what it stands for (``from a import b as c``: c -> a.b;
     #: ``import a.b``: a -> a; ``import a.b as c``: c -> a.b), every binding of it.
     bindings: dict[bytes, list[str]] = field(default_factory=dict)
-    #: The words of the modules star-imported from.
-    star_words: frozenset[bytes] = frozenset()
     #: Modules star-imported (absolute names).
     star_sources: list[str] = field(default_factory=list)
     #: The top-level names that hold an ``async def`` (:func:`async_names`).
@@ -316,16 +325,11 @@ class ModuleText:
             scanned._defined_names = module_level_definitions(data)
             scanned._annotated_names = frozenset(annotated_names(data))
         package = module if is_package else module.rpartition(".")[0]
-        for before, end in _statements(data, b"import"):
-            source = _FROM_RE.fullmatch(before)
-            imported = _IMPORTED_RE.match(data, end)
-            if source is None or imported is None:
-                continue
-            listed = _COMMENT_RE.sub(b"", imported.group(1))
+        for written, listed in _import_statements(data):
             names = words(listed)
             if b"*" in listed:
                 names |= {b"*"}
-            base = None if source.group(1) is None else _absolute(source.group(1), package)
+            base = None if written is None else _absolute(written, package)
             aliases: dict[bytes, tuple[bytes, ...]] = {}
             for item in _CONTINUATION_RE.sub(b" ", listed.strip(b"()")).split(b","):
                 parts = item.split()
@@ -365,14 +369,18 @@ class ModuleText:
                 scanned.class_bases[name] = (*scanned.class_bases.get(name, ()), *found)
         scanned.class_names = frozenset(class_names)
         scanned.imported = frozenset().union(*(i.names for i in scanned.imports))
-        scanned.star_words = frozenset().union(*(
-            i.source for i in scanned.imports if b"*" in i.names and i.source is not None))
         return scanned
 
     @property
     def star_import(self) -> bool:
         """Whether one of its imports is a star import."""
-        return b"*" in self.imported
+        return bool(self.star_sources)
+
+    @cached_property
+    def star_words(self) -> frozenset[bytes]:
+        """The words of the modules star-imported from."""
+        return frozenset(part.encode() for source in self.star_sources
+                         for part in source.split(".") if part)
 
     def reaches(self, markers: frozenset[bytes] | set[bytes]) -> bool:
         """Whether an import brings in a module with one of these names."""
@@ -443,18 +451,13 @@ def imported_modules(data: bytes, module: str, *, is_package: bool,
         return _project_module(name, package, modules)
 
     found: set[str] = set()
-    for before, end in _statements(data, b"import"):
-        source = _FROM_RE.fullmatch(before)
-        imported = _IMPORTED_RE.match(data, end)
-        if source is None or imported is None:
-            continue
-        names = [n.decode() for n in _DOTTED_RE.findall(_COMMENT_RE.sub(b"", imported.group(1)))
-                 if n != b"as"]
-        if source.group(1) is None:
+    for source, listed in _import_statements(data):
+        names = [n.decode() for n in _DOTTED_RE.findall(listed) if n != b"as"]
+        if source is None:
             found.update(name for name in map(known, names) if name is not None)
             continue
-        written = _absolute(source.group(1), package).decode()
-        base = known(written) if not source.group(1).startswith(b".") else written
+        written = _absolute(source, package).decode()
+        base = known(written) if not source.startswith(b".") else written
         if base is None:
             base = written
         submodules = [f"{base}.{name}" for name in names if f"{base}.{name}" in modules]
