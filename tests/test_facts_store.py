@@ -249,7 +249,7 @@ def test_lint_queue_hands_out_a_file_after_the_modules_it_imports() -> None:
     # Nothing is ready while shop.db is being linted: the next in order comes anyway.
     assert [job.module_name for job in queue.take(4)] == ["shop.models"]
     for job in first:
-        queue.linted(job)
+        queue.linted(job.path)
     assert len(queue) == 1 and [job.module_name for job in queue.take(4)] == ["shop.views"]
     assert not queue
 
@@ -268,7 +268,7 @@ def test_lint_queue_in_an_import_cycle_prefers_a_file_whose_imports_nobody_is_li
     # chat.session would wait for the facts of chat.client, which a process is linting:
     # billing.invoice comes first (its process parses billing.tax for its facts itself).
     assert [job.module_name for job in queue.take(4)] == ["billing.invoice"]
-    queue.linted(first[0])
+    queue.linted(first[0].path)
     assert [job.module_name for job in queue.take(4)] == ["chat.session"]
 
 
@@ -283,9 +283,10 @@ def test_lint_queue_drops_a_file_a_process_linted_before_it_was_handed_out() -> 
     first = queue.take(1)
     assert [job.module_name for job in first] == ["api.models"]
     # The process linting api.models needed api.schemas' facts: it parsed and linted it.
-    queue.linted(_Job("api.schemas.py", "api.schemas", False))
+    assert queue.linted("api.schemas.py")
+    assert not queue.linted("api.schemas.py")  # reported once, whoever linted it
     assert len(queue) == 1
-    queue.linted(first[0])
+    queue.linted(first[0].path)
     assert [job.module_name for job in queue.take(4)] == ["api.routes"]
     assert not queue and queue.take(4) == []
 

@@ -667,6 +667,7 @@ class _LintQueue:
         #: Jobs neither handed out nor linted (as a process's extra), and where the first
         #: of them may be.
         self._left = [True] * len(self._jobs)
+        self._done = [False] * len(self._jobs)
         self._count = len(self._jobs)
         self._first = 0
         self._by_path = {job.path: number for number, job in enumerate(self._jobs)}
@@ -717,26 +718,34 @@ class _LintQueue:
                     todo.append(importer)
         return reached
 
-    def linted(self, job: _Job) -> None:
-        """``job`` is done: its facts are in the store."""
-        number = self._by_path.get(job.path)
-        if number is not None and self._left[number]:
+    def linted(self, path: str) -> bool:
+        """The file at ``path`` is done: its facts are in the store.  False when it is not
+        one of the queue's or was done already (a file two processes linted)."""
+        number = self._by_path.get(path)
+        if number is None or self._done[number]:
+            return False
+        self._done[number] = True
+        module = self._jobs[number].module_name
+        if self._left[number]:
             # Linted by a process whose index needed it, before it was handed out.
             self._left[number] = False
             self._count -= 1
-        elif number is not None and self._in_flight[job.module_name] > 0:
-            self._in_flight[job.module_name] -= 1
-            if not self._in_flight[job.module_name]:
-                del self._in_flight[job.module_name]
-        module = job.module_name
-        if module in self._linted:
-            return
-        self._linted.add(module)
-        for importer in self._importers.get(module, ()):
-            missing = self._missing[importer]
-            missing.discard(module)
-            if not missing and self._left[importer]:
-                heapq.heappush(self._ready, importer)
+        elif self._in_flight[module] > 0:
+            self._in_flight[module] -= 1
+            if not self._in_flight[module]:
+                del self._in_flight[module]
+        if module not in self._linted:
+            self._linted.add(module)
+            for importer in self._importers.get(module, ()):
+                missing = self._missing[importer]
+                missing.discard(module)
+                if not missing and self._left[importer]:
+                    heapq.heappush(self._ready, importer)
+        return True
+
+    def not_done(self) -> list[_Job]:
+        """The jobs no process has finished (those a broken pool held)."""
+        return [job for job, done in zip(self._jobs, self._done) if not done]
 
 
 def _run_pool(jobs: Sequence[_Job], workers: int, spec: _WorkerSpec,
@@ -750,17 +759,11 @@ def _run_pool(jobs: Sequence[_Job], workers: int, spec: _WorkerSpec,
             triaged.extend(results if results is not None else [_Triaged(job) for job in chunk])
     ordered = _lint_order(triaged, finished)
     queue = _LintQueue(ordered)
-    by_path = {item.job.path: item.job for item in ordered}
     names = Counter(item.job.module_name for item in ordered)
-    done: set[str] = set()
 
     def collect(outcome: _Outcome) -> None:
-        job = by_path.get(outcome.path)
-        if job is None or job.path in done:
-            return
-        done.add(job.path)
-        queue.linted(job)
-        finished(outcome)
+        if queue.linted(outcome.path):
+            finished(outcome)
 
     with _scratch_directory("asyncheck-claims-", len(spec.modules)) as claims:
         lint_spec = replace(spec, claims=Path(claims), lint_jobs={
@@ -771,7 +774,7 @@ def _run_pool(jobs: Sequence[_Job], workers: int, spec: _WorkerSpec,
             with ProcessPoolExecutor(workers, initializer=_init_worker,
                                      initargs=(lint_spec,)) as pool:
                 _lint_queue(pool, queue, workers, collect)
-    for job in (item.job for item in ordered if item.job.path not in done):
+    for job in queue.not_done():
         # One file per fresh process: the one that crashes it is named, the others survive.
         try:
             with ProcessPoolExecutor(1, initializer=_init_worker, initargs=(spec,)) as single:
