@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     corpus = ensure_corpus(args.corpus)
 
-    from asyncheck.cli import main as asyncheck_main
+    from asyncheck.doors.cli import main as asyncheck_main
 
     command = [".", *args.args.split(), "--output", os.devnull]
     # The profile must see all the work: no cache hits, no worker processes.

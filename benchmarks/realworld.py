@@ -16,7 +16,7 @@ and reports:
 - **coverage**: every ``.py`` file of the corpus must be either among the files asyncheck's
   discovery hands to the linter or named in an error line ("cannot read ...").  The JSON
   report lists findings, not the files checked, so the set of linted files is taken from
-  asyncheck's own discovery (``asyncheck.discovery``) with the same configuration;
+  asyncheck's own discovery (``asyncheck.app.discovery``) with the same configuration;
 - **findings per rule**, with the packages (top-level directories) that have the most.
 
 The full JSON report of each corpus is kept in ``benchmarks/.corpus/<corpus>.findings.json``.
@@ -109,8 +109,8 @@ def discovered_files(corpus: Path) -> set[str] | str:
     """The files asyncheck's discovery lints in ``corpus`` (relative POSIX paths), or why
     that cannot be known (its internal API changed)."""
     try:
-        from asyncheck.config import find_config_file, load_settings, parse_code_list
-        from asyncheck.discovery import discover_files, find_project_root
+        from asyncheck.core.config import find_config_file, load_settings, parse_code_list
+        from asyncheck.app.discovery import discover_files, find_project_root
         from asyncheck.rules import all_rules
 
         root = find_project_root([corpus])

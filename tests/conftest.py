@@ -38,7 +38,7 @@ def cli() -> RunCli:
 def run_in_fresh_process(args: list[str], cwd: Path | None = None) -> tuple[int, bool]:
     """Run the CLI with ``args`` in a new interpreter: (exit code, whether libcst was
     imported), for start-up paths that must not import it."""
-    code = ("import sys\nfrom click.testing import CliRunner\nfrom asyncheck.cli import main\n"
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom asyncheck.doors.cli import main\n"
             f"result = CliRunner().invoke(main, {args!r})\n"
             "print(result.exit_code, 'libcst' in sys.modules, len(result.output))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from conftest import RunCli
 
-from asyncheck.analysis.helper_chains import MAX_DEPTH, blocking_chain, project_function
-from asyncheck.analysis.project import ProjectIndex
-from asyncheck.engine import read_module
-from asyncheck.testing import lint_source
+from asyncheck.semantics.helper_chains import MAX_DEPTH, blocking_chain, project_function
+from asyncheck.semantics.project import ProjectIndex
+from asyncheck.lint.engine import read_module
+from asyncheck.doors.testing import lint_source
 
 ALL = {"select": ("ALL",)}
 

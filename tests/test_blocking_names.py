@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asyncheck.testing import lint_source
+from asyncheck.doors.testing import lint_source
 
 BLOCKING = ("ACK210", "ACK220", "ACK230", "ACK231", "ACK240", "ACK260", "ACK270")
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from asyncheck.analysis.blocking import (
+from asyncheck.semantics.blocking import (
     BLOCKING_CALLS,
     TYPE_ALIASES,
     blocking_call,
     canonical_blocking_name,
 )
 from asyncheck.rules import all_rules
-from asyncheck.testing import lint_source
+from asyncheck.doors.testing import lint_source
 
 ALL_BLOCKING = ("ACK200", "ACK210", "ACK220", "ACK230", "ACK231", "ACK240", "ACK250",
                 "ACK260", "ACK270", "ACK290")

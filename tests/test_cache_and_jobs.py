@@ -85,8 +85,8 @@ def test_a_pooled_run_keeps_its_scratch_files_in_memory_and_leaves_none(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 
-    from asyncheck import runner
-    from asyncheck.config import Settings
+    from asyncheck.app import runner
+    from asyncheck.core.config import Settings
 
     shared = tmp_path / "shm"
     shared.mkdir()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from asyncheck.catalog import CATALOG, documentation, summary
+from asyncheck.core.catalog import CATALOG, documentation, summary
 from asyncheck.rules import all_rules
 
 

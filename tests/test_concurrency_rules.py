@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from asyncheck.testing import lint_source
+from asyncheck.doors.testing import lint_source
 
 from conftest import RunCli
 

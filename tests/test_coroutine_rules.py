@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from asyncheck.config import Settings
-from asyncheck.runner import run
-from asyncheck.testing import lint_source
+from asyncheck.core.config import Settings
+from asyncheck.app.runner import run
+from asyncheck.doors.testing import lint_source
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from asyncheck.config import Settings
-from asyncheck.discovery import discover_files, find_project_root, module_name_for
+from asyncheck.core.config import Settings
+from asyncheck.app.discovery import discover_files, find_project_root, module_name_for
 
 
 def touch(path: Path, text: str = "") -> Path:

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from asyncheck.rules import all_rules
-from asyncheck.testing import lint_source
+from asyncheck.doors.testing import lint_source
 
 CODES = ("ACK400", "ACK401", "ACK402", "ACK403", "ACK500")
 _BLOCK_RE = re.compile(r"```python\n(.*?)```", re.DOTALL)

@@ -11,10 +11,10 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from asyncheck.analysis.project import ModuleFacts, ProjectIndex, extract_module_facts
-from asyncheck.cache import FactsStore
-from asyncheck.config import Settings
-from asyncheck.runner import _Job, _lint_order, _Outcome, _Triaged, run
+from asyncheck.semantics.project import ModuleFacts, ProjectIndex, extract_module_facts
+from asyncheck.app.cache import FactsStore
+from asyncheck.core.config import Settings
+from asyncheck.app.runner import _Job, _lint_order, _Outcome, _Triaged, run
 
 PROJECT = {
     "crawler/__init__.py": "from .fetch import fetch_page, PageClient\n",
@@ -166,7 +166,7 @@ def test_lint_order_puts_imported_modules_first_and_keeps_every_file() -> None:
 
 def test_a_module_the_index_parsed_is_not_parsed_again_for_its_lint(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from asyncheck import engine
+    from asyncheck.lint import engine
 
     (tmp_path / "app").mkdir()
     (tmp_path / "app/__init__.py").write_text("")
@@ -236,7 +236,7 @@ def test_modules_without_async_code_are_answered_from_bytes(tmp_path: Path) -> N
 
 
 def test_lint_queue_hands_out_a_file_after_the_modules_it_imports() -> None:
-    from asyncheck.runner import _LintQueue
+    from asyncheck.app.runner import _LintQueue
 
     queue = _LintQueue([
         _triaged("shop.db", (), 100),
@@ -255,7 +255,7 @@ def test_lint_queue_hands_out_a_file_after_the_modules_it_imports() -> None:
 
 
 def test_lint_queue_in_an_import_cycle_prefers_a_file_whose_imports_nobody_is_linting() -> None:
-    from asyncheck.runner import _LintQueue
+    from asyncheck.app.runner import _LintQueue
 
     queue = _LintQueue([
         _triaged("chat.client", ("chat.session",), 100),
@@ -273,7 +273,7 @@ def test_lint_queue_in_an_import_cycle_prefers_a_file_whose_imports_nobody_is_li
 
 
 def test_lint_queue_drops_a_file_a_process_linted_before_it_was_handed_out() -> None:
-    from asyncheck.runner import _LintQueue
+    from asyncheck.app.runner import _LintQueue
 
     queue = _LintQueue([
         _triaged("api.models", (), 100),
@@ -293,8 +293,9 @@ def test_lint_queue_drops_a_file_a_process_linted_before_it_was_handed_out() -> 
 
 def test_a_process_waiting_for_facts_parses_its_next_file_meanwhile(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from asyncheck import engine, runner
-    from asyncheck.analysis import project
+    from asyncheck.lint import engine
+    from asyncheck.app import runner
+    from asyncheck.semantics import project
 
     modules = _write(tmp_path, {
         "feeds/__init__.py": "",
@@ -354,7 +355,7 @@ def test_a_file_that_kills_its_process_costs_only_itself(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from asyncheck import engine
+    from asyncheck.lint import engine
 
     real_parse = engine._parse_source
 
@@ -380,7 +381,7 @@ def test_a_file_that_kills_its_process_costs_only_itself(
 def test_pool_processes_parse_each_module_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
-    from asyncheck import engine
+    from asyncheck.lint import engine
 
     project = tmp_path / "project"
     (project / "feeds").mkdir(parents=True)

@@ -14,8 +14,8 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from asyncheck.engine import parse_source
-from asyncheck.testing import fix_source_text
+from asyncheck.lint.engine import parse_source
+from asyncheck.doors.testing import fix_source_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXAMPLES = int(os.environ.get("ASYNCHECK_FUZZ_EXAMPLES", "30"))

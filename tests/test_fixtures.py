@@ -10,10 +10,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from asyncheck.config import Settings
+from asyncheck.core.config import Settings
 from conftest import RunCli
 from asyncheck.rules import all_rules
-from asyncheck.runner import run
+from asyncheck.app.runner import run
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 _EXPECT_RE = re.compile(r"#.*?\bexpect: *(ACK\d{3}(?: *, *ACK\d{3})*)")

@@ -20,7 +20,7 @@ from readme_snippets import readme_snippet
 from sample_project import CROSS_MODULE_CODES, REPORT, write_shop
 from test_fixtures import expected_findings
 
-from asyncheck.flake8_plugin import AsyncheckPlugin, parse_blocking_calls, plugin_settings
+from asyncheck.doors.flake8_plugin import AsyncheckPlugin, parse_blocking_calls, plugin_settings
 from asyncheck.rules import all_rules
 
 FIXTURES = ROOT / "fixtures"

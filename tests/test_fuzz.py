@@ -14,9 +14,9 @@ import hypothesmith
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asyncheck.analysis.project import ProjectIndex
-from asyncheck.config import Settings
-from asyncheck.engine import Linter
+from asyncheck.semantics.project import ProjectIndex
+from asyncheck.core.config import Settings
+from asyncheck.lint.engine import Linter
 from asyncheck.rules import all_rules
 
 EXAMPLES = int(os.environ.get("ASYNCHECK_FUZZ_EXAMPLES", "40"))

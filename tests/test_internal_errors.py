@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncheck.analysis.project import ProjectIndex
-from asyncheck.config import Settings
-from asyncheck.rule import Rule
+from asyncheck.semantics.project import ProjectIndex
+from asyncheck.core.config import Settings
+from asyncheck.lint.rule import Rule
 from asyncheck.rules import all_rules
-from asyncheck.runner import RunResult
+from asyncheck.app.runner import RunResult
 
 SOURCE = b"import time\n\n\nasync def poll():\n    time.sleep(1)\n"
 
@@ -25,7 +25,7 @@ class ExplodingRule(Rule):
 
 
 def test_raising_rule_gives_internal_error_and_other_rules_still_report() -> None:
-    from asyncheck.engine import Linter
+    from asyncheck.lint.engine import Linter
 
     linter = Linter([all_rules()["ACK200"], ExplodingRule], Settings(), ProjectIndex.empty())
     result = linter.lint_bytes("poll.py", SOURCE, module_name="poll")

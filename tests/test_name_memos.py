@@ -8,11 +8,11 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from asyncheck.analysis.names import Resolver, Scope, make_module_scope
-from asyncheck.analysis.project import ProjectIndex
-from asyncheck.analysis.walk import walk_batched
-from asyncheck.config import Settings
-from asyncheck.context import FileContext
+from asyncheck.semantics.names import Resolver, Scope, make_module_scope
+from asyncheck.semantics.project import ProjectIndex
+from asyncheck.syntax.walk import walk_batched
+from asyncheck.core.config import Settings
+from asyncheck.lint.context import FileContext
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 #: Attributes typed from attributes typed from each other (a cycle), methods returning

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncheck.analysis.names import make_class_scope, make_function_scope, make_module_scope
+from asyncheck.semantics.names import make_class_scope, make_function_scope, make_module_scope
 
 
 def test_global_and_class_bodies_on_a_fresh_scope() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asyncheck.testing import lint_source
+from asyncheck.doors.testing import lint_source
 
 
 def lines(source: str) -> list[int]:

@@ -9,11 +9,11 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from asyncheck.analysis.project import ProjectIndex
-from asyncheck.analysis.walk import walk_batched
-from asyncheck.config import Settings
-from asyncheck.context import RawFinding
-from asyncheck.engine import Linter, _positions, _positions_by_statement
+from asyncheck.semantics.project import ProjectIndex
+from asyncheck.syntax.walk import walk_batched
+from asyncheck.core.config import Settings
+from asyncheck.lint.context import RawFinding
+from asyncheck.lint.engine import Linter, _positions, _positions_by_statement
 from asyncheck.rules import all_rules
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -219,7 +219,7 @@ def test_engine_positions_with_bom_and_newlines(bom: bool, newline: str) -> None
 
 
 def test_code_found_once_in_the_text_needs_no_ast(monkeypatch: pytest.MonkeyPatch) -> None:
-    from asyncheck import engine
+    from asyncheck.lint import engine
 
     def no_ast(*args: object) -> None:
         raise AssertionError("ast consulted")
@@ -244,7 +244,7 @@ def test_code_found_once_in_the_text_needs_no_ast(monkeypatch: pytest.MonkeyPatc
 def test_code_that_occurs_more_than_once_is_placed_by_ast(
     text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from asyncheck import engine
+    from asyncheck.lint import engine
 
     consulted: list[bool] = []
     original = engine._StatementLines.of

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from asyncheck.config import Settings
-from asyncheck.prefilter import PreFilter
-from asyncheck.runner import enabled_rules, run
-from asyncheck.testing import lint_source
+from asyncheck.core.config import Settings
+from asyncheck.text.prefilter import PreFilter
+from asyncheck.app.runner import enabled_rules, run
+from asyncheck.doors.testing import lint_source
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -173,8 +173,8 @@ def test_prefilter_scan_of_definitions(tmp_path: Path) -> None:
 
 def test_a_file_too_large_to_analyse_is_reported_with_or_without_the_prefilter(
         tmp_path: Path) -> None:
-    from asyncheck.engine import MAX_FILE_BYTES
-    from asyncheck.prefilter import TOO_LARGE_TO_PARSE
+    from asyncheck.lint.engine import MAX_FILE_BYTES
+    from asyncheck.text.prefilter import TOO_LARGE_TO_PARSE
 
     assert TOO_LARGE_TO_PARSE == MAX_FILE_BYTES
     # Generated code: a big lookup table without any async code.
@@ -324,7 +324,7 @@ def test_triggers_in_code_among_strings_and_comments_are_linted() -> None:
 
 
 def test_what_only_the_project_index_asks_is_read_when_asked(tmp_path: Path) -> None:
-    from asyncheck.prefilter import UNSURE, ModuleText
+    from asyncheck.text.prefilter import UNSURE, ModuleText
 
     path = tmp_path / "jobs.py"
     path.write_text("import asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n\n\n"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import libcst as cst
 
-from asyncheck.analysis.project import ProjectIndex
-from asyncheck.config import Settings
-from asyncheck.runner import run
-from asyncheck.testing import module_name_of
+from asyncheck.semantics.project import ProjectIndex
+from asyncheck.core.config import Settings
+from asyncheck.app.runner import run
+from asyncheck.doors.testing import module_name_of
 
 FILES = {
     "shop/__init__.py": "from .api import fetch_stock\nfrom .api import Client as ApiClient\n",
@@ -156,7 +156,7 @@ def test_linting_one_file_knows_the_coroutine_functions_of_the_others(tmp_path: 
 def test_acquires_records_the_limiter_however_it_is_entered() -> None:
     import libcst as cst
 
-    from asyncheck.analysis.project import extract_module_facts
+    from asyncheck.semantics.project import extract_module_facts
 
     tree = cst.parse_module(
         "import asyncio\n\nSEM = asyncio.Semaphore(10)\n\n"
@@ -171,7 +171,7 @@ def test_acquires_records_the_limiter_however_it_is_entered() -> None:
 
 def test_facts_made_lazily_equal_facts_made_at_once() -> None:
     # A module's own lint extracts its facts lazily, function by function.
-    from asyncheck.analysis.project import extract_module_facts
+    from asyncheck.semantics.project import extract_module_facts
 
     for path, text in FILES.items():
         tree = cst.parse_module(text)

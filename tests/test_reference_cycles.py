@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from asyncheck.testing import lint_source
+from asyncheck.doors.testing import lint_source
 
 #: A crawler package's client: classes, methods through ``self``, a sync helper chain down
 #: to a blocking call, fan-out with and without a limit, task spawning in a loop.

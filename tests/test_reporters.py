@@ -25,12 +25,12 @@ from conftest import ROOT, RunCli, asyncheck_command
 from readme_snippets import readme_snippet
 from sample_project import write_shop
 
-from asyncheck.cli import PROGRESS_MIN_FILES
-from asyncheck.engine import Diagnostic
-from asyncheck.reporters import ReportOptions, get_reporter
-from asyncheck.reporters.github import escape_data, escape_property
+from asyncheck.doors.cli import PROGRESS_MIN_FILES
+from asyncheck.lint.engine import Diagnostic
+from asyncheck.doors.reporters import ReportOptions, get_reporter
+from asyncheck.doors.reporters.github import escape_data, escape_property
 from asyncheck.rules import all_rules
-from asyncheck.runner import RunResult
+from asyncheck.app.runner import RunResult
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -149,7 +149,7 @@ def test_sarif_validates_and_has_one_result_per_finding(tmp_path: Path, cli: Run
 
 
 def test_sarif_rules_carry_the_rule_documentation() -> None:
-    from asyncheck.reporters.sarif import sarif_log
+    from asyncheck.doors.reporters.sarif import sarif_log
 
     log = sarif_log(RunResult())
     validate_sarif(log)

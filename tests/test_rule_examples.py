@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from asyncheck.rule import Invalid, Rule, Valid, documentation_problems
+from asyncheck.lint.rule import Invalid, Rule, Valid, documentation_problems
 from asyncheck.rules import all_rules
-from asyncheck.testing import fix_source_text, lint_source
+from asyncheck.doors.testing import fix_source_text, lint_source
 
 RULES = all_rules()
 

@@ -11,13 +11,13 @@ from typing import ClassVar
 
 import libcst as cst
 
-from asyncheck.analysis.project import ProjectIndex
-from asyncheck.config import Settings
-from asyncheck.engine import Linter
-from asyncheck.rule import Rule
+from asyncheck.semantics.project import ProjectIndex
+from asyncheck.core.config import Settings
+from asyncheck.lint.engine import Linter
+from asyncheck.lint.rule import Rule
 from asyncheck.rules.ack200_blocking_sleep import BlockingSleep
 from asyncheck.rules.ack401_get_event_loop import GetEventLoop
-from asyncheck.testing import lint_source
+from asyncheck.doors.testing import lint_source
 
 #: A worker with plenty of calls, none of them ``get_event_loop``.
 WORKER = '''\

@@ -7,7 +7,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from asyncheck.analysis.walk import FastVisitor, iter_children
+from asyncheck.syntax.walk import FastVisitor, iter_children
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CODE_NODES = (cst.Call, cst.Name, cst.Attribute, cst.Await, cst.FunctionDef, cst.ClassDef,
@@ -82,7 +82,7 @@ def test_fast_visitor_skips_children_when_visit_returns_false() -> None:
 
 
 def test_body_visitor_stays_in_its_scope() -> None:
-    from asyncheck.analysis.walk import BodyVisitor
+    from asyncheck.syntax.walk import BodyVisitor
 
     body = cst.parse_module(
         "a()\ndef f():\n    b()\nclass C:\n    c()\nhandler = lambda: d()\nawait_it(e())\n")
@@ -104,7 +104,7 @@ def reference_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """Every node in every non-formatting field, tested the slow, general way."""
     import dataclasses
 
-    from asyncheck.analysis.walk import _FORMATTING, _ORDER
+    from asyncheck.syntax.walk import _FORMATTING, _ORDER
 
     names = [f.name for f in dataclasses.fields(node)
              if f.name not in _FORMATTING and not f.name.startswith("whitespace")]
@@ -125,7 +125,7 @@ def test_children_and_batched_walk_match_the_general_definition(name: str) -> No
     """Leaving out fields annotated as plain values and testing classes through a table
     changes nothing: same children, same order, for every node; the batched walk visits
     them in that order, each visit between its before and after hooks."""
-    from asyncheck.analysis.walk import walk_batched
+    from asyncheck.syntax.walk import walk_batched
 
     module = cst.parse_module(SOURCES[name])
     expected: list[tuple[str, cst.CSTNode]] = []
@@ -156,10 +156,10 @@ def test_tracked_walk_gives_the_context_the_per_node_hooks_give(name: str) -> No
     """The engine's walk keeps the context's stack itself and calls the context only for
     blocks and lambdas: every visit sees the same stack, scope and TYPE_CHECKING state as
     with ``before_visit``/``after_leave`` on every node."""
-    from asyncheck.analysis.project import ProjectIndex
-    from asyncheck.analysis.walk import walk_batched, walk_tracked
-    from asyncheck.config import Settings
-    from asyncheck.context import FileContext
+    from asyncheck.semantics.project import ProjectIndex
+    from asyncheck.syntax.walk import walk_batched, walk_tracked
+    from asyncheck.core.config import Settings
+    from asyncheck.lint.context import FileContext
 
     module = cst.parse_module(SOURCES[name] + "\nif TYPE_CHECKING:\n    from a import b\n"
                               "handler = lambda event: event.wait()\n")
@@ -186,7 +186,7 @@ def test_tracked_walk_gives_the_context_the_per_node_hooks_give(name: str) -> No
 
 
 def test_find_all_in_source_order_and_in_its_own_scope() -> None:
-    from asyncheck.analysis.walk import find_all
+    from asyncheck.syntax.walk import find_all
 
     module = cst.parse_module(
         "async def crawl(session, urls):\n"

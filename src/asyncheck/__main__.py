@@ -1,5 +1,5 @@
 """``python -m asyncheck``."""
 
-from asyncheck.cli import main
+from asyncheck.doors.cli import main
 
 main()

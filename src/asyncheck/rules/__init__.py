@@ -9,7 +9,7 @@ import importlib
 import pkgutil
 from functools import lru_cache
 
-from asyncheck.rule import Rule
+from asyncheck.lint.rule import Rule
 
 
 @lru_cache(maxsize=1)

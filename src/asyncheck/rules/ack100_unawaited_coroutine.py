@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asyncheck.analysis.coroutines import (
+from asyncheck.semantics.coroutines import (
     GATHER,
     FlowRule,
     Use,
@@ -15,8 +15,8 @@ from asyncheck.analysis.coroutines import (
     classify_use,
     in_expected_failure,
 )
-from asyncheck.fix import Fix
-from asyncheck.rule import Invalid, Valid
+from asyncheck.lint.fix import Fix
+from asyncheck.lint.rule import Invalid, Valid
 
 #: Fates after which the coroutine certainly never runs.
 _LOST = frozenset({UseKind.DROPPED, UseKind.TRUTH, UseKind.INSPECTED})

@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asyncheck.analysis.coroutines import (
+from asyncheck.semantics.coroutines import (
     MUTATING_METHODS,
     FlowRule,
     Use,
     UseKind,
     classify_use,
 )
-from asyncheck.rule import Invalid, Valid
+from asyncheck.lint.rule import Invalid, Valid
 
 if TYPE_CHECKING:
-    from asyncheck.context import FileContext
+    from asyncheck.lint.context import FileContext
 
 #: Fates of a collection (or of a load of its name) that do not run its coroutines.
 _LOST = frozenset({UseKind.DROPPED, UseKind.TRUTH, UseKind.INSPECTED})

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asyncheck.analysis.coroutines import (
+from asyncheck.semantics.coroutines import (
     FlowRule,
     Use,
     UseKind,
@@ -14,8 +14,8 @@ from asyncheck.analysis.coroutines import (
     classify_use,
     in_expected_failure,
 )
-from asyncheck.analysis.names import dotted_name
-from asyncheck.rule import Invalid, Valid
+from asyncheck.semantics.names import dotted_name
+from asyncheck.lint.rule import Invalid, Valid
 
 #: Calls that schedule a task the event loop only holds weakly.
 TASK_FACTORIES = frozenset({

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncheck.analysis.blocking import BlockingCallRule
-from asyncheck.fix import Fix, module_alias, name_is_free
-from asyncheck.rule import Invalid, Valid
+from asyncheck.semantics.blocking import BlockingCallRule
+from asyncheck.lint.fix import Fix, module_alias, name_is_free
+from asyncheck.lint.rule import Invalid, Valid
 
 
 class BlockingSleep(BlockingCallRule):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from asyncheck.analysis.blocking import BlockingCallRule
-from asyncheck.rule import Invalid, Valid
+from asyncheck.semantics.blocking import BlockingCallRule
+from asyncheck.lint.rule import Invalid, Valid
 
 
 class BlockingNetwork(BlockingCallRule):

@@ -6,8 +6,8 @@ import fnmatch
 
 import libcst as cst
 
-from asyncheck.analysis.blocking import blocking_call, describe_call
-from asyncheck.rule import Invalid, Rule, Valid
+from asyncheck.semantics.blocking import blocking_call, describe_call
+from asyncheck.lint.rule import Invalid, Rule, Valid
 
 
 class BlockingCallConfigured(Rule):

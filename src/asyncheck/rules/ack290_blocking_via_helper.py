@@ -6,11 +6,11 @@ from functools import lru_cache
 
 import libcst as cst
 
-from asyncheck.analysis.blocking import blocking_call
-from asyncheck.analysis.helper_chains import blocking_chain, project_function
-from asyncheck.analysis.names import dotted_name
-from asyncheck.config import Settings
-from asyncheck.rule import Invalid, Rule, Valid
+from asyncheck.semantics.blocking import blocking_call
+from asyncheck.semantics.helper_chains import blocking_chain, project_function
+from asyncheck.semantics.names import dotted_name
+from asyncheck.core.config import Settings
+from asyncheck.lint.rule import Invalid, Rule, Valid
 
 _NET = (
     "import time\nimport requests\n\n"

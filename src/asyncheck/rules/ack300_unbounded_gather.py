@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncheck.analysis.concurrency import (
+from asyncheck.semantics.concurrency import (
     COLLECTION_WAITERS,
     GATHER_FUNCTIONS,
     MAP_FUNCTIONS,
@@ -12,7 +12,7 @@ from asyncheck.analysis.concurrency import (
     Fanout,
     code_of,
 )
-from asyncheck.rule import Invalid, Rule, Valid
+from asyncheck.lint.rule import Invalid, Rule, Valid
 
 _SEMAPHORE_FETCH = '''\
 import asyncio

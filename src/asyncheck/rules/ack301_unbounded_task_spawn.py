@@ -6,7 +6,7 @@ from typing import Union
 
 import libcst as cst
 
-from asyncheck.analysis.concurrency import (
+from asyncheck.semantics.concurrency import (
     COLLECTION_WAITERS,
     COMPREHENSIONS,
     GATHER_FUNCTIONS,
@@ -17,9 +17,9 @@ from asyncheck.analysis.concurrency import (
     comprehension_targets,
     target_names,
 )
-from asyncheck.analysis.names import Scope
-from asyncheck.analysis.walk import find_all
-from asyncheck.rule import Invalid, Rule, Valid
+from asyncheck.semantics.names import Scope
+from asyncheck.syntax.walk import find_all
+from asyncheck.lint.rule import Invalid, Rule, Valid
 
 _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _Loop = Union[cst.For, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp]

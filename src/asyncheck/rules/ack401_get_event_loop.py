@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncheck.analysis.event_loop import GET_EVENT_LOOP
-from asyncheck.fix import Fix, module_alias, name_is_free
-from asyncheck.rule import Invalid, Rule, Valid
+from asyncheck.semantics.event_loop import GET_EVENT_LOOP
+from asyncheck.lint.fix import Fix, module_alias, name_is_free
+from asyncheck.lint.rule import Invalid, Rule, Valid
 
 
 class GetEventLoop(Rule):

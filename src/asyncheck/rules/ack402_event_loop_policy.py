@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asyncheck.analysis.event_loop import POLICY_FUNCTIONS, is_event_loop_policy_name
-from asyncheck.rule import Invalid, Rule, Valid
+from asyncheck.semantics.event_loop import POLICY_FUNCTIONS, is_event_loop_policy_name
+from asyncheck.lint.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:
-    from asyncheck.context import FileContext
+    from asyncheck.lint.context import FileContext
 
 _POLICY_SUFFIX = "EventLoopPolicy"
 _POLICY_FUNCTION_NAMES = frozenset(name.rpartition(".")[2] for name in POLICY_FUNCTIONS)

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from asyncheck.analysis.event_loop import SESSION_CONSTRUCTORS
-from asyncheck.analysis.names import Scope, make_class_scope, make_function_scope
-from asyncheck.rule import Invalid, Rule, Valid
+from asyncheck.semantics.event_loop import SESSION_CONSTRUCTORS
+from asyncheck.semantics.names import Scope, make_class_scope, make_function_scope
+from asyncheck.lint.rule import Invalid, Rule, Valid
 
 _CONSTRUCTOR_NAMES = frozenset(name.rpartition(".")[2] for name in SESSION_CONSTRUCTORS)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncheck.analysis.event_loop import (
+from asyncheck.semantics.event_loop import (
     CANCELLATION_CATCHERS,
     CANCELLATION_CLASS_FACTORIES,
     can_suspend,
 )
-from asyncheck.analysis.names import LocalFunction
-from asyncheck.analysis.walk import walk_body
-from asyncheck.rule import Invalid, Rule, Valid
+from asyncheck.semantics.names import LocalFunction
+from asyncheck.syntax.walk import walk_body
+from asyncheck.lint.rule import Invalid, Rule, Valid
 
 #: Return annotations of functions that never return normally.
 NO_RETURN_TYPES = frozenset({

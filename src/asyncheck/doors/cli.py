@@ -1,0 +1,271 @@
+"""The ``asyncheck`` command: parse options, call the runner, pick a reporter.
+
+Exit status: 0 nothing found, 1 problems found, 2 usage, configuration or internal error.
+Errors are one line on standard error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from asyncheck import __version__
+
+from asyncheck.core import catalog
+from asyncheck.core.catalog import CATALOG
+from asyncheck.core.config import ConfigError, find_config_file, load_settings, parse_code_list
+from asyncheck.doors.reporters import FORMATS, ReportOptions, get_reporter
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+#: Runs over fewer files end too soon for a progress bar to be worth drawing.
+PROGRESS_MIN_FILES = 100
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
+
+def _fail(message: str) -> None:
+    click.echo(f"asyncheck: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _explain(code: str, output_format: str) -> None:
+    # From the catalogue and the rule module's source: no rules, no libcst imported.
+    code = code.upper()
+    info = CATALOG.get(code)
+    if info is None:
+        _fail(f"unknown rule code '{code}' (see asyncheck --list-rules)")
+        return
+    if output_format == "json":
+        click.echo(json.dumps(_rule_json(code), indent=2))
+    else:
+        click.echo(f"{code} {info.name} ({'on' if info.default_enabled else 'off'} by default"
+                   f"{', fixable' if info.fixable else ''})\n")
+        click.echo(catalog.documentation(code))
+
+
+def _rule_json(code: str) -> dict[str, Any]:
+    info = CATALOG[code]
+    doc = catalog.documentation(code)
+    return {
+        "code": code,
+        "name": info.name,
+        "default": info.default_enabled,
+        "fixable": info.fixable,
+        "summary": catalog.summary(doc),
+        "documentation": doc,
+    }
+
+
+def _list_rules(output_format: str) -> None:
+    if output_format == "json":
+        click.echo(json.dumps([_rule_json(code) for code in CATALOG], indent=2))
+        return
+    width = max(len(info.name) for info in CATALOG.values())
+    click.echo(f"{'code':<7} {'name':<{width}}  default  fixable")
+    for code, info in CATALOG.items():
+        click.echo(f"{code:<7} {info.name:<{width}}  {'on' if info.default_enabled else 'off':<7}  "
+                   f"{'yes' if info.fixable else 'no'}")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--select", metavar="CODES", help="Rule codes or prefixes to enable (replaces the defaults).")
+@click.option("--ignore", metavar="CODES", help="Rule codes or prefixes to disable.")
+@click.option("--extend-select", metavar="CODES", help="Rule codes or prefixes to enable on top of the defaults.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=str),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read [tool.asyncheck] from FILE instead of the nearest pyproject.toml.")
+@click.option("--stdin-filename", metavar="PATH", help="The file name to report for standard input.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes in place.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print the fixes as a unified diff and change nothing (exit 1 if any).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of CPUs).")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the cache (findings, and the project index's facts).")
+@click.option("--no-prefilter", is_flag=True, hidden=True,
+              help="Parse every file, even those no rule can report in (for benchmarks).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the cache lives (default: .asyncheck_cache in the project root).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+@click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
+@click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
+@click.option("--list-rules", is_flag=True, help="List every rule and exit.")
+@click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors (for bug reports).")
+@click.version_option(__version__, "--version", prog_name="asyncheck")
+def main(
+    paths: tuple[str, ...],
+    select: str | None,
+    ignore: str | None,
+    extend_select: str | None,
+    output_format: str,
+    output: str | None,
+    config_file: Path | None,
+    stdin_filename: str | None,
+    fix: bool,
+    show_diff: bool,
+    jobs: int | None,
+    no_cache: bool,
+    no_prefilter: bool,
+    cache_dir: Path | None,
+    exit_zero: bool,
+    statistics: bool,
+    quiet: bool,
+    color: bool | None,
+    explain: str | None,
+    list_rules: bool,
+    verbose: bool,
+) -> None:
+    """Find asyncio pitfalls in PATHS (files or directories; default '.'; '-' reads stdin)."""
+    if explain:
+        _explain(explain, output_format)
+        return
+    if list_rules:
+        _list_rules(output_format)
+        return
+    try:
+        code = _check(paths, select=select, ignore=ignore, extend_select=extend_select,
+                      output_format=output_format, output=output, config_file=config_file,
+                      stdin_filename=stdin_filename, statistics=statistics, quiet=quiet,
+                      color=color, fix_mode="diff" if show_diff else "fix" if fix else None,
+                      jobs=jobs, cache_dir=None if no_cache else (cache_dir or Path()),
+                      prefilter=not no_prefilter)
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    except KeyboardInterrupt:
+        click.echo("asyncheck: interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # never a traceback unless asked for
+        if verbose:
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} (rerun with --verbose and "
+              "report it)")
+        return
+    sys.exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
+
+
+class _Progress:
+    """A progress bar on standard error, drawn once a run turns out to have many files."""
+
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._bar: ProgressBar[int] | None = None
+        self._done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if total < PROGRESS_MIN_FILES:
+                return
+            self._bar = self._stack.enter_context(click.progressbar(
+                length=total, label="Checking", file=sys.stderr, show_pos=True))
+        self._bar.update(done - self._done)
+        self._done = done
+
+    def close(self) -> None:
+        """Finish the bar's line so that what follows starts on a fresh one."""
+        self._stack.close()
+
+
+def _check(
+    paths: Sequence[str],
+    *,
+    select: str | None,
+    ignore: str | None,
+    extend_select: str | None,
+    output_format: str,
+    output: str | None,
+    config_file: Path | None,
+    stdin_filename: str | None,
+    statistics: bool,
+    quiet: bool,
+    color: bool | None,
+    fix_mode: str | None = None,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+    prefilter: bool = True,
+) -> int:
+    # Imported late: --version, --explain and --list-rules need neither (nor pathspec).
+    from asyncheck.app.discovery import find_project_root
+    from asyncheck.app.runner import STDIN_PATH, run
+
+    paths = list(paths) or ["."]
+    anchors = [Path(p) for p in paths if p != STDIN_PATH]
+    if stdin_filename:
+        anchors.append(Path(stdin_filename))
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"{config_file}: no such configuration file")
+        config_path: Path | None = config_file
+    else:
+        config_path = find_config_file(anchors[0] if anchors else Path.cwd())
+    overrides: dict[str, Any] = {}
+    for key, value in (("select", select), ("ignore", ignore), ("extend-select", extend_select)):
+        if value is not None:
+            overrides[key] = parse_code_list(value)
+    root = find_project_root(anchors or [Path.cwd()])
+    settings = load_settings(config_path, known_codes=CATALOG, overrides=overrides, root=root)
+
+    stdin_data = sys.stdin.buffer.read() if STDIN_PATH in paths else None
+    # Only a person watching a terminal wants a bar; the report itself never contains it.
+    progress = _Progress() if not quiet and sys.stderr.isatty() else None
+    try:
+        # An empty cache_dir means "the default place": the project root's .asyncheck_cache.
+        if cache_dir is not None and cache_dir == Path():
+            cache_dir = root / ".asyncheck_cache"
+        result = run(paths, settings, stdin_data=stdin_data, stdin_filename=stdin_filename,
+                     progress=progress, jobs=jobs, cache_dir=cache_dir, fix_mode=fix_mode,
+                     prefilter=prefilter)
+    finally:
+        if progress is not None:
+            progress.close()
+    for line in result.errors:
+        click.echo(line, err=True)
+    if fix_mode == "diff":
+        for diff in result.diffs:
+            click.echo(diff, nl=False)
+        fixable = sum(result.fixed.values())
+        click.echo(f"Would fix {fixable} problem{'s' if fixable != 1 else ''} "
+                   f"in {len(result.diffs)} file{'s' if len(result.diffs) != 1 else ''}.", err=True)
+        return EXIT_ERROR if result.errors or result.internal_errors else (
+            EXIT_FINDINGS if result.diffs else EXIT_OK)
+    if fix_mode == "fix" and STDIN_PATH in paths and result.fixed_stdin is not None:
+        # The fixed source goes to standard output (as editors expect); the report to stderr.
+        click.echo(result.fixed_stdin, nl=False)
+        output_to_stderr = True
+    elif fix_mode == "fix" and STDIN_PATH in paths and stdin_data is not None:
+        click.echo(stdin_data.decode("utf-8", "replace"), nl=False)
+        output_to_stderr = True
+    else:
+        output_to_stderr = False
+
+    use_color = color if color is not None else (output is None and sys.stdout.isatty())
+    options = ReportOptions(color=use_color and output_format == "text", statistics=statistics,
+                            quiet=quiet)
+    report = get_reporter(output_format)(result, options)
+    if output is not None:
+        try:
+            Path(output).write_text(report, encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"cannot write {output}: {error.strerror or error}") from None
+    else:
+        click.echo(report, nl=False, err=output_to_stderr)
+
+    if result.errors or result.internal_errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.diagnostics else EXIT_OK

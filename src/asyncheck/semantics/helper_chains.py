@@ -1,0 +1,166 @@
+"""Blocking calls reached through sync helpers of the project (ACK290).
+
+An ``async def`` that calls ``load_config()`` blocks the event loop just as much as one that
+calls ``open()`` itself, when ``load_config`` (or something it calls, at any depth, in any
+file) opens a file.  The project index records, per function, the calls made directly in its
+body and which of them are blocking (:attr:`FunctionFacts.blocking`); this module follows
+calls to sync project functions until it finds one, and returns the chain for the message.
+
+A ``with lock:`` on a thread lock inside a helper is not followed (it is a statement, not a
+call, and guards a few statements in thread-safe helpers); ``lock.acquire()`` is.
+
+Results are memoised per project index and ``blocking-calls`` setting, so a helper used by a
+hundred coroutines is explored once.  Call cycles (``a -> b -> a``) are cut; a negative answer
+computed while part of a cycle was still open is not memoised, because the open function may
+still reach a blocking call through a later callee.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from asyncheck.semantics.blocking import blocking_call
+from asyncheck.semantics.project import (
+    COROUTINE_PRESERVING_DECORATORS,
+    FunctionFacts,
+    ProjectIndex,
+)
+
+_MemoKey = tuple[frozenset[str], tuple[tuple[str, str], ...]]
+
+#: Explored functions per project index and (enabled codes, blocking-calls setting):
+#: qualname -> chain of display names ending in the blocking call, or None.
+_MEMO: weakref.WeakKeyDictionary[
+    ProjectIndex, dict[_MemoKey, dict[str, tuple[str, ...] | None]]
+] = weakref.WeakKeyDictionary()
+
+#: Deep call graphs are cut here; a chain this long is not something to show anyway.
+MAX_DEPTH = 25
+
+_CLOSED = MAX_DEPTH + 1
+
+
+@dataclass(frozen=True)
+class HelperChain:
+    """``functions`` are the sync project functions from the called helper inwards (display
+    names such as ``retrying_get`` or ``Client.fetch``); ``blocking_call`` is the qualified
+    name of the blocking call the innermost one makes."""
+
+    functions: tuple[str, ...]
+    blocking_call: str
+
+    def render(self, start: str) -> str:
+        """``start -> helper -> ... -> time.sleep`` (builtins without their module: ``open``)."""
+        return " -> ".join((start, *self.functions, self.blocking_call.removeprefix("builtins.")))
+
+
+#: Decorators after which calling a sync function still runs its body on the caller's
+#: thread (``"name()"`` when the decorator is called: ``@lru_cache(maxsize=64)``).  Any other
+#: decorator may hand the body to a thread (``asgiref.sync.sync_to_async``,
+#: ``asyncer.asyncify``, a project's ``@run_in_executor``) and makes the function unknown.
+SYNC_PRESERVING_DECORATORS: frozenset[str] = COROUTINE_PRESERVING_DECORATORS | {
+    # Caching and context-manager wrappers call the body right away, on the caller's thread.
+    "functools.cache",
+    "functools.lru_cache",
+    "functools.lru_cache()",
+    "contextlib.contextmanager",
+}
+
+
+def project_function(index: ProjectIndex, qualname: str) -> FunctionFacts | None:
+    """The sync-or-async project function a call of ``qualname`` runs: the function itself,
+    or ``__init__`` for a project class; None when it is not a project function or a
+    decorator may change what calling it does."""
+    facts = index.function(qualname)
+    if facts is None and index.is_class(qualname):
+        facts = index.function(f"{index.canonical(qualname)}.__init__")
+    if facts is None:
+        return None
+    if not all(d in SYNC_PRESERVING_DECORATORS for d in facts.decorators):
+        return None
+    return facts
+
+
+def display_name(index: ProjectIndex, qualname: str) -> str:
+    """A function's name without its module: ``load_config``, ``Client.fetch``."""
+    split = index.split_module(qualname)
+    return split[1] if split is not None else qualname.rpartition(".")[2]
+
+
+def blocking_chain(
+    index: ProjectIndex,
+    facts: FunctionFacts,
+    *,
+    codes: frozenset[str],
+    blocking_calls: tuple[tuple[str, str], ...],
+    configured: Callable[[str], str | None],
+) -> HelperChain | None:
+    """The chain from the sync project function ``facts`` to a blocking call, if any.
+
+    Only blocking calls of the rules in ``codes`` (the enabled ones) count: with ACK231 off,
+    a helper calling ``os.path.exists`` does not block as far as the user asked.
+    ``configured`` gives the config suggestion for a qualified name matching a
+    ``blocking-calls`` pattern (those count as blocking when ACK280 is in ``codes``);
+    ``blocking_calls`` is that setting itself, part of the memo's key.
+    """
+    if facts.is_async:
+        return None
+    memo = _MEMO.setdefault(index, {}).setdefault((codes, blocking_calls), {})
+    check_configured = "ACK280" in codes and bool(blocking_calls)
+    open_functions: list[str] = []
+
+    def explore(current: FunctionFacts) -> tuple[tuple[str, ...] | None, int]:
+        """(chain of display names ending in the blocking call, the lowest position on the
+        stack of open functions that this exploration ran into; ``_CLOSED`` for none)."""
+        key = current.qualname
+        if key in memo:
+            return memo[key], _CLOSED
+        if key in open_functions:
+            return None, open_functions.index(key)
+        name = display_name(index, key)
+        for call in current.blocking:
+            entry = blocking_call(call)
+            if entry is not None and entry.code in codes:
+                memo[key] = (name, call)
+                return memo[key], _CLOSED
+        if check_configured:
+            for call in current.calls:
+                if blocking_call(call) is None and configured(call) is not None:
+                    memo[key] = (name, call)
+                    return memo[key], _CLOSED
+        position = len(open_functions)
+        if position >= MAX_DEPTH:
+            return None, 0
+        open_functions.append(key)
+        lowest = _CLOSED
+        found: tuple[str, ...] | None = None
+        try:
+            for call in current.calls:
+                callee = project_function(index, call)
+                if callee is None or callee.is_async:
+                    continue
+                inner, reached = explore(callee)
+                lowest = min(lowest, reached)
+                if inner is not None:
+                    found = (name, *inner)
+                    break
+        finally:
+            open_functions.pop()
+        # A "no" that depended on a function still open further out may change once that
+        # function has tried its other callees: only final answers are remembered.
+        if found is not None or lowest >= position:
+            memo[key] = found
+            return found, _CLOSED
+        return found, lowest
+
+    try:
+        chain, _ = explore(facts)
+    finally:
+        # `explore` refers to itself through its closure: a reference cycle that would
+        # keep the index's memo and the file's context alive until the collector runs.
+        del explore
+    if chain is None:
+        return None
+    return HelperChain(chain[:-1], chain[-1])

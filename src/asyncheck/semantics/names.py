@@ -1,0 +1,773 @@
+"""Name resolution without libcst's scope analysis.
+
+``QualifiedNameProvider`` and ``ScopeProvider`` cost several times the parse itself.  Rules
+only need to know what a *called* name refers to, so scopes here are built lazily: a scope's
+bindings are collected by one walk over its statements (never into expressions, never into
+nested functions or classes) the first time a name is looked up in it.
+
+What a name can resolve to is a :class:`Symbol`:
+
+* ``Imported("time.sleep")`` for ``from time import sleep`` (also inside function bodies, and
+  relative imports made absolute);
+* ``Builtin("open")`` for an unbound name that is a builtin;
+* ``LocalFunction``/``LocalClass`` for a ``def``/``class`` of this file;
+* ``Instance("requests.Session")`` for a name bound to a constructor or factory call, a
+  ``with ... as`` target, or declared by an annotation;
+* ``Local()`` for anything else bound in the file: a parameter, an assignment of unknown type.
+  A local shadows a library name: a parameter named ``requests`` is not the module.
+
+Lookups are flow-insensitive within a scope, which is what a linter wants: a name is what all
+its bindings in that scope agree on.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+import libcst as cst
+
+# Node tests here are ``type(node) is cst.Name`` rather than ``isinstance``: every libcst node
+# class has ABCMeta as metaclass, so an ``isinstance`` that fails runs a Python-level ABC
+# check, and these tests run for most nodes of every file.  The concrete node classes have no
+# subclasses (the parser builds exactly them), so both tests give the same answers.
+
+from asyncheck.core.tables import FACTORY_RETURN_TYPES
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A name bound by an import: ``qualname`` is the absolute dotted name."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """An unbound name that is one of Python's builtins."""
+
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class LocalFunction:
+    """A ``def``/``async def`` of this file; ``qualname`` is module-qualified."""
+
+    node: cst.FunctionDef
+    qualname: str
+    scope: Scope  # the scope the def statement is in
+
+    @property
+    def is_async(self) -> bool:
+        """Whether calling it makes a coroutine."""
+        return self.node.asynchronous is not None
+
+
+@dataclass(frozen=True, eq=False)
+class LocalClass:
+    """A ``class`` of this file."""
+
+    node: cst.ClassDef
+    qualname: str
+    scope: Scope  # the scope the class statement is in
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An object whose type is known by qualified name (``requests.Session``)."""
+
+    type_qualname: str
+
+
+@dataclass(frozen=True)
+class Local:
+    """Bound in this file, nothing more known (a parameter, an untyped assignment)."""
+
+
+Symbol = Union[Imported, Builtin, LocalFunction, LocalClass, Instance, Local]
+
+_LOCAL = Local()
+
+
+@dataclass(eq=False)
+class Binding:
+    """One binding of a name in a scope, kept unresolved until somebody asks."""
+
+    kind: str  # "import", "def", "class", "param", "assign", "other"
+    node: cst.CSTNode | None = None
+    qualname: str | None = None
+    value: cst.BaseExpression | None = None
+    annotation: cst.BaseExpression | None = None
+    #: For a name unpacked from a call (``conn, addr = sock.accept()``): the call and the
+    #: name's position; ``value`` stays None because the name is not the whole value.
+    unpacked_from: tuple[cst.Call, int] | None = None
+
+
+@dataclass(eq=False)
+class Scope:
+    """A module, function, lambda or class body."""
+
+    kind: str  # "module", "function", "lambda", "class"
+    node: cst.CSTNode
+    parent: Scope | None
+    qualname: str  # "pkg.mod", "pkg.mod.Class", "pkg.mod.func", "pkg.mod.f.<locals>.g"
+    module_name: str
+    package: str  # the package relative imports start from
+    _bindings: dict[str, list[Binding]] | None = None
+    _global_names: set[str] = field(default_factory=set)
+    #: What other analyses computed once for this scope's node, keyed by the function that
+    #: computed it: it lives exactly as long as the tree it describes.
+    facts: dict[Callable[[cst.CSTNode], object], object] = field(default_factory=dict)
+    #: On a module scope: the bindings and ``global`` names of its classes by node id, for
+    #: the class scopes :func:`_find_class_scope` makes afresh for every question.
+    _class_bindings: dict[int, tuple[dict[str, list[Binding]], set[str]]] = field(
+        default_factory=dict)
+
+    @property
+    def bindings(self) -> dict[str, list[Binding]]:
+        """The names bound directly in this scope (collected on first use)."""
+        if self._bindings is None:
+            self._bindings = {}
+            _BindingCollector(self).collect()
+        return self._bindings
+
+    @property
+    def global_names(self) -> set[str]:
+        """The names this scope declares ``global`` (collected with the bindings)."""
+        self.bindings  # noqa: B018 - collecting the bindings records the declarations
+        return self._global_names
+
+    def binding_scope(self, name: str) -> tuple[Scope, list[Binding]] | None:
+        """The scope that binds ``name`` as seen from this one, and its bindings there:
+        ``global`` goes to the module, class bodies are not visible from nested scopes."""
+        current: Scope | None = self.module_scope if name in self.global_names else self
+        while current is not None:
+            if current.kind == "class" and current is not self:
+                current = current.parent
+                continue
+            bindings = current.bindings.get(name)
+            if bindings:
+                return current, bindings
+            current = current.parent
+        return None
+
+    @property
+    def module_scope(self) -> Scope:
+        """The outermost scope."""
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+    def child_qualname(self, name: str) -> str:
+        """Qualified name of something named ``name`` defined directly in this scope."""
+        if self.kind in ("function", "lambda"):
+            return f"{self.qualname}.<locals>.{name}"
+        return f"{self.qualname}.{name}" if self.qualname else name
+
+    def enclosing_class(self) -> Scope | None:
+        """For a method's scope, the class scope it is defined in."""
+        if self.kind == "function" and self.parent is not None and self.parent.kind == "class":
+            return self.parent
+        return None
+
+
+def make_function_scope(node: cst.FunctionDef | cst.Lambda, parent: Scope) -> Scope:
+    """The scope of a function or lambda body defined in ``parent``."""
+    if type(node) is cst.FunctionDef:
+        return Scope("function", node, parent, parent.child_qualname(node.name.value),
+                     parent.module_name, parent.package)
+    return Scope("lambda", node, parent, parent.child_qualname("<lambda>"),
+                 parent.module_name, parent.package)
+
+
+def make_class_scope(node: cst.ClassDef, parent: Scope) -> Scope:
+    """The scope of a class body defined in ``parent``."""
+    return Scope("class", node, parent, parent.child_qualname(node.name.value),
+                 parent.module_name, parent.package)
+
+
+def make_module_scope(module: cst.Module, module_name: str, *, is_package: bool = False) -> Scope:
+    """The module scope; ``is_package`` for ``__init__.py`` (relative imports start there)."""
+    package = module_name if is_package else module_name.rpartition(".")[0]
+    return Scope("module", module, None, module_name, module_name, package)
+
+
+def base_class(arg: cst.Arg) -> cst.BaseExpression:
+    """The class a base in a class statement names: ``Mixin`` for a generic ``Mixin[T]``."""
+    value = arg.value
+    return value.value if type(value) is cst.Subscript else value
+
+
+def dotted_name(expr: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while type(expr) is cst.Attribute:
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if type(expr) is cst.Name:
+        parts.append(expr.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def absolute_module(scope: Scope, node: cst.ImportFrom) -> str | None:
+    """The absolute module an ``ImportFrom`` reads from (None if it climbs above the top)."""
+    module = dotted_name(node.module) if node.module is not None else ""
+    level = len(node.relative)
+    if level == 0:
+        return module
+    base = scope.package.split(".") if scope.package else []
+    if level - 1 > len(base):
+        return None
+    base = base[: len(base) - (level - 1)]
+    if module:
+        base.append(module)
+    return ".".join(base) if base else None
+
+
+class _BindingCollector:
+    """Collects the bindings of one scope by walking its statements only."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        assert scope._bindings is not None
+        self.bindings = scope._bindings
+
+    def add(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+    def collect(self) -> None:
+        node = self.scope.node
+        if type(node) is cst.Module:
+            self.statements(node.body)
+        elif type(node) is cst.FunctionDef:
+            self.parameters(node.params)
+            self.suite(node.body)
+        elif type(node) is cst.Lambda:
+            self.parameters(node.params)
+        elif type(node) is cst.ClassDef:
+            self.suite(node.body)
+
+    def parameters(self, params: cst.Parameters) -> None:
+        all_params: list[cst.Param] = [*params.posonly_params, *params.params, *params.kwonly_params]
+        for star in (params.star_arg, params.star_kwarg):
+            if type(star) is cst.Param:
+                all_params.append(star)
+        for param in all_params:
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            self.add(param.name.value, Binding("param", param, annotation=annotation))
+
+    def suite(self, body: cst.BaseSuite) -> None:
+        if type(body) is cst.IndentedBlock:
+            self.statements(body.body)
+        elif type(body) is cst.SimpleStatementSuite:
+            self.small_statements(body.body)
+
+    def statements(self, statements: Sequence[cst.BaseStatement]) -> None:
+        for statement in statements:
+            if type(statement) is cst.SimpleStatementLine:
+                self.small_statements(statement.body)
+            else:
+                self.compound(statement)
+
+    def compound(self, node: cst.BaseStatement) -> None:
+        if type(node) is cst.FunctionDef:
+            self.add(node.name.value, Binding("def", node))
+            return
+        if type(node) is cst.ClassDef:
+            self.add(node.name.value, Binding("class", node))
+            return
+        if type(node) is cst.For:
+            self.targets(node.target, None)
+        elif type(node) is cst.With:
+            for item in node.items:
+                if item.asname is not None:
+                    self.targets(item.asname.name, item.item)
+        elif type(node) is cst.Try or type(node) is cst.TryStar:
+            for handler in node.handlers:
+                if handler.name is not None:
+                    self.targets(handler.name.name, None)
+        for suite in child_suites(node):
+            self.suite(suite)
+
+    def small_statements(self, statements: Sequence[cst.BaseSmallStatement]) -> None:
+        for statement in statements:
+            if type(statement) is cst.Import:
+                for alias in statement.names:
+                    full = dotted_name(alias.name)
+                    if full is None:
+                        continue
+                    if alias.asname is not None and type(alias.asname.name) is cst.Name:
+                        self.add(alias.asname.name.value,
+                                 Binding("import", node=statement, qualname=full))
+                    else:
+                        first = full.split(".")[0]
+                        self.add(first, Binding("import", node=statement, qualname=first))
+            elif type(statement) is cst.ImportFrom:
+                if isinstance(statement.names, cst.ImportStar):
+                    continue
+                module = absolute_module(self.scope, statement)
+                for alias in statement.names:
+                    name = dotted_name(alias.name)
+                    if name is None:
+                        continue
+                    bound = name
+                    if alias.asname is not None and type(alias.asname.name) is cst.Name:
+                        bound = alias.asname.name.value
+                    qualname = f"{module}.{name}" if module else None
+                    self.add(bound, Binding("import", node=statement, qualname=qualname))
+            elif type(statement) is cst.Assign:
+                for target in statement.targets:
+                    self.targets(target.target, statement.value)
+            elif type(statement) is cst.AnnAssign:
+                if type(statement.target) is cst.Name:
+                    self.add(statement.target.value, Binding(
+                        "assign", statement, value=statement.value,
+                        annotation=statement.annotation.annotation))
+            elif type(statement) in (cst.Global, cst.Nonlocal):
+                if type(statement) is cst.Global:
+                    self.scope._global_names.update(n.name.value for n in statement.names)
+
+    def targets(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if type(target) is cst.Name:
+            self.add(target.value, Binding("assign", target, value=value))
+        elif type(target) is cst.Tuple or type(target) is cst.List:
+            starred = False
+            for position, element in enumerate(target.elements):
+                inner = element.value
+                if type(inner) is cst.StarredElement:
+                    inner = inner.value
+                    starred = True
+                if type(inner) is cst.Name and type(value) is cst.Call and not starred:
+                    self.add(inner.value, Binding("assign", inner,
+                                                  unpacked_from=(value, position)))
+                else:
+                    self.targets(inner, None)
+        elif type(target) is cst.StarredElement:
+            self.targets(target.value, None)
+
+
+def child_suites(node: cst.BaseStatement) -> Iterator[cst.BaseSuite]:
+    """The statement blocks directly inside a compound statement (not nested defs)."""
+    body = getattr(node, "body", None)
+    if type(body) is cst.IndentedBlock or type(body) is cst.SimpleStatementSuite:
+        yield body
+    if type(node) is cst.Try or type(node) is cst.TryStar:
+        for handler in node.handlers:
+            yield handler.body
+        if node.orelse is not None:
+            yield node.orelse.body
+        if node.finalbody is not None:
+            yield node.finalbody.body
+        return
+    if type(node) is cst.Match:
+        for case in node.cases:
+            yield case.body
+        return
+    orelse = getattr(node, "orelse", None)
+    while orelse is not None:
+        yield orelse.body
+        # ``elif`` chains are nested If nodes.
+        orelse = getattr(orelse, "orelse", None) if type(orelse) is cst.If else None
+
+
+def _is_none(expr: cst.BaseExpression | None) -> bool:
+    return type(expr) is cst.Name and expr.value == "None"
+
+
+class Resolver:
+    """Answers what names, attribute chains and call results refer to, scope by scope."""
+
+    def __init__(
+        self,
+        extra_return_types: Iterable[tuple[str, str]] = (),
+        *,
+        project_return_type: Callable[[str], str | None] | None = None,
+    ) -> None:
+        self.return_types = dict(FACTORY_RETURN_TYPES)
+        self.return_types.update(extra_return_types)
+        # What a function of another project file is annotated to return (the project index).
+        self.project_return_type = project_return_type
+        self._attribute_memo: dict[tuple[int, str], str | None] = {}
+        # ``self.<attr> = ...`` assignments of a class's methods, by class node id and attr.
+        self._self_assignments: dict[int, dict[str, list[SelfAssignment]]] = {}
+        self._in_progress: set[tuple[int, str]] = set()
+        # Per scope: what names used in it resolve to (:meth:`lookup`), and the symbols of
+        # the names it binds (:meth:`_symbol_for`).  Kept here rather than on the scopes:
+        # symbols refer to scopes (``LocalFunction.scope``), so memos on the scopes would
+        # make reference cycles, which keep the whole tree alive until the garbage
+        # collector runs (and walks it).
+        self._lookups: dict[Scope, dict[str, Symbol | None]] = {}
+        self._memos: dict[Scope, dict[str, Symbol | None]] = {}
+
+    # -- names ----------------------------------------------------------------------------
+    def lookup(self, name: str, scope: Scope) -> Symbol | None:
+        """What ``name`` refers to when used in ``scope`` (None: unbound, not a builtin)."""
+        lookups = self._lookups.get(scope)
+        if lookups is None:
+            lookups = self._lookups[scope] = {}
+        elif name in lookups:
+            return lookups[name]
+        found = scope.binding_scope(name)
+        if found is not None:
+            symbol: Symbol | None = self._symbol_for(name, *found)
+        else:
+            symbol = Builtin(name) if name in BUILTIN_NAMES else None
+        # Remembered only when no classification is under way: inside one, a name on the
+        # cycle being resolved reads as Local for the moment, not for good.
+        if not self._in_progress:
+            lookups[name] = symbol
+        return symbol
+
+    def _symbol_for(self, name: str, scope: Scope, bindings: list[Binding]) -> Symbol:
+        memo = self._memos.get(scope)
+        if memo is None:
+            memo = self._memos[scope] = {}
+        elif name in memo:
+            symbol = memo[name]
+            return symbol if symbol is not None else _LOCAL
+        key = (id(scope), name)
+        if key in self._in_progress:
+            return _LOCAL
+        self._in_progress.add(key)
+        try:
+            symbol = self._classify(name, scope, bindings)
+        finally:
+            self._in_progress.discard(key)
+        memo[name] = symbol
+        return symbol
+
+    def _classify(self, name: str, scope: Scope, bindings: list[Binding]) -> Symbol:
+        strong = [b for b in bindings if b.kind in ("def", "class", "param")]
+        if strong:
+            last = strong[-1]
+            if last.kind == "def":
+                assert type(last.node) is cst.FunctionDef
+                return LocalFunction(last.node, scope.child_qualname(name), scope)
+            if last.kind == "class":
+                assert type(last.node) is cst.ClassDef
+                return LocalClass(last.node, scope.child_qualname(name), scope)
+            return self._param_symbol(last, scope)
+        imports = [b for b in bindings if b.kind == "import"]
+        if imports:
+            qualname = imports[0].qualname
+            return Imported(qualname) if qualname else _LOCAL
+        types: set[str | None] = set()
+        for binding in bindings:
+            if binding.kind != "assign":
+                types.add(None)
+                continue
+            if binding.annotation is not None:
+                types.add(self.annotation_type(binding.annotation, scope))
+            elif binding.value is not None and not _is_none(binding.value):
+                types.add(self.expression_type(binding.value, scope))
+            elif binding.unpacked_from is not None:
+                types.add(self._element_type(*binding.unpacked_from, scope))
+        if len(types) == 1:
+            (only,) = types
+            if only is not None:
+                return Instance(only)
+        return _LOCAL
+
+    def _element_type(self, value: cst.Call, position: int, scope: Scope) -> str | None:
+        """The type of one element of a call's tuple result (``Type.method[0]`` in the tables)."""
+        qualname = self.qualified_name(value.func, scope)
+        if qualname is None:
+            return None
+        return self.return_types.get(f"{qualname}[{position}]") or None
+
+    def _param_symbol(self, binding: Binding, scope: Scope) -> Symbol:
+        param = binding.node
+        assert type(param) is cst.Param
+        if binding.annotation is not None:
+            annotated = self.annotation_type(binding.annotation, scope)
+            if annotated is not None:
+                return Instance(annotated)
+        # ``self``/``cls``: the first parameter of a method.
+        class_scope = scope.enclosing_class()
+        function = scope.node
+        if class_scope is not None and type(function) is cst.FunctionDef:
+            positional = [*function.params.posonly_params, *function.params.params]
+            if positional and positional[0] is param and not _is_staticmethod(function):
+                return Instance(class_scope.qualname)
+        return _LOCAL
+
+    # -- expressions ----------------------------------------------------------------------
+    def qualified_name(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        """The dotted name an expression stands for: ``t.sleep`` -> ``time.sleep``,
+        ``session.get`` -> ``requests.Session.get`` when ``session`` is a Session,
+        ``open`` -> ``builtins.open``; None for anything local or unknown."""
+        if type(expr) is cst.Name:
+            symbol = self.lookup(expr.value, scope)
+            if isinstance(symbol, Imported):
+                return symbol.qualname
+            if isinstance(symbol, Builtin):
+                return f"builtins.{symbol.name}"
+            if isinstance(symbol, (LocalFunction, LocalClass)):
+                return symbol.qualname
+            return None
+        if type(expr) is cst.Attribute:
+            attr = expr.attr.value
+            base = expr.value
+            owner_type = self.expression_type(base, scope)
+            if owner_type is not None:
+                return f"{owner_type}.{attr}"
+            owner = self.qualified_name(base, scope)
+            if owner is not None:
+                return f"{owner}.{attr}"
+            return None
+        return None
+
+    def expression_type(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        """The qualified type name of the object an expression evaluates to, if known."""
+        if type(expr) is cst.Name:
+            symbol = self.lookup(expr.value, scope)
+            return symbol.type_qualname if isinstance(symbol, Instance) else None
+        if type(expr) is cst.Call:
+            return self.call_type(expr, scope)
+        if type(expr) is cst.Attribute:
+            owner_type = self.expression_type(expr.value, scope)
+            if owner_type is not None:
+                found = self.attribute_type(owner_type, expr.attr.value, scope)
+                if found is None:
+                    # Properties of library types (``path.parent``) come from the tables.
+                    found = self.return_types.get(f"{owner_type}.{expr.attr.value}") or None
+                return found
+        if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Divide:
+            # ``base / "name"`` on a path is a path of the same kind.
+            left = self.expression_type(expr.left, scope)
+            if left is not None and left in _PATH_TYPES:
+                return left
+        return None
+
+    def call_type(self, call: cst.Call, scope: Scope) -> str | None:
+        """The type a call returns: a factory from the tables, or the class constructed."""
+        callee = call.func
+        if type(callee) is cst.Name:
+            symbol = self.lookup(callee.value, scope)
+            if isinstance(symbol, LocalClass):
+                return symbol.qualname
+            if isinstance(symbol, LocalFunction):
+                # A function of this file returns what its annotation says (``-> Path``).
+                return self._returns(symbol.node, symbol.scope)
+        elif type(callee) is cst.Attribute:
+            owner_type = self.expression_type(callee.value, scope)
+            if owner_type is not None:
+                class_scope = self._class_scope_for(owner_type, scope)
+                if class_scope is not None:
+                    method = _method_def(class_scope, callee.attr.value)
+                    if method is not None:
+                        return self._returns(method, class_scope)
+        qualname = self.qualified_name(callee, scope)
+        if qualname is None:
+            return None
+        if qualname in self.return_types:
+            return self.return_types[qualname] or None
+        if self.project_return_type is not None:
+            returned = self.project_return_type(qualname)
+            if returned is not None:
+                return returned
+        last = qualname.rpartition(".")[2]
+        if last[:1].isupper() and not last.isupper():
+            return qualname
+        return None
+
+    def _returns(self, function: cst.FunctionDef, scope: Scope) -> str | None:
+        """The type a function of this file is annotated to return (not for ``async def``,
+        whose call makes a coroutine)."""
+        if function.returns is None or function.asynchronous is not None:
+            return None
+        return self.annotation_type(function.returns.annotation, scope)
+
+    def attribute_type(self, owner_type: str, attr: str, scope: Scope) -> str | None:
+        """The type of ``obj.attr`` for an object of a class of this file (``self.session``)."""
+        class_scope = self._class_scope_for(owner_type, scope)
+        if class_scope is None:
+            return None
+        # Keyed by the class's node: _class_scope_for makes a new Scope object per call, so
+        # its id neither memoises nor breaks cycles (self.a typed from self.b typed from self.a).
+        key = (id(class_scope.node), attr)
+        if key in self._attribute_memo:
+            return self._attribute_memo[key]
+        if key in self._in_progress:
+            return None
+        self._in_progress.add(key)
+        try:
+            result = self._infer_attribute(class_scope, attr)
+        finally:
+            self._in_progress.discard(key)
+        self._attribute_memo[key] = result
+        return result
+
+    def _class_scope_for(self, type_qualname: str, scope: Scope) -> Scope | None:
+        module = scope.module_scope
+        if not type_qualname.startswith(module.qualname + "."):
+            return None
+        return _find_class_scope(module, type_qualname)
+
+    def _infer_attribute(self, class_scope: Scope, attr: str) -> str | None:
+        types: set[str | None] = set()
+        for binding in class_scope.bindings.get(attr, []):
+            if binding.kind == "assign":
+                if binding.annotation is not None:
+                    types.add(self.annotation_type(binding.annotation, class_scope))
+                elif binding.value is not None and not _is_none(binding.value):
+                    types.add(self.expression_type(binding.value, class_scope))
+        by_attr = self._self_assignments.get(id(class_scope.node))
+        if by_attr is None:
+            by_attr = self._self_assignments[id(class_scope.node)] = _self_assignments(class_scope)
+        # A fresh scope per method for each question, as a name of the method may have been
+        # classified as Local while a cycle through another attribute was being resolved.
+        method_scopes: dict[int, Scope] = {}
+        for method, value, annotation in by_attr.get(attr, ()):
+            method_scope = method_scopes.get(id(method))
+            if method_scope is None:
+                method_scope = method_scopes[id(method)] = make_function_scope(method, class_scope)
+            if annotation is not None:
+                types.add(self.annotation_type(annotation, method_scope))
+            elif value is not None and not _is_none(value):
+                types.add(self.expression_type(value, method_scope))
+        if len(types) == 1:
+            (only,) = types
+            return only
+        return None
+
+    def annotation_type(self, annotation: cst.BaseExpression, scope: Scope) -> str | None:
+        """The class an annotation names: ``requests.Session``, ``"Session"``,
+        ``Optional[Session]``, ``Session | None``."""
+        if type(annotation) is cst.SimpleString:
+            try:
+                parsed = cst.parse_expression(annotation.evaluated_value)  # type: ignore[arg-type]
+            except Exception:
+                return None
+            return self.annotation_type(parsed, scope)
+        if type(annotation) is cst.BinaryOperation and type(annotation.operator) is cst.BitOr:
+            sides = [s for s in (annotation.left, annotation.right) if not _is_none(s)]
+            return self.annotation_type(sides[0], scope) if len(sides) == 1 else None
+        if type(annotation) is cst.Subscript:
+            outer = self.qualified_name(annotation.value, scope)
+            if outer is None:
+                return None
+            typing_name = outer.rpartition(".")
+            if typing_name[0] not in ("typing", "typing_extensions"):
+                # A generic class: ``queue.Queue[str]`` is a ``queue.Queue``.
+                return outer
+            elements = [
+                element.slice.value for element in annotation.slice
+                if type(element.slice) is cst.Index
+            ]
+            if typing_name[2] == "Union":
+                # ``Union[Session, None]`` is an optional Session; other unions are unknown.
+                elements = [e for e in elements if not _is_none(e)]
+                return self.annotation_type(elements[0], scope) if len(elements) == 1 else None
+            if typing_name[2] in ("Optional", "Final", "ClassVar") and len(elements) == 1:
+                return self.annotation_type(elements[0], scope)
+            if typing_name[2] == "Annotated" and elements:
+                return self.annotation_type(elements[0], scope)
+            return None
+        if type(annotation) in (cst.Name, cst.Attribute):
+            return self.qualified_name(annotation, scope)
+        return None
+
+
+#: Path types whose ``/`` operator makes another path of the same type.
+_PATH_TYPES = frozenset({
+    "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath",
+    "pathlib.PurePosixPath", "pathlib.PureWindowsPath", "anyio.Path", "trio.Path",
+})
+
+
+def _method_def(class_scope: Scope, name: str) -> cst.FunctionDef | None:
+    """The ``def`` of a method defined directly in a class body (the last one wins)."""
+    bindings = class_scope.bindings.get(name, [])
+    if bindings and bindings[-1].kind == "def" and type(bindings[-1].node) is cst.FunctionDef:
+        return bindings[-1].node
+    return None
+
+
+def _is_staticmethod(function: cst.FunctionDef) -> bool:
+    return any(
+        type(d.decorator) is cst.Name and d.decorator.value == "staticmethod"
+        for d in function.decorators
+    )
+
+
+def _find_class_scope(module: Scope, type_qualname: str) -> Scope | None:
+    """The scope of a (possibly nested) class of this module, from its qualified name."""
+    rest = type_qualname[len(module.qualname) + 1:] if module.qualname else type_qualname
+    scope = module
+    for part in rest.split("."):
+        bindings = scope.bindings.get(part, [])
+        classes = [b for b in bindings if b.kind == "class"]
+        if not classes:
+            return None
+        node = classes[-1].node
+        assert type(node) is cst.ClassDef
+        scope = make_class_scope(node, scope)
+        # A fresh scope (its name memos must not outlive the question), the same bindings.
+        known = module._class_bindings.get(id(node))
+        if known is not None:
+            scope._bindings, scope._global_names = known
+        else:
+            module._class_bindings[id(node)] = (scope.bindings, scope.global_names)
+    return scope
+
+
+#: A ``self.<attr> = value`` (or annotated) assignment: the method, value and annotation.
+SelfAssignment = tuple[cst.FunctionDef, Union[cst.BaseExpression, None],
+                       Union[cst.BaseExpression, None]]
+
+
+def _self_assignments(class_scope: Scope) -> dict[str, list[SelfAssignment]]:
+    """``self.<attr> = value`` (and annotated) assignments in the class's methods, by attr,
+    each attr's in source order.  Collected for all attrs at once: asking per attribute
+    walked every method again for each one."""
+    found: dict[str, list[SelfAssignment]] = {}
+    for bindings in class_scope.bindings.values():
+        for binding in bindings:
+            if binding.kind != "def" or not type(binding.node) is cst.FunctionDef:
+                continue
+            function = binding.node
+            params = [*function.params.posonly_params, *function.params.params]
+            if not params:
+                continue
+            self_name = params[0].name.value
+            for statement in _walk_small_statements(function.body):
+                if type(statement) is cst.Assign:
+                    for target in statement.targets:
+                        attr = _self_attr(target.target, self_name)
+                        if attr is not None:
+                            found.setdefault(attr, []).append((function, statement.value, None))
+                elif type(statement) is cst.AnnAssign:
+                    attr = _self_attr(statement.target, self_name)
+                    if attr is not None:
+                        found.setdefault(attr, []).append(
+                            (function, statement.value, statement.annotation.annotation))
+    return found
+
+
+def _self_attr(target: cst.BaseExpression, self_name: str) -> str | None:
+    """``attr`` for a target ``<self_name>.attr``, else None."""
+    if (type(target) is cst.Attribute and type(target.value) is cst.Name
+            and target.value.value == self_name):
+        return target.attr.value
+    return None
+
+
+def _walk_small_statements(body: cst.BaseSuite) -> Iterator[cst.BaseSmallStatement]:
+    """Small statements of a block and its nested blocks, not of nested defs/classes."""
+    if type(body) is cst.SimpleStatementSuite:
+        yield from body.body
+        return
+    assert type(body) is cst.IndentedBlock
+    for statement in body.body:
+        if type(statement) is cst.SimpleStatementLine:
+            yield from statement.body
+        elif type(statement) not in (cst.FunctionDef, cst.ClassDef):
+            for suite in child_suites(statement):
+                yield from _walk_small_statements(suite)
