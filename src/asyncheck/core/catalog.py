@@ -1,18 +1,29 @@
-"""The rule catalogue as plain data: what settings, the cache and ``--list-rules`` need to
-know without importing the rules (and libcst, which costs a third of a second).
+"""The rule catalogue, read from the rule classes' own source: what settings, the cache and
+``--list-rules`` need to know without importing the rules (and libcst, which costs a third of
+a second).
 
-It mirrors the rule classes; ``tests/test_catalog.py`` fails when the two disagree, so adding
-a rule is its module plus one line here.
+The rule class is the one source of a rule's metadata: its ``code``, ``name``,
+``default_enabled`` and ``fixable`` class attributes are read here from the text of
+``asyncheck/rules/ack*.py``.  ``tests/test_catalog.py`` checks that this reading agrees with the
+imported classes, so adding a rule is adding its module and nothing else.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 _SECTION_RE = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
+#: Where the rule modules live (``asyncheck/rules``); read as text, never imported here.
+RULES_DIRECTORY = Path(__file__).resolve().parent.parent / "rules"
+#: A metadata attribute assigned in a rule's class body (one indent level).
+_ATTRIBUTE_RE = re.compile(
+    r'^    (code|name|default_enabled|fixable)(?:[ \t]*:[^=\n]*)?[ \t]*=[ \t]*'
+    r'("[^"\n]*"|True|False)[ \t]*(?:#.*)?$', re.MULTILINE)
+_CLASS_RE = re.compile(r"^class ", re.MULTILINE)
 
 
 class RuleInfo(NamedTuple):
@@ -23,37 +34,42 @@ class RuleInfo(NamedTuple):
     fixable: bool
 
 
-CATALOG: dict[str, RuleInfo] = {
-    "ACK000": RuleInfo("unparsable-file", default_enabled=True, fixable=False),
-    "ACK100": RuleInfo("unawaited-coroutine", default_enabled=True, fixable=True),
-    "ACK101": RuleInfo("coroutine-collection-never-awaited", default_enabled=True, fixable=False),
-    "ACK102": RuleInfo("dangling-task", default_enabled=True, fixable=False),
-    "ACK200": RuleInfo("blocking-sleep", default_enabled=True, fixable=True),
-    "ACK210": RuleInfo("blocking-http", default_enabled=True, fixable=False),
-    "ACK220": RuleInfo("blocking-subprocess", default_enabled=True, fixable=False),
-    "ACK230": RuleInfo("blocking-file-io", default_enabled=True, fixable=False),
-    "ACK231": RuleInfo("blocking-filesystem-query", default_enabled=False, fixable=False),
-    "ACK240": RuleInfo("blocking-network", default_enabled=True, fixable=False),
-    "ACK250": RuleInfo("blocking-input", default_enabled=True, fixable=False),
-    "ACK260": RuleInfo("blocking-database", default_enabled=True, fixable=False),
-    "ACK270": RuleInfo("blocking-wait", default_enabled=True, fixable=False),
-    "ACK280": RuleInfo("blocking-call-configured", default_enabled=True, fixable=False),
-    "ACK290": RuleInfo("blocking-via-helper", default_enabled=True, fixable=False),
-    "ACK300": RuleInfo("unbounded-gather", default_enabled=True, fixable=False),
-    "ACK301": RuleInfo("unbounded-task-spawn", default_enabled=True, fixable=False),
-    "ACK310": RuleInfo("sequential-await-in-loop", default_enabled=False, fixable=False),
-    "ACK400": RuleInfo("nested-event-loop", default_enabled=True, fixable=False),
-    "ACK401": RuleInfo("get-event-loop", default_enabled=True, fixable=True),
-    "ACK402": RuleInfo("event-loop-policy", default_enabled=True, fixable=False),
-    "ACK403": RuleInfo("unclosed-session", default_enabled=True, fixable=False),
-    "ACK500": RuleInfo("cancellation-swallowed", default_enabled=True, fixable=False),
-}
+def _rule_infos(text: str) -> dict[str, RuleInfo]:
+    """The rules a module's text defines: each class body's metadata attributes, with the
+    defaults of :class:`asyncheck.lint.Rule` (on by default, not fixable) where it sets none."""
+    found: dict[str, RuleInfo] = {}
+    for body in _CLASS_RE.split(text)[1:]:
+        values = {match.group(1): match.group(2) for match in _ATTRIBUTE_RE.finditer(body)}
+        if "code" in values and "name" in values:
+            found[values["code"].strip('"')] = RuleInfo(
+                values["name"].strip('"'),
+                default_enabled=values.get("default_enabled", "True") == "True",
+                fixable=values.get("fixable", "False") == "True",
+            )
+    return found
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> dict[str, RuleInfo]:
+    found: dict[str, RuleInfo] = {}
+    for path in sorted(RULES_DIRECTORY.glob("ack*.py")):
+        found.update(_rule_infos(path.read_text(encoding="utf-8")))
+    return dict(sorted(found.items()))
+
+
+#: Every rule's metadata by code, in code order.
+CATALOG: dict[str, RuleInfo] = _catalog()
+
+
+def default_enabled() -> dict[str, bool]:
+    """Code -> on by default: what :meth:`Settings.enabled_codes` selects from."""
+    return {code: info.default_enabled for code, info in CATALOG.items()}
 
 
 def documentation(code: str) -> str:
     """A rule's docstring, dedented, read from its module's source: ``--explain`` prints it
     without importing the rules (and libcst).  Empty if the module cannot be read."""
-    for path in sorted(Path(__file__).parent.parent.joinpath("rules").glob(f"{code.lower()}_*.py")):
+    for path in sorted(RULES_DIRECTORY.glob(f"{code.lower()}_*.py")):
         try:
             tree = ast.parse(path.read_bytes())
         except (OSError, SyntaxError, ValueError):

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path, PurePath
 from typing import Any
 
+from asyncheck.core.catalog import default_enabled
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -56,8 +58,11 @@ class Settings:
     config_path: Path | None = field(default=None, compare=False)
     root: Path | None = field(default=None, compare=False)
 
-    def enabled_codes(self, defaults: Mapping[str, bool]) -> frozenset[str]:
-        """The codes to run, given every known code and whether it is on by default."""
+    def enabled_codes(self, defaults: Mapping[str, bool] | None = None) -> frozenset[str]:
+        """The codes to run, given every known code and whether it is on by default (by
+        default the rule catalogue's)."""
+        if defaults is None:
+            defaults = default_enabled()
         if self.select is None:
             enabled = {code for code, on in defaults.items() if on}
         else:

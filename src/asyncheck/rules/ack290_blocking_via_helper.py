@@ -308,7 +308,5 @@ def _enabled_codes_for(
     select: tuple[str, ...] | None, ignore: tuple[str, ...], extend_select: tuple[str, ...]
 ) -> frozenset[str]:
     # Keyed by the selection only: the rest of Settings need not be hashable.
-    from asyncheck.rules import rule_defaults  # the registry imports this module
-
     selection = Settings(select=select, ignore=ignore, extend_select=extend_select)
-    return selection.enabled_codes(rule_defaults())
+    return selection.enabled_codes()
