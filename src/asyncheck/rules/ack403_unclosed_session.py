@@ -9,6 +9,7 @@ import libcst as cst
 from asyncheck.semantics.event_loop import SESSION_CONSTRUCTORS
 from asyncheck.semantics.names import Scope, make_class_scope, make_function_scope
 from asyncheck.lint.rule import Invalid, Rule, Valid
+from asyncheck.syntax.walk import find_all
 
 _CONSTRUCTOR_NAMES = frozenset(name.rpartition(".")[2] for name in SESSION_CONSTRUCTORS)
 
@@ -309,6 +310,14 @@ class UnclosedSession(Rule):
             "    session = aiohttp.ClientSession()\n\n"
             "async def shutdown():\n    await session.close()\n"
         ),
+        # An enclosing function's session, opened by a nested one and closed by the other.
+        Valid(
+            "import aiohttp\n\ndef lifecycle():\n    session = None\n\n"
+            "    async def start():\n        nonlocal session\n"
+            "        session = aiohttp.ClientSession()\n\n"
+            "    async def stop():\n        await session.close()\n\n"
+            "    return start, stop\n"
+        ),
         # Handed to a sync helper of another file, which may keep it.
         Valid(
             "from scraper.registry import register\nimport aiohttp\n\n"
@@ -381,19 +390,9 @@ class UnclosedSession(Rule):
 
 
 def _declares_nonlocal(function: cst.FunctionDef, names: list[str]) -> bool:
-    for node in _walk_same_function(function.body):
-        if isinstance(node, cst.Nonlocal) and any(item.name.value in names for item in node.names):
-            return True
-    return False
-
-
-def _walk_same_function(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    pending = [root]
-    while pending:
-        current = pending.pop()
-        yield current
-        if current is root or not isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            pending.extend(current.children)
+    return any(item.name.value in names
+               for node in find_all(function.body, (cst.Nonlocal,), own_scope=True)
+               for item in node.names)
 
 
 def _walk_visible(scope: Scope, name: str, parents: dict[int, cst.CSTNode]) -> Iterator[cst.CSTNode]:
