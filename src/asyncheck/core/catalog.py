@@ -1,6 +1,6 @@
 """The rule catalogue, read from the rule classes' own source: what settings, the cache and
-``--list-rules`` need to know without importing the rules (and libcst, which costs a third of
-a second).
+``--list-rules`` need to know without importing the rules (and libcst, whose import is most of
+the start-up time of a run).
 
 The rule class is the one source of a rule's metadata: its ``code``, ``name``,
 ``default_enabled`` and ``fixable`` class attributes are read here from the text of
