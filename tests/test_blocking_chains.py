@@ -9,7 +9,7 @@ from conftest import RunCli
 
 from asyncheck.semantics.helper_chains import MAX_DEPTH, blocking_chain, project_function
 from asyncheck.semantics.project import ProjectIndex
-from asyncheck.lint.engine import read_module
+from asyncheck.syntax.parse import read_module
 from asyncheck.doors.testing import lint_source
 
 ALL = {"select": ("ALL",)}

@@ -166,7 +166,7 @@ def test_lint_order_puts_imported_modules_first_and_keeps_every_file() -> None:
 
 def test_a_module_the_index_parsed_is_not_parsed_again_for_its_lint(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from asyncheck.lint import engine
+    from asyncheck.syntax import parse
 
     (tmp_path / "app").mkdir()
     (tmp_path / "app/__init__.py").write_text("")
@@ -184,13 +184,13 @@ def test_a_module_the_index_parsed_is_not_parsed_again_for_its_lint(
         "async def refresh_in_background(files):\n"
         "    await asyncio.to_thread(refresh_thumbnails, files)\n")
     parsed: list[str] = []
-    real_parse = engine._parse_source
+    real_parse = parse._parse_source
 
     def counting_parse(text: str) -> cst.Module:
         parsed.append(text)
         return real_parse(text)
 
-    monkeypatch.setattr(engine, "_parse_source", counting_parse)
+    monkeypatch.setattr(parse, "_parse_source", counting_parse)
     result = run([str(tmp_path / "app")], Settings(select=("ALL",)), jobs=1)
     assert [(Path(d.path).name, d.line, d.code) for d in result.diagnostics] == [
         ("api.py", 5, "ACK290")]
@@ -293,7 +293,7 @@ def test_lint_queue_drops_a_file_a_process_linted_before_it_was_handed_out() -> 
 
 def test_a_process_waiting_for_facts_parses_its_next_file_meanwhile(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from asyncheck.lint import engine
+    from asyncheck.syntax import parse
     from asyncheck.app import runner
     from asyncheck.semantics import project
 
@@ -313,13 +313,13 @@ def test_a_process_waiting_for_facts_parses_its_next_file_meanwhile(
     })
     names = {path.read_text(): path.name for path in modules.values()}
     parsed: list[str] = []
-    real_parse = engine._parse_source
+    real_parse = parse._parse_source
 
     def logged_parse(text: str) -> cst.Module:
         parsed.append(names[text])
         return real_parse(text)
 
-    monkeypatch.setattr(engine, "_parse_source", logged_parse)
+    monkeypatch.setattr(parse, "_parse_source", logged_parse)
     monkeypatch.setattr(project, "_WAIT_LIMIT", 0.3)
     claims = tmp_path / "claims"
     claims.mkdir()
@@ -355,9 +355,9 @@ def test_a_file_that_kills_its_process_costs_only_itself(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from asyncheck.lint import engine
+    from asyncheck.syntax import parse
 
-    real_parse = engine._parse_source
+    real_parse = parse._parse_source
 
     def parse_or_die(text: str) -> cst.Module:
         # Stands in for libcst's native parser crashing on a pathological file (it does on
@@ -366,7 +366,7 @@ def test_a_file_that_kills_its_process_costs_only_itself(
             os._exit(70)
         return real_parse(text)
 
-    monkeypatch.setattr(engine, "_parse_source", parse_or_die)  # inherited by forked workers
+    monkeypatch.setattr(parse, "_parse_source", parse_or_die)  # inherited by forked workers
     for number in range(30):
         (tmp_path / f"job_{number:02}.py").write_text(
             "import time\n\n\nasync def poll():\n    time.sleep(1)\n")
@@ -381,7 +381,7 @@ def test_a_file_that_kills_its_process_costs_only_itself(
 def test_pool_processes_parse_each_module_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
-    from asyncheck.lint import engine
+    from asyncheck.syntax import parse
 
     project = tmp_path / "project"
     (project / "feeds").mkdir(parents=True)
@@ -403,14 +403,14 @@ def test_pool_processes_parse_each_module_once(
             "    feeds.http.backoff(1)\n"
             "    feeds.http.fetch(session, url)\n")
     log = tmp_path / "parses.log"
-    real_parse = engine._parse_source
+    real_parse = parse._parse_source
 
     def logged_parse(text: str) -> cst.Module:
         with open(log, "a") as handle:  # the pool's processes append to one file
             handle.write(hashlib.sha256(text.encode()).hexdigest() + "\n")
         return real_parse(text)
 
-    monkeypatch.setattr(engine, "_parse_source", logged_parse)  # inherited by forked workers
+    monkeypatch.setattr(parse, "_parse_source", logged_parse)  # inherited by forked workers
     pooled = run([str(project)], Settings(), jobs=2)
     parsed = log.read_text().split()
     # Every feed needs feeds/http.py's facts: one process parses it, the other waits.

@@ -14,7 +14,7 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from asyncheck.lint.engine import parse_source
+from asyncheck.syntax.parse import parse_source
 from asyncheck.doors.testing import fix_source_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -10,7 +10,8 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from asyncheck.lint.engine import SourceError, parse_source
+from asyncheck.core.source import SourceError
+from asyncheck.syntax.parse import parse_source
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "fixtures").rglob("*.py")) + sorted((ROOT / "src").rglob("*.py"))
@@ -37,7 +38,7 @@ def test_nodes_built_outside_the_parser_are_still_validated(parses: int) -> None
     # fresh interpreter, then checked the same way.
     code = (
         "import libcst as cst\n"
-        "from asyncheck.lint.engine import parse_source\n"
+        "from asyncheck.syntax.parse import parse_source\n"
         f"trees = [parse_source(f'asyncio.run(main({{n}}))\\n') for n in range({parses})]\n"
         "assert trees[-1].body[0].body[0].value.func.value.value == 'asyncio'\n"
         "try:\n"
@@ -52,7 +53,7 @@ def test_nodes_built_outside_the_parser_are_still_validated(parses: int) -> None
 def test_every_node_class_is_built_without_validation_by_the_parser() -> None:
     # A libcst release whose node classes no longer match what the cheaper initialisers
     # assume makes them fall back to libcst's own, silently: this says so.
-    from asyncheck.lint.engine import _install_initialisers
+    from asyncheck.syntax.fastinit import _install_initialisers
 
     node_classes, pending = [], [cst.CSTNode]
     while pending:

@@ -10,10 +10,11 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncheck.semantics.project import ProjectIndex
+from asyncheck.syntax.positions import _StatementLines, positions, positions_by_statement
 from asyncheck.syntax.walk import walk_batched
 from asyncheck.core.config import Settings
 from asyncheck.lint.context import RawFinding
-from asyncheck.lint.engine import Linter, _positions, _positions_by_statement
+from asyncheck.lint.engine import Linter
 from asyncheck.rules import all_rules
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -136,10 +137,10 @@ def test_statement_positions_equal_module_positions(name: str) -> None:
     assert findings
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     for subset in subsets(findings):
-        fast = _positions_by_statement(module, text, subset)
+        fast = positions_by_statement(module, text, subset)
         # Every source here is one ``ast`` parses the same way: the cheap way must work.
         assert fast is not None, name
-        for got in (fast, _positions(module, text, subset)):
+        for got in (fast, positions(module, text, subset)):
             for finding in subset:
                 assert got[finding.node] == expected[finding.node]
                 assert finding.statement is not None
@@ -159,7 +160,7 @@ def test_a_finding_reported_after_its_statement_is_anchored_on_the_stack() -> No
     cut = next(i for i, n in enumerate(path) if isinstance(n, cst.FunctionDef)
                and n.name.value == "deep")
     late = RawFinding("ACK999", "x", deep.node, "", deep.statement, None, path[:cut + 1])
-    fast = _positions_by_statement(module, text, [late])
+    fast = positions_by_statement(module, text, [late])
     assert fast is not None
     assert fast[deep.node] == expected[deep.node]
 
@@ -170,13 +171,13 @@ def test_source_that_does_not_match_the_tree_is_not_trusted() -> None:
     findings = all_calls(module)
     changed = CLASS_BODIES.replace("    x = a(1); y = b(2)\n", "    x = a(1); y = b(3)\n")
     for_line = [f for f in findings if cst.Module([]).code_for_node(f.node) == "b(2)"]
-    assert _positions_by_statement(module, changed, for_line) is None
+    assert positions_by_statement(module, changed, for_line) is None
     # A comment line fewer before the method: ``ast`` puts it a line higher than the tree's
     # leading lines allow for, and the anchor line no longer holds its code.
     shorter = CLASS_BODIES.replace("    # between decorators\n", "")
     in_method = [f for f in findings if cst.Module([]).code_for_node(f.node) == "c(3)"]
-    assert _positions_by_statement(module, shorter, in_method) is None
-    assert _positions_by_statement(module, CLASS_BODIES, in_method) is not None
+    assert positions_by_statement(module, shorter, in_method) is None
+    assert positions_by_statement(module, CLASS_BODIES, in_method) is not None
 
 
 def test_syntax_ast_rejects_falls_back_to_code_generation() -> None:
@@ -185,7 +186,7 @@ def test_syntax_ast_rejects_falls_back_to_code_generation() -> None:
     module = cst.parse_module(text)
     findings = all_calls(module)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    got = _positions(module, text, findings)
+    got = positions(module, text, findings)
     for finding in findings:
         assert got[finding.node] == expected[finding.node]
 
@@ -195,8 +196,8 @@ def test_finding_without_a_stack_gets_the_module_provider() -> None:
     findings = all_calls(module)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     bare = [RawFinding("ACK999", "x", f.node, "", None, None) for f in findings]
-    assert _positions_by_statement(module, TRICKY, bare) is None
-    got = _positions(module, TRICKY, bare)
+    assert positions_by_statement(module, TRICKY, bare) is None
+    got = positions(module, TRICKY, bare)
     for finding in bare:
         assert got[finding.node] == expected[finding.node]
 
@@ -219,16 +220,14 @@ def test_engine_positions_with_bom_and_newlines(bom: bool, newline: str) -> None
 
 
 def test_code_found_once_in_the_text_needs_no_ast(monkeypatch: pytest.MonkeyPatch) -> None:
-    from asyncheck.lint import engine
-
     def no_ast(*args: object) -> None:
         raise AssertionError("ast consulted")
 
-    monkeypatch.setattr(engine._StatementLines, "of", no_ast)
+    monkeypatch.setattr(_StatementLines, "of", no_ast)
     module = cst.parse_module(CLASS_BODIES)
     findings = all_calls(module)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    got = _positions_by_statement(module, CLASS_BODIES, findings)
+    got = positions_by_statement(module, CLASS_BODIES, findings)
     assert got is not None
     assert all(got[f.node] == expected[f.node] for f in findings)
 
@@ -244,20 +243,18 @@ def test_code_found_once_in_the_text_needs_no_ast(monkeypatch: pytest.MonkeyPatc
 def test_code_that_occurs_more_than_once_is_placed_by_ast(
     text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from asyncheck.lint import engine
-
     consulted: list[bool] = []
-    original = engine._StatementLines.of
+    original = _StatementLines.of
 
     def spy(*args: object) -> object:
         consulted.append(True)
         return original(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(engine._StatementLines, "of", spy)
+    monkeypatch.setattr(_StatementLines, "of", spy)
     module = cst.parse_module(text)
     findings = all_calls(module)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    got = _positions_by_statement(module, text, findings)
+    got = positions_by_statement(module, text, findings)
     assert got is not None and consulted
     for finding in findings:
         assert got[finding.node] == expected[finding.node]

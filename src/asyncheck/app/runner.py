@@ -80,7 +80,7 @@ def enabled_rules(settings: Settings) -> list[type[Rule]]:
 
 
 def _parse_for_index(path: Path) -> cst.Module | None:
-    from asyncheck.lint.engine import read_module
+    from asyncheck.syntax.parse import read_module
 
     try:
         data = path.read_bytes()
@@ -202,7 +202,7 @@ class _Worker:
         this chunk meanwhile, so that this process's core stays busy (its lint takes the
         tree, see :func:`asyncheck.lint.engine.parse_source`), and store its facts at once (the
         other process may be waiting for them in turn).  False: nothing left to parse."""
-        from asyncheck.lint.engine import read_module
+        from asyncheck.syntax.parse import read_module
 
         for job in self.chunk:
             if job.path in self.linted or job.path in self.parsed_ahead:
@@ -359,8 +359,10 @@ def _check_file(worker: _Worker, job: _Job, data: bytes | None = None, *,
 
 
 def _fix_file(worker: _Worker, job: _Job, data: bytes, outcome: _Outcome) -> None:
-    from asyncheck.lint.engine import DecodedSource, FileResult, SourceError, decode_source
-    from asyncheck.lint.fix import WriteError, encode_source, fix_source, unified_diff, write_atomically
+    from asyncheck.app.writing import WriteError, write_atomically
+    from asyncheck.core.source import DecodedSource, SourceError, decode_source, encode_source
+    from asyncheck.lint.engine import FileResult
+    from asyncheck.lint.fixer import fix_source, unified_diff
 
     linter = worker.linter
     try:

@@ -32,7 +32,8 @@ from asyncheck.core.config import (
 )
 from asyncheck.core.diagnostic import UNPARSABLE_CODE
 from asyncheck.app.discovery import find_project_root, module_name_for
-from asyncheck.lint.engine import DecodedSource, Linter
+from asyncheck.core.source import DecodedSource
+from asyncheck.lint.engine import Linter
 from asyncheck.rules import all_rules
 from asyncheck.app.runner import build_index
 

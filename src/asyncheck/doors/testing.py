@@ -17,8 +17,10 @@ from asyncheck.semantics.project import ProjectIndex
 from asyncheck.core.tables import listed_coroutines
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic
-from asyncheck.lint.engine import DecodedSource, FileResult, Linter, read_module
-from asyncheck.lint.fix import FixOutcome, fix_source
+from asyncheck.core.source import DecodedSource
+from asyncheck.lint.engine import FileResult, Linter
+from asyncheck.lint.fixer import FixOutcome, fix_source
+from asyncheck.syntax.parse import read_module
 from asyncheck.rules import all_rules
 
 
