@@ -324,7 +324,7 @@ def test_triggers_in_code_among_strings_and_comments_are_linted() -> None:
 
 
 def test_what_only_the_project_index_asks_is_read_when_asked(tmp_path: Path) -> None:
-    from asyncheck.text.prefilter import UNSURE, ModuleText
+    from asyncheck.text.scans import UNSURE, ModuleText
 
     path = tmp_path / "jobs.py"
     path.write_text("import asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n\n\n"

@@ -33,7 +33,8 @@ from asyncheck.app.discovery import (
     module_name_for,
     project_module_names,
 )
-from asyncheck.text.prefilter import PreFilter, imported_modules
+from asyncheck.text.prefilter import PreFilter
+from asyncheck.text.scans import imported_modules
 
 if TYPE_CHECKING:
     import libcst as cst

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import libcst as cst
 
 from asyncheck.core import catalog
-from asyncheck.text.prefilter import trigger_pattern
+from asyncheck.text.patterns import trigger_pattern
 
 if TYPE_CHECKING:
     from asyncheck.lint.context import FileContext

@@ -32,7 +32,7 @@ from asyncheck.semantics.names import (
 )
 from asyncheck.core.tables import BUILTIN_COROUTINE_FUNCTIONS
 from asyncheck.syntax.walk import BodyVisitor, find_all
-from asyncheck.text.prefilter import UNSURE, ModuleText
+from asyncheck.text.scans import UNSURE, ModuleText
 
 
 @dataclass(frozen=True)
