@@ -26,7 +26,7 @@ from readme_snippets import readme_snippet
 from sample_project import write_shop
 
 from asyncheck.doors.cli import PROGRESS_MIN_FILES
-from asyncheck.lint.engine import Diagnostic
+from asyncheck.core.diagnostic import Diagnostic
 from asyncheck.doors.reporters import ReportOptions, get_reporter
 from asyncheck.doors.reporters.github import escape_data, escape_property
 from asyncheck.rules import all_rules

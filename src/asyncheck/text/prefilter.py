@@ -41,13 +41,14 @@ from typing import Protocol
 
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import UNPARSABLE_CODE
+from asyncheck.core.source import MAX_FILE_BYTES
 from asyncheck.core.tables import listed_coroutines
 from asyncheck.text.code_text import PARENTHESISED_TARGET_RE, code_text, cpython_accepts
 from asyncheck.text.patterns import trigger_pattern, words
 from asyncheck.text.scans import ModuleText, Project, imported_modules, project_module
 
-#: The engine's size limit (``engine.MAX_FILE_BYTES``, not imported: that imports libcst).
-TOO_LARGE_TO_PARSE = 2_000_000
+#: The engine's size limit: larger files are reported, never parsed.
+TOO_LARGE_TO_PARSE = MAX_FILE_BYTES
 #: A line that starts an ``async def``: a file with one nearly always has async code.
 _ASYNC_DEF_LINE_RE = re.compile(rb"^[ \t]*async[ \t]+def[ \t]+\w+[ \t]*[(\[]", re.MULTILINE)
 
