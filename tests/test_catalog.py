@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from asyncheck.core.catalog import CATALOG, documentation, summary
-from asyncheck.rules import all_rules
+from asyncheck.app.registry import all_rules
 
 
 def test_catalog_matches_rule_classes() -> None:

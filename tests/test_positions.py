@@ -14,7 +14,7 @@ from asyncheck.syntax.walk import walk_batched
 from asyncheck.core.config import Settings
 from asyncheck.lint.context import RawFinding
 from asyncheck.lint.engine import Linter, _positions, _positions_by_statement
-from asyncheck.rules import all_rules
+from asyncheck.app.registry import all_rules
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TRICKY = (
