@@ -51,8 +51,8 @@ AREAS: list[tuple[str, tuple[str, ...]]] = [
 #: (phase, file path suffix, function name): inclusive times worth knowing.
 PHASES = [
     ("discover files", "asyncheck/discovery.py", "discover_files"),
-    ("build project index (walk)", "asyncheck/runner.py", "build_index"),
-    ("parse for the project index", "asyncheck/runner.py", "_parse_for_index"),
+    ("build project index (walk)", "asyncheck/app/assemble.py", "build_index"),
+    ("parse for the project index", "asyncheck/app/assemble.py", "_parse_for_index"),
     ("decode (PEP 263)", "asyncheck/engine.py", "decode_source"),
     ("parse (libcst.parse_module)", "libcst/_parser/entrypoints.py", "parse_module"),
     ("lint a file, total", "asyncheck/engine.py", "lint_text"),

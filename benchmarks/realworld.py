@@ -111,7 +111,7 @@ def discovered_files(corpus: Path) -> set[str] | str:
     try:
         from asyncheck.core.config import find_config_file, load_settings, parse_code_list
         from asyncheck.app.discovery import discover_files, find_project_root
-        from asyncheck.rules import all_rules
+        from asyncheck.app.registry import all_rules
 
         root = find_project_root([corpus])
         settings = load_settings(find_config_file(corpus), known_codes=all_rules(),

@@ -11,7 +11,7 @@ from asyncheck.semantics.blocking import (
     blocking_call,
     canonical_blocking_name,
 )
-from asyncheck.rules import all_rules
+from asyncheck.app.registry import all_rules
 from asyncheck.doors.testing import lint_source
 
 ALL_BLOCKING = ("ACK200", "ACK210", "ACK220", "ACK230", "ACK231", "ACK240", "ACK250",

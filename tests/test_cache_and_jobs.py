@@ -85,12 +85,12 @@ def test_a_pooled_run_keeps_its_scratch_files_in_memory_and_leaves_none(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 
-    from asyncheck.app import runner
+    from asyncheck.app import facts, runner
     from asyncheck.core.config import Settings
 
     shared = tmp_path / "shm"
     shared.mkdir()
-    monkeypatch.setattr(runner, "_SHARED_MEMORY", shared)
+    monkeypatch.setattr(facts, "_SHARED_MEMORY", shared)
     monkeypatch.delenv("TMPDIR", raising=False)
     made: list[str | None] = []
     real = tempfile.TemporaryDirectory
@@ -120,8 +120,8 @@ def test_a_pooled_run_keeps_its_scratch_files_in_memory_and_leaves_none(
     # Where TMPDIR says, or without room for the project's facts: the usual place.
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
-    with runner._scratch_directory("asyncheck-", 30) as chosen:
+    with facts.scratch_directory("asyncheck-", 30) as chosen:
         assert Path(chosen).parent == tmp_path
     monkeypatch.delenv("TMPDIR")
-    with runner._scratch_directory("asyncheck-", 10**12) as chosen:
+    with facts.scratch_directory("asyncheck-", 10**12) as chosen:
         assert Path(chosen).parent != shared

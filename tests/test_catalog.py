@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from asyncheck.rules import all_rules  # app.registry after the registry moves
+from asyncheck.app.registry import all_rules
 from asyncheck.core.catalog import CATALOG, RuleInfo, _rule_infos, documentation, summary
 
 

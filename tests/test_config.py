@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from asyncheck.core.config import ConfigError, Settings, find_config_file, load_settings
-from asyncheck.rules import rule_defaults
+from asyncheck.app.registry import rule_defaults
 
 DEFAULTS = {"ACK000": True, "ACK100": True, "ACK200": True, "ACK231": False, "ACK310": False}
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from asyncheck.rules import all_rules
+from asyncheck.app.registry import all_rules
 from asyncheck.doors.testing import lint_source
 
 CODES = ("ACK400", "ACK401", "ACK402", "ACK403", "ACK500")

@@ -14,7 +14,8 @@ import pytest
 from asyncheck.semantics.project import ModuleFacts, ProjectIndex, extract_module_facts
 from asyncheck.app.cache import FactsStore
 from asyncheck.core.config import Settings
-from asyncheck.app.runner import _Job, _lint_order, _Outcome, _Triaged, run
+from asyncheck.app.pool import Job, Outcome, Triaged, _lint_order
+from asyncheck.app.runner import run
 
 PROJECT = {
     "crawler/__init__.py": "from .fetch import fetch_page, PageClient\n",
@@ -141,12 +142,12 @@ def test_runs_with_and_without_shared_facts_agree(tmp_path: Path) -> None:
         f for f in cold if f[0] == "jobs.py"]
 
 
-def _triaged(module: str, imports: tuple[str, ...], size: int) -> _Triaged:
-    return _Triaged(_Job(f"{module}.py", module, False), imports=imports, size=size)
+def _triaged(module: str, imports: tuple[str, ...], size: int) -> Triaged:
+    return Triaged(Job(f"{module}.py", module, False), imports=imports, size=size)
 
 
 def test_lint_order_puts_imported_modules_first_and_keeps_every_file() -> None:
-    skipped = _Triaged(_Job("notes.py", "notes", False), outcome=_Outcome("notes.py"))
+    skipped = Triaged(Job("notes.py", "notes", False), outcome=Outcome("notes.py"))
     triaged = [
         _triaged("app.views", ("app.models", "app.db"), 900),
         _triaged("app.models", ("app.db", "app"), 500),
@@ -155,7 +156,7 @@ def test_lint_order_puts_imported_modules_first_and_keeps_every_file() -> None:
         _triaged("app", ("app.views",), 50),
         skipped,
     ]
-    done: list[_Outcome] = []
+    done: list[Outcome] = []
     order = [item.job.module_name for item in _lint_order(triaged, done.append)]
     assert done == [skipped.outcome]
     assert sorted(order) == ["app", "app.db", "app.models", "app.views"]
@@ -236,7 +237,7 @@ def test_modules_without_async_code_are_answered_from_bytes(tmp_path: Path) -> N
 
 
 def test_lint_queue_hands_out_a_file_after_the_modules_it_imports() -> None:
-    from asyncheck.app.runner import _LintQueue
+    from asyncheck.app.pool import _LintQueue
 
     queue = _LintQueue([
         _triaged("shop.db", (), 100),
@@ -255,7 +256,7 @@ def test_lint_queue_hands_out_a_file_after_the_modules_it_imports() -> None:
 
 
 def test_lint_queue_in_an_import_cycle_prefers_a_file_whose_imports_nobody_is_linting() -> None:
-    from asyncheck.app.runner import _LintQueue
+    from asyncheck.app.pool import _LintQueue
 
     queue = _LintQueue([
         _triaged("chat.client", ("chat.session",), 100),
@@ -273,7 +274,7 @@ def test_lint_queue_in_an_import_cycle_prefers_a_file_whose_imports_nobody_is_li
 
 
 def test_lint_queue_drops_a_file_a_process_linted_before_it_was_handed_out() -> None:
-    from asyncheck.app.runner import _LintQueue
+    from asyncheck.app.pool import _LintQueue
 
     queue = _LintQueue([
         _triaged("api.models", (), 100),
@@ -293,9 +294,8 @@ def test_lint_queue_drops_a_file_a_process_linted_before_it_was_handed_out() -> 
 
 def test_a_process_waiting_for_facts_parses_its_next_file_meanwhile(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from asyncheck.app import facts, pool, runner
     from asyncheck.syntax import parse
-    from asyncheck.app import runner
-    from asyncheck.semantics import project
 
     modules = _write(tmp_path, {
         "feeds/__init__.py": "",
@@ -320,14 +320,15 @@ def test_a_process_waiting_for_facts_parses_its_next_file_meanwhile(
         return real_parse(text)
 
     monkeypatch.setattr(parse, "_parse_source", logged_parse)
-    monkeypatch.setattr(project, "_WAIT_LIMIT", 0.3)
+    monkeypatch.setattr(facts, "_WAIT_LIMIT", 0.3)
     claims = tmp_path / "claims"
     claims.mkdir()
-    jobs = {module: _Job(str(path), module, path.name == "__init__.py")
+    jobs = {module: Job(str(path), module, path.name == "__init__.py")
             for module, path in modules.items()}
-    spec = runner._WorkerSpec(Settings(), tmp_path, modules, None, None,
-                              FactsStore(tmp_path / "store"), claims=claims, lint_jobs=jobs)
-    other, worker = runner._Worker(spec), runner._Worker(spec)
+    spec = pool.WorkerSpec(Settings(), tmp_path, modules, None, None,
+                           FactsStore(tmp_path / "store"), runner._triage_file,
+                           runner._lint_triaged, claims=claims, lint_jobs=jobs)
+    other, worker = pool.Worker(spec), pool.Worker(spec)
     assert other.claim("feeds.http")  # another process is making feeds/http.py's facts
     saved: list[str] = []
     real_save = FactsStore.save
@@ -337,8 +338,8 @@ def test_a_process_waiting_for_facts_parses_its_next_file_meanwhile(
         real_save(store, module, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(FactsStore, "save", logged_save)
-    monkeypatch.setattr(runner, "_WORKER", worker)
-    outcomes = runner._check_chunk([jobs["feeds.rss"], jobs["feeds.atom"]])
+    monkeypatch.setattr(pool, "_WORKER", worker)
+    outcomes = pool._check_chunk([jobs["feeds.rss"], jobs["feeds.atom"]])
     assert [(Path(o.path).name, [d.code for d in o.diagnostics]) for o in outcomes] == [
         ("rss.py", ["ACK100"]), ("atom.py", [])]
     # While rss.py's lint waited for them, its process parsed atom.py (once: its lint took

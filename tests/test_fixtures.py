@@ -12,7 +12,7 @@ from pathlib import Path
 
 from asyncheck.core.config import Settings
 from conftest import RunCli
-from asyncheck.rules import all_rules
+from asyncheck.app.registry import all_rules
 from asyncheck.app.runner import run
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -21,7 +21,7 @@ from sample_project import CROSS_MODULE_CODES, REPORT, write_shop
 from test_fixtures import expected_findings
 
 from asyncheck.doors.flake8_plugin import AsyncheckPlugin, parse_blocking_calls, plugin_settings
-from asyncheck.rules import all_rules
+from asyncheck.app.registry import all_rules
 
 FIXTURES = ROOT / "fixtures"
 Finding = tuple[str, int, int, str]

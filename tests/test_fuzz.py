@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from asyncheck.semantics.project import ProjectIndex
 from asyncheck.core.config import Settings
 from asyncheck.lint.engine import Linter
-from asyncheck.rules import all_rules
+from asyncheck.app.registry import all_rules
 
 EXAMPLES = int(os.environ.get("ASYNCHECK_FUZZ_EXAMPLES", "40"))
 LINTER = Linter(list(all_rules().values()), Settings(select=("ALL",)), ProjectIndex.empty())

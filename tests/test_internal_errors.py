@@ -7,7 +7,7 @@ import libcst as cst
 from asyncheck.semantics.project import ProjectIndex
 from asyncheck.core.config import Settings
 from asyncheck.lint.rule import Rule
-from asyncheck.rules import all_rules
+from asyncheck.app.registry import all_rules
 from asyncheck.app.runner import RunResult
 
 SOURCE = b"import time\n\n\nasync def poll():\n    time.sleep(1)\n"

@@ -14,8 +14,8 @@ from asyncheck.syntax.positions import _StatementLines, positions, positions_by_
 from asyncheck.syntax.walk import walk_batched
 from asyncheck.core.config import Settings
 from asyncheck.lint.context import RawFinding
+from asyncheck.app.registry import all_rules
 from asyncheck.lint.engine import Linter
-from asyncheck.rules import all_rules
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TRICKY = (

@@ -28,7 +28,7 @@ from readme_snippets import readme_snippet
 from sample_project import CROSS_MODULE_CODES, write_shop
 from test_fixtures import expected_findings
 
-from asyncheck.rules import all_rules
+from asyncheck.app.registry import all_rules
 
 #: What ``pip install .`` of asyncheck needs at run time (tomli only below Python 3.11).
 RUNTIME_DISTRIBUTIONS = ("libcst", "pyyaml", "click", "pathspec", "tomli", "typing_extensions")

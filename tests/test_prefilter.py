@@ -6,7 +6,8 @@ from pathlib import Path
 
 from asyncheck.core.config import Settings
 from asyncheck.text.prefilter import PreFilter
-from asyncheck.app.runner import enabled_rules, run
+from asyncheck.app.assemble import enabled_rules
+from asyncheck.app.runner import run
 from asyncheck.doors.testing import lint_source
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,9 +27,10 @@ from sample_project import write_shop
 
 from asyncheck.doors.cli import PROGRESS_MIN_FILES
 from asyncheck.core.diagnostic import Diagnostic
-from asyncheck.doors.reporters import ReportOptions, get_reporter
+from asyncheck.doors.reporters import get_reporter
+from asyncheck.doors.reporters.options import ReportOptions
 from asyncheck.doors.reporters.github import escape_data, escape_property
-from asyncheck.rules import all_rules
+from asyncheck.app.registry import all_rules
 from asyncheck.app.runner import RunResult
 
 if sys.version_info >= (3, 11):

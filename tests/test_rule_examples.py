@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from asyncheck.lint.rule import Invalid, Rule, Valid, documentation_problems
-from asyncheck.rules import all_rules
+from asyncheck.app.registry import all_rules
 from asyncheck.doors.testing import fix_source_text, lint_source
 
 RULES = all_rules()

@@ -207,8 +207,8 @@ class FactsStore:
 def _write_json(path: Path, data: object) -> None:
     """Write ``data`` as JSON to ``path`` atomically (through a temporary file named by
     process id, then renamed).  Encoded in one call and written at once: ``json.dump`` to
-    a file encodes piece by piece in Python (70 ms for the results of a thousand files,
-    paid by every one-file run; 0.6 ms per module's facts, now 0.4)."""
+    a file encodes piece by piece in Python, which every one-file run would pay for the
+    results of the whole project."""
     text = json.dumps(data, separators=(",", ":"))
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(temporary, "w", encoding="utf-8") as handle:

@@ -20,7 +20,8 @@ from asyncheck import __version__
 from asyncheck.core import catalog
 from asyncheck.core.catalog import CATALOG
 from asyncheck.core.config import ConfigError, find_config_file, load_settings, parse_code_list
-from asyncheck.doors.reporters import FORMATS, ReportOptions, get_reporter
+from asyncheck.doors.reporters import FORMATS, get_reporter
+from asyncheck.doors.reporters.options import ReportOptions
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -200,9 +201,10 @@ def _check(
     cache_dir: Path | None = None,
     prefilter: bool = True,
 ) -> int:
-    # Imported late: --version, --explain and --list-rules need neither (nor pathspec).
+    # Imported late, to save start-up time: --version, --explain and --list-rules need
+    # neither discovery (nor pathspec) nor the runner.
     from asyncheck.app.discovery import find_project_root
-    from asyncheck.app.runner import STDIN_PATH, run
+    from asyncheck.app.runner import STDIN_PATH, run  # likewise: start-up time
 
     paths = list(paths) or ["."]
     anchors = [Path(p) for p in paths if p != STDIN_PATH]

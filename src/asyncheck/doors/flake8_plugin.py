@@ -31,11 +31,11 @@ from asyncheck.core.config import (
     with_overrides,
 )
 from asyncheck.core.diagnostic import UNPARSABLE_CODE
+from asyncheck.app.assemble import build_linter
 from asyncheck.app.discovery import find_project_root, module_name_for
+from asyncheck.app.registry import all_rules
 from asyncheck.core.source import DecodedSource
 from asyncheck.lint.engine import Linter
-from asyncheck.rules import all_rules
-from asyncheck.app.runner import build_index
 
 #: What flake8 wants from a plugin's ``run``: (line, 0-based column, "CODE message", type).
 Flake8Result = tuple[int, int, str, type[Any]]
@@ -208,8 +208,8 @@ class AsyncheckPlugin:
             except ConfigError as error:
                 linter = str(error)
             else:
-                linter = Linter(list(all_rules().values()), settings,
-                                build_index(project.root, settings), apply_noqa=False)
+                # plugin_settings turns every rule on; flake8 reads the noqa comments.
+                linter = build_linter(settings, root=project.root, apply_noqa=False)
             cls._linters[key] = linter
         return linter
 

@@ -13,15 +13,15 @@ from typing import Any
 
 import libcst as cst
 
-from asyncheck.semantics.project import ProjectIndex
-from asyncheck.core.tables import listed_coroutines
+from asyncheck.app.assemble import build_linter
+from asyncheck.app.registry import all_rules
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic
+from asyncheck.app.registry import all_rules
 from asyncheck.core.source import DecodedSource
 from asyncheck.lint.engine import FileResult, Linter
 from asyncheck.lint.fixer import FixOutcome, fix_source
 from asyncheck.syntax.parse import read_module
-from asyncheck.rules import all_rules
 
 
 def module_name_of(path: str) -> str:
@@ -49,8 +49,7 @@ def _linter(
     def parse(path: Path) -> cst.Module | None:
         return read_module(sources[module_name_of(path.as_posix())].encode("utf-8"))
 
-    return Linter(selected, settings, ProjectIndex(
-        modules, parse, listed_coroutines=listed_coroutines(settings)))
+    return build_linter(settings, rules=selected, modules=modules, parse=parse)
 
 
 def lint_source(

@@ -1,38 +1,4 @@
-"""The rule registry: every module in this package defines one rule class (or a tight family).
+"""The rules: one module per rule class (or a tight family), nothing else.
 
-Adding a rule is adding a module here; nothing else needs to know about it.
+:mod:`asyncheck.app.registry` finds them; adding a rule is adding a module here.
 """
-
-from __future__ import annotations
-
-import importlib
-import pkgutil
-from functools import lru_cache
-
-from asyncheck.lint.rule import Rule
-
-
-@lru_cache(maxsize=1)
-def all_rules() -> dict[str, type[Rule]]:
-    """Every rule class by code, in code order; codes are unique."""
-    found: dict[str, type[Rule]] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for value in vars(module).values():
-            if (
-                isinstance(value, type)
-                and issubclass(value, Rule)
-                and value is not Rule
-                and value.__module__ == module.__name__
-                and "code" in vars(value)
-            ):
-                other = found.get(value.code)
-                if other is not None and other is not value:
-                    raise RuntimeError(f"duplicate rule code {value.code}: {other} and {value}")
-                found[value.code] = value
-    return dict(sorted(found.items()))
-
-
-def rule_defaults() -> dict[str, bool]:
-    """Code -> on by default, for settings that select rules by prefix."""
-    return {code: rule.default_enabled for code, rule in all_rules().items()}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 import hashlib
-import time
 from dataclasses import dataclass, field, fields
 from functools import partial
 from pathlib import Path
@@ -129,10 +128,6 @@ class ModuleFacts:
 
 
 _FUNCTION_FIELDS = tuple(f.name for f in fields(FunctionFacts))
-#: How long to wait for facts another process is making: 5 ms steps, at most 2 s (a parse
-#: of the largest modules); then the module is parsed here after all.
-_WAIT_STEP = 0.005
-_WAIT_LIMIT = 2.0
 
 
 class FactsStore(Protocol):
@@ -144,6 +139,16 @@ class FactsStore(Protocol):
 
     def save(self, module: str, is_package: bool, digest: str, data: object) -> None:
         """Keep the JSON data of this module version."""
+
+
+class FactsHandOff(Protocol):
+    """Facts that another process may be making (:class:`asyncheck.app.facts.HandOff`,
+    for the processes of a pool)."""
+
+    def wait_for(self, module: str, stored: Callable[[], ModuleFacts | None]
+                 ) -> ModuleFacts | None:
+        """The facts of ``module`` once ``stored`` finds them in the store, when another
+        process is making them; None when this process is to parse the module."""
 
 
 class ProjectIndex:
@@ -160,8 +165,7 @@ class ProjectIndex:
         parse: Callable[[Path], cst.Module | None],
         *,
         store: FactsStore | None = None,
-        may_parse: Callable[[str], bool] | None = None,
-        while_waiting: Callable[[], bool] | None = None,
+        hand_off: FactsHandOff | None = None,
         listed_coroutines: Collection[str] = BUILTIN_COROUTINE_FUNCTIONS,
         known_text: Callable[[str], ModuleText | None] | None = None,
     ) -> None:
@@ -172,12 +176,9 @@ class ProjectIndex:
         self.listed_coroutines = listed_coroutines
         self._parse = parse
         self._store = store
-        #: Asked before parsing a module for its facts; False: another process is making
-        #: them, wait for the store (see the runner's pool).
-        self._may_parse = may_parse
-        #: Called instead of sleeping while waiting for those facts: True when it did some
-        #: other work meanwhile (see the runner's pool), False when it had none.
-        self._while_waiting = while_waiting
+        #: Asked before parsing a module whose facts the store lacks: another process
+        #: may be making them (see the pool).
+        self._hand_off = hand_off
         #: Content hashes of the files about to be linted: their facts are stored as soon
         #: as they are parsed.
         self._linting: dict[str, str] = {}
@@ -267,15 +268,11 @@ class ProjectIndex:
             stored = self._load(module_name, is_package, digest)
             if stored is not None:
                 return stored
-            if self._may_parse is not None and not self._may_parse(module_name):
-                # Another process is parsing it: its facts are in the store shortly.
-                deadline = time.monotonic() + _WAIT_LIMIT
-                while time.monotonic() < deadline:
-                    if self._while_waiting is None or not self._while_waiting():
-                        time.sleep(_WAIT_STEP)
-                    stored = self._load(module_name, is_package, digest)
-                    if stored is not None:
-                        return stored
+            if self._hand_off is not None:
+                stored = self._hand_off.wait_for(
+                    module_name, partial(self._load, module_name, is_package, digest))
+                if stored is not None:
+                    return stored
         tree = self._parse(path)
         if tree is None:
             return None

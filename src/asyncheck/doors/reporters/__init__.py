@@ -3,42 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from asyncheck.doors.reporters.github import render as render_github
+from asyncheck.doors.reporters.json import render as render_json
+from asyncheck.doors.reporters.options import ReportOptions
+from asyncheck.doors.reporters.text import render as render_text
 
 if TYPE_CHECKING:
     from asyncheck.app.runner import RunResult
-
-
-@dataclass(frozen=True)
-class ReportOptions:
-    """How the user asked for the report."""
-
-    color: bool = False
-    statistics: bool = False
-    quiet: bool = False
-    fixable_codes: frozenset[str] = frozenset()
 
 
 Reporter = Callable[["RunResult", ReportOptions], str]
 
 
 def get_reporter(name: str) -> Reporter:
-    """The reporter for a ``--format`` value (imported only when used)."""
+    """The reporter for a ``--format`` value."""
     if name == "json":
-        from asyncheck.doors.reporters.json import render as render_json
-
         return render_json
     if name == "sarif":
+        # Imported only when chosen, to save start-up time: it describes every rule, so
+        # it imports them all (and libcst).
         from asyncheck.doors.reporters.sarif import render as render_sarif
 
         return render_sarif
     if name == "github":
-        from asyncheck.doors.reporters.github import render as render_github
-
         return render_github
-    from asyncheck.doors.reporters.text import render as render_text
-
     return render_text
 
 

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from asyncheck.doors.reporters import ReportOptions
+from asyncheck.doors.reporters.options import ReportOptions
 
 if TYPE_CHECKING:
     from asyncheck.app.runner import RunResult

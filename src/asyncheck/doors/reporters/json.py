@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from asyncheck.doors.reporters import ReportOptions
+from asyncheck.doors.reporters.options import ReportOptions
 
 if TYPE_CHECKING:
     from asyncheck.app.runner import RunResult

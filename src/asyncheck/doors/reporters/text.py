@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from asyncheck.doors.reporters import ReportOptions
+from asyncheck.doors.reporters.options import ReportOptions
 
 if TYPE_CHECKING:
     from asyncheck.app.runner import RunResult
