@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from asyncheck.lint.rule import Invalid, Rule, Valid
+from asyncheck.lint import Invalid, Rule, Valid
 
 
 class UnparsableFile(Rule):

@@ -8,15 +8,13 @@ import libcst as cst
 
 from asyncheck.semantics.coroutines import (
     GATHER,
-    FlowRule,
     Use,
     UseKind,
     call_text,
     classify_use,
     in_expected_failure,
 )
-from asyncheck.lint.fix import Fix
-from asyncheck.lint.rule import Invalid, Valid
+from asyncheck.lint import Fix, FlowRule, Invalid, Valid
 
 #: Fates after which the coroutine certainly never runs.
 _LOST = frozenset({UseKind.DROPPED, UseKind.TRUTH, UseKind.INSPECTED})

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asyncheck.semantics.coroutines import (
-    MUTATING_METHODS,
-    FlowRule,
-    Use,
-    UseKind,
-    classify_use,
-)
-from asyncheck.lint.rule import Invalid, Valid
-
-if TYPE_CHECKING:
-    from asyncheck.lint.context import FileContext
+from asyncheck.semantics.coroutines import MUTATING_METHODS, Use, UseKind, classify_use
+from asyncheck.lint import FileContext, FlowRule, Invalid, Valid
 
 #: Fates of a collection (or of a load of its name) that do not run its coroutines.
 _LOST = frozenset({UseKind.DROPPED, UseKind.TRUTH, UseKind.INSPECTED})

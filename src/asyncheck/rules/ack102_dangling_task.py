@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import libcst as cst
 
 from asyncheck.semantics.coroutines import (
-    FlowRule,
     Use,
     UseKind,
     call_text,
@@ -15,7 +14,7 @@ from asyncheck.semantics.coroutines import (
     in_expected_failure,
 )
 from asyncheck.semantics.names import dotted_name
-from asyncheck.lint.rule import Invalid, Valid
+from asyncheck.lint import FlowRule, Invalid, Valid
 
 #: Calls that schedule a task the event loop only holds weakly.
 TASK_FACTORIES = frozenset({

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncheck.semantics.blocking import BlockingCallRule
-from asyncheck.lint.fix import Fix, module_alias, name_is_free
-from asyncheck.lint.rule import Invalid, Valid
+from asyncheck.lint import BlockingCallRule, Fix, Invalid, Valid, module_alias, name_is_free
 
 
 class BlockingSleep(BlockingCallRule):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from asyncheck.semantics.blocking import BlockingCallRule
-from asyncheck.lint.rule import Invalid, Valid
+from asyncheck.lint import BlockingCallRule, Invalid, Valid
 
 
 class BlockingSubprocess(BlockingCallRule):

@@ -7,7 +7,7 @@ import fnmatch
 import libcst as cst
 
 from asyncheck.semantics.blocking import blocking_call, describe_call
-from asyncheck.lint.rule import Invalid, Rule, Valid
+from asyncheck.lint import Invalid, Rule, Valid
 
 
 class BlockingCallConfigured(Rule):

@@ -9,8 +9,7 @@ import libcst as cst
 from asyncheck.semantics.blocking import blocking_call
 from asyncheck.semantics.helper_chains import blocking_chain, project_function
 from asyncheck.semantics.names import dotted_name
-from asyncheck.core.config import Settings
-from asyncheck.lint.rule import Invalid, Rule, Valid
+from asyncheck.lint import Invalid, Rule, Settings, Valid
 
 _NET = (
     "import time\nimport requests\n\n"

@@ -12,7 +12,7 @@ from asyncheck.semantics.concurrency import (
     Fanout,
     code_of,
 )
-from asyncheck.lint.rule import Invalid, Rule, Valid
+from asyncheck.lint import Invalid, Rule, Valid
 
 _SEMAPHORE_FETCH = '''\
 import asyncio

@@ -19,7 +19,7 @@ from asyncheck.semantics.concurrency import (
 )
 from asyncheck.semantics.names import Scope
 from asyncheck.syntax.walk import find_all
-from asyncheck.lint.rule import Invalid, Rule, Valid
+from asyncheck.lint import Invalid, Rule, Valid
 
 _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _Loop = Union[cst.For, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp]

@@ -6,7 +6,7 @@ import libcst as cst
 
 from asyncheck.semantics.event_loop import LOOP_RUN_METHODS, LOOP_RUNNERS, is_event_loop
 from asyncheck.semantics.names import dotted_name
-from asyncheck.lint.rule import Invalid, Rule, Valid
+from asyncheck.lint import Invalid, Rule, Valid
 
 
 #: Last names of the calls this rule looks at (a cheap test before resolving a method call).

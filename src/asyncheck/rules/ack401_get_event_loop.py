@@ -5,8 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncheck.semantics.event_loop import GET_EVENT_LOOP
-from asyncheck.lint.fix import Fix, module_alias, name_is_free
-from asyncheck.lint.rule import Invalid, Rule, Valid
+from asyncheck.lint import Fix, Invalid, Rule, Valid, module_alias, name_is_free
 
 
 class GetEventLoop(Rule):

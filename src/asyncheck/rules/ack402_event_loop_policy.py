@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import libcst as cst
 
 from asyncheck.semantics.event_loop import POLICY_FUNCTIONS, is_event_loop_policy_name
-from asyncheck.lint.rule import Invalid, Rule, Valid
-
-if TYPE_CHECKING:
-    from asyncheck.lint.context import FileContext
+from asyncheck.lint import FileContext, Invalid, Rule, Valid
 
 _POLICY_SUFFIX = "EventLoopPolicy"
 _POLICY_FUNCTION_NAMES = frozenset(name.rpartition(".")[2] for name in POLICY_FUNCTIONS)

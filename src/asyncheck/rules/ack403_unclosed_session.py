@@ -8,7 +8,7 @@ import libcst as cst
 
 from asyncheck.semantics.event_loop import SESSION_CONSTRUCTORS
 from asyncheck.semantics.names import Scope, make_class_scope, make_function_scope
-from asyncheck.lint.rule import Invalid, Rule, Valid
+from asyncheck.lint import Invalid, Rule, Valid
 from asyncheck.syntax.walk import find_all
 
 _CONSTRUCTOR_NAMES = frozenset(name.rpartition(".")[2] for name in SESSION_CONSTRUCTORS)

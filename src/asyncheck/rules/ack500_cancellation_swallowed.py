@@ -11,7 +11,7 @@ from asyncheck.semantics.event_loop import (
 )
 from asyncheck.semantics.names import LocalFunction
 from asyncheck.syntax.walk import walk_body
-from asyncheck.lint.rule import Invalid, Rule, Valid
+from asyncheck.lint import Invalid, Rule, Valid
 
 #: Return annotations of functions that never return normally.
 NO_RETURN_TYPES = frozenset({

@@ -1,4 +1,4 @@
-"""Blocking calls: the tables of library calls that freeze the event loop, and the rule base.
+"""Blocking calls: the tables of library calls that freeze the event loop, and their matching.
 
 Tables, not code: each entry maps a qualified name (as resolved through imports and object
 tracking, e.g. ``requests.Session.get`` for ``session.get`` when ``session`` is a
@@ -17,17 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
-
 import libcst as cst
 
 from asyncheck.semantics.names import Resolver, Scope, dotted_name
 from asyncheck.syntax.walk import iter_children
-from asyncheck.lint.fix import Fix
-from asyncheck.lint.rule import Rule
-
-if TYPE_CHECKING:
-    from asyncheck.lint.context import FileContext
 
 
 @dataclass(frozen=True)
@@ -402,72 +395,3 @@ def describe_call(func: cst.BaseExpression, qualname: str) -> str:
     if qualname == f"builtins.{text}":
         return f"`{text}(...)`"
     return f"`{text}(...)` (`{qualname}`)"
-
-
-def _call_matches(context: FileContext) -> dict[int, BlockingMatch | None]:
-    """Per file (see :meth:`FileContext.shared`): what each call matched, by its node's id
-    (the tree outlives the context, so ids are not reused meanwhile)."""
-    return {}
-
-
-class BlockingCallRule(Rule):
-    """Base of the table-driven ACK2xx rules: a blocking call made directly inside ``async def``.
-
-    Subclasses set ``code``, ``name`` and their docs and examples; the table decides what
-    each one reports.  The message template has ``{call}``, ``{function}`` and ``{way_out}``.
-    """
-
-    message: ClassVar[str] = "{call} blocks the event loop inside `async def {function}`; use {way_out}"
-    # Only calls directly inside `async def` are reported: no `async`, nothing to find.
-    TRIGGERS: ClassVar[tuple[str, ...] | None] = ("async def",)  # reports only inside `async def`
-    with_message: ClassVar[str] = (
-        "`with {item}:` waits for a `{type}` and blocks the event loop inside "
-        "`async def {function}`; use {way_out}"
-    )
-
-    def visit_Call(self, node: cst.Call) -> None:
-        context = self.context
-        if not context.in_async_function:
-            return
-        # Every ACK2xx rule asks about every call: the table is searched once per call.
-        matches = context.shared(_call_matches)
-        key = id(node)
-        if key in matches:
-            found = matches[key]
-        else:
-            found = matches[key] = match_blocking_call(context.resolver, context.scope, node)
-        if found is None or found.entry.code != self.code:
-            return
-        self.report(
-            node,
-            call=describe_call(node.func, found.qualname),
-            function=self._function_name(),
-            way_out=found.entry.way_out,
-            fix=self.fix_for(node),
-        )
-
-    def fix_for(self, call: cst.Call) -> Fix | None:
-        """The fix a fixable subclass offers for a reported call (none by default)."""
-        return None
-
-    def visit_With(self, node: cst.With) -> None:
-        context = self.context
-        if node.asynchronous is not None or not context.in_async_function:
-            return
-        for item in node.items:
-            found = match_blocking_with(context.resolver, context.scope, item.item)
-            if found is None or found.entry.code != self.code:
-                continue
-            self.report(
-                item.item,
-                message=self.with_message.format(
-                    item=dotted_name(item.item) or "...",
-                    type=found.qualname.rpartition(".")[0],
-                    function=self._function_name(),
-                    way_out=found.entry.way_out,
-                ),
-            )
-
-    def _function_name(self) -> str:
-        function = self.context.current_function
-        return function.name.value if function is not None else "?"

@@ -40,7 +40,7 @@ from asyncheck.semantics.project import FunctionFacts, awaited_acquire, entered_
 from asyncheck.syntax.walk import FastVisitor, find_all
 
 if TYPE_CHECKING:
-    from asyncheck.lint.context import FileContext
+    from asyncheck.semantics.model import SemanticModel
 
 #: Types whose ``async with x:`` / ``await x.acquire()`` bounds how many callers run at once.
 LIMITER_TYPES = frozenset({
@@ -314,11 +314,11 @@ class ConcurrencyAnalysis:
     """Fan-out sizes and limiter detection for one file.
 
     ``resolver``/``index``/``settings`` come from the file's
-    :class:`~asyncheck.lint.context.FileContext`; results of scope walks are cached here, so one
-    instance serves a whole file.
+    :class:`~asyncheck.semantics.model.SemanticModel`; results of scope walks are cached
+    here, so one instance serves a whole file.
     """
 
-    def __init__(self, context: FileContext) -> None:
+    def __init__(self, context: SemanticModel) -> None:
         self.context = context
         self.resolver = context.resolver
         self.index = context.index

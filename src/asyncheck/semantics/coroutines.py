@@ -18,7 +18,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
 
 import libcst as cst
 
@@ -26,10 +25,6 @@ import libcst as cst
 
 from asyncheck.semantics.names import Scope, dotted_name
 from asyncheck.syntax.walk import NESTED_SCOPES, walk_batched
-from asyncheck.lint.rule import Rule
-
-if TYPE_CHECKING:
-    from asyncheck.lint.context import FileContext
 
 #: Nodes that open a scope of their own.
 
@@ -308,48 +303,6 @@ def name_uses(scope_node: cst.CSTNode, names: Collection[str]) -> dict[str, list
     else:
         walk_batched(scope_node, (), scanner.on_visit, scanner.on_leave)
     return scanner.uses
-
-
-RecordT = TypeVar("RecordT")
-
-
-class FlowRule(Rule, Generic[RecordT]):
-    """Base of rules that follow values bound to local names to the end of their scope.
-
-    A subclass calls :meth:`defer` when a value it watches is bound to a name; when the
-    traversal leaves that function (or the module), :meth:`names_resolved` gets every
-    deferred record with the fate of every load of its name.
-    """
-
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
-        self._deferred: dict[int, dict[str, list[RecordT]]] = {}
-
-    def defer(self, scope: Scope, name: str, record: RecordT) -> bool:
-        """Follow ``name`` in ``scope`` at the end of the scope; False when the name cannot
-        be followed there (nothing is deferred)."""
-        if not is_followable_name(scope, name):
-            return False
-        self._deferred.setdefault(id(scope.node), {}).setdefault(name, []).append(record)
-        return True
-
-    def names_resolved(self, name: str, records: list[RecordT], uses: list[Use]) -> None:
-        """Called once per deferred name with its records and the uses of its loads."""
-        raise NotImplementedError
-
-    def _resolve(self, node: cst.CSTNode) -> None:
-        deferred = self._deferred.pop(id(node), None)
-        if not deferred:
-            return
-        uses = name_uses(node, deferred)
-        for name, records in deferred.items():
-            self.names_resolved(name, records, uses.get(name, []))
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._resolve(original_node)
-
-    def leave_Module(self, original_node: cst.Module) -> None:
-        self._resolve(original_node)
 
 
 def call_text(call: cst.Call) -> str:

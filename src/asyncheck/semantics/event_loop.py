@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncheck.syntax.walk import walk_body
-from asyncheck.lint.context import FileContext
+from asyncheck.semantics.model import SemanticModel
 
 #: Qualified types whose objects are event loops (the resolver reports
 #: ``asyncio.AbstractEventLoop`` for ``get_event_loop``/``new_event_loop``/``get_running_loop``;
@@ -75,7 +75,7 @@ CANCELLATION_CATCHERS: frozenset[str] = frozenset({
 #: Calls that evaluate to the running framework's cancellation exception class.
 CANCELLATION_CLASS_FACTORIES: frozenset[str] = frozenset({"anyio.get_cancelled_exc_class"})
 
-def is_event_loop(context: FileContext, expr: cst.BaseExpression) -> bool:
+def is_event_loop(context: SemanticModel, expr: cst.BaseExpression) -> bool:
     """Whether ``expr`` evaluates to an event loop.
 
     Known by type (a loop factory call, a name bound to one, an annotation), or by the

@@ -123,7 +123,7 @@ class Scope:
     #: computed it: it lives exactly as long as the tree it describes.
     facts: dict[Callable[[cst.CSTNode], object], object] = field(default_factory=dict)
     #: On a module scope: the bindings and ``global`` names of its classes by node id, for
-    #: the class scopes :func:`_find_class_scope` makes afresh for every question.
+    #: the class scopes :func:`find_class_scope` makes afresh for every question.
     _class_bindings: dict[int, tuple[dict[str, list[Binding]], set[str]]] = field(
         default_factory=dict)
 
@@ -608,7 +608,7 @@ class Resolver:
         module = scope.module_scope
         if not type_qualname.startswith(module.qualname + "."):
             return None
-        return _find_class_scope(module, type_qualname)
+        return find_class_scope(module, type_qualname)
 
     def _infer_attribute(self, class_scope: Scope, attr: str) -> str | None:
         types: set[str | None] = set()
@@ -697,7 +697,7 @@ def _is_staticmethod(function: cst.FunctionDef) -> bool:
     )
 
 
-def _find_class_scope(module: Scope, type_qualname: str) -> Scope | None:
+def find_class_scope(module: Scope, type_qualname: str) -> Scope | None:
     """The scope of a (possibly nested) class of this module, from its qualified name."""
     rest = type_qualname[len(module.qualname) + 1:] if module.qualname else type_qualname
     scope = module
