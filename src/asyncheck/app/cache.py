@@ -14,8 +14,8 @@ would run whatever it contains.
 from __future__ import annotations
 
 import hashlib
-import os
 import json
+import os
 import sys
 from dataclasses import dataclass
 from functools import lru_cache

@@ -35,10 +35,15 @@ from asyncheck.app.pool import (
     lint_in_process,
     run_pool,
 )
+from asyncheck.app.writing import WriteError, write_atomically
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic
-from asyncheck.app.writing import WriteError, write_atomically
-from asyncheck.core.source import DecodedSource, SourceError, decode_source, encode_source
+from asyncheck.core.source import (
+    DecodedSource,
+    SourceError,
+    decode_source,
+    encode_source,
+)
 from asyncheck.text.prefilter import PreFilter
 from asyncheck.text.scans import imported_modules
 

@@ -16,10 +16,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from asyncheck import __version__
-
 from asyncheck.core import catalog
 from asyncheck.core.catalog import CATALOG
-from asyncheck.core.config import ConfigError, find_config_file, load_settings, parse_code_list
+from asyncheck.core.config import (
+    ConfigError,
+    find_config_file,
+    load_settings,
+    parse_code_list,
+)
 from asyncheck.doors.reporters import FORMATS, get_reporter
 from asyncheck.doors.reporters.options import ReportOptions
 

@@ -23,6 +23,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from asyncheck import __version__
+from asyncheck.app.assemble import build_linter
+from asyncheck.app.discovery import find_project_root, module_name_for
+from asyncheck.app.registry import all_rules
 from asyncheck.core.config import (
     ConfigError,
     Settings,
@@ -31,9 +34,6 @@ from asyncheck.core.config import (
     with_overrides,
 )
 from asyncheck.core.diagnostic import UNPARSABLE_CODE
-from asyncheck.app.assemble import build_linter
-from asyncheck.app.discovery import find_project_root, module_name_for
-from asyncheck.app.registry import all_rules
 from asyncheck.core.source import DecodedSource
 from asyncheck.lint.engine import Linter
 

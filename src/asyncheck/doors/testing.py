@@ -17,7 +17,6 @@ from asyncheck.app.assemble import build_linter
 from asyncheck.app.registry import all_rules
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic
-from asyncheck.app.registry import all_rules
 from asyncheck.core.source import DecodedSource
 from asyncheck.lint.engine import FileResult, Linter
 from asyncheck.lint.fixer import FixOutcome, fix_source

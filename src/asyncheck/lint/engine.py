@@ -19,7 +19,12 @@ from libcst.metadata import MetadataWrapper
 
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import UNPARSABLE_CODE, Diagnostic
-from asyncheck.core.source import MAX_FILE_BYTES, DecodedSource, SourceError, decode_source
+from asyncheck.core.source import (
+    MAX_FILE_BYTES,
+    DecodedSource,
+    SourceError,
+    decode_source,
+)
 from asyncheck.core.suppression import is_suppressed, parse_suppressions
 from asyncheck.lint.context import FileContext, RawFinding
 from asyncheck.lint.rule import Rule

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from asyncheck.lint import Fix, FlowRule, Invalid, Valid
 from asyncheck.semantics.coroutines import (
     GATHER,
     Use,
@@ -14,7 +15,6 @@ from asyncheck.semantics.coroutines import (
     classify_use,
     in_expected_failure,
 )
-from asyncheck.lint import Fix, FlowRule, Invalid, Valid
 
 #: Fates after which the coroutine certainly never runs.
 _LOST = frozenset({UseKind.DROPPED, UseKind.TRUTH, UseKind.INSPECTED})

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asyncheck.semantics.coroutines import MUTATING_METHODS, Use, UseKind, classify_use
 from asyncheck.lint import FileContext, FlowRule, Invalid, Valid
+from asyncheck.semantics.coroutines import MUTATING_METHODS, Use, UseKind, classify_use
 
 #: Fates of a collection (or of a load of its name) that do not run its coroutines.
 _LOST = frozenset({UseKind.DROPPED, UseKind.TRUTH, UseKind.INSPECTED})

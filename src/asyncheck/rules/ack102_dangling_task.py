@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from asyncheck.lint import FlowRule, Invalid, Valid
 from asyncheck.semantics.coroutines import (
     Use,
     UseKind,
@@ -14,7 +15,6 @@ from asyncheck.semantics.coroutines import (
     in_expected_failure,
 )
 from asyncheck.semantics.names import dotted_name
-from asyncheck.lint import FlowRule, Invalid, Valid
 
 #: Calls that schedule a task the event loop only holds weakly.
 TASK_FACTORIES = frozenset({

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncheck.lint import BlockingCallRule, Fix, Invalid, Valid, module_alias, name_is_free
+from asyncheck.lint import (
+    BlockingCallRule,
+    Fix,
+    Invalid,
+    Valid,
+    module_alias,
+    name_is_free,
+)
 
 
 class BlockingSleep(BlockingCallRule):

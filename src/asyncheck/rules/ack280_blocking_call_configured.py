@@ -6,8 +6,8 @@ import fnmatch
 
 import libcst as cst
 
-from asyncheck.semantics.blocking import blocking_call, describe_call
 from asyncheck.lint import Invalid, Rule, Valid
+from asyncheck.semantics.blocking import blocking_call, describe_call
 
 
 class BlockingCallConfigured(Rule):

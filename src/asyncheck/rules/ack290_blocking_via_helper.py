@@ -6,10 +6,10 @@ from functools import lru_cache
 
 import libcst as cst
 
+from asyncheck.lint import Invalid, Rule, Settings, Valid
 from asyncheck.semantics.blocking import blocking_call
 from asyncheck.semantics.helper_chains import blocking_chain, project_function
 from asyncheck.semantics.names import dotted_name
-from asyncheck.lint import Invalid, Rule, Settings, Valid
 
 _NET = (
     "import time\nimport requests\n\n"

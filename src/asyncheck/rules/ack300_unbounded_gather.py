@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncheck.lint import Invalid, Rule, Valid
 from asyncheck.semantics.concurrency import (
     COLLECTION_WAITERS,
     GATHER_FUNCTIONS,
@@ -12,7 +13,6 @@ from asyncheck.semantics.concurrency import (
     Fanout,
     code_of,
 )
-from asyncheck.lint import Invalid, Rule, Valid
 
 _SEMAPHORE_FETCH = '''\
 import asyncio

@@ -6,20 +6,20 @@ from typing import Union
 
 import libcst as cst
 
+from asyncheck.lint import Invalid, Rule, Valid
 from asyncheck.semantics.concurrency import (
     COLLECTION_WAITERS,
     COMPREHENSIONS,
     GATHER_FUNCTIONS,
+    TEARDOWN_RE,
     ConcurrencyAnalysis,
     Extent,
-    TEARDOWN_RE,
     code_of,
     comprehension_targets,
     target_names,
 )
 from asyncheck.semantics.names import Scope
 from asyncheck.syntax.walk import find_all
-from asyncheck.lint import Invalid, Rule, Valid
 
 _SCOPE_BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _Loop = Union[cst.For, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp]

@@ -6,9 +6,9 @@ import re
 
 import libcst as cst
 
+from asyncheck.lint import Invalid, Rule, Valid
 from asyncheck.semantics.concurrency import code_of, names_used, target_names
 from asyncheck.syntax.walk import BodyVisitor
-from asyncheck.lint import Invalid, Rule, Valid
 
 #: Awaited methods whose order matters or that wait on purpose: writes to one stream or
 #: connection, queue hand-offs, pacing, locks, statements on one database connection.

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncheck.lint import Invalid, Rule, Valid
 from asyncheck.semantics.event_loop import LOOP_RUN_METHODS, LOOP_RUNNERS, is_event_loop
 from asyncheck.semantics.names import dotted_name
-from asyncheck.lint import Invalid, Rule, Valid
-
 
 #: Last names of the calls this rule looks at (a cheap test before resolving a method call).
 _RUNNING_METHOD_NAMES = LOOP_RUN_METHODS | {name.rpartition(".")[2] for name in LOOP_RUNNERS}

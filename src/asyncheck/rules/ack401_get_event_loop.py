@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncheck.semantics.event_loop import GET_EVENT_LOOP
 from asyncheck.lint import Fix, Invalid, Rule, Valid, module_alias, name_is_free
+from asyncheck.semantics.event_loop import GET_EVENT_LOOP
 
 
 class GetEventLoop(Rule):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncheck.semantics.event_loop import POLICY_FUNCTIONS, is_event_loop_policy_name
 from asyncheck.lint import FileContext, Invalid, Rule, Valid
+from asyncheck.semantics.event_loop import POLICY_FUNCTIONS, is_event_loop_policy_name
 
 _POLICY_SUFFIX = "EventLoopPolicy"
 _POLICY_FUNCTION_NAMES = frozenset(name.rpartition(".")[2] for name in POLICY_FUNCTIONS)

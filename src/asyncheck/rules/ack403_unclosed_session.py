@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from asyncheck.lint import Invalid, Rule, Valid
 from asyncheck.semantics.event_loop import SESSION_CONSTRUCTORS
 from asyncheck.semantics.names import Scope, make_class_scope, make_function_scope
-from asyncheck.lint import Invalid, Rule, Valid
 from asyncheck.syntax.walk import find_all
 
 _CONSTRUCTOR_NAMES = frozenset(name.rpartition(".")[2] for name in SESSION_CONSTRUCTORS)

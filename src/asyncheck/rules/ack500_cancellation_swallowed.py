@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncheck.lint import Invalid, Rule, Valid
 from asyncheck.semantics.event_loop import (
     CANCELLATION_CATCHERS,
     CANCELLATION_CLASS_FACTORIES,
@@ -11,7 +12,6 @@ from asyncheck.semantics.event_loop import (
 )
 from asyncheck.semantics.names import LocalFunction
 from asyncheck.syntax.walk import walk_body
-from asyncheck.lint import Invalid, Rule, Valid
 
 #: Return annotations of functions that never return normally.
 NO_RETURN_TYPES = frozenset({

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
 import libcst as cst
 
 from asyncheck.semantics.names import Resolver, Scope, dotted_name

@@ -12,7 +12,6 @@ from __future__ import annotations
 import libcst as cst
 
 # Node tests are ``type(node) is ...``, not ``isinstance``: see semantics/model.py.
-
 from asyncheck.core.config import Settings
 from asyncheck.core.tables import listed_coroutines
 from asyncheck.semantics.names import (

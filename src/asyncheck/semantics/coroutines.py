@@ -21,12 +21,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-# Node tests are ``type(node) is ...``, not ``isinstance``: see analysis/names.py.
-
 from asyncheck.semantics.names import Scope, dotted_name
 from asyncheck.syntax.walk import NESTED_SCOPES, walk_batched
 
-#: Nodes that open a scope of their own.
+# Node tests are ``type(node) is ...``, not ``isinstance``: see semantics/model.py.
 
 
 class UseKind(enum.Enum):

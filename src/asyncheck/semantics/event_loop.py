@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncheck.syntax.walk import walk_body
 from asyncheck.semantics.model import SemanticModel
+from asyncheck.syntax.walk import walk_body
 
 #: Qualified types whose objects are event loops (the resolver reports
 #: ``asyncio.AbstractEventLoop`` for ``get_event_loop``/``new_event_loop``/``get_running_loop``;

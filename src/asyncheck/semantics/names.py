@@ -33,7 +33,6 @@ import libcst as cst
 # class has ABCMeta as metaclass, so an ``isinstance`` that fails runs a Python-level ABC
 # check, and these tests run for most nodes of every file.  The concrete node classes have no
 # subclasses (the parser builds exactly them), so both tests give the same answers.
-
 from asyncheck.core.tables import FACTORY_RETURN_TYPES
 
 BUILTIN_NAMES = frozenset(dir(builtins))

@@ -9,8 +9,8 @@ module is small and serialisable (:class:`ModuleFacts`) so that it can be cached
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 import hashlib
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from functools import partial
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import libcst as cst
 
+from asyncheck.core.tables import BUILTIN_COROUTINE_FUNCTIONS
 from asyncheck.semantics.blocking import match_blocking_call
 from asyncheck.semantics.names import (
     Resolver,
@@ -29,7 +30,6 @@ from asyncheck.semantics.names import (
     make_function_scope,
     make_module_scope,
 )
-from asyncheck.core.tables import BUILTIN_COROUTINE_FUNCTIONS
 from asyncheck.syntax.walk import BodyVisitor, find_all
 from asyncheck.text.scans import UNSURE, ModuleText
 

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from asyncheck import __version__
+from asyncheck.app.registry import all_rules
 from asyncheck.doors.reporters.options import ReportOptions
 from asyncheck.lint.rule import Rule
-from asyncheck.app.registry import all_rules
 
 if TYPE_CHECKING:
     from asyncheck.app.runner import RunResult
