@@ -20,8 +20,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "asyncheck"
 LAYERS = ("core", "text", "syntax", "semantics", "lint", "rules", "app", "doors")
 #: Where a function-level import may save start-up time (it must say so in a comment).
 LAZY_IMPORT_LAYERS = frozenset({"app", "doors"})
-#: What a rule module may import of asyncheck: the rule author's API and the analyses.
-RULE_IMPORTS = ("asyncheck.lint", "asyncheck.semantics.", "asyncheck.syntax.")
+#: What a rule module may import of asyncheck: the rule author's API (the package
+#: ``asyncheck.lint`` itself, not its modules) and the analyses.
+RULE_API = "asyncheck.lint"
+RULE_IMPORTS = ("asyncheck.semantics.", "asyncheck.syntax.")
+#: Layers that work on text and plain data only: they import no libcst, so that a run
+#: answered from the cache, ``--list-rules`` and the pre-filter never load it.
+WITHOUT_LIBCST = frozenset({"core", "text"})
 
 
 @dataclass(frozen=True)
@@ -145,8 +150,20 @@ def test_function_level_imports_only_where_they_save_start_up(graph: list[Import
 def test_rules_import_only_the_rule_authors_api(graph: list[Import]) -> None:
     stray = [f"{i.source}:{i.line} imports {i.target}" for i in graph
              if i.source.startswith("asyncheck.rules.")
-             and not (i.target == "asyncheck.lint" or i.target.startswith(RULE_IMPORTS))]
+             and not (i.target == RULE_API or i.target.startswith(RULE_IMPORTS))]
     assert stray == []
+
+
+def test_core_and_text_do_not_import_libcst() -> None:
+    found = []
+    for module, path in modules().items():
+        if module.split(".")[1:2] and module.split(".")[1] in WITHOUT_LIBCST:
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                found += [f"{module}:{node.lineno} imports {n}" for n in names
+                          if n == "libcst" or n.startswith("libcst.")]
+    assert found == []
 
 
 def test_the_checker_sees_what_it_must(tmp_path: Path) -> None:

@@ -32,6 +32,11 @@ class Quick(BlockingCallRule):
     code: ClassVar[str] = "ACK998"  # annotated
     name = "quick"
     fixable = True
+
+
+def helper():
+    name = "not-a-rule"
+    fixable = False
 '''
     assert _rule_infos(source) == {
         "ACK999": RuleInfo("slow-thing", default_enabled=False, fixable=False),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from asyncheck.core.config import ConfigError, Settings, find_config_file, load_settings
-from asyncheck.app.registry import rule_defaults
+from asyncheck.core.catalog import CATALOG
 
 DEFAULTS = {"ACK000": True, "ACK100": True, "ACK200": True, "ACK231": False, "ACK310": False}
 
@@ -44,7 +44,7 @@ def write(path: Path, text: str) -> Path:
 def test_invalid_configuration_names_key_and_file(tmp_path: Path, body: str, fragment: str) -> None:
     config = write(tmp_path / "pyproject.toml", f"[tool.asyncheck]\n{body}\n")
     with pytest.raises(ConfigError) as error:
-        load_settings(config, known_codes=rule_defaults())
+        load_settings(config, known_codes=CATALOG)
     assert fragment in str(error.value)
     assert str(config) in str(error.value)
 
@@ -59,7 +59,7 @@ blocking-calls = { "legacy.client.*" = "use legacy.aio" }
 coroutine-functions = ["svc.fetch"]
 limiters = ["svc.Throttle"]
 """)
-    settings = load_settings(config, known_codes=rule_defaults())
+    settings = load_settings(config, known_codes=CATALOG)
     assert settings.max_fanout == 5
     assert settings.blocking_call_suggestion("legacy.client.get") == "use legacy.aio"
     assert settings.blocking_call_suggestion("other.get") is None

@@ -13,7 +13,7 @@ from pathlib import Path
 import libcst as cst
 
 from asyncheck.app.discovery import project_module_names
-from asyncheck.app.registry import all_rules, rule_defaults
+from asyncheck.app.registry import all_rules
 from asyncheck.core.config import Settings
 from asyncheck.core.tables import listed_coroutines
 from asyncheck.lint.engine import Linter
@@ -25,7 +25,7 @@ from asyncheck.text.prefilter import PreFilter
 
 def enabled_rules(settings: Settings) -> list[type[Rule]]:
     """The rule classes the settings turn on."""
-    codes = settings.enabled_codes(rule_defaults())
+    codes = settings.enabled_codes()
     return [rule for code, rule in all_rules().items() if code in codes]
 
 

@@ -34,8 +34,3 @@ def all_rules() -> dict[str, type[Rule]]:
                     raise RuntimeError(f"duplicate rule code {value.code}: {other} and {value}")
                 found[value.code] = value
     return dict(sorted(found.items()))
-
-
-def rule_defaults() -> dict[str, bool]:
-    """Code -> on by default, for settings that select rules by prefix."""
-    return {code: rule.default_enabled for code, rule in all_rules().items()}

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asyncheck.app.cache import Cache, CachedFile, FactsStore
 from asyncheck.app.discovery import (
@@ -46,6 +47,9 @@ from asyncheck.core.source import (
 )
 from asyncheck.text.prefilter import PreFilter
 from asyncheck.text.scans import imported_modules
+
+if TYPE_CHECKING:
+    from asyncheck.lint.engine import FileResult
 
 STDIN_PATH = "-"
 
@@ -131,8 +135,7 @@ def _check_file(worker: Worker, job: Job, data: bytes | None = None, *,
 def _fix_file(worker: Worker, job: Job, data: bytes, outcome: Outcome) -> None:
     # Imported here, for fixes only, to save start-up time: a fully cached run imports no
     # libcst.
-    from asyncheck.lint.engine import FileResult
-    from asyncheck.lint.fixer import fix_source, unified_diff  # likewise: start-up time
+    from asyncheck.lint.fixer import fix_source, unified_diff
 
     linter = worker.linter
     try:

@@ -23,7 +23,8 @@ RULES_DIRECTORY = Path(__file__).resolve().parent.parent / "rules"
 _ATTRIBUTE_RE = re.compile(
     r'^    (code|name|default_enabled|fixable)(?:[ \t]*:[^=\n]*)?[ \t]*=[ \t]*'
     r'("[^"\n]*"|True|False)[ \t]*(?:#.*)?$', re.MULTILINE)
-_CLASS_RE = re.compile(r"^class ", re.MULTILINE)
+#: A top-level class: its header line, then its body (the indented and blank lines after it).
+_CLASS_RE = re.compile(r"^class [^\n]*\n((?:[ \t]*\n|[ \t]+[^\n]*\n)*)", re.MULTILINE)
 
 
 class RuleInfo(NamedTuple):
@@ -38,8 +39,10 @@ def _rule_infos(text: str) -> dict[str, RuleInfo]:
     """The rules a module's text defines: each class body's metadata attributes, with the
     defaults of :class:`asyncheck.lint.Rule` (on by default, not fixable) where it sets none."""
     found: dict[str, RuleInfo] = {}
-    for body in _CLASS_RE.split(text)[1:]:
-        values = {match.group(1): match.group(2) for match in _ATTRIBUTE_RE.finditer(body)}
+    for body in _CLASS_RE.finditer(text):
+        values: dict[str, str] = {}
+        for match in _ATTRIBUTE_RE.finditer(body.group(1)):
+            values.setdefault(match.group(1), match.group(2))
         if "code" in values and "name" in values:
             found[values["code"].strip('"')] = RuleInfo(
                 values["name"].strip('"'),

@@ -220,7 +220,8 @@ def plugin_settings(
     """``[tool.asyncheck]`` with flake8's options on top, every rule on.
 
     flake8 decides which codes to show (``--select``, ``--extend-ignore``,
-    ``--per-file-ignores``, ``# noqa``), so asyncheck's own selection keys are set aside.
+    ``--per-file-ignores``, ``# noqa``), so asyncheck's own selection keys are set aside: the
+    plugin's linter runs every rule because these settings select them all.
     """
     settings = load_settings(config_file, known_codes=all_rules(), overrides=overrides,
                              root=root)

@@ -3,8 +3,8 @@
 A rule derives from :class:`Rule` (or a base of a rule family, :class:`BlockingCallRule`
 and :class:`FlowRule`), describes itself with :class:`Valid` and :class:`Invalid` examples,
 asks its :class:`FileContext` about the file and may offer a :class:`Fix`.  The analyses
-it uses live in ``asyncheck.semantics``; the engine that runs rules (``lint.engine``) is not
-imported here, so that importing a rule stays light.
+it uses live in ``asyncheck.semantics``.  The engine that runs rules (``lint.engine``) is not
+part of this API: a rule never runs other rules.
 """
 
 from asyncheck.core.config import Settings

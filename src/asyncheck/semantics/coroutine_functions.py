@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import libcst as cst
 
-# Node tests are ``type(node) is ...``, not ``isinstance``: see semantics/model.py.
 from asyncheck.core.config import Settings
 from asyncheck.core.tables import listed_coroutines
 from asyncheck.semantics.names import (
@@ -25,6 +24,8 @@ from asyncheck.semantics.names import (
     find_class_scope,
 )
 from asyncheck.semantics.project import ProjectIndex, has_own_yield
+
+# Node tests are ``type(node) is ...``, not ``isinstance``: see semantics/names.py.
 
 
 def _is_super_call(expr: cst.BaseExpression) -> bool:

@@ -24,7 +24,7 @@ import libcst as cst
 from asyncheck.semantics.names import Scope, dotted_name
 from asyncheck.syntax.walk import NESTED_SCOPES, walk_batched
 
-# Node tests are ``type(node) is ...``, not ``isinstance``: see semantics/model.py.
+# Node tests are ``type(node) is ...``, not ``isinstance``: see semantics/names.py.
 
 
 class UseKind(enum.Enum):

@@ -18,10 +18,6 @@ from typing import TypeVar
 
 import libcst as cst
 
-# Node tests here are ``type(node) is cst.Name`` rather than ``isinstance``: every libcst node
-# class has ABCMeta as metaclass, so an ``isinstance`` that fails runs a Python-level ABC
-# check, and these tests run for most nodes of every file.  The concrete node classes have no
-# subclasses (the parser builds exactly them), so both tests give the same answers.
 from asyncheck.core.config import Settings
 from asyncheck.semantics.coroutine_functions import CoroutineFunctions
 from asyncheck.semantics.names import (
@@ -33,6 +29,8 @@ from asyncheck.semantics.names import (
     make_module_scope,
 )
 from asyncheck.semantics.project import ProjectIndex
+
+# Node tests are ``type(node) is ...``, not ``isinstance``: see semantics/names.py.
 
 T = TypeVar("T")
 NodeHook = Callable[[cst.CSTNode], None]

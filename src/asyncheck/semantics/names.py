@@ -29,11 +29,12 @@ from typing import Union
 
 import libcst as cst
 
+from asyncheck.core.tables import FACTORY_RETURN_TYPES
+
 # Node tests here are ``type(node) is cst.Name`` rather than ``isinstance``: every libcst node
 # class has ABCMeta as metaclass, so an ``isinstance`` that fails runs a Python-level ABC
 # check, and these tests run for most nodes of every file.  The concrete node classes have no
 # subclasses (the parser builds exactly them), so both tests give the same answers.
-from asyncheck.core.tables import FACTORY_RETURN_TYPES
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 

@@ -155,8 +155,8 @@ class ProjectIndex:
     """Cross-file facts for a project, answered on demand.
 
     ``modules`` maps dotted module names to files.  ``parse`` turns a file into a libcst
-    module (or None when it cannot be read or parsed); the engine passes its own reader so
-    that decoding rules are the same everywhere.
+    module (or None when it cannot be read or parsed); the app passes the engine's reader
+    (``syntax.parse.read_module``) so that decoding rules are the same everywhere.
     """
 
     def __init__(

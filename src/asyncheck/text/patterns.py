@@ -9,9 +9,10 @@ import re
 CONTINUATION = rb"\\(?:\r\n?|\n)"
 #: Blanks and line continuations, as may stand between the parts of a statement.
 GAP = rb"(?:[ \t\f]|" + CONTINUATION + rb")*"
-#: Maps every byte that cannot be part of an identifier to a space (bytes >= 128 are kept:
-#: they belong to non-ASCII identifiers), so that ``split()`` gives the file's words.
+#: The bytes that can be part of an identifier (bytes >= 128 are: they belong to non-ASCII
+#: identifiers).
 WORD_BYTES = frozenset(c for c in range(256) if c >= 128 or chr(c).isalnum() or c == ord("_"))
+#: Maps every other byte to a space, so that ``split()`` gives the file's words.
 _WORD_TABLE = bytes(c if c in WORD_BYTES else ord(" ") for c in range(256))
 
 

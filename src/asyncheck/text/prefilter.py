@@ -47,8 +47,6 @@ from asyncheck.text.code_text import PARENTHESISED_TARGET_RE, code_text, cpython
 from asyncheck.text.patterns import trigger_pattern, words
 from asyncheck.text.scans import ModuleText, Project, imported_modules, project_module
 
-#: The engine's size limit: larger files are reported, never parsed.
-TOO_LARGE_TO_PARSE = MAX_FILE_BYTES
 #: A line that starts an ``async def``: a file with one nearly always has async code.
 _ASYNC_DEF_LINE_RE = re.compile(rb"^[ \t]*async[ \t]+def[ \t]+\w+[ \t]*[(\[]", re.MULTILINE)
 
@@ -107,7 +105,7 @@ class PreFilter:
                    is_package: bool = False) -> bool:
         """False when no enabled rule can report anything in a file with these bytes
         (``module``: its module name, when known, lets its imports be followed)."""
-        if not self.active or (self.check_syntax and len(data) > TOO_LARGE_TO_PARSE):
+        if not self.active or (self.check_syntax and len(data) > MAX_FILE_BYTES):
             return True  # ... ACK000 says that it is too large to analyse
         code = data
         if self._trigger is not None and self._trigger.search(data):

@@ -381,7 +381,7 @@ def imported_modules(data: bytes, module: str, *, is_package: bool,
     """The project modules a file imports, read from its bytes: ``from a.b import c``
     gives ``a.b`` and, when it is a module, ``a.b.c``; ``import a.b`` gives ``a.b``.  A
     name the project lacks is also tried next to the file (``import helpers`` in a script
-    finds the sibling ``helpers.py``, as the project index does).  The runner lints
+    finds the sibling ``helpers.py``, as the project index does).  The pool lints
     imported modules first, so that their facts are at hand; the pre-filter follows them."""
     package = module if is_package else module.rpartition(".")[0]
 
