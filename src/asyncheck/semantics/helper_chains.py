@@ -7,7 +7,9 @@ body and which of them are blocking (:attr:`FunctionFacts.blocking`); this modul
 calls to sync project functions until it finds one, and returns the chain for the message.
 
 A ``with lock:`` on a thread lock inside a helper is not followed (it is a statement, not a
-call, and guards a few statements in thread-safe helpers); ``lock.acquire()`` is.
+call, and guards a few statements in thread-safe helpers); ``lock.acquire()`` is, unless
+the index judged it harmless (:mod:`asyncheck.semantics.waits`: a short ``acquire()`` …
+``release()`` section, a lock made just above, an unbounded queue's ``put``).
 
 Results are memoised per project index and ``blocking-calls`` setting, so a helper used by a
 hundred coroutines is explored once.  Call cycles (``a -> b -> a``) are cut; a negative answer

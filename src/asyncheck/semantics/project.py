@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import libcst as cst
 
 from asyncheck.core.tables import BUILTIN_COROUTINE_FUNCTIONS
-from asyncheck.semantics.blocking import match_blocking_call
+from asyncheck.semantics.blocking import BlockingMatch, match_blocking_call
 from asyncheck.semantics.names import (
     Resolver,
     Scope,
@@ -30,6 +30,7 @@ from asyncheck.semantics.names import (
     make_function_scope,
     make_module_scope,
 )
+from asyncheck.semantics.waits import may_be_harmless, path_to, wait_cannot_block
 from asyncheck.syntax.walk import BodyVisitor, find_all
 from asyncheck.text.scans import UNSURE, ModuleText
 
@@ -50,7 +51,8 @@ class FunctionFacts:
     acquires: tuple[str, ...] = ()
     line: int = 0
     #: Blocking calls of the ACK200-ACK270 tables made directly in its body (table names,
-    #: arguments considered; not ``with lock:``).  ACK290 follows them through sync helpers.
+    #: arguments considered; not ``with lock:``, nor the waits that cannot block of
+    #: :mod:`asyncheck.semantics.waits`).  ACK290 follows them through sync helpers.
     blocking: tuple[str, ...] = ()
     #: The qualified type its return annotation names (``-> sqlite3.Connection``), for sync
     #: functions; lets other files track objects made by project factories.
@@ -634,12 +636,22 @@ def _function_facts(statement: cst.FunctionDef, function_scope: Scope, scope: Sc
                     resolver: Resolver, ambiguous: bool) -> FunctionFacts:
     collector = _BodyCollector(resolver, function_scope)
     collector.walk(statement.body)
+    blocking = collector.blocking
+    if collector.waits:
+        # Rare: only bodies with a wait on a thread primitive look for the path to it.
+        harmless = set()
+        for position, call, found in collector.waits:
+            path = path_to(statement, call)
+            if path is not None and wait_cannot_block(resolver, function_scope, found, call,
+                                                      path):
+                harmless.add(position)
+        blocking = [name for position, name in enumerate(blocking) if position not in harmless]
     return FunctionFacts(
         function_scope.qualname,
         statement.asynchronous is not None,
         tuple(collector.calls),
         tuple(collector.acquires),
-        blocking=tuple(collector.blocking),
+        blocking=tuple(blocking),
         returns=_return_type(statement, resolver, scope),
         is_generator=collector.is_generator,
         decorators=tuple(_decorator_name(d, resolver, scope) for d in statement.decorators),
@@ -752,6 +764,10 @@ class _BodyCollector(BodyVisitor):
         self.calls: list[str] = []
         self.acquires: list[str] = []
         self.blocking: list[str] = []
+        #: Waits on thread primitives that may turn out harmless (a short critical section,
+        #: an unbounded queue): :func:`~asyncheck.semantics.waits.wait_cannot_block` decides
+        #: once the path to each is known.
+        self.waits: list[tuple[int, cst.Call, BlockingMatch]] = []
         self.is_generator = False
         self.defines_async = False
 
@@ -769,6 +785,8 @@ class _BodyCollector(BodyVisitor):
             self.calls.append(qualname)
             found = match_blocking_call(self.resolver, self.scope, node)
             if found is not None:
+                if may_be_harmless(found):
+                    self.waits.append((len(self.blocking), node, found))  # judged after the walk
                 self.blocking.append(found.qualname)
 
     def visit_With(self, node: cst.With) -> None:
