@@ -8,7 +8,9 @@ import libcst as cst
 
 from asyncheck.lint import FileContext, Invalid, RawFinding, Rule, Settings, Valid
 from asyncheck.semantics.blocking import blocking_call
+from asyncheck.semantics.branches import switched_off
 from asyncheck.semantics.helper_chains import blocking_chain, project_function
+from asyncheck.semantics.project import FunctionFacts
 from asyncheck.semantics.names import dotted_name
 
 _NET = (
@@ -198,6 +200,30 @@ class BlockingViaHelper(Rule):
             "        for handler in self._snapshot():\n"
             "            await handler(item)\n"
         ),
+        # The caller switches the blocking branch off with a literal argument (or keeps
+        # a literal default that does).
+        Valid(
+            "import threading, time\nfrom contextlib import contextmanager\n\n"
+            "@contextmanager\n"
+            "def ticking(clock, wait_on_exit=True):\n"
+            "    ticker = threading.Thread(target=clock.run, daemon=True)\n"
+            "    ticker.start()\n"
+            "    try:\n"
+            "        yield ticker\n"
+            "    finally:\n"
+            "        clock.stop()\n"
+            "        if wait_on_exit:\n"
+            "            ticker.join()\n\n"
+            "def settle(delay, throttle=False):\n"
+            "    if not throttle:\n"
+            "        return delay\n"
+            "    time.sleep(delay)\n"
+            "    return 0\n\n"
+            "async def session(clock, conn):\n"
+            "    with ticking(clock, wait_on_exit=False):\n"
+            "        await conn.serve()\n"
+            "    return settle(0.5)\n"
+        ),
         # A parameter shadowing the helper's name.
         Valid(
             "import time\n\n"
@@ -284,6 +310,18 @@ class BlockingViaHelper(Rule):
             "    await send(archive.data, checksum.digest)\n",
             line=12, message_contains="1 more call site",
         ),
+        # A literal that keeps the blocking branch on, or an argument not known.
+        Invalid(
+            "import time\n\n"
+            "def settle(delay, throttle=False):\n"
+            "    if throttle:\n"
+            "        time.sleep(delay)\n\n"
+            "async def drain(conn, delay, policy):\n"
+            "    settle(delay, True)\n\n"
+            "async def flush(conn, delay, policy):\n"
+            "    settle(delay, throttle=policy.throttle)\n",
+            line=8, count=1, message_contains="1 more call site in this file: `flush`",
+        ),
         # A cycle that still reaches a blocking call.
         Invalid(
             "import threading\n\n"
@@ -357,9 +395,16 @@ class BlockingViaHelper(Rule):
         facts = project_function(context.index, qualname)
         if facts is None or facts.is_async:
             return
+        off: frozenset[str] = frozenset()
+        if facts.params:
+            # A literal argument (or a literal default left alone) may switch the blocking
+            # branch off: `stop(join=False)` where `stop` joins only `if join:`.
+            off = switched_off(node, facts.params, facts.param_defaults,
+                               skip_first=_called_unbound(context, node, facts))
         chain = blocking_chain(context.index, facts, codes=_enabled_codes(settings),
                                blocking_calls=settings.blocking_calls,
-                               configured=settings.blocking_call_suggestion)
+                               configured=settings.blocking_call_suggestion,
+                               switched_off=off)
         if chain is None:
             return
         function = context.current_function
@@ -409,6 +454,20 @@ class _Group:
         count = len(self.others)
         sites = "call site" if count == 1 else "call sites"
         return f" (the same root cause at {count} more {sites} in this file: {shown})"
+
+
+_NOT_BOUND_TO_INSTANCE = frozenset({"builtins.staticmethod", "builtins.classmethod"})
+
+
+def _called_unbound(context: FileContext, call: cst.Call, facts: FunctionFacts) -> bool:
+    """``Class.method(obj, ...)``: the first argument is ``self`` (the recorded
+    parameters leave it out)."""
+    func = call.func
+    if (not isinstance(func, cst.Attribute) or facts.qualname.endswith(".__init__")
+            or any(d in _NOT_BOUND_TO_INSTANCE for d in facts.decorators)):
+        return False
+    owner = context.qualified_name(func.value)
+    return owner is not None and context.index.is_class(owner)
 
 
 def _enabled_codes(settings: Settings) -> frozenset[str]:

@@ -20,6 +20,7 @@ import libcst as cst
 
 from asyncheck.core.tables import BUILTIN_COROUTINE_FUNCTIONS
 from asyncheck.semantics.blocking import BlockingMatch, match_blocking_call
+from asyncheck.semantics.branches import guards_of_calls, parameter_table
 from asyncheck.semantics.names import (
     Resolver,
     Scope,
@@ -69,6 +70,16 @@ class FunctionFacts:
     #: The same qualified name is defined both as ``def`` and ``async def`` (e.g. under
     #: ``if sys.version_info``): whether a call makes a coroutine is unknown.
     ambiguous: bool = False
+    #: For the calls and blocking calls above (parallel tuples; empty when none is
+    #: guarded): the parameter tests each runs under (:mod:`asyncheck.semantics.branches`:
+    #: ``"join"`` for ``if join: thread.join()``), so that a caller passing
+    #: ``join=False`` is known not to reach it.
+    call_guards: tuple[str, ...] = ()
+    blocking_guards: tuple[str, ...] = ()
+    #: The parameters a caller passes and the truthiness of their literal defaults
+    #: (:func:`~asyncheck.semantics.branches.parameter_table`); recorded only with guards.
+    params: tuple[str, ...] = ()
+    param_defaults: tuple[str, ...] = ()
 
 
 #: Decorators that leave an ``async def`` a coroutine function (``"name()"`` when called:
@@ -637,6 +648,7 @@ def _function_facts(statement: cst.FunctionDef, function_scope: Scope, scope: Sc
     collector = _BodyCollector(resolver, function_scope)
     collector.walk(statement.body)
     blocking = collector.blocking
+    blocking_nodes = collector.blocking_nodes
     if collector.waits:
         # Rare: only bodies with a wait on a thread primitive look for the path to it.
         harmless = set()
@@ -646,6 +658,22 @@ def _function_facts(statement: cst.FunctionDef, function_scope: Scope, scope: Sc
                                                       path):
                 harmless.add(position)
         blocking = [name for position, name in enumerate(blocking) if position not in harmless]
+        blocking_nodes = [node for position, node in enumerate(blocking_nodes)
+                          if position not in harmless]
+    decorators = tuple(_decorator_name(d, resolver, scope) for d in statement.decorators)
+    guarded: dict[str, tuple[str, ...]] = {}
+    if collector.tests_names and collector.calls:
+        # Only bodies with an `if name:`-style test look for parameter guards.
+        bound = scope.kind == "class" and "builtins.staticmethod" not in decorators
+        names, defaults = parameter_table(statement, bound=bound)
+        guards = guards_of_calls(statement.body, [n.lstrip("*") for n in names]) if names else {}
+        if guards:
+            guarded = {
+                "call_guards": tuple(guards.get(id(n), "") for n in collector.call_nodes),
+                "blocking_guards": tuple(guards.get(id(n), "") for n in blocking_nodes),
+                "params": names,
+                "param_defaults": defaults,
+            }
     return FunctionFacts(
         function_scope.qualname,
         statement.asynchronous is not None,
@@ -654,9 +682,10 @@ def _function_facts(statement: cst.FunctionDef, function_scope: Scope, scope: Sc
         blocking=tuple(blocking),
         returns=_return_type(statement, resolver, scope),
         is_generator=collector.is_generator,
-        decorators=tuple(_decorator_name(d, resolver, scope) for d in statement.decorators),
+        decorators=decorators,
         defines_async=collector.defines_async,
         ambiguous=ambiguous,
+        **guarded,  # type: ignore[arg-type]
     )
 
 
@@ -768,6 +797,10 @@ class _BodyCollector(BodyVisitor):
         #: an unbounded queue): :func:`~asyncheck.semantics.waits.wait_cannot_block` decides
         #: once the path to each is known.
         self.waits: list[tuple[int, cst.Call, BlockingMatch]] = []
+        #: The call nodes of :attr:`calls` and :attr:`blocking` (for their guards).
+        self.call_nodes: list[cst.Call] = []
+        self.blocking_nodes: list[cst.Call] = []
+        self.tests_names = False
         self.is_generator = False
         self.defines_async = False
 
@@ -783,11 +816,18 @@ class _BodyCollector(BodyVisitor):
         qualname = self.resolver.qualified_name(node.func, self.scope)
         if qualname is not None:
             self.calls.append(qualname)
+            self.call_nodes.append(node)
             found = match_blocking_call(self.resolver, self.scope, node)
             if found is not None:
                 if may_be_harmless(found):
                     self.waits.append((len(self.blocking), node, found))  # judged after the walk
                 self.blocking.append(found.qualname)
+                self.blocking_nodes.append(node)
+
+    def visit_If(self, node: cst.If) -> None:
+        # `if name:`, `if not name:`, `if a and b:`: maybe a parameter switching a branch.
+        if type(node.test) in (cst.Name, cst.UnaryOperation, cst.BooleanOperation):
+            self.tests_names = True
 
     def visit_With(self, node: cst.With) -> None:
         # A plain `with lock:` is not recorded as blocking: in a sync helper it is the usual
