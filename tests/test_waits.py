@@ -37,7 +37,8 @@ def lines(body: str, codes: tuple[str, ...] = ("ACK270",)) -> list[int]:
     "    with lock:\n        item = x.pop()\n    await send(item)\n",
     "    lock.acquire()\n    x.append(1)\n    lock.release()\n",
     "    lock.acquire()\n    try:\n        x.append(1)\n    finally:\n        lock.release()\n",
-    "    try:\n        rlock.acquire()\n        x.append(1)\n    finally:\n        rlock.release()\n",
+    "    try:\n        rlock.acquire()\n        x.append(1)\n"
+    "    finally:\n        rlock.release()\n",
     "    if lock.acquire(timeout=1):\n        x.append(1)\n        lock.release()\n",
     "    while x:\n        with lock:\n            if not x:\n                break\n"
     "            item = x.pop()\n        await send(item)\n",

@@ -31,18 +31,16 @@ def literal_truth(expr: cst.BaseExpression | None) -> str:
     ``""``, ``()``...), else ``""``."""
     if expr is None:
         return UNKNOWN
-    kind = type(expr)
-    if kind is cst.Name:
-        value = expr.value  # type: ignore[attr-defined]
-        return {"True": TRUTHY, "False": FALSY, "None": FALSY}.get(value, UNKNOWN)
-    if kind in (cst.Integer, cst.Float):
-        return TRUTHY if expr.evaluated_value else FALSY  # type: ignore[attr-defined]
-    if kind is cst.SimpleString:
+    if isinstance(expr, cst.Name):
+        return {"True": TRUTHY, "False": FALSY, "None": FALSY}.get(expr.value, UNKNOWN)
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        return TRUTHY if expr.evaluated_value else FALSY
+    if isinstance(expr, cst.SimpleString):
         try:
-            return TRUTHY if expr.evaluated_value else FALSY  # type: ignore[attr-defined]
+            return TRUTHY if expr.evaluated_value else FALSY
         except Exception:
             return UNKNOWN
-    if kind in (cst.Tuple, cst.List, cst.Dict) and not expr.elements:  # type: ignore[attr-defined]
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Dict)) and not expr.elements:
         return FALSY
     return UNKNOWN
 
@@ -82,9 +80,9 @@ def _block(statements: Sequence[cst.CSTNode], guards: tuple[str, ...], wanted: s
     for statement in statements:
         _statement(statement, active, wanted, found)
         if type(statement) is cst.If and statement.orelse is None \
-                and _leaves(statement.body):  # type: ignore[attr-defined]
+                and _leaves(statement.body):
             # ``if not p: return``: the rest of the block runs only when ``p``.
-            negated = _negation(statement.test, wanted)  # type: ignore[attr-defined]
+            negated = _negation(statement.test, wanted)
             if negated:
                 active = (*active, negated)
 
@@ -101,11 +99,11 @@ def _statement(statement: cst.CSTNode, guards: tuple[str, ...], wanted: set[str]
         orelse = statement.orelse
         if orelse is not None:
             negated = _negation(statement.test, wanted)
-            inner = (*guards, negated) if negated else guards
+            otherwise = (*guards, negated) if negated else guards
             if type(orelse) is cst.If:
-                _statement(orelse, inner, wanted, found)
+                _statement(orelse, otherwise, wanted, found)
             else:
-                _block(_statements(orelse.body), inner, wanted, found)
+                _block(_statements(orelse.body), otherwise, wanted, found)
         return
     if isinstance(statement, cst.SimpleStatementLine):
         _mark(statement, guards, found)
@@ -145,16 +143,16 @@ def _mark(node: cst.CSTNode, guards: tuple[str, ...], found: dict[int, str]) -> 
 
 def _test_guards(test: cst.BaseExpression, wanted: set[str]) -> tuple[str, ...]:
     """The tokens that hold in the body of ``if test:``."""
-    if type(test) is cst.Name and test.value in wanted:  # type: ignore[attr-defined]
-        return (test.value,)  # type: ignore[attr-defined]
-    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:  # type: ignore[attr-defined]
-        inner = test.expression  # type: ignore[attr-defined]
+    if type(test) is cst.Name and test.value in wanted:
+        return (test.value,)
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+        inner = test.expression
         if type(inner) is cst.Name and inner.value in wanted:
             return (f"!{inner.value}",)
         return ()
-    if type(test) is cst.BooleanOperation and type(test.operator) is cst.And:  # type: ignore[attr-defined]
-        return (*_test_guards(test.left, wanted),  # type: ignore[attr-defined]
-                *_test_guards(test.right, wanted))  # type: ignore[attr-defined]
+    if type(test) is cst.BooleanOperation and type(test.operator) is cst.And:
+        return (*_test_guards(test.left, wanted),
+                *_test_guards(test.right, wanted))
     return ()
 
 
@@ -173,7 +171,7 @@ def _leaves(body: cst.BaseSuite) -> bool:
         return False
     last = statements[-1]
     if type(last) is cst.SimpleStatementLine:
-        last = last.body[-1]  # type: ignore[attr-defined]
+        last = last.body[-1]
     return type(last) in (cst.Return, cst.Raise, cst.Continue, cst.Break)
 
 

@@ -189,9 +189,9 @@ def _statements_of(block: cst.CSTNode) -> Sequence[cst.CSTNode]:
 def _calls_method(node: cst.CSTNode, receiver: str, methods: tuple[str, ...]) -> bool:
     """Whether ``receiver.<method>(...)`` is called somewhere in ``node`` (same scope)."""
     for current in _own_nodes(node):
-        if (type(current) is cst.Call and type(current.func) is cst.Attribute  # type: ignore[attr-defined]
-                and current.func.attr.value in methods  # type: ignore[attr-defined]
-                and dotted_name(current.func.value) == receiver):  # type: ignore[attr-defined]
+        if (type(current) is cst.Call and type(current.func) is cst.Attribute
+                and current.func.attr.value in methods
+                and dotted_name(current.func.value) == receiver):
             return True
     return False
 
@@ -219,9 +219,8 @@ def _released_shortly(resolver: Resolver, scope: Scope, receiver: cst.BaseExpres
             return _section_is_short(resolver, scope, section, path[:at], skip=None)
     # ``try: lock.acquire() ... finally: lock.release()``: the rest of the try's body and
     # the whole try statement after it.
-    if at >= 3 and isinstance(path[at - 2], cst.Try) and path[at - 2].body is block:
-        try_statement = path[at - 2]
-        assert isinstance(try_statement, cst.Try)
+    try_statement = path[at - 2] if at >= 3 else None
+    if isinstance(try_statement, cst.Try) and try_statement.body is block:
         if try_statement.finalbody is not None and _calls_method(
                 try_statement.finalbody, text, release):
             rest: list[cst.CSTNode] = [*section, *(h for h in try_statement.handlers)]
@@ -240,7 +239,7 @@ def _fresh_lock(resolver: Resolver, scope: Scope, receiver: cst.BaseExpression,
     not used by the statements between: no other thread or task can hold it."""
     if type(receiver) is not cst.Name or scope.kind != "function":
         return False
-    name = receiver.value  # type: ignore[attr-defined]
+    name = receiver.value
     position = _block_position(path)
     if position is None:
         return False
@@ -257,9 +256,9 @@ def _fresh_lock(resolver: Resolver, scope: Scope, receiver: cst.BaseExpression,
 
 def _assigned_call(statement: cst.CSTNode, name: str) -> cst.Call | None:
     """The call of ``name = <call>`` when ``statement`` is that simple assignment."""
-    if type(statement) is not cst.SimpleStatementLine or len(statement.body) != 1:  # type: ignore[attr-defined]
+    if type(statement) is not cst.SimpleStatementLine or len(statement.body) != 1:
         return None
-    small = statement.body[0]  # type: ignore[attr-defined]
+    small = statement.body[0]
     if type(small) is cst.Assign:
         targets = small.targets
         if (len(targets) == 1 and type(targets[0].target) is cst.Name
@@ -286,7 +285,7 @@ def _new_free_lock(resolver: Resolver, scope: Scope, made: cst.Call) -> bool:
 
 
 def _mentions(node: cst.CSTNode, name: str) -> bool:
-    return any(type(current) is cst.Name and current.value == name  # type: ignore[attr-defined]
+    return any(type(current) is cst.Name and current.value == name
                for current in _own_nodes(node))
 
 
@@ -361,16 +360,16 @@ def _leaves(body: cst.BaseSuite) -> bool:
         return False
     last = statements[-1]
     if type(last) is cst.SimpleStatementLine:
-        last = last.body[-1]  # type: ignore[attr-defined]
+        last = last.body[-1]
     return type(last) in (cst.Return, cst.Raise, cst.Break, cst.Continue)
 
 
 def _check_call(expr: cst.BaseExpression, receiver: str, check: str) -> bool:
     """``receiver.<check>()``."""
-    return (type(expr) is cst.Call and not expr.args  # type: ignore[attr-defined]
-            and type(expr.func) is cst.Attribute  # type: ignore[attr-defined]
-            and expr.func.attr.value == check  # type: ignore[attr-defined]
-            and dotted_name(expr.func.value) == receiver)  # type: ignore[attr-defined]
+    return (type(expr) is cst.Call and not expr.args
+            and type(expr.func) is cst.Attribute
+            and expr.func.attr.value == check
+            and dotted_name(expr.func.value) == receiver)
 
 
 def _says(test: cst.BaseExpression, receiver: str, check: str) -> bool:
@@ -378,20 +377,20 @@ def _says(test: cst.BaseExpression, receiver: str, check: str) -> bool:
     q.empty()``), so it being false means the check is false."""
     if _check_call(test, receiver, check):
         return True
-    if type(test) is cst.BooleanOperation and type(test.operator) is cst.Or:  # type: ignore[attr-defined]
-        return _says(test.left, receiver, check) or _says(test.right, receiver, check)  # type: ignore[attr-defined]
+    if type(test) is cst.BooleanOperation and type(test.operator) is cst.Or:
+        return _says(test.left, receiver, check) or _says(test.right, receiver, check)
     return False
 
 
 def _says_not(test: cst.BaseExpression, receiver: str, check: str) -> bool:
     """The test is true only when ``receiver.<check>()`` is false (``not q.empty()``,
     ``x and not q.empty()``)."""
-    if (type(test) is cst.UnaryOperation and type(test.operator) is cst.Not  # type: ignore[attr-defined]
-            and _check_call(test.expression, receiver, check)):  # type: ignore[attr-defined]
+    if (type(test) is cst.UnaryOperation and type(test.operator) is cst.Not
+            and _check_call(test.expression, receiver, check)):
         return True
-    if type(test) is cst.BooleanOperation and type(test.operator) is cst.And:  # type: ignore[attr-defined]
-        return (_says_not(test.left, receiver, check)  # type: ignore[attr-defined]
-                or _says_not(test.right, receiver, check))  # type: ignore[attr-defined]
+    if type(test) is cst.BooleanOperation and type(test.operator) is cst.And:
+        return (_says_not(test.left, receiver, check)
+                or _says_not(test.right, receiver, check))
     return False
 
 
@@ -407,10 +406,10 @@ def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression
 
 def _literal_int(expr: cst.BaseExpression) -> int | None:
     negative = False
-    if type(expr) is cst.UnaryOperation and type(expr.operator) is cst.Minus:  # type: ignore[attr-defined]
-        negative, expr = True, expr.expression  # type: ignore[attr-defined]
+    if type(expr) is cst.UnaryOperation and type(expr.operator) is cst.Minus:
+        negative, expr = True, expr.expression
     if type(expr) is cst.Integer:
-        value = expr.evaluated_value  # type: ignore[attr-defined]
+        value = expr.evaluated_value
         return -value if negative else value
     return None
 
