@@ -9,7 +9,7 @@ part of this API: a rule never runs other rules.
 
 from asyncheck.core.config import Settings
 from asyncheck.lint.bases import BlockingCallRule, FlowRule
-from asyncheck.lint.context import FileContext
+from asyncheck.lint.context import FileContext, RawFinding
 from asyncheck.lint.fix import Fix, module_alias, name_is_free
 from asyncheck.lint.rule import Invalid, Rule, Valid
 
@@ -19,6 +19,7 @@ __all__ = [
     "Fix",
     "FlowRule",
     "Invalid",
+    "RawFinding",
     "Rule",
     "Settings",
     "Valid",

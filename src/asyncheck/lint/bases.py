@@ -21,6 +21,7 @@ from asyncheck.semantics.blocking import (
 )
 from asyncheck.semantics.coroutines import Use, is_followable_name, name_uses
 from asyncheck.semantics.names import Scope, dotted_name
+from asyncheck.semantics.waits import may_be_harmless, wait_cannot_block
 
 if TYPE_CHECKING:
     from asyncheck.lint.context import FileContext
@@ -58,7 +59,11 @@ class BlockingCallRule(Rule):
         if key in matches:
             found = matches[key]
         else:
-            found = matches[key] = match_blocking_call(context.resolver, context.scope, node)
+            found = match_blocking_call(context.resolver, context.scope, node)
+            if found is not None and may_be_harmless(found) and wait_cannot_block(
+                    context.resolver, context.scope, found, node, context.stack[:-1]):
+                found = None  # a short critical section, a queue that cannot fill, ...
+            matches[key] = found
         if found is None or found.entry.code != self.code:
             return
         self.report(
@@ -81,6 +86,9 @@ class BlockingCallRule(Rule):
             found = match_blocking_with(context.resolver, context.scope, item.item)
             if found is None or found.entry.code != self.code:
                 continue
+            if may_be_harmless(found) and wait_cannot_block(
+                    context.resolver, context.scope, found, node, context.stack[:-1]):
+                continue  # a short critical section: no await, no blocking call
             self.report(
                 item.item,
                 message=self.with_message.format(

@@ -6,9 +6,11 @@ from functools import lru_cache
 
 import libcst as cst
 
-from asyncheck.lint import Invalid, Rule, Settings, Valid
+from asyncheck.lint import FileContext, Invalid, RawFinding, Rule, Settings, Valid
 from asyncheck.semantics.blocking import blocking_call
+from asyncheck.semantics.branches import switched_off
 from asyncheck.semantics.helper_chains import blocking_chain, project_function
+from asyncheck.semantics.project import FunctionFacts
 from asyncheck.semantics.names import dotted_name
 
 _NET = (
@@ -40,11 +42,19 @@ class BlockingViaHelper(Rule):
     nor is a chain that ends in a coroutine function. A `with lock:` on a thread lock inside
     a helper is not followed: it is a statement rather than a call, the usual idiom of
     thread-safe helpers (even `asyncio.Lock` uses one), and ACK270 reports it where it sits
-    directly in an `async def`; `lock.acquire()` in a helper is followed. Only calls of enabled rules count
+    directly in an `async def`. `lock.acquire()` in a helper is followed unless ACK270 would
+    let it pass: a short `acquire()` … `release()` section on a thread mutex (no blocking
+    call inside), a lock made just above, `put` on an unbounded `queue.Queue()`, a `get`
+    guarded by an `empty()` check. Only calls of enabled rules count
     (with ACK231 off, `os.path.exists` in a helper is fine). A helper with a decorator that
     may run it elsewhere (`@sync_to_async`, a project decorator) is not followed; caching,
     retry and context-manager decorators (`functools.lru_cache`, `tenacity.retry`,
     `contextlib.contextmanager`, …) are.
+
+    One root cause gets one finding: when several coroutines of a file call the same
+    blocking helper, or one coroutine reaches the same blocking call through several
+    helpers, only the first call site is reported, and its message counts the others and
+    names their coroutines.
 
     ## Why is this bad?
     Moving `time.sleep` or `requests.get` into a helper does not make it asynchronous: the
@@ -168,6 +178,52 @@ class BlockingViaHelper(Rule):
             "    async def register(self, key, value):\n"
             "        self.add(key, value)\n"
         ),
+        # Helpers sharing state with threads: a short acquire()...release() section and
+        # a put on an unbounded queue do not wait.
+        Valid(
+            "import queue, threading\n\n"
+            "class Dispatcher:\n"
+            "    def __init__(self):\n"
+            "        self._lock = threading.Lock()\n"
+            "        self._backlog = queue.Queue()\n"
+            "        self._handlers = []\n\n"
+            "    def _snapshot(self):\n"
+            "        self._lock.acquire()\n"
+            "        try:\n"
+            "            return list(self._handlers)\n"
+            "        finally:\n"
+            "            self._lock.release()\n\n"
+            "    def remember(self, item):\n"
+            "        self._backlog.put(item)\n\n"
+            "    async def dispatch(self, item):\n"
+            "        self.remember(item)\n"
+            "        for handler in self._snapshot():\n"
+            "            await handler(item)\n"
+        ),
+        # The caller switches the blocking branch off with a literal argument (or keeps
+        # a literal default that does).
+        Valid(
+            "import threading, time\nfrom contextlib import contextmanager\n\n"
+            "@contextmanager\n"
+            "def ticking(clock, wait_on_exit=True):\n"
+            "    ticker = threading.Thread(target=clock.run, daemon=True)\n"
+            "    ticker.start()\n"
+            "    try:\n"
+            "        yield ticker\n"
+            "    finally:\n"
+            "        clock.stop()\n"
+            "        if wait_on_exit:\n"
+            "            ticker.join()\n\n"
+            "def settle(delay, throttle=False):\n"
+            "    if not throttle:\n"
+            "        return delay\n"
+            "    time.sleep(delay)\n"
+            "    return 0\n\n"
+            "async def session(clock, conn):\n"
+            "    with ticking(clock, wait_on_exit=False):\n"
+            "        await conn.serve()\n"
+            "    return settle(0.5)\n"
+        ),
         # A parameter shadowing the helper's name.
         Valid(
             "import time\n\n"
@@ -208,9 +264,63 @@ class BlockingViaHelper(Rule):
             "        return self.users()\n\n"
             "async def endpoint(path):\n"
             "    store = Store(path)\n"
-            "    return store.users()\n",
+            "    return store._query('SELECT 1')\n",
             line=14, count=3,
             message_contains="handler -> Store.users -> Store._query -> sqlite3.Cursor.fetchall",
+        ),
+        # A semaphore slot taken in a helper waits for the other holders, however long.
+        Invalid(
+            "import threading\n\n"
+            "class Pool:\n"
+            "    def __init__(self, size):\n"
+            "        self._slots = threading.Semaphore(size)\n\n"
+            "    def checkout(self):\n"
+            "        self._slots.acquire()\n"
+            "        return object()\n\n"
+            "    async def handle(self):\n"
+            "        return self.checkout()\n",
+            line=12, message_contains="handle -> Pool.checkout -> threading.Semaphore.acquire",
+        ),
+        # One root cause, one finding: a helper called from several coroutines is
+        # reported at the first call site, which counts the others.
+        Invalid(
+            "import json\n\n"
+            "def load_settings(path):\n"
+            "    with open(path) as handle:\n"
+            "        return json.load(handle)\n\n"
+            "async def start(path):\n"
+            "    return load_settings(path)\n\n"
+            "async def reload(path):\n"
+            "    settings = load_settings(path)\n"
+            "    return load_settings(path + '.local') or settings\n",
+            line=8, message_contains="2 more call sites in this file: `reload`",
+        ),
+        # ... and two helpers reaching the same blocking call from one coroutine.
+        Invalid(
+            "class Archive:\n"
+            "    def __init__(self, path):\n"
+            "        with open(path, 'rb') as handle:\n"
+            "            self.data = handle.read()\n\n"
+            "class Checksum:\n"
+            "    def __init__(self, path):\n"
+            "        with open(path, 'rb') as handle:\n"
+            "            self.digest = hash(handle.read())\n\n"
+            "async def publish(path, send):\n"
+            "    archive, checksum = Archive(path), Checksum(path)\n"
+            "    await send(archive.data, checksum.digest)\n",
+            line=12, message_contains="1 more call site",
+        ),
+        # A literal that keeps the blocking branch on, or an argument not known.
+        Invalid(
+            "import time\n\n"
+            "def settle(delay, throttle=False):\n"
+            "    if throttle:\n"
+            "        time.sleep(delay)\n\n"
+            "async def drain(conn, delay, policy):\n"
+            "    settle(delay, True)\n\n"
+            "async def flush(conn, delay, policy):\n"
+            "    settle(delay, throttle=policy.throttle)\n",
+            line=8, count=1, message_contains="1 more call site in this file: `flush`",
         ),
         # A cycle that still reaches a blocking call.
         Invalid(
@@ -266,6 +376,12 @@ class BlockingViaHelper(Rule):
         ),
     ]
 
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        #: The first finding of each root cause (by the helper called, and by coroutine and
+        #: blocking call), and the other call sites merged into it.
+        self._groups: dict[tuple[object, ...], _Group] = {}
+
     def visit_Call(self, node: cst.Call) -> None:
         context = self.context
         if not context.in_async_function:
@@ -279,19 +395,79 @@ class BlockingViaHelper(Rule):
         facts = project_function(context.index, qualname)
         if facts is None or facts.is_async:
             return
+        off: frozenset[str] = frozenset()
+        if facts.params:
+            # A literal argument (or a literal default left alone) may switch the blocking
+            # branch off: `stop(join=False)` where `stop` joins only `if join:`.
+            off = switched_off(node, facts.params, facts.param_defaults,
+                               skip_first=_called_unbound(context, node, facts))
         chain = blocking_chain(context.index, facts, codes=_enabled_codes(settings),
                                blocking_calls=settings.blocking_calls,
-                               configured=settings.blocking_call_suggestion)
+                               configured=settings.blocking_call_suggestion,
+                               switched_off=off)
         if chain is None:
             return
         function = context.current_function
         start = function.name.value if function is not None else "?"
+        # One root cause, one finding: the same helper called from several async call
+        # sites, or the same blocking call reached twice from one coroutine, is reported
+        # once, at the first site, and the message counts the others.
+        keys = (("helper", facts.qualname),
+                ("root", id(function), chain.blocking_call))
+        group = next((self._groups[key] for key in keys if key in self._groups), None)
+        if group is not None:
+            group.others.append(start)
+            for key in keys:
+                self._groups.setdefault(key, group)
+            return
+        findings = context.findings
+        before = len(findings)
         self.report(
             node,
             call=dotted_name(node.func) or qualname,
             function=start,
             chain=chain.render(start),
         )
+        group = _Group(findings[-1] if len(findings) > before else None)
+        for key in keys:
+            self._groups[key] = group
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for group in {id(g): g for g in self._groups.values()}.values():
+            if group.finding is not None and group.others:
+                group.finding.message += group.describe_others()
+
+
+class _Group:
+    """One reported root cause: its finding, and the async callers of the sites merged
+    into it (in source order)."""
+
+    def __init__(self, finding: RawFinding | None) -> None:
+        self.finding = finding
+        self.others: list[str] = []
+
+    def describe_others(self) -> str:
+        names = list(dict.fromkeys(self.others))
+        shown = ", ".join(f"`{name}`" for name in names[:3])
+        if len(names) > 3:
+            shown += ", …"
+        count = len(self.others)
+        sites = "call site" if count == 1 else "call sites"
+        return f" (the same root cause at {count} more {sites} in this file: {shown})"
+
+
+_NOT_BOUND_TO_INSTANCE = frozenset({"builtins.staticmethod", "builtins.classmethod"})
+
+
+def _called_unbound(context: FileContext, call: cst.Call, facts: FunctionFacts) -> bool:
+    """``Class.method(obj, ...)``: the first argument is ``self`` (the recorded
+    parameters leave it out)."""
+    func = call.func
+    if (not isinstance(func, cst.Attribute) or facts.qualname.endswith(".__init__")
+            or any(d in _NOT_BOUND_TO_INSTANCE for d in facts.decorators)):
+        return False
+    owner = context.qualified_name(func.value)
+    return owner is not None and context.index.is_class(owner)
 
 
 def _enabled_codes(settings: Settings) -> frozenset[str]:

@@ -7,7 +7,9 @@ body and which of them are blocking (:attr:`FunctionFacts.blocking`); this modul
 calls to sync project functions until it finds one, and returns the chain for the message.
 
 A ``with lock:`` on a thread lock inside a helper is not followed (it is a statement, not a
-call, and guards a few statements in thread-safe helpers); ``lock.acquire()`` is.
+call, and guards a few statements in thread-safe helpers); ``lock.acquire()`` is, unless
+the index judged it harmless (:mod:`asyncheck.semantics.waits`: a short ``acquire()`` …
+``release()`` section, a lock made just above, an unbounded queue's ``put``).
 
 Results are memoised per project index and ``blocking-calls`` setting, so a helper used by a
 hundred coroutines is explored once.  Call cycles (``a -> b -> a``) are cut; a negative answer
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from asyncheck.semantics.blocking import blocking_call
+from asyncheck.semantics.branches import is_switched_off
 from asyncheck.semantics.project import (
     COROUTINE_PRESERVING_DECORATORS,
     FunctionFacts,
@@ -96,6 +99,7 @@ def blocking_chain(
     codes: frozenset[str],
     blocking_calls: tuple[tuple[str, str], ...],
     configured: Callable[[str], str | None],
+    switched_off: frozenset[str] = frozenset(),
 ) -> HelperChain | None:
     """The chain from the sync project function ``facts`` to a blocking call, if any.
 
@@ -104,6 +108,9 @@ def blocking_chain(
     ``configured`` gives the config suggestion for a qualified name matching a
     ``blocking-calls`` pattern (those count as blocking when ACK280 is in ``codes``);
     ``blocking_calls`` is that setting itself, part of the memo's key.
+    ``switched_off`` are the parameter guards the call site makes false
+    (:func:`~asyncheck.semantics.branches.switched_off`): the calls of ``facts`` itself
+    under them are not followed.
     """
     if facts.is_async:
         return None
@@ -111,25 +118,38 @@ def blocking_chain(
     check_configured = "ACK280" in codes and bool(blocking_calls)
     open_functions: list[str] = []
 
-    def explore(current: FunctionFacts) -> tuple[tuple[str, ...] | None, int]:
+    top_off = switched_off if facts.call_guards or facts.blocking_guards else frozenset()
+
+    def explore(current: FunctionFacts, off: frozenset[str] = frozenset()
+                ) -> tuple[tuple[str, ...] | None, int]:
         """(chain of display names ending in the blocking call, the lowest position on the
-        stack of open functions that this exploration ran into; ``_CLOSED`` for none)."""
+        stack of open functions that this exploration ran into; ``_CLOSED`` for none).
+        ``off``: guard tokens known false for this call of ``current`` (its answer is then
+        not the memo's)."""
         key = current.qualname
-        if key in memo:
+        if not off and key in memo:
             return memo[key], _CLOSED
         if key in open_functions:
             return None, open_functions.index(key)
+        remember = memo if not off else {}
         name = display_name(index, key)
-        for call in current.blocking:
+        for position, call in enumerate(current.blocking):
+            if off and current.blocking_guards and is_switched_off(
+                    current.blocking_guards[position], off):
+                continue
             entry = blocking_call(call)
             if entry is not None and entry.code in codes:
-                memo[key] = (name, call)
-                return memo[key], _CLOSED
+                remember[key] = (name, call)
+                return (name, call), _CLOSED
+        calls = current.calls
+        if off and current.call_guards:
+            calls = tuple(call for call, guards in zip(calls, current.call_guards)
+                          if not is_switched_off(guards, off))
         if check_configured:
-            for call in current.calls:
+            for call in calls:
                 if blocking_call(call) is None and configured(call) is not None:
-                    memo[key] = (name, call)
-                    return memo[key], _CLOSED
+                    remember[key] = (name, call)
+                    return (name, call), _CLOSED
         position = len(open_functions)
         if position >= MAX_DEPTH:
             return None, 0
@@ -137,7 +157,7 @@ def blocking_chain(
         lowest = _CLOSED
         found: tuple[str, ...] | None = None
         try:
-            for call in current.calls:
+            for call in calls:
                 callee = project_function(index, call)
                 if callee is None or callee.is_async:
                     continue
@@ -151,12 +171,12 @@ def blocking_chain(
         # A "no" that depended on a function still open further out may change once that
         # function has tried its other callees: only final answers are remembered.
         if found is not None or lowest >= position:
-            memo[key] = found
+            remember[key] = found
             return found, _CLOSED
         return found, lowest
 
     try:
-        chain, _ = explore(facts)
+        chain, _ = explore(facts, top_off)
     finally:
         # `explore` refers to itself through its closure: a reference cycle that would
         # keep the index's memo and the file's context alive until the collector runs.

@@ -604,6 +604,50 @@ class Resolver:
         self._attribute_memo[key] = result
         return result
 
+    def bound_values(self, expr: cst.BaseExpression, scope: Scope
+                     ) -> list[tuple[cst.BaseExpression, Scope]]:
+        """Every value a name or ``obj.attr`` (of a class of this file) is assigned, with
+        the scope each is evaluated in: a name's assignments in the scope that binds it;
+        an attribute's class-body assignments and ``self.attr = ...`` in the class's
+        methods.  Declarations without a value (``x: int``) are skipped; empty when a
+        binding's value is unknown (a parameter, an import, unpacking) or nothing is found.
+        """
+        found: list[tuple[cst.BaseExpression, Scope]] = []
+        if type(expr) is cst.Name:
+            binding = scope.binding_scope(expr.value)
+            if binding is None:
+                return []
+            binding_scope, bindings = binding
+            for item in bindings:
+                if item.kind != "assign":
+                    return []
+                if item.value is not None:
+                    found.append((item.value, binding_scope))
+                elif type(item.node) is not cst.AnnAssign:
+                    return []
+            return found
+        if type(expr) is not cst.Attribute:
+            return []
+        owner_type = self.expression_type(expr.value, scope)
+        class_scope = self._class_scope_for(owner_type, scope) if owner_type else None
+        if class_scope is None:
+            return []
+        attr = expr.attr.value
+        for item in class_scope.bindings.get(attr, []):
+            if item.kind != "assign":
+                return []
+            if item.value is not None:
+                found.append((item.value, class_scope))
+            elif type(item.node) is not cst.AnnAssign:
+                return []
+        by_attr = self._self_assignments.get(id(class_scope.node))
+        if by_attr is None:
+            by_attr = self._self_assignments[id(class_scope.node)] = _self_assignments(class_scope)
+        for method, value, _annotation in by_attr.get(attr, ()):
+            if value is not None:
+                found.append((value, make_function_scope(method, class_scope)))
+        return found
+
     def _class_scope_for(self, type_qualname: str, scope: Scope) -> Scope | None:
         module = scope.module_scope
         if not type_qualname.startswith(module.qualname + "."):

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 import libcst as cst
 
 from asyncheck.core.tables import BUILTIN_COROUTINE_FUNCTIONS
-from asyncheck.semantics.blocking import match_blocking_call
+from asyncheck.semantics.blocking import BlockingMatch, match_blocking_call
+from asyncheck.semantics.branches import guards_of_calls, parameter_table
 from asyncheck.semantics.names import (
     Resolver,
     Scope,
@@ -30,6 +31,7 @@ from asyncheck.semantics.names import (
     make_function_scope,
     make_module_scope,
 )
+from asyncheck.semantics.waits import may_be_harmless, path_to, wait_cannot_block
 from asyncheck.syntax.walk import BodyVisitor, find_all
 from asyncheck.text.scans import UNSURE, ModuleText
 
@@ -50,7 +52,8 @@ class FunctionFacts:
     acquires: tuple[str, ...] = ()
     line: int = 0
     #: Blocking calls of the ACK200-ACK270 tables made directly in its body (table names,
-    #: arguments considered; not ``with lock:``).  ACK290 follows them through sync helpers.
+    #: arguments considered; not ``with lock:``, nor the waits that cannot block of
+    #: :mod:`asyncheck.semantics.waits`).  ACK290 follows them through sync helpers.
     blocking: tuple[str, ...] = ()
     #: The qualified type its return annotation names (``-> sqlite3.Connection``), for sync
     #: functions; lets other files track objects made by project factories.
@@ -67,6 +70,16 @@ class FunctionFacts:
     #: The same qualified name is defined both as ``def`` and ``async def`` (e.g. under
     #: ``if sys.version_info``): whether a call makes a coroutine is unknown.
     ambiguous: bool = False
+    #: For the calls and blocking calls above (parallel tuples; empty when none is
+    #: guarded): the parameter tests each runs under (:mod:`asyncheck.semantics.branches`:
+    #: ``"join"`` for ``if join: thread.join()``), so that a caller passing
+    #: ``join=False`` is known not to reach it.
+    call_guards: tuple[str, ...] = ()
+    blocking_guards: tuple[str, ...] = ()
+    #: The parameters a caller passes and the truthiness of their literal defaults
+    #: (:func:`~asyncheck.semantics.branches.parameter_table`); recorded only with guards.
+    params: tuple[str, ...] = ()
+    param_defaults: tuple[str, ...] = ()
 
 
 #: Decorators that leave an ``async def`` a coroutine function (``"name()"`` when called:
@@ -634,17 +647,45 @@ def _function_facts(statement: cst.FunctionDef, function_scope: Scope, scope: Sc
                     resolver: Resolver, ambiguous: bool) -> FunctionFacts:
     collector = _BodyCollector(resolver, function_scope)
     collector.walk(statement.body)
+    blocking = collector.blocking
+    blocking_nodes = collector.blocking_nodes
+    if collector.waits:
+        # Rare: only bodies with a wait on a thread primitive look for the path to it.
+        harmless = set()
+        for position, call, found in collector.waits:
+            path = path_to(statement, call)
+            if path is not None and wait_cannot_block(resolver, function_scope, found, call,
+                                                      path):
+                harmless.add(position)
+        blocking = [name for position, name in enumerate(blocking) if position not in harmless]
+        blocking_nodes = [node for position, node in enumerate(blocking_nodes)
+                          if position not in harmless]
+    decorators = tuple(_decorator_name(d, resolver, scope) for d in statement.decorators)
+    guarded: dict[str, tuple[str, ...]] = {}
+    if collector.tests_names and collector.calls:
+        # Only bodies with an `if name:`-style test look for parameter guards.
+        bound = scope.kind == "class" and "builtins.staticmethod" not in decorators
+        names, defaults = parameter_table(statement, bound=bound)
+        guards = guards_of_calls(statement.body, [n.lstrip("*") for n in names]) if names else {}
+        if guards:
+            guarded = {
+                "call_guards": tuple(guards.get(id(n), "") for n in collector.call_nodes),
+                "blocking_guards": tuple(guards.get(id(n), "") for n in blocking_nodes),
+                "params": names,
+                "param_defaults": defaults,
+            }
     return FunctionFacts(
         function_scope.qualname,
         statement.asynchronous is not None,
         tuple(collector.calls),
         tuple(collector.acquires),
-        blocking=tuple(collector.blocking),
+        blocking=tuple(blocking),
         returns=_return_type(statement, resolver, scope),
         is_generator=collector.is_generator,
-        decorators=tuple(_decorator_name(d, resolver, scope) for d in statement.decorators),
+        decorators=decorators,
         defines_async=collector.defines_async,
         ambiguous=ambiguous,
+        **guarded,  # type: ignore[arg-type]
     )
 
 
@@ -752,6 +793,14 @@ class _BodyCollector(BodyVisitor):
         self.calls: list[str] = []
         self.acquires: list[str] = []
         self.blocking: list[str] = []
+        #: Waits on thread primitives that may turn out harmless (a short critical section,
+        #: an unbounded queue): :func:`~asyncheck.semantics.waits.wait_cannot_block` decides
+        #: once the path to each is known.
+        self.waits: list[tuple[int, cst.Call, BlockingMatch]] = []
+        #: The call nodes of :attr:`calls` and :attr:`blocking` (for their guards).
+        self.call_nodes: list[cst.Call] = []
+        self.blocking_nodes: list[cst.Call] = []
+        self.tests_names = False
         self.is_generator = False
         self.defines_async = False
 
@@ -767,9 +816,18 @@ class _BodyCollector(BodyVisitor):
         qualname = self.resolver.qualified_name(node.func, self.scope)
         if qualname is not None:
             self.calls.append(qualname)
+            self.call_nodes.append(node)
             found = match_blocking_call(self.resolver, self.scope, node)
             if found is not None:
+                if may_be_harmless(found):
+                    self.waits.append((len(self.blocking), node, found))  # judged after the walk
                 self.blocking.append(found.qualname)
+                self.blocking_nodes.append(node)
+
+    def visit_If(self, node: cst.If) -> None:
+        # `if name:`, `if not name:`, `if a and b:`: maybe a parameter switching a branch.
+        if type(node.test) in (cst.Name, cst.UnaryOperation, cst.BooleanOperation):
+            self.tests_names = True
 
     def visit_With(self, node: cst.With) -> None:
         # A plain `with lock:` is not recorded as blocking: in a sync helper it is the usual
