@@ -21,6 +21,9 @@ NO_RETURN_TYPES = frozenset({
     "typing.NoReturn", "typing.Never", "typing_extensions.NoReturn", "typing_extensions.Never",
 })
 
+#: Context managers that only bound the waits they hold (``asyncio.timeout``,
+#: ``async_timeout.timeout``, anyio's ``fail_after``/``move_on_after``).
+TIMEOUT_SCOPES = frozenset({"timeout", "timeout_at", "fail_after", "move_on_after"})
 #: Functions that wait for the tasks or futures they are given (``asyncio.wait_for(t, 5)``).
 WAITING_FUNCTIONS = frozenset({"wait_for", "wait", "gather", "shield"})
 
@@ -53,8 +56,8 @@ class CancellationSwallowed(Rule):
     - waiting for a task this code has just cancelled: `t.cancel()` earlier in the function
       (directly, in a loop over `tasks`, or in a method of the same class it calls, such as
       `self._stop()`), and the `try` body only waits for it (`await t`,
-      `await asyncio.wait_for(t, 5)`, `await asyncio.gather(*tasks)`), also inside
-      `finally:`.  (`with contextlib.suppress(CancelledError): await t` is never reported.)
+      `await asyncio.wait_for(t, 5)`, `await asyncio.gather(*tasks)`, also under
+      `async with asyncio.timeout(...)`), also inside `finally:`.  (`with contextlib.suppress(CancelledError): await t` is never reported.)
     - a handler after which the coroutine ends (it returns, or falls through or breaks out
       of its one loop to an end with no further `while`) when the project only ever runs
       that coroutine function as a task: each use of its name is a call handed straight to
@@ -454,6 +457,13 @@ class CancellationSwallowed(Rule):
             "        try:\n            await asyncio.wait_for(spinner, timeout=1)\n"
             "        except (asyncio.CancelledError, asyncio.TimeoutError):\n            pass\n"
         ),
+        # ... bounded by a timeout scope.
+        Valid(
+            "import asyncio\n\nasync def cancel_leftovers(tasks):\n    for task in tasks:\n"
+            "        if not task.done():\n            task.cancel()\n            try:\n"
+            "                async with asyncio.timeout(0.5):\n                    await task\n"
+            "            except (asyncio.CancelledError, TimeoutError):\n                pass\n"
+        ),
         # ... cancelled by a method of the same class.
         Valid(
             "import asyncio\n\nclass Probe:\n    def _abort(self):\n        self._done.set()\n"
@@ -676,6 +686,13 @@ class CancellationSwallowed(Rule):
             "    except asyncio.CancelledError:\n        pass\n",
             line=8,
         ),
+        # ... or waits for a lock around it (only a timeout scope is passed over).
+        Invalid(
+            "import asyncio\n\nasync def stop(task, lock):\n    task.cancel()\n    try:\n"
+            "        async with lock:\n            await task\n"
+            "    except asyncio.CancelledError:\n        pass\n",
+            line=8,
+        ),
         # The cancel happens in a sibling handler, after the wait: it is not what is awaited.
         Invalid(
             "import asyncio\n\nasync def drain(done):\n    try:\n"
@@ -791,9 +808,22 @@ def _only_awaits(body: cst.BaseSuite, accepted: Callable[[cst.BaseExpression], b
             if not accepted(node.expression):
                 return False
             seen = True
-        elif isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None:
+        elif isinstance(node, cst.With) and node.asynchronous is not None:
+            if not all(_is_timeout_scope(item.item) for item in node.items):
+                return False
+        elif isinstance(node, (cst.For, cst.CompFor)) and node.asynchronous is not None:
             return False
     return seen
+
+
+def _is_timeout_scope(expr: cst.BaseExpression) -> bool:
+    """``asyncio.timeout(0.1)`` and the like: bounds the waits inside, waits for nothing."""
+    if not isinstance(expr, cst.Call):
+        return False
+    func = expr.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else (
+        func.value if isinstance(func, cst.Name) else None)
+    return name in TIMEOUT_SCOPES
 
 
 def _statements(body: cst.BaseSuite) -> Sequence[cst.BaseStatement | cst.BaseSmallStatement]:
