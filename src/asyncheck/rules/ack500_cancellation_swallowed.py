@@ -57,7 +57,8 @@ class CancellationSwallowed(Rule):
       (directly, in a loop over `tasks`, or in a method of the same class it calls, such as
       `self._stop()`), and the `try` body only waits for it (`await t`,
       `await asyncio.wait_for(t, 5)`, `await asyncio.gather(*tasks)`, also under
-      `async with asyncio.timeout(...)`), also inside `finally:`.  (`with contextlib.suppress(CancelledError): await t` is never reported.)
+      `async with asyncio.timeout(...)`), also inside `finally:`.
+      (`with contextlib.suppress(CancelledError): await t` is never reported.)
     - a handler after which the coroutine ends (it returns, or falls through or breaks out
       of its one loop to an end with no further `while`) when the project only ever runs
       that coroutine function as a task: each use of its name is a call handed straight to
@@ -65,9 +66,9 @@ class CancellationSwallowed(Rule):
       a wrapper named like them (`hass.async_create_task`) or a function of the same file
       that hands its parameter to one.  A nested function, and a private one its file uses,
       are looked for in their file; others in every file of the project that names them
-      (more than 8 such files count as other uses).  A
-      cancelled task that ends is what its canceller waits for; an *awaited* coroutine that
-      swallows and returns hides its caller's cancellation and is reported.
+      (more than 8 such files count as other uses).  A cancelled task that ends is what
+      its canceller waits for; an *awaited* coroutine that swallows and returns hides its
+      caller's cancellation and is reported.
     - cleanup nested in a handler that raises after it, or in a `finally:` whose `try` body
       can only be left by an exception (`while True:` with no `break` or `return`), or that
       waits only for a shielded cleanup (`await asyncio.shield(close())`): the cancellation
