@@ -218,3 +218,16 @@ def test_a_file_outside_the_project_is_found_after_earlier_questions() -> None:
     assert index.split_module("nightly_sync.refresh") == ("nightly_sync", "refresh")
     assert index.makes_coroutine("nightly_sync.refresh") is True
     assert index.split_module("shop.api.Client.get") == ("shop.api", "Client.get")
+
+
+def test_modules_mentioning_a_word_are_its_dependencies() -> None:
+    """Whole words only (``fetch_stock`` is not ``fetch``), the asking module left out, the
+    modules found recorded as dependencies; beyond the limit, None and nothing recorded."""
+    index = make_index([])
+    index.accessed = set()
+    assert index.modules_mentioning("fetch_stock", besides="shop.api") == {"shop"}
+    assert index.accessed == {"shop"}
+    assert index.modules_mentioning("fetch", besides="shop.api") == frozenset()
+    index.accessed = set()
+    assert index.modules_mentioning("ApiClient", besides="unrelated", limit=1) is None
+    assert index.accessed == set()

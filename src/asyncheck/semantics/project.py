@@ -10,6 +10,7 @@ module is small and serialisable (:class:`ModuleFacts`) so that it can be cached
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from functools import partial
@@ -209,6 +210,10 @@ class ProjectIndex:
         #: Modules whose facts were asked for (the runner resets it per file: the result
         #: cache records them as the file's dependencies).
         self.accessed: set[str] = set()
+        #: Word -> the modules whose text mentions it (:meth:`modules_mentioning`).
+        self._mentions: dict[str, frozenset[str]] = {}
+        #: Every module's text, read on the first such question.
+        self._project_bytes: list[tuple[str, bytes | None]] | None = None
 
     @classmethod
     def empty(cls) -> ProjectIndex:
@@ -480,6 +485,52 @@ class ProjectIndex:
                 data, module, is_package=path is not None and path.name == "__init__.py",
                 path=path)
         return self._texts[module]
+
+    def modules_mentioning(self, word: str, *, besides: str,
+                           limit: int | None = None) -> frozenset[str] | None:
+        """The project modules other than ``besides`` whose text holds ``word`` as a whole
+        word (in code, comments or strings alike), read from their bytes once per word.
+
+        Asked rarely (a rule wants to know whether a public name is used in other files),
+        so the files are read when first asked, and kept for the next questions.  The modules found are dependencies of the file
+        that asks (the result cache must re-lint it when they change).  More than
+        ``limit`` of them: None, and no dependencies recorded (the asker gives up)."""
+        found = self._mentions.get(word)
+        if found is None:
+            encoded = word.encode()
+            pattern = re.compile(rb"(?<!\w)" + re.escape(encoded) + rb"(?!\w)")
+            if self._project_bytes is None:
+                # Read once: a second question costs a substring search, not a read.
+                self._project_bytes = [(module, self._module_bytes(path))
+                                       for module, path in self.modules.items()]
+            hits = set()
+            for module, data in self._project_bytes:
+                # The substring test first: several times faster than the pattern.
+                if data is None or (encoded in data and pattern.search(data) is not None):
+                    hits.add(module)  # unreadable: it may mention it
+            found = self._mentions[word] = frozenset(hits)
+        others = found - {besides}
+        if limit is not None and len(others) > limit:
+            return None
+        self.accessed.update(others)
+        return others
+
+    def module_tree(self, module: str) -> cst.Module | None:
+        """A project module parsed (not kept: for the rare question facts do not answer)."""
+        path = self.modules.get(module)
+        if path is None:
+            return None
+        self.accessed.add(module)
+        return self._parse(path)
+
+    def _module_bytes(self, path: Path) -> bytes | None:
+        """A module's text: its file's bytes, or what ``parse`` makes of it (a project of
+        strings in memory has no files)."""
+        try:
+            return path.read_bytes()
+        except OSError:
+            tree = self._parse(path)
+            return tree.code.encode("utf-8") if tree is not None else None
 
     def makes_coroutine(self, qualname: str) -> bool | None:
         """Whether calling the project function ``qualname`` makes a coroutine.
