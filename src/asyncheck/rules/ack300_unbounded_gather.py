@@ -44,10 +44,23 @@ class UnboundedGather(Rule):
     `xs[i:i + n]` or `xs[:n]` with a literal `n` within the limit. Gathering tasks already
     started in a `for` loop is left to ACK301, which reports the spawn. Work on objects that
     already exist is not a fan-out of input: a method of each element (`conn.ping()` for each
-    open connection), closing things (`close`, `disconnect`, `cancel`, ...), or wrapping
-    awaitables made elsewhere (`ensure_future(aw)`); nor is a `*args` parameter, whose size
-    is the caller's fixed argument list. A pool of identical workers whose call does not use
-    the loop variable (`worker(queue) for _ in range(n)`) is the cure, not the problem.
+    open connection), calling each element (notifying handlers: `handler(event)`), closing
+    things (`close`, `disconnect`, `cancel`, ..., also `stop_timer(t)` or a close method
+    handed to a helper), or waiting on awaitables made elsewhere (`ensure_future(aw)`,
+    `wrap_future(fut)`, a value checked with `inspect.isawaitable`, a coroutine that only
+    awaits its argument); nor is a `*args` parameter, whose size is the caller's fixed
+    argument list. A pool of identical workers whose call does not use the loop variable
+    (`worker(queue) for _ in range(n)`) is the cure, not the problem.
+
+    Limits the code already keeps are recognised: a slice cut to a limit it was given
+    (`ids[:max_concurrency]`), a request for at most so many items (`await
+    sub.fetch(batch=size)`), work off-loaded to a thread pool (`asyncio.to_thread`,
+    `run_in_executor`), whose workers bound it. Fan-out over a small internal set is not
+    reported either: a collection of `self` that the class fills itself (plugins or
+    listeners added by its own registration methods, a list it builds), an element of one,
+    or a dict built by grouping (`per_node[node].append(x)`: one call per node), also one
+    returned by a helper method of the class. A collection set from a parameter or filled
+    from I/O results stays reported.
 
     ## Why is this bad?
     `gather` starts every coroutine immediately. Fifty requests to one API go out in the same
@@ -270,6 +283,121 @@ async def upload(client, items):
 ''',
             options={"limiters": ("ratelib.RateLimiter",)},
         ),
+        # Waiting on work that already exists: futures a thread pool returned (wrap_future),
+        # awaitables a callback already made, and a coroutine that only awaits the object it
+        # is given.
+        Valid('''\
+import asyncio
+import inspect
+
+async def drain(thread_futures, timeout):
+    await asyncio.wait([asyncio.wrap_future(f) for f in thread_futures], timeout=timeout)
+
+async def fire(callbacks):
+    pending = []
+    for callback in callbacks:
+        outcome = callback.invoke()
+        if inspect.isawaitable(outcome):
+            pending.append(outcome)
+    await asyncio.gather(*pending)
+
+async def _until_ready(starting):
+    return await starting
+
+async def wait_until_started(nodes):
+    await asyncio.wait([asyncio.create_task(_until_ready(n)) for n in nodes])
+'''),
+        # Notifying handlers (each element is called) and closing what exists: a close
+        # method handed to a helper, a close call wrapped for logging, a local stop helper.
+        Valid('''\
+import asyncio
+
+def schedule(fn):
+    return asyncio.get_running_loop().create_task(fn())
+
+async def _logged(label, closing):
+    try:
+        await closing
+    except Exception:
+        print("failed to close", label)
+
+async def publish(handlers, event):
+    await asyncio.gather(*(handler(event) for handler in handlers))
+
+async def release(links, shards, timers):
+    pending = []
+    for link in links:
+        pending.append(schedule(link.close))
+    await asyncio.gather(*pending, return_exceptions=True)
+    closing = tuple(_logged(f"shard {s.id}", s.close()) for s in shards)
+    for finished in asyncio.as_completed(closing):
+        await finished
+
+    async def stop_timer(timer):
+        timer.handle.cancel()
+
+    await asyncio.gather(*[stop_timer(t) for t in timers])
+'''),
+        # Existing limits: a slice cut to a limit the code was given, and work off-loaded to
+        # the thread pool, whose fixed number of workers bounds it.
+        Valid('''\
+import asyncio
+
+async def open_window(pending_ids, max_concurrency, open_one):
+    window = pending_ids[:max_concurrency]
+    await asyncio.gather(*(open_one(i) for i in window))
+
+async def checksums(paths, digest):
+    return await asyncio.gather(*(asyncio.to_thread(digest, p) for p in paths))
+'''),
+        # Small internal sets: plugins registered through the object's own method, a dict
+        # the object builds and fills itself, one request per group (per node) of a dict
+        # built by grouping, here or in a helper method of the class.
+        Valid('''\
+import asyncio
+from collections import defaultdict
+
+class Coordinator:
+    def __init__(self):
+        self._extensions = {}
+        self._watched = []
+
+    def register(self, name, extension):
+        self._extensions[name] = extension
+
+    async def close(self):
+        await asyncio.gather(*(self._detach(name) for name in self._extensions))
+        await asyncio.gather(*[self._watch(path) for path in self._watched])
+
+    async def lookup(self, keys, node_of):
+        per_node = defaultdict(list)
+        for key in keys:
+            per_node[node_of(key)].append(key)
+        futures = []
+        for node, node_keys in per_node.items():
+            futures.append(self._request(node, node_keys))
+        return await asyncio.gather(*futures)
+
+    def _split(self, resources):
+        per_broker = defaultdict(list)
+        shared = []
+        for resource in resources:
+            if resource.broker_id is None:
+                shared.append(resource)
+            else:
+                per_broker[resource.broker_id].append(resource)
+        return per_broker, shared
+
+    async def configure(self, resources):
+        per_broker, shared = self._split(resources)
+        calls = [self._request(broker, items) for broker, items in per_broker.items()]
+        calls.append(self._request(None, shared))
+        return await asyncio.gather(*calls)
+
+    async def _detach(self, name): ...
+    async def _watch(self, path): ...
+    async def _request(self, node, keys): ...
+'''),
         # A larger max-fanout makes a literal range of 50 acceptable.
         Valid(
             '''\
@@ -384,6 +512,53 @@ async def thumbnails(paths):
     return await anyio.amap(thumbnail, paths)
 ''',
             line=6, message_contains="`thumbnail`",
+        ),
+        # An attribute set from a constructor parameter is input, not an internal set.
+        Invalid(
+            '''\
+import asyncio
+
+class Crawler:
+    def __init__(self, client, urls):
+        self.client = client
+        self.urls = urls
+
+    async def crawl(self):
+        return await asyncio.gather(*(self.client.get(u) for u in self.urls))
+''',
+            line=9, message_contains="`self.urls` (an attribute)",
+        ),
+        # A collection the object fills from I/O results is not an internal set.
+        Invalid(
+            '''\
+import asyncio
+
+class Mirror:
+    def __init__(self):
+        self._remote_files = []
+
+    async def refresh(self, api):
+        self._remote_files.extend(await api.list_files())
+
+    async def download_all(self, api):
+        await asyncio.gather(*(api.download(f) for f in self._remote_files))
+''',
+            line=11,
+        ),
+        # Grouping by node bounds the number of groups, not what one group holds.
+        Invalid(
+            '''\
+import asyncio
+from collections import defaultdict
+
+async def send_all(client, messages):
+    per_node = defaultdict(list)
+    for message in messages:
+        per_node[message.node].append(message)
+    for node, batch in per_node.items():
+        await asyncio.gather(*(client.send(node, m) for m in batch))
+''',
+            line=9,
         ),
         # A literal range above max-fanout.
         Invalid(

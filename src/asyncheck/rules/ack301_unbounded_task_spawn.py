@@ -12,10 +12,12 @@ from asyncheck.semantics.concurrency import (
     COMPREHENSIONS,
     GATHER_FUNCTIONS,
     TEARDOWN_RE,
+    TEARDOWN_WORD_RE,
     ConcurrencyAnalysis,
     Extent,
     code_of,
     comprehension_targets,
+    names_used,
     target_names,
 )
 from asyncheck.semantics.names import Scope
@@ -42,10 +44,19 @@ class UnboundedTaskSpawn(Rule):
     `asyncio.Queue(maxsize=...)`, `await asyncio.wait(...)`/`gather(...)`, or an
     `async with asyncio.TaskGroup()` inside the loop around the spawn. The later
     `gather(*tasks)` of such tasks is not reported again by ACK300. As for ACK300, tasks
-    that work on the loop's element itself (`listener.serve()`) or close something, and
-    loops over a `*args` parameter, are not a fan-out of input; nor is a pool of identical
-    workers whose spawn does not use the loop variable (`for _ in range(n):
-    tg.create_task(worker(queue))`), which is the cure.
+    that work on the loop's element itself (`listener.serve()`), call it (`start_soon(task)`)
+    or close something (`start_soon(stop_consumer, consumer)`), work off-loaded to a thread
+    pool, loops over a `*args` parameter and over a small internal set (a collection of
+    `self` filled by its own registration methods, a dict built by grouping) are not a
+    fan-out of input; nor is a pool of identical workers whose spawn does not use the loop
+    variable (`for _ in range(n): tg.create_task(worker(queue))`), which is the cure.
+
+    Limits the loop keeps itself are recognised: `if len(running) >= max_running: await
+    settle()`, a non-waiting acquire that leaves the loop when no slot is free (`try:
+    limiter.acquire_nowait() except WouldBlock: break`), an awaited helper that acquires a
+    limiter; and loops bounded by their structure: a spawn followed by `break`, a restart
+    that closes the running object before spawning its next run. `ensure_future(
+    create_task(...))` is one task, reported once.
 
     ## Why is this bad?
     A task starts running as soon as it is created. A loop over ten thousand rows, messages or
@@ -242,8 +253,157 @@ async def unsubscribe_all(broker, channel_names):
         for name in channel_names:
             tg.start_soon(broker.channels.close_channel, name)
 '''),
+        # Existing limits kept by the loop itself: a length check that waits for a slot,
+        # a non-waiting acquire that stops when none is free, a helper that acquires.
+        Valid('''\
+import asyncio
+import anyio
+
+async def run_tool_calls(stream, execute, max_running):
+    running = []
+
+    async def settle():
+        await asyncio.gather(*running)
+        running.clear()
+
+    async for call in stream:
+        running.append(asyncio.create_task(execute(call)))
+        if len(running) >= max_running:
+            await settle()
+    await settle()
+
+async def submit_ready(runs, limiter, task_group, submit):
+    for run in runs:
+        try:
+            limiter.acquire_on_behalf_of_nowait(run.id)
+        except anyio.WouldBlock:
+            break
+        task_group.start_soon(submit, run)
+
+class Consumer:
+    def __init__(self, limit):
+        self._slots = anyio.CapacityLimiter(limit)
+
+    async def _take_slot(self, owner):
+        await self._slots.acquire_on_behalf_of(owner)
+
+    async def consume(self, subscription, task_group):
+        async for job in subscription:
+            await self._take_slot(job.id)
+            task_group.start_soon(self._run, job)
+
+    async def _run(self, job): ...
+'''),
+        # Work off-loaded to the thread pool is bounded by its workers.
+        Valid('''\
+import asyncio
+
+async def load_all(names, load_spec):
+    return {n: asyncio.create_task(asyncio.to_thread(load_spec, n)) for n in names}
+'''),
+        # Bounded by the loop's structure: one spawn and then `break`; a restart that closes
+        # the running server before starting it again.
+        Valid('''\
+import asyncio
+
+async def reconnect(conn, delays, on_reconnected):
+    for delay in delays:
+        try:
+            await conn.open()
+        except OSError:
+            await asyncio.sleep(delay)
+        else:
+            if on_reconnected is not None:
+                asyncio.get_running_loop().create_task(on_reconnected())
+            break
+
+async def serve_with_reload(changes, server):
+    asyncio.create_task(server.serve())
+    async for _ in changes:
+        await server.close()
+        asyncio.create_task(server.serve())
+'''),
+        # Existing work: stopping what runs (a stop helper per element), calling each
+        # handler, notifying listeners through a wrapper.
+        Valid('''\
+import asyncio
+import anyio
+
+async def stop_all(consumers):
+    async def stop_consumer(consumer):
+        await consumer.stop()
+
+    async with anyio.create_task_group() as tg:
+        for consumer in consumers:
+            tg.start_soon(stop_consumer, consumer)
+
+async def run_after_response(callbacks):
+    async with anyio.create_task_group() as tg:
+        for callback in callbacks:
+            tg.start_soon(callback)
+
+async def _guarded(listener_call):
+    try:
+        await listener_call
+    except Exception:
+        pass
+
+def fan_out(listeners, message):
+    return [asyncio.ensure_future(_guarded(listener(message))) for listener in listeners]
+'''),
+        # A small internal set: callbacks registered through the object's own method.
+        Valid('''\
+import asyncio
+
+class Bus:
+    def __init__(self):
+        self._subscribers = {}
+
+    def subscribe(self, topic, callback):
+        self._subscribers.setdefault(topic, []).append(callback)
+
+    def emit(self, topic, payload):
+        for callback in self._subscribers.get(topic, []):
+            asyncio.create_task(self._deliver(callback, payload))
+
+    async def _deliver(self, callback, payload): ...
+'''),
     ]
     INVALID = [
+        # `ensure_future` of a task `create_task` just made: one task, one finding.
+        Invalid(
+            '''\
+import asyncio
+
+async def probe(host, port): ...
+
+async def probe_all(host, ports):
+    probes = []
+    for port in ports:
+        probes.append(asyncio.ensure_future(
+            asyncio.create_task(probe(host, port))))
+    await asyncio.wait(probes)
+''',
+            line=9,
+        ),
+        # `break` before the spawn does not stop the loop after it; an emptiness test is
+        # not a limit.
+        Invalid(
+            '''\
+import asyncio
+
+async def handle(message): ...
+
+async def pump(messages):
+    for message in messages:
+        if message.kind == "stop":
+            break
+        if len(message.body) == 0:
+            continue
+        asyncio.create_task(handle(message))
+''',
+            line=11,
+        ),
         # anyio: a task per URL of the input, nothing bounding them.
         Invalid(
             '''\
@@ -349,6 +509,10 @@ async def index_all(documents, index_one, tasks):
         analysis = self.analysis
         if not analysis.is_task_spawn(node, scope):
             return
+        if node.args and isinstance(node.args[0].value, cst.Call) and analysis.is_task_spawn(
+            node.args[0].value, scope
+        ):
+            return  # ``ensure_future(create_task(...))``: one task, reported at the inner spawn
         loops = self._accumulating_loops(node, scope)
         if not loops:
             return
@@ -361,13 +525,17 @@ async def index_all(documents, index_one, tasks):
                 unbounded = extent
                 break
             total *= extent.size
-        if unbounded is None and total <= limit or unbounded is not None and unbounded.fixed_by_caller:
+        if unbounded is None and total <= limit or unbounded is not None and unbounded.visibly_bounded:
             return
         if self._spawns_existing_work(node, loops[0], scope):
             return
         if self._is_worker_pool(node, loops[0], scope):
             return
         if self._spawn_is_limited(node, scope):
+            return
+        if self._exits_after_spawn(loops[0]):
+            return
+        if self._restarts_one_for_one(node, loops[0], scope):
             return
         work = analysis.work_call(node, scope)
         holder = code_of(work.func, 40) if work is not node else code_of(node.args[0].value, 40)
@@ -436,7 +604,12 @@ async def index_all(documents, index_one, tasks):
 
     def _waits_each_round(self, loop: cst.For, scope: Scope) -> bool:
         """The loop body awaits something that throttles or joins: a limiter's acquire(),
-        a bounded queue's put(), asyncio.wait/gather/as_completed, or a task itself."""
+        a bounded queue's put(), asyncio.wait/gather/as_completed, a task itself, or a
+        helper that acquires a limiter (``await self._acquire_token(run.id)``); or it
+        visibly keeps a limit: ``if len(running) >= max_running: await settle()``, or a
+        non-waiting acquire that leaves the loop when no slot is free (``try:
+        limiter.acquire_nowait() except WouldBlock: break``)."""
+        analysis = self.analysis
         for awaited in _awaits_in(loop.body):
             if isinstance(awaited, (cst.Name, cst.Subscript)):
                 return True  # ``await task``: one at a time
@@ -447,12 +620,73 @@ async def index_all(documents, index_one, tasks):
             if qualname in GATHER_FUNCTIONS or qualname in COLLECTION_WAITERS:
                 return True
             if isinstance(func, cst.Attribute):
-                if func.attr.value == "acquire" and self.analysis.is_limiter_expression(
+                if func.attr.value == "acquire" and analysis.is_limiter_expression(
                     func.value, scope
                 ):
                     return True
-                if func.attr.value == "put" and self.analysis.is_bounded_queue(func.value, scope):
+                if func.attr.value == "put" and analysis.is_bounded_queue(func.value, scope):
                     return True
+            if isinstance(func, (cst.Name, cst.Attribute)) and analysis.function_is_limited(
+                func, scope, awaited.args
+            ):
+                return True
+        for statement in find_all(loop.body, (cst.If, cst.Try), own_scope=True):
+            if isinstance(statement, cst.If):
+                if _is_length_check(statement.test, self._targets(loop)) and _waits_or_exits(
+                    statement.body
+                ):
+                    return True
+                if _calls_acquire(statement.test) and _leaves(statement.body):
+                    return True
+            elif isinstance(statement, cst.Try) and _calls_acquire(statement.body) and any(
+                _leaves(handler.body) for handler in statement.handlers
+            ):
+                return True
+        return False
+
+    def _exits_after_spawn(self, loop: _Loop) -> bool:
+        """``create_task(callback()); break``: the loop ends after its one spawn.  A
+        ``break``/``return`` after the spawn, in its block or in a block around it inside
+        the loop."""
+        if not isinstance(loop, cst.For):
+            return False
+        stack = self.context.stack
+        child: cst.CSTNode = stack[-1]
+        for ancestor in reversed(stack[:-1]):
+            if ancestor is loop:
+                return False
+            if isinstance(ancestor, (cst.IndentedBlock, cst.SimpleStatementLine,
+                                     cst.SimpleStatementSuite)):
+                siblings = list(ancestor.body)
+                for position, sibling in enumerate(siblings):
+                    if sibling is child:
+                        if any(_is_exit(later) for later in siblings[position + 1:]):
+                            return True
+                        break
+            if isinstance(ancestor, _SCOPE_BOUNDARIES):
+                return False
+            child = ancestor
+        return False
+
+    def _restarts_one_for_one(self, node: cst.Call, loop: _Loop, scope: Scope) -> bool:
+        """``await worker.close(); create_task(worker.run())`` each round: the loop replaces
+        the one running task rather than adding one per element."""
+        if not isinstance(loop, cst.For):
+            return False
+        work = self.analysis.work_call(node, scope)
+        if names_used(work) & self._targets(loop):
+            return False
+        root = work.func
+        while isinstance(root, (cst.Attribute, cst.Subscript)):
+            root = root.value
+        if not isinstance(root, cst.Name) or root is work.func:
+            return False
+        for awaited in _awaits_in(loop.body):
+            if (isinstance(awaited, cst.Call) and isinstance(awaited.func, cst.Attribute)
+                    and TEARDOWN_RE.match(awaited.func.attr.value)
+                    and isinstance(awaited.func.value, cst.Name)
+                    and awaited.func.value.value == root.value):
+                return True
         return False
 
     def _is_worker_pool(self, node: cst.Call, loop: _Loop, scope: Scope) -> bool:
@@ -479,12 +713,16 @@ async def index_all(documents, index_one, tasks):
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "start_soon" and node.args:
             spawned = node.args[0].value
+            if isinstance(spawned, cst.Name) and TEARDOWN_WORD_RE.search(spawned.value) and (
+                {n for a in node.args[1:] for n in names_used(a.value)} & targets
+            ):
+                return True  # ``start_soon(stop_subscriber, sub)``
             while isinstance(spawned, (cst.Attribute, cst.Subscript)):
                 if isinstance(spawned, cst.Attribute) and TEARDOWN_RE.match(spawned.attr.value):
                     return True
                 spawned = spawned.value
-            return isinstance(spawned, cst.Name) and spawned.value in targets and (
-                spawned is not node.args[0].value)
+            # ``start_soon(conn.aclose)``, or the element itself: ``start_soon(task)``.
+            return isinstance(spawned, cst.Name) and spawned.value in targets
         return self.analysis.works_on_existing(node, targets, scope)
 
     def _spawn_is_limited(self, node: cst.Call, scope: Scope) -> bool:
@@ -497,6 +735,46 @@ async def index_all(documents, index_one, tasks):
             return analysis.function_is_limited(first, scope, node.args[1:])
         behind = analysis.call_behind(first, scope)
         return behind is not None and analysis.call_is_limited(behind, scope)
+
+
+def _is_exit(statement: cst.CSTNode) -> bool:
+    """``break`` or ``return`` (a statement or a small statement)."""
+    if isinstance(statement, cst.SimpleStatementLine):
+        return any(isinstance(small, (cst.Break, cst.Return)) for small in statement.body)
+    return isinstance(statement, (cst.Break, cst.Return))
+
+
+def _leaves(body: cst.CSTNode) -> bool:
+    """A block that leaves the round: ``break``, ``return`` or ``continue``."""
+    return bool(find_all(body, (cst.Break, cst.Return, cst.Continue), own_scope=True))
+
+
+def _waits_or_exits(body: cst.CSTNode) -> bool:
+    """A block that awaits (for a slot) or leaves the loop."""
+    return bool(find_all(body, (cst.Await, cst.Break, cst.Return), own_scope=True))
+
+
+def _is_length_check(test: cst.BaseExpression, targets: set[str]) -> bool:
+    """A limit on a collection's length: ``len(running) >= max_running`` (not an emptiness
+    test like ``len(x) == 0``, nor the length of the loop's element)."""
+    for comparison in find_all(test, (cst.Comparison,)):
+        sides = [comparison.left, *(target.comparator for target in comparison.comparisons)]
+        lengths = [side for side in sides if isinstance(side, cst.Call)
+                   and isinstance(side.func, cst.Name) and side.func.value == "len"
+                   and side.args and not names_used(side.args[0].value) & targets]
+        others = [side for side in sides if side not in lengths]
+        if lengths and others and not any(
+            isinstance(side, cst.Integer) and side.evaluated_value <= 1 for side in others
+        ):
+            return True
+    return False
+
+
+def _calls_acquire(node: cst.CSTNode) -> bool:
+    """A call of a method named ``acquire...`` (``acquire_nowait``,
+    ``acquire_on_behalf_of_nowait``), not in nested functions."""
+    return any(isinstance(call.func, cst.Attribute) and call.func.attr.value.startswith("acquire")
+               for call in find_all(node, (cst.Call,), own_scope=True))
 
 
 def _awaits_in(body: cst.CSTNode) -> list[cst.BaseExpression]:

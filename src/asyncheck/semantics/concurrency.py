@@ -113,6 +113,35 @@ COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 TEARDOWN_RE = re.compile(
     r"_*(a?close|disconnect|shutdown|stop|cancel|wait_closed|terminate|kill)", re.IGNORECASE)
+#: A teardown word as one part of a snake_case name: ``_close_comm``, ``stop_timer``,
+#: ``before_close``.
+TEARDOWN_WORD_RE = re.compile(
+    r"(^|_)(a?close|disconnect|shutdown|stop|cancel|wait_closed|terminate|kill)($|_)",
+    re.IGNORECASE)
+
+#: Calls that wrap an awaitable made elsewhere (a concurrent future, a task): they start
+#: nothing.
+EXISTING_WRAPPERS = frozenset({"asyncio.wrap_future", "asyncio.futures.wrap_future"})
+#: Off-loading to a thread pool: the executor's fixed number of workers is the limit.
+EXECUTOR_OFFLOADS = frozenset({
+    "asyncio.to_thread", "asyncio.threads.to_thread", "anyio.to_thread.run_sync",
+    "trio.to_thread.run_sync",
+})
+#: Methods that read a collection whole: ``d.values()`` has as many elements as ``d``.
+VIEW_METHODS = frozenset({"values", "keys", "items", "copy"})
+#: Methods that read one element of a collection: ``d.get(k, [])``.
+ELEMENT_METHODS = frozenset({"get", "setdefault"})
+#: Calls that make an empty collection (``defaultdict(list)`` included).
+EMPTY_COLLECTIONS = frozenset({
+    "builtins.list", "builtins.dict", "builtins.set", "collections.defaultdict",
+    "collections.OrderedDict", "collections.deque", "collections.Counter", "weakref.WeakSet",
+    "weakref.WeakValueDictionary", "weakref.WeakKeyDictionary",
+})
+#: Keyword arguments by which a request asks for at most so many items.
+LIMIT_KEYWORDS = frozenset({
+    "batch", "batch_size", "limit", "max_messages", "max_records", "max_results",
+    "max_items", "max_count", "page_size", "count",
+})
 
 #: A guard against pathological chains of names (``a = b``, ``b = a``).
 _MAX_DEPTH = 8
@@ -130,11 +159,25 @@ class Extent:
     reason: str
     element_size: int | None = None
     fixed_by_caller: bool = False
+    #: A small internal set: a collection the object builds and fills itself (plugins,
+    #: listeners registered through its methods), a dict built by grouping (per broker,
+    #: per node), or an element of one; not input from outside the code.
+    small_set: bool = False
+    #: The code visibly bounds it by a limit that is not a literal: ``xs[:max_concurrency]``,
+    #: ``await sub.fetch(batch=batch_size)``.
+    limited: bool = False
+
+    @property
+    def visibly_bounded(self) -> bool:
+        """Not a literal size, but bounded by what the code shows: a caller's argument
+        list, a small internal set or a limit."""
+        return self.fixed_by_caller or self.small_set or self.limited
 
     def bounded(self, limit: int) -> bool:
         """Whether the size is known and at most ``limit``, or is the number of arguments
-        a caller wrote (a ``*args`` parameter: a fixed argument list at the call site)."""
-        return self.fixed_by_caller or (self.size is not None and self.size <= limit)
+        a caller wrote (a ``*args`` parameter: a fixed argument list at the call site), a
+        small internal set or bounded by a limit in the code."""
+        return self.visibly_bounded or (self.size is not None and self.size <= limit)
 
 
 @dataclass(frozen=True)
@@ -168,6 +211,8 @@ class _Growth:
     method: str
     values: tuple[cst.BaseExpression, ...]
     loops: tuple[cst.CSTNode, ...]  # the For/While statements around it, innermost last
+    #: Under ``if inspect.isawaitable(value):``: an awaitable something else returned.
+    awaitable_checked: bool = False
 
 
 @dataclass
@@ -178,6 +223,9 @@ class _ScopeFacts:
     for_targets: dict[int, cst.For] = field(default_factory=dict)
     #: ``batch, rest = xs[:10], xs[10:]``: each name of a tuple target -> its value.
     unpacked: dict[int, cst.BaseExpression] = field(default_factory=dict)
+    #: Names of collections filled by key (``d[key].append(v)``, ``d.setdefault(k, []).add(v)``):
+    #: dicts built by grouping.
+    grouped: set[str] = field(default_factory=set)
 
 
 class _ScopeWalker(FastVisitor):
@@ -187,6 +235,7 @@ class _ScopeWalker(FastVisitor):
         self.root = root
         self.facts = _ScopeFacts()
         self.loops: list[cst.CSTNode] = []
+        self.checked_growths: set[int] = set()
 
     def _nested(self, node: cst.CSTNode) -> bool:
         return node is not self.root
@@ -211,6 +260,17 @@ class _ScopeWalker(FastVisitor):
     def visit_While(self, node: cst.While) -> None:
         self.loops.append(node)
 
+    def visit_If(self, node: cst.If) -> None:
+        checked = _awaitable_checked(node.test)
+        if checked is None:
+            return
+        for call in find_all(node.body, (cst.Call,), own_scope=True):
+            func = call.func
+            if (isinstance(func, cst.Attribute) and func.attr.value in GROW_METHODS
+                    and call.args and isinstance(call.args[0].value, cst.Name)
+                    and call.args[0].value.value == checked):
+                self.checked_growths.add(id(call))
+
     def leave_While(self, original_node: cst.While) -> None:
         self.loops.pop()
 
@@ -231,12 +291,14 @@ class _ScopeWalker(FastVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.attr.value in GROW_METHODS
-        ):
-            self._grow(func.value.value, func.attr.value, tuple(a.value for a in node.args))
+        if isinstance(func, cst.Attribute) and func.attr.value in GROW_METHODS:
+            if isinstance(func.value, cst.Name):
+                self._grow(func.value.value, func.attr.value, tuple(a.value for a in node.args),
+                           id(node) in self.checked_growths)
+            else:
+                root = grouped_root(func.value)
+                if root is not None:
+                    self.facts.grouped.add(root)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.target, cst.Name) and isinstance(
@@ -244,14 +306,202 @@ class _ScopeWalker(FastVisitor):
         ):
             self._grow(node.target.value, "+=", (node.value,))
 
-    def _grow(self, name: str, method: str, values: tuple[cst.BaseExpression, ...]) -> None:
-        self.facts.growths.setdefault(name, []).append(_Growth(method, values, tuple(self.loops)))
+    def _grow(self, name: str, method: str, values: tuple[cst.BaseExpression, ...],
+              checked: bool = False) -> None:
+        self.facts.growths.setdefault(name, []).append(
+            _Growth(method, values, tuple(self.loops), checked))
+
+
+def _awaitable_checked(test: cst.BaseExpression) -> str | None:
+    """``x`` of ``inspect.isawaitable(x)``, ``asyncio.isfuture(x)`` or
+    ``isinstance(x, Awaitable)`` (also ``Future``/``Task``)."""
+    if not isinstance(test, cst.Call) or not test.args:
+        return None
+    name = dotted_name(test.func) or ""
+    last = name.rpartition(".")[2]
+    first = test.args[0].value
+    if not isinstance(first, cst.Name):
+        return None
+    if last in ("isawaitable", "isfuture"):
+        return first.value
+    if last == "isinstance" and len(test.args) == 2:
+        kinds = test.args[1].value
+        elements = ([e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple)
+                    else [kinds])
+        if elements and all(
+            (dotted_name(e) or "").rpartition(".")[2] in ("Awaitable", "Future", "Task")
+            for e in elements
+        ):
+            return first.value
+    return None
+
+
+@dataclass
+class _ClassCollections:
+    """How a class's methods fill its ``self.<attr>`` collections."""
+
+    #: ``self.X = value`` in a method and ``X = value`` in the class body.
+    assigned: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    #: A method other than ``__init__`` adds one of its parameters (or of a function nested
+    #: in it, a decorator's) to ``self.X``: ``self._listeners[event].append(callback)``.
+    registered: set[str] = field(default_factory=set)
+    #: ``self.X[key].append(v)``, ``self.X.setdefault(key, []).append(v)``.
+    grouped: set[str] = field(default_factory=set)
+    #: Grown with an awaited result (``self.X.extend(await fetch())``): fed by I/O.
+    fed: set[str] = field(default_factory=set)
+
+
+class _ClassWalker(FastVisitor):
+    """Collects :class:`_ClassCollections` over a class's methods (one walk per method)."""
+
+    def __init__(self) -> None:
+        self.found = _ClassCollections()
+        self.self_name = ""
+        self.params: set[str] = set()
+        self.in_init = False
+        self.aliases: dict[str, str] = {}
+
+    def method(self, node: cst.FunctionDef) -> None:
+        params = [*node.params.posonly_params, *node.params.params]
+        if not params:
+            return
+        self.self_name = params[0].name.value
+        self.params = _param_names(node.params) - {self.self_name}
+        self.in_init = node.name.value == "__init__"
+        self.aliases = {}
+        self.walk(node.body)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.params |= _param_names(node.params) - {self.self_name}
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.params |= _param_names(node.params) - {self.self_name}
+
+    def _root(self, expr: cst.BaseExpression) -> tuple[str, bool] | None:
+        """``(X, direct)`` for an expression reading ``self.X`` (``direct``: it is
+        ``self.X`` itself, not an element of it), also through a local alias."""
+        direct = True
+        for _ in range(_MAX_DEPTH):
+            if isinstance(expr, cst.Subscript) and not _is_slice(expr):
+                expr = expr.value
+            elif (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+                  and expr.func.attr.value in ELEMENT_METHODS):
+                expr = expr.func.value
+            else:
+                break
+            direct = False
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and (
+            expr.value.value == self.self_name
+        ):
+            return expr.attr.value, direct
+        if isinstance(expr, cst.Name) and expr.value in self.aliases:
+            return self.aliases[expr.value], False
+        return None
+
+    def _added(self, attr: str, values: Sequence[cst.CSTNode], grouped: bool) -> None:
+        if grouped:
+            self.found.grouped.add(attr)
+        used: set[str] = set()
+        for value in values:
+            used |= names_used(value)
+            if find_all(value, (cst.Await,)):
+                self.found.fed.add(attr)
+        if not self.in_init and used & self.params:
+            self.found.registered.add(attr)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            inner = target.target
+            if isinstance(inner, cst.Attribute) and isinstance(inner.value, cst.Name) and (
+                inner.value.value == self.self_name
+            ):
+                self.found.assigned.setdefault(inner.attr.value, []).append(node.value)
+            elif isinstance(inner, cst.Subscript):
+                root = self._root(inner)
+                if root is not None:
+                    self._added(root[0], [inner.slice[0], node.value], grouped=False)
+            elif isinstance(inner, cst.Name):
+                root = self._root(node.value)
+                if root is not None:
+                    self.aliases[inner.value] = root[0]
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        inner = node.target
+        if (node.value is not None and isinstance(inner, cst.Attribute)
+                and isinstance(inner.value, cst.Name) and inner.value.value == self.self_name):
+            self.found.assigned.setdefault(inner.attr.value, []).append(node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        root = self._root(node.target)
+        if root is not None:
+            self._added(root[0], [node.value], grouped=not root[1])
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and (
+            func.attr.value in GROW_METHODS or func.attr.value == "setdefault"
+        ):
+            root = self._root(func.value)
+            if root is not None:
+                grouped = not root[1] and func.attr.value != "setdefault"
+                self._added(root[0], [a.value for a in node.args], grouped)
+
+
+def _param_names(params: cst.Parameters) -> set[str]:
+    names = {p.name.value for p in (*params.posonly_params, *params.params,
+                                    *params.kwonly_params)}
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            names.add(star.name.value)
+    return names
+
+
+def _class_collections(node: cst.ClassDef) -> _ClassCollections:
+    walker = _ClassWalker()
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    for statement in body:
+        if isinstance(statement, cst.FunctionDef):
+            walker.method(statement)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        if isinstance(target.target, cst.Name):
+                            walker.found.assigned.setdefault(
+                                target.target.value, []).append(small.value)
+                elif (isinstance(small, cst.AnnAssign) and small.value is not None
+                      and isinstance(small.target, cst.Name)):
+                    walker.found.assigned.setdefault(small.target.value, []).append(small.value)
+    return walker.found
 
 
 def _walk_scope(node: cst.CSTNode) -> _ScopeFacts:
     walker = _ScopeWalker(node)
     walker.walk(node)
     return walker.facts
+
+
+def grouped_root(expr: cst.BaseExpression) -> str | None:
+    """``d`` of ``d[key]`` / ``d[k1][k2]`` / ``d.setdefault(key, [])``: the collection a
+    value is added to by key (grouping), else None."""
+    went = False
+    while True:
+        if isinstance(expr, cst.Subscript) and not _is_slice(expr):
+            expr = expr.value
+        elif (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+              and expr.func.attr.value == "setdefault"):
+            expr = expr.func.value
+        else:
+            break
+        went = True
+    return expr.value if went and isinstance(expr, cst.Name) else None
+
+
+def _is_slice(expr: cst.Subscript) -> bool:
+    return len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Slice)
 
 
 def target_names(target: cst.BaseExpression) -> Iterator[cst.Name]:
@@ -325,6 +575,8 @@ class ConcurrencyAnalysis:
         self.max_fanout = context.settings.max_fanout
         self.limiter_types = LIMITER_TYPES | frozenset(context.settings.limiters)
         self._scope_facts: dict[int, _ScopeFacts] = {}
+        self._class_kinds: dict[int, dict[str, str | None]] = {}
+        self._class_facts: dict[int, _ClassCollections] = {}
 
     # -- scopes and bindings ----------------------------------------------------------------
     def scope_facts(self, scope: Scope) -> _ScopeFacts:
@@ -373,6 +625,130 @@ class ConcurrencyAnalysis:
                 return self.int_value(bindings[0].value, owner, depth + 1)
         return None
 
+    # -- the object's own collections ---------------------------------------------------------
+    @staticmethod
+    def method_owner(scope: Scope) -> tuple[Scope, str] | None:
+        """The class scope and the ``self`` name of the method ``scope`` is (or is nested
+        in)."""
+        current: Scope | None = scope
+        while current is not None:
+            if current.kind == "class":
+                return None
+            if current.kind == "function":
+                owner = current.enclosing_class()
+                if owner is not None:
+                    function = current.node
+                    assert isinstance(function, cst.FunctionDef)
+                    params = [*function.params.posonly_params, *function.params.params]
+                    return (owner, params[0].name.value) if params else None
+            current = current.parent
+        return None
+
+    def collection_kind(self, class_scope: Scope, attr: str) -> str | None:
+        """How ``self.<attr>`` is filled: ``"registered"`` (by methods taking what they add
+        as a parameter), ``"built"`` (only ever assigned a collection made in the class: an
+        empty one or a display), ``"grouped"`` (filled by key), else None (a parameter, an
+        I/O result, not seen in this class)."""
+        key = id(class_scope.node)
+        kinds = self._class_kinds.get(key)
+        if kinds is None:
+            kinds = self._class_kinds[key] = {}
+        if attr in kinds:
+            return kinds[attr]
+        node = class_scope.node
+        assert isinstance(node, cst.ClassDef)
+        facts = self._class_facts.get(key)
+        if facts is None:
+            facts = self._class_facts[key] = _class_collections(node)
+        kind: str | None = None
+        values = [v for v in facts.assigned.get(attr, ()) if not _is_none_literal(v)]
+        if attr in facts.fed:
+            kind = None
+        elif attr in facts.registered:
+            kind = "registered"
+        elif values and all(self._built_here(v, class_scope) for v in values):
+            kind = "built"
+        elif attr in facts.grouped:
+            kind = "grouped"
+        kinds[attr] = kind
+        return kind
+
+    def _built_here(self, value: cst.BaseExpression, scope: Scope) -> bool:
+        if isinstance(value, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+            return True
+        if isinstance(value, cst.Call):
+            qualname = self.resolver.qualified_name(value.func, scope)
+            positional = [a for a in value.args if a.keyword is None]
+            if qualname == "collections.defaultdict":
+                return len(positional) <= 1
+            return qualname in EMPTY_COLLECTIONS and not positional
+        return False
+
+    def own_collection(
+        self, expr: cst.BaseExpression, scope: Scope, *, element: bool = False
+    ) -> Extent | None:
+        """A small internal set: ``self.X`` (or ``self.X.values()``, ``self.X[key]``,
+        ``list(self.X)``) where the class fills ``X`` itself (see :meth:`collection_kind`).
+        ``element``: the question is about an element of ``expr``.  An element of a grouped
+        collection is a group of input, not small."""
+        node = expr
+        for _ in range(_MAX_DEPTH):
+            if isinstance(node, cst.Subscript):
+                element = element or not _is_slice(node)
+                node = node.value
+            elif isinstance(node, cst.Call):
+                func = node.func
+                if isinstance(func, cst.Attribute) and func.attr.value in VIEW_METHODS:
+                    node = func.value
+                elif isinstance(func, cst.Attribute) and func.attr.value in ELEMENT_METHODS:
+                    element = True
+                    node = func.value
+                elif node.args and self.resolver.qualified_name(func, scope) in SIZE_PRESERVING:
+                    node = node.args[-1].value
+                else:
+                    return None
+            else:
+                break
+        if not isinstance(node, cst.Attribute) or not isinstance(node.value, cst.Name):
+            return None
+        owner = self.method_owner(scope)
+        if owner is None or node.value.value != owner[1]:
+            return None
+        kind = self.collection_kind(owner[0], node.attr.value)
+        if kind is None or (element and kind == "grouped"):
+            return None
+        what = {"registered": "filled by the object's own registration methods",
+                "built": "a collection the object builds itself",
+                "grouped": "grouped by key"}[kind]
+        return Extent(None, f"`{code_of(expr)}` ({what})", small_set=True)
+
+    def _returned_group(self, call: cst.Call, position: int, scope: Scope) -> bool:
+        """``by_broker, rest = self._group(items)``: the method of this class returns, at
+        ``position`` of every ``return a, b``, a dict it built by grouping."""
+        func = call.func
+        owner = self.method_owner(scope)
+        if (owner is None or not isinstance(func, cst.Attribute)
+                or not isinstance(func.value, cst.Name) or func.value.value != owner[1]):
+            return False
+        class_scope = owner[0]
+        methods = [b.node for b in class_scope.bindings.get(func.attr.value, ())
+                   if b.kind == "def"]
+        if len(methods) != 1 or not isinstance(methods[0], cst.FunctionDef):
+            return False
+        method = methods[0]
+        returns = find_all(method.body, (cst.Return,), own_scope=True)
+        if not returns:
+            return False
+        facts = self.scope_facts(make_function_scope(method, class_scope))
+        for statement in returns:
+            value = statement.value
+            if not isinstance(value, cst.Tuple) or position >= len(value.elements):
+                return False
+            element = value.elements[position].value
+            if not isinstance(element, cst.Name) or element.value not in facts.grouped:
+                return False
+        return True
+
     # -- sizes ------------------------------------------------------------------------------
     def extent(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Extent:
         """How many elements iterating ``expr`` (read in ``scope``) yields."""
@@ -396,6 +772,10 @@ class ConcurrencyAnalysis:
             return self._binary_extent(expr, scope, depth) or unknown
         if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
             return self.comprehension_extent(expr.for_in, scope, depth)
+        if isinstance(expr, (cst.Call, cst.Subscript, cst.Attribute)):
+            own = self.own_collection(expr, scope)
+            if own is not None:
+                return own
         if isinstance(expr, cst.Call):
             return self._call_extent(expr, scope, depth) or Extent(
                 None, f"`{code_of(expr)}` (a call result)")
@@ -406,6 +786,10 @@ class ConcurrencyAnalysis:
         if isinstance(expr, cst.Attribute):
             return Extent(None, f"`{code_of(expr)}` (an attribute)")
         if isinstance(expr, cst.Await):
+            keyword = _limit_keyword(expr.expression)
+            if keyword is not None:
+                return Extent(None, f"`{code_of(expr)}` (at most `{keyword}=` items)",
+                              limited=True)
             return Extent(None, f"`{code_of(expr)}` (an awaited result)")
         return unknown
 
@@ -425,6 +809,9 @@ class ConcurrencyAnalysis:
         if isinstance(expr.operator, cst.Add):
             left = self.extent(expr.left, scope, depth + 1)
             right = self.extent(expr.right, scope, depth + 1)
+            for side in (left, right):
+                if side.size is None and not side.visibly_bounded:
+                    return side
             if left.size is None:
                 return left
             if right.size is None:
@@ -445,6 +832,11 @@ class ConcurrencyAnalysis:
                 return Extent(None, f"`{code_of(clause.iter)}`")
             inner = self.extent(clause.iter, scope, depth + 1)
             if inner.size is None:
+                if inner.visibly_bounded and clause.inner_for_in is not None:
+                    # Each element of a small set may still hold input: look further.
+                    rest = self.comprehension_extent(clause.inner_for_in, scope, depth + 1)
+                    if rest.size is None and not rest.visibly_bounded:
+                        return rest
                 return inner
             size *= inner.size
             reasons.append(f"`{code_of(clause.iter)}`")
@@ -453,6 +845,11 @@ class ConcurrencyAnalysis:
         return Extent(size, reasons[0] if len(reasons) == 1 else " x ".join(reasons))
 
     def _call_extent(self, call: cst.Call, scope: Scope, depth: int) -> Extent | None:
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in VIEW_METHODS and not call.args:
+            inner = self.extent(func.value, scope, depth + 1)
+            if inner.size is not None or inner.visibly_bounded:
+                return inner
         qualname = self.resolver.qualified_name(call.func, scope)
         args = [a for a in call.args if a.keyword is None and not a.star]
         if qualname == "builtins.range":
@@ -517,7 +914,12 @@ class ConcurrencyAnalysis:
                         break
         whole = self.extent(expr.value, scope, depth + 1)
         if width is None:
-            return whole if whole.size is not None else None
+            if whole.size is not None or whole.visibly_bounded:
+                return whole
+            if upper is not None and _is_limit_expression(upper):
+                # ``shard_ids[:max_concurrency]``, ``xs[i:i + size]``: cut to a limit.
+                return Extent(None, f"`{code_of(expr)}` (cut to a limit)", limited=True)
+            return None
         if whole.size is not None:
             width = min(width, whole.size)
         return Extent(width, f"`{code_of(expr)}`")
@@ -528,7 +930,15 @@ class ConcurrencyAnalysis:
             return Extent(None, f"`{name}`")
         owner, bindings = found
         facts = self.scope_facts(owner)
+        if name in facts.grouped and all(
+            b.kind == "assign" and b.value is not None and self._built_here(b.value, owner)
+            for b in bindings
+        ):
+            # ``by_node = defaultdict(list)`` filled by ``by_node[node].append(x)``: one
+            # element per group (per broker, per node), not per input.
+            return Extent(None, f"`{name}` (grouped by key)", small_set=True)
         sizes: list[int] = []
+        soft: Extent | None = None  # size unknown but visibly bounded
         for binding in bindings:
             if binding.kind == "param":
                 function = owner.node
@@ -544,10 +954,18 @@ class ConcurrencyAnalysis:
             if binding.value is None and id(binding.node) in facts.unpacked:
                 inner = self.extent(facts.unpacked[id(binding.node)], owner, depth + 1)
                 if inner.size is None:
+                    if inner.visibly_bounded:
+                        soft = soft or inner
+                        continue
                     return inner
                 sizes.append(inner.size)
                 continue
             if binding.value is None:
+                if binding.unpacked_from is not None and self._returned_group(
+                    binding.unpacked_from[0], binding.unpacked_from[1], owner
+                ):
+                    soft = soft or Extent(None, f"`{name}` (grouped by key)", small_set=True)
+                    continue
                 loop = facts.for_targets.get(id(binding.node))
                 if loop is not None and binding.node is loop.target:
                     # The loop variable of ``for batch in batched(xs, 10):`` is one batch.
@@ -555,19 +973,33 @@ class ConcurrencyAnalysis:
                     if batches.element_size is not None:
                         sizes.append(batches.element_size)
                         continue
+                    # An element of a collection the object fills itself.
+                    own = self.own_collection(loop.iter, owner, element=True)
+                    if own is not None:
+                        soft = soft or Extent(None, f"`{name}` (an element of {own.reason})",
+                                              small_set=True)
+                        continue
                 return Extent(None, f"`{name}`")
             inner = self.extent(binding.value, owner, depth + 1)
             if inner.size is None:
-                if inner.element_size is not None and len(bindings) == 1:
-                    return inner
+                if inner.visibly_bounded and inner.element_size is None:
+                    soft = soft or inner
+                    continue
                 return inner
             sizes.append(inner.size)
         total = max(sizes) if sizes else 0
         for growth in facts.growths.get(name, []):
             added = self._growth_size(growth, owner, depth)
             if added is None:
+                if self._growth_visibly_bounded(growth, owner, depth):
+                    soft = soft or Extent(
+                        None, f"`{name}` (grown over a small set or within a limit)",
+                        small_set=True)
+                    continue
                 return Extent(None, f"`{name}` (grown in a loop)" if growth.loops else f"`{name}`")
             total += added
+        if soft is not None:
+            return soft
         if not sizes:
             return Extent(None, f"`{name}`")
         value = bindings[0].value if len(bindings) == 1 else None
@@ -575,6 +1007,22 @@ class ConcurrencyAnalysis:
             # A collection derived from another: name what it is derived from.
             return Extent(total, self.comprehension_extent(value.for_in, owner, depth + 1).reason)
         return Extent(total, f"`{name}`")
+
+    def _growth_visibly_bounded(self, growth: _Growth, scope: Scope, depth: int) -> bool:
+        """Each pass adds a bounded number and every loop around it is bounded, some of them
+        by a small internal set or a limit rather than a literal size."""
+        if growth.method not in ("append", "add", "insert", "appendleft"):
+            for value in growth.values:
+                inner = self.extent(value, scope, depth + 1)
+                if inner.size is None and not inner.visibly_bounded:
+                    return False
+        for loop in growth.loops:
+            if not isinstance(loop, cst.For) or loop.asynchronous is not None:
+                return False
+            rounds = self.extent(loop.iter, scope, depth + 1)
+            if rounds.size is None and not rounds.visibly_bounded:
+                return False
+        return True
 
     def _growth_size(self, growth: _Growth, scope: Scope, depth: int) -> int | None:
         if growth.method in ("append", "add", "insert", "appendleft"):
@@ -675,7 +1123,8 @@ class ConcurrencyAnalysis:
                     {n.value for n in target_names(loop.target)}
                     if isinstance(loop, cst.For) else set()
                 )
-                existing.append(self.works_on_existing(call, targets, owner))
+                existing.append(growth.awaitable_checked
+                                or self.works_on_existing(call, targets, owner))
         extent = self._name_extent(name, scope, depth)
         pool = bool(pools) and all(pools) and not facts.growths.get(name)
         return Fanout(extent, owner, tuple(calls), tuple(functions), spawned_in_loop,
@@ -726,30 +1175,86 @@ class ConcurrencyAnalysis:
             call = call.args[0].value
         return call
 
-    def is_teardown(self, call: cst.Call, scope: Scope) -> bool:
+    def is_teardown(self, call: cst.Call, scope: Scope, targets: set[str] | None = None) -> bool:
         """``conn.close()``, ``node.disconnect()``, ``task.cancel()``: releasing resources
-        that already exist adds no load anywhere, whatever their number."""
-        func = self.work_call(call, scope).func
+        that already exist adds no load anywhere, whatever their number.  Also a function
+        named so called on the loop's element (``_close_comm(comm)``, ``stop_timer(t)``), and
+        a call that is handed such a teardown (``log_errors(plugin.before_close)``,
+        ``_close_resource(name, shard.close())``)."""
+        work = self.work_call(call, scope)
+        func = work.func
         if isinstance(func, cst.Attribute):
-            return TEARDOWN_RE.match(func.attr.value) is not None
-        return False
+            if TEARDOWN_RE.match(func.attr.value) is not None:
+                return True
+        elif isinstance(func, cst.Name) and TEARDOWN_WORD_RE.search(func.value):
+            if targets and names_used(work) & targets:
+                return True
+        return any(self.is_teardown_callable(arg.value) for arg in work.args)
+
+    @staticmethod
+    def is_teardown_callable(expr: cst.BaseExpression) -> bool:
+        """``item.close`` (passed, not called) or ``shard.close()``."""
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        return isinstance(expr, cst.Attribute) and (
+            TEARDOWN_RE.match(expr.attr.value) is not None
+            or TEARDOWN_WORD_RE.search(expr.attr.value) is not None)
 
     def works_on_existing(self, call: cst.Call, targets: set[str], scope: Scope) -> bool:
         """Work on objects that already exist rather than new work per input element:
         ``conn.close()`` / ``nodes[n].ping()`` for each ``conn``/``n`` (their number is that
-        of live resources, not of input), or ``ensure_future(aw)`` of an awaitable made by
-        somebody else (the fan-out was built where ``aw`` was called)."""
-        if self.is_teardown(call, scope):
+        of live resources, not of input), calling each element (notifying the listeners
+        and handlers: ``listener(event)``, ``_call_listener(func(message))``),
+        ``ensure_future(aw)`` / ``wrap_future(fut)`` of an awaitable made by somebody else
+        (the fan-out was built where ``aw`` was called), or a coroutine that only awaits
+        the awaitable it is given (``_wrap_awaitable(worker)``)."""
+        if self.is_teardown(call, scope, targets):
             return True
         work = self.work_call(call, scope)
-        wraps = self.is_task_spawn(work, scope) or self.resolver.qualified_name(
-            work.func, scope) in COROUTINE_WRAPPERS
-        if wraps:
+        qualname = self.resolver.qualified_name(work.func, scope)
+        wraps = self.is_task_spawn(work, scope) or qualname in COROUTINE_WRAPPERS
+        if wraps or qualname in EXISTING_WRAPPERS:
             return True  # work_call stopped at a wrapper: its argument is not a call
         func = work.func
         while isinstance(func, (cst.Attribute, cst.Subscript)):
             func = func.value
-        return isinstance(func, cst.Name) and func.value in targets and func is not work.func
+        if isinstance(func, cst.Name) and func.value in targets:
+            return True  # a method of the element, or the element itself called
+        for arg in work.args:
+            value = arg.value
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and (
+                value.func.value in targets
+            ):
+                return True  # ``_call_listener(func(message))``
+        return self._awaits_its_argument(work, scope)
+
+    def _awaits_its_argument(self, call: cst.Call, scope: Scope) -> bool:
+        """``_wrap_awaitable(w)`` where ``async def _wrap_awaitable(aw): return await aw``:
+        waiting on an awaitable that already exists."""
+        if not isinstance(call.func, cst.Name):
+            return False
+        symbol = self.resolver.lookup(call.func.value, scope)
+        if not isinstance(symbol, LocalFunction) or not symbol.is_async:
+            return False
+        node = symbol.node
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        statements = [
+            st for st in body
+            if not (isinstance(st, cst.SimpleStatementLine) and len(st.body) == 1
+                    and isinstance(st.body[0], cst.Expr)
+                    and isinstance(st.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+        ]
+        if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine):
+            return False
+        (small,) = statements[0].body if len(statements[0].body) == 1 else (None,)
+        if isinstance(small, cst.Return):
+            awaited = small.value
+        elif isinstance(small, cst.Expr):
+            awaited = small.value
+        else:
+            return False
+        return (isinstance(awaited, cst.Await) and isinstance(awaited.expression, cst.Name)
+                and awaited.expression.value in _param_names(node.params))
 
     # -- tasks ------------------------------------------------------------------------------
     def is_task_spawn(self, call: cst.Call, scope: Scope) -> bool:
@@ -827,9 +1332,13 @@ class ConcurrencyAnalysis:
         return True
 
     def call_is_limited(self, call: cst.Call, scope: Scope, depth: int = 0) -> bool:
-        """The called function, or a wrapper/coroutine passed along, acquires a limiter."""
+        """The called function, or a wrapper/coroutine passed along, acquires a limiter, or
+        the work runs on a thread pool (``asyncio.to_thread``, ``run_in_executor``), whose
+        fixed number of workers is the limit."""
         if depth > _MAX_DEPTH:
             return False
+        if self.is_offload(call.func, scope):
+            return True
         if self.function_is_limited(call.func, scope, call.args):
             return True
         for arg in call.args:
@@ -843,6 +1352,12 @@ class ConcurrencyAnalysis:
                     return True
         return False
 
+    def is_offload(self, func: cst.BaseExpression, scope: Scope) -> bool:
+        """``asyncio.to_thread``, ``loop.run_in_executor``, ``anyio.to_thread.run_sync``."""
+        if isinstance(func, cst.Attribute) and func.attr.value == "run_in_executor":
+            return True
+        return self.resolver.qualified_name(func, scope) in EXECUTOR_OFFLOADS
+
     def function_is_limited(
         self, func: cst.BaseExpression, scope: Scope, call_args: Sequence[cst.Arg]
     ) -> bool:
@@ -850,6 +1365,8 @@ class ConcurrencyAnalysis:
         calls, two levels deep).  ``call_args`` are the arguments of the call site: a
         limiter passed to an untyped parameter that the function acquires counts."""
         qualname: str | None
+        if self.is_offload(func, scope):
+            return True
         if isinstance(func, cst.Call):
             qualname = self.resolver.qualified_name(func.func, scope)
             if qualname == "functools.partial" and func.args:
@@ -927,6 +1444,32 @@ class ConcurrencyAnalysis:
             if self.is_limiter_expression(expr, own):
                 return True
         return False
+
+
+def _is_limit_expression(upper: cst.BaseExpression) -> bool:
+    """An upper slice bound that is a limit the code chose (a name, an attribute, ``i + n``),
+    not a literal or a length (``xs[:len(xs)]``)."""
+    if isinstance(upper, (cst.Name, cst.Attribute)):
+        return True
+    if isinstance(upper, cst.BinaryOperation) and isinstance(upper.operator, cst.Add):
+        return _is_limit_expression(upper.left) and _is_limit_expression(upper.right)
+    return False
+
+
+def _limit_keyword(call: cst.BaseExpression) -> str | None:
+    """``batch`` of ``sub.fetch(batch=self.batch_size)``: the request asks for at most so
+    many items."""
+    if not isinstance(call, cst.Call):
+        return None
+    for arg in call.args:
+        if (arg.keyword is not None and arg.keyword.value in LIMIT_KEYWORDS
+                and not _is_none_literal(arg.value)):
+            return arg.keyword.value
+    return None
+
+
+def _is_none_literal(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value == "None"
 
 
 def _argument_for(

@@ -813,11 +813,12 @@ def _compound_statements(statements: Iterable[cst.BaseStatement]) -> Iterator[cs
 
 
 def _acquire_receiver(expr: cst.BaseExpression) -> cst.BaseExpression | None:
-    """``x`` of a call ``x.acquire(...)``, else None."""
+    """``x`` of a call ``x.acquire(...)`` (or anyio's ``x.acquire_on_behalf_of(...)``),
+    else None."""
     if (
         isinstance(expr, cst.Call)
         and isinstance(expr.func, cst.Attribute)
-        and expr.func.attr.value == "acquire"
+        and expr.func.attr.value in ("acquire", "acquire_on_behalf_of")
     ):
         return expr.func.value
     return None
