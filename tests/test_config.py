@@ -74,3 +74,34 @@ def test_nearest_pyproject_with_a_tool_table_is_used(tmp_path: Path) -> None:
     inner.mkdir()
     write(inner / "pyproject.toml", "[project]\nname = 'pkg'\n")
     assert find_config_file(inner) == tmp_path / "pyproject.toml"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (">=3.10", ((3, 10), None)),
+    (">=3.11.0, <3.16", ((3, 11), (3, 16))),
+    ("<3.15,>=3.10", ((3, 10), (3, 15))),
+    ("<=3.13, >3.8", ((3, 8), (3, 14))),
+    ("<3.15.2", (None, (3, 16))),
+    ("==3.12.*", ((3, 12), (3, 13))),
+    ("~=3.9", ((3, 9), None)),
+    (">=3.9,<4", ((3, 9), (4, 0))),
+    ("not a specifier", (None, None)),
+])
+def test_requires_python_bounds(text: str, expected: tuple[object, object]) -> None:
+    from asyncheck.core.config import parse_requires_python
+    assert parse_requires_python(text) == expected
+
+
+def test_python_versions_come_from_requires_python_or_target_version(tmp_path: Path) -> None:
+    """Advice must fit the oldest Python the project supports (SPEC §1, Trust)."""
+    project = write(tmp_path / "pyproject.toml",
+                    '[project]\nname = "x"\nrequires-python = ">=3.9, <3.16"\n')
+    settings = load_settings(None, known_codes=rule_defaults(), root=tmp_path)
+    assert (settings.target_version, settings.python_below) == ((3, 9), (3, 16))
+    write(project, '[project]\nrequires-python = ">=3.9"\n\n'
+                   '[tool.asyncheck]\ntarget-version = "py311"\n')
+    settings = load_settings(project, known_codes=rule_defaults())
+    assert (settings.target_version, settings.python_below) == ((3, 11), None)
+    write(project, '[tool.asyncheck]\ntarget-version = "3.11"\n')
+    with pytest.raises(ConfigError, match="'target-version' must be a version"):
+        load_settings(project, known_codes=rule_defaults())

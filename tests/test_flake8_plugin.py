@@ -170,6 +170,25 @@ def test_flake8_owns_noqa_while_asyncheck_comments_still_apply(tmp_path: Path) -
     assert found == {5, 7}
 
 
+def test_another_linters_noqa_for_the_same_check_applies_in_both_doors(
+        tmp_path: Path, cli: RunCli) -> None:
+    # flake8-async's ASYNC230 is ACK230's check: the maintainers' decision holds for both.
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    (tmp_path / "files.py").write_text(
+        "async def save(path, data):\n"
+        "    with open(path, 'a') as out:  # noqa: ASYNC230\n"
+        "        pass\n"
+        "    with open(path) as out:  # noqa: ASYNC100\n"
+        "        pass\n",
+        encoding="utf-8")
+    found = {f[1] for f in flake8_findings(
+        flake8("--isolated", "--select", "ACK", "files.py", cwd=tmp_path).stdout, tmp_path)}
+    assert found == {4}
+    assert {f[1] for f in cli_findings(cli("files.py", "--select", "ACK230", "--format", "json",
+                                           cwd=tmp_path),
+                                       tmp_path)} == {4}
+
+
 def test_flake8_extend_ignore_and_per_file_ignores_apply(tmp_path: Path) -> None:
     (tmp_path / "worker.py").write_text(BLOCKING, encoding="utf-8")
     (tmp_path / "tests").mkdir()

@@ -55,6 +55,13 @@ class Settings:
     blocking_calls: tuple[tuple[str, str], ...] = ()
     coroutine_functions: tuple[str, ...] = ()
     limiters: tuple[str, ...] = ()
+    #: The oldest Python the project supports, ``(3, 10)``: ``target-version`` in
+    #: ``[tool.asyncheck]`` (``"py310"``), else the lower bound of ``requires-python``.  Advice
+    #: must work there (SPEC §1 "Trust").  None: not declared.
+    target_version: tuple[int, int] | None = None
+    #: The first Python the project does not support, from an upper bound of
+    #: ``requires-python`` (``<3.16`` -> ``(3, 16)``).  None: no bound.
+    python_below: tuple[int, int] | None = None
     config_path: Path | None = field(default=None, compare=False)
     root: Path | None = field(default=None, compare=False)
 
@@ -126,6 +133,7 @@ _KEYS = {
     "blocking-calls": "blocking_calls",
     "coroutine-functions": "coroutine_functions",
     "limiters": "limiters",
+    "target-version": "target_version",
 }
 
 
@@ -180,7 +188,66 @@ def load_settings(
         values.update(_validate(overrides, "command line", known))
     if root is None and config_file is not None:
         root = config_file.parent
+    values.update(_declared_pythons(config_file, root, values.get("target_version")))
     return Settings(**values, config_path=config_file, root=root)
+
+
+_TARGET_VERSION_RE = re.compile(r"py3(\d{1,2})")
+_SPECIFIER_RE = re.compile(r"\s*(~=|===|==|!=|<=|>=|<|>)\s*(\d+)(?:\.(\d+|\*))?(?:\.(\d+|\*))?")
+
+
+def _declared_pythons(
+    config_file: Path | None, root: Path | None, target: tuple[int, int] | None
+) -> dict[str, tuple[int, int] | None]:
+    """``target_version`` and ``python_below`` from ``[project] requires-python`` of the
+    project's ``pyproject.toml`` (the configuration file, else the one at the root); an
+    explicit ``target-version`` wins for the lower bound."""
+    candidates = [config_file] if config_file is not None else []
+    if root is not None:
+        candidates.append(root / "pyproject.toml")
+    requires: object = None
+    for candidate in candidates:
+        try:
+            if not candidate.is_file():
+                continue
+        except OSError:
+            continue
+        project = _read_toml(candidate).get("project")
+        if isinstance(project, dict) and isinstance(project.get("requires-python"), str):
+            requires = project["requires-python"]
+            break
+    lower, upper = parse_requires_python(requires) if isinstance(requires, str) else (None, None)
+    return {"target_version": target or lower, "python_below": upper}
+
+
+def parse_requires_python(text: str) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """``">=3.10, <3.16"`` -> ``((3, 10), (3, 16))``: the oldest supported ``(major, minor)``
+    and the first one excluded (None where the specifier says nothing, or cannot be read)."""
+    lower: tuple[int, int] | None = None
+    upper: tuple[int, int] | None = None
+    for part in text.split(","):
+        match = _SPECIFIER_RE.fullmatch(part.strip())
+        if match is None:
+            continue
+        operator, major_text, minor_text, micro_text = match.groups()
+        major = int(major_text)
+        minor = int(minor_text) if minor_text and minor_text != "*" else 0
+        micro = int(micro_text) if micro_text and micro_text != "*" else 0
+        low: tuple[int, int] | None = None
+        high: tuple[int, int] | None = None
+        if operator in (">=", ">", "~=", "==", "==="):
+            low = (major, minor)
+        if operator == "<":
+            high = (major, minor + 1) if micro else (major, minor)
+        elif operator == "<=":
+            high = (major, minor + 1)
+        elif operator in ("==", "===") and minor_text:
+            high = (major, minor + 1)
+        if low is not None and (lower is None or low > lower):
+            lower = low
+        if high is not None and (upper is None or high < upper):
+            upper = high
+    return lower, upper
 
 
 def settings_from_mapping(
@@ -207,6 +274,12 @@ def _validate(table: Mapping[str, Any], where: str, known: frozenset[str]) -> di
             values[attr] = tuple(_codes(value, key, where, known))
         elif attr in ("exclude", "extend_exclude", "coroutine_functions", "limiters"):
             values[attr] = tuple(_strings(value, key, where))
+        elif attr == "target_version":
+            match = _TARGET_VERSION_RE.fullmatch(value) if isinstance(value, str) else None
+            if match is None:
+                raise ConfigError(f"{where}: '{key}' must be a version such as \"py310\", "
+                                  f"not {value!r}")
+            values[attr] = (3, int(match.group(1)))
         elif attr == "max_fanout":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{where}: '{key}' must be a positive integer, not {value!r}")

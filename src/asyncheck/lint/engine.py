@@ -59,6 +59,7 @@ class Linter:
         self.index = index
         self.apply_noqa = apply_noqa
         self.codes = frozenset(r.code for r in self.rules)
+        self._peer_codes = {r.code: r.PEER_CODES for r in self.rules if r.PEER_CODES}
         self._needs_metadata = any(r.METADATA_DEPENDENCIES for r in self.rules)
         #: The rules that run on every file: they made no promise (TRIGGERS), or they
         #: also report calls of the project's coroutine functions by name, which the
@@ -164,6 +165,10 @@ class Linter:
     ) -> list[Diagnostic]:
         ranges = positions(module, text, findings)
         suppressions = parse_suppressions(text, include_noqa=self.apply_noqa)
+        # Another linter's code for the same check counts in every mode (flake8 reads only
+        # its own codes from `# noqa`), so that both ways in report the same findings.
+        peer_suppressions = suppressions if self.apply_noqa or not self._peer_codes else (
+            parse_suppressions(text))
         result = []
         seen: set[tuple[str, int, int]] = set()
         for finding in findings:
@@ -174,6 +179,9 @@ class Linter:
             if finding.statement is not None and finding.statement in ranges:
                 lines += (ranges[finding.statement].start.line,)
             if is_suppressed(finding.code, lines, suppressions):
+                continue
+            peers = self._peer_codes.get(finding.code)
+            if peers and any(is_suppressed(peer, lines, peer_suppressions) for peer in peers):
                 continue
             key = (finding.code, where.start.line, where.start.column)
             if key in seen:

@@ -89,6 +89,10 @@ class Rule(cst.BatchableCSTVisitor):
     #: The rule reports calls of coroutine functions anywhere (not only inside async def):
     #: the names of the project's coroutine functions count as triggers too.
     TRIGGERS_INCLUDE_COROUTINE_NAMES: ClassVar[bool] = False
+    #: The codes other linters give the same check (ruff's ``RUF006``, flake8-async's
+    #: ``ASYNC230``): a ``# noqa`` naming one of them is the maintainers' decision about this
+    #: line, and silences this rule's finding there too.
+    PEER_CODES: ClassVar[tuple[str, ...]] = ()
 
     _visitor_names_cache: ClassVar[dict[type[Rule], tuple[str, ...]]] = {}
 

@@ -14,7 +14,9 @@ from asyncheck.semantics.coroutines import (
     classify_use,
     in_expected_failure,
 )
+from asyncheck.semantics.event_loop import LOOP_RUN_METHODS, is_event_loop
 from asyncheck.semantics.names import dotted_name
+from asyncheck.syntax.walk import walk_body
 
 #: Calls that schedule a task the event loop only holds weakly.
 TASK_FACTORIES = frozenset({
@@ -24,6 +26,14 @@ TASK_FACTORIES = frozenset({
     "asyncio.tasks.ensure_future",
     "asyncio.AbstractEventLoop.create_task",
     "asyncio.events.AbstractEventLoop.create_task",
+})
+
+#: ``ensure_future`` under its names: given a task or future, it returns it, no new task.
+_ENSURE_FUTURE = frozenset({"asyncio.ensure_future", "asyncio.tasks.ensure_future"})
+
+#: Types of objects that already are tasks or futures.
+_FUTURE_TYPES = frozenset({
+    "asyncio.Task", "asyncio.tasks.Task", "asyncio.Future", "asyncio.futures.Future",
 })
 
 #: Names an event loop object usually goes by, when its type is not known otherwise.
@@ -51,7 +61,11 @@ class DanglingTask(FlowRule[_Task]):
     `new_event_loop()`, or a variable named `loop`) that nothing keeps: the call is a
     statement of its own, its result is assigned to `_`, or it is kept in a local name that
     is used for nothing but `.add_done_callback(...)`.  `TaskGroup.create_task` is fine:
-    the group holds its tasks.
+    the group holds its tasks.  `ensure_future(x)` of something that already is a task or
+    future makes no new task (`ensure_future(create_task(c))` is judged as the inner task).
+    Not reported where losing the task cannot matter: in `__del__` (best-effort
+    finalisation of an object that is itself going away), and in sync code whose next
+    statements run the loop (`loop.run_until_complete(...)`), which runs the task there.
 
     ## Why is this bad?
     The event loop keeps only a weak reference to a task.  A task nobody else references can
@@ -81,6 +95,7 @@ class DanglingTask(FlowRule[_Task]):
     code = "ACK102"
     TRIGGERS = ("create_task", "ensure_future")
     name = "dangling-task"
+    PEER_CODES = ("RUF006",)
     message = (
         "the task from `{factory}(...)` {problem}: the event loop keeps only a weak reference, "
         "so it may be garbage-collected mid-flight; keep a reference or use a TaskGroup"
@@ -91,9 +106,17 @@ class DanglingTask(FlowRule[_Task]):
         if factory is None:
             return
         context = self.context
-        use = classify_use(context.stack)
-        if in_expected_failure(context.stack):
+        stack = context.stack
+        if self._wraps_task(node):
+            return  # no new task: what happens to the one passed in is judged where it is made
+        position = len(stack) - 1
+        if self._wrapped_in_ensure_future(node):
+            position -= 2  # `ensure_future(create_task(c))` is the task itself
+        use = classify_use(stack, position)
+        if in_expected_failure(stack):
             return  # made to see it raise, in a test
+        if self._finalising() or self._loop_runs_next():
+            return
         if use.kind in _LOST:
             self.report(node, factory=factory, problem="is discarded")
         elif _only_callback(use):
@@ -106,6 +129,82 @@ class DanglingTask(FlowRule[_Task]):
             elif context.scope.kind == "function":
                 # A module-level name keeps the task alive for the whole program.
                 self.defer(context.scope, name, _Task(node, factory, context.current_statement()))
+
+    def _wraps_task(self, call: cst.Call) -> bool:
+        """``ensure_future(x)`` of something that already is a task or future: it returns
+        ``x`` itself (SPEC).  Known by the argument: a task-making call, an expression of a
+        task or future type, or a local name bound only to task-making calls."""
+        context = self.context
+        if not call.args or call.args[0].keyword is not None or call.args[0].star:
+            return False
+        if context.qualified_name(call.func) not in _ENSURE_FUTURE:
+            return False
+        argument = call.args[0].value
+        if self._makes_task(argument):
+            return True
+        if context.expression_type(argument) in _FUTURE_TYPES:
+            return True
+        if isinstance(argument, cst.Name):
+            found = context.scope.binding_scope(argument.value)
+            if found is not None:
+                bindings = found[1]
+                return all(b.kind == "assign" and b.value is not None and self._makes_task(b.value)
+                           for b in bindings)
+        return False
+
+    def _wrapped_in_ensure_future(self, call: cst.Call) -> bool:
+        """Whether ``call`` is the first argument of an ``ensure_future(...)``."""
+        stack = self.context.stack
+        if len(stack) < 3:
+            return False
+        arg, outer = stack[-2], stack[-3]
+        return (isinstance(arg, cst.Arg) and isinstance(outer, cst.Call) and bool(outer.args)
+                and outer.args[0] is arg and arg.keyword is None
+                and self.context.qualified_name(outer.func) in _ENSURE_FUTURE)
+
+    def _makes_task(self, expr: cst.BaseExpression) -> bool:
+        """A task factory call, or a call handed a task factory to call
+        (``context.run(loop.create_task, coro)``)."""
+        if not isinstance(expr, cst.Call):
+            return False
+        if self._task_factory(expr) is not None:
+            return True
+        if not expr.args or expr.args[0].keyword is not None:
+            return False
+        first = expr.args[0].value
+        if isinstance(first, cst.Attribute) and first.attr.value == "create_task":
+            return is_event_loop(self.context, first.value)
+        return isinstance(first, (cst.Name, cst.Attribute)) and (
+            self.context.qualified_name(first) in TASK_FACTORIES)
+
+    def _finalising(self) -> bool:
+        """Spawned from ``__del__``: best-effort finalisation.  The object is being
+        collected, so it cannot hold the task; a task lost there leaves what no finaliser
+        would have left, and the maintainers' way out is no finaliser at all."""
+        function = self.context.current_function
+        return function is not None and function.name.value == "__del__"
+
+    def _loop_runs_next(self) -> bool:
+        """In sync code, a later statement of the same block runs the loop
+        (``loop.run_until_complete(...)``/``run_forever()``): the task, still in the loop's
+        ready queue, runs right there, while this code holds the loop."""
+        context = self.context
+        if context.in_async_function:
+            return False
+        statement = context.current_statement()
+        stack = context.stack
+        position = next((i for i in range(len(stack) - 1, 0, -1) if stack[i] is statement), 0)
+        block = stack[position - 1] if position else None
+        if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+            return False
+        body = list(block.body)
+        for later in body[body.index(statement) + 1:]:  # type: ignore[arg-type]
+            for inner in (later, *walk_body(later)):
+                if (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute)
+                        and inner.func.attr.value in LOOP_RUN_METHODS
+                        and is_event_loop(context, inner.func.value)):
+                    return True
+        return False
 
     def names_resolved(self, name: str, records: list[_Task], uses: list[Use]) -> None:
         if not all(use.kind in _LOST or _only_callback(use) for use in uses):
@@ -180,6 +279,46 @@ class DanglingTask(FlowRule[_Task]):
             "class Scheduler:\n    def create_task(self, job):\n        return job\n\n"
             "def plan(job):\n    Scheduler().create_task(job)\n"
         ),
+        # ensure_future() of an existing task returns it: the task is kept in a set.
+        Valid(
+            "import asyncio\nimport contextvars\n\n_pending = set()\n\n"
+            "def submit(coro):\n    loop = asyncio.get_running_loop()\n"
+            "    task = contextvars.copy_context().run(loop.create_task, coro)\n"
+            "    _pending.add(task)\n"
+            "    asyncio.ensure_future(task).add_done_callback(lambda _: _pending.discard(task))\n"
+            "    return task\n"
+        ),
+        Valid(
+            "import asyncio\n\ndef on_reply(reply: asyncio.Future, log):\n"
+            "    asyncio.ensure_future(reply).add_done_callback(log)\n\n"
+            "async def relay(loop, stream):\n"
+            "    return asyncio.ensure_future(loop.create_task(stream.read()))\n"
+        ),
+        # A task stored on the object, or added to a set and returned, is kept.
+        Valid(
+            "import asyncio\n\nclass Pool:\n    def __init__(self):\n        self._tasks = set()\n\n"
+            "    def spawn(self, coro):\n        task = asyncio.ensure_future(coro)\n"
+            "        self._tasks.add(task)\n        task.add_done_callback(self._tasks.discard)\n"
+            "        return task\n"
+        ),
+        # Silenced for ruff's same check (RUF006): the maintainers chose fire-and-forget.
+        Valid(
+            "import asyncio\n\nasync def start(bot):\n"
+            "    asyncio.create_task(bot.check_for_update())  # noqa: RUF006 - optional\n"
+        ),
+        # Best-effort finalisation: the object going away cannot hold the task.
+        Valid(
+            "import asyncio\n\nclass Channel:\n    def __del__(self):\n"
+            "        if not self.closed:\n            asyncio.ensure_future(self.close())\n\n"
+            "    async def close(self):\n        ...\n"
+        ),
+        # Sync code that runs the loop right after: the task runs in that run.
+        Valid(
+            "import asyncio\n\ndef finish(agen):\n    loop = asyncio.new_event_loop()\n"
+            "    try:\n        ...\n    except GeneratorExit:\n"
+            "        asyncio.ensure_future(agen.aclose(), loop=loop)\n"
+            "        loop.run_until_complete(loop.shutdown_asyncgens())\n"
+        ),
     ]
     INVALID = [
         Invalid(
@@ -205,5 +344,36 @@ class DanglingTask(FlowRule[_Task]):
             "        self._loop.create_task(self.reconnect()).add_done_callback(print)\n\n"
             "    async def reconnect(self):\n        ...\n",
             line=8, message_contains="done-callback",
+        ),
+        # Wrapping the new task in ensure_future changes nothing: one task, dropped, once.
+        Invalid(
+            "import asyncio\n\nasync def notify(hub, event):\n"
+            "    asyncio.ensure_future(asyncio.create_task(hub.publish(event)))\n",
+            line=4, count=1,
+        ),
+        # A coroutine held in a name is not a task yet: ensure_future makes one.
+        Invalid(
+            "import asyncio\n\nasync def notify(hub, event):\n"
+            "    pending = hub.publish(event)\n    asyncio.ensure_future(pending)\n",
+            line=5,
+        ),
+        # A noqa for another check is not about this one.
+        Invalid(
+            "import asyncio\n\nasync def start(bot):\n"
+            "    asyncio.create_task(bot.check_for_update())  # noqa: RUF005\n",
+            line=4,
+        ),
+        # Only __del__ itself: a method that closes later is an ordinary spawn.
+        Invalid(
+            "import asyncio\n\nclass Channel:\n    def close_soon(self):\n"
+            "        asyncio.ensure_future(self.close())\n\n"
+            "    async def close(self):\n        ...\n",
+            line=5,
+        ),
+        # The loop ran before the spawn, not after it.
+        Invalid(
+            "import asyncio\n\ndef start(loop, setup, poll):\n"
+            "    loop.run_until_complete(setup())\n    loop.create_task(poll())\n",
+            line=5,
         ),
     ]

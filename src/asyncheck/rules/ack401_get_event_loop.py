@@ -4,8 +4,23 @@ from __future__ import annotations
 
 import libcst as cst
 
+from collections.abc import Callable
+
 from asyncheck.lint import Fix, Invalid, Rule, Valid, module_alias, name_is_free
-from asyncheck.semantics.event_loop import GET_EVENT_LOOP
+from asyncheck.semantics.coroutines import UseKind, classify_use
+from asyncheck.semantics.event_loop import (
+    GET_EVENT_LOOP,
+    ends_in_raise,
+    falls_back_on_runtime_error,
+    version_ceiling,
+)
+from asyncheck.semantics.names import dotted_name
+
+#: From this version on ``get_event_loop()`` raises ``RuntimeError`` when no loop is set; a
+#: branch that only runs before it is the version gate the deprecation asks for.
+_RAISES_FROM = (3, 14)
+#: What happens to a task that nobody keeps (ACK102 reports it).
+_TASK_LOST = frozenset({UseKind.DROPPED, UseKind.TRUTH, UseKind.INSPECTED})
 
 
 class GetEventLoop(Rule):
@@ -14,6 +29,16 @@ class GetEventLoop(Rule):
     Reports every call of `asyncio.get_event_loop()`.  Inside an `async def` the message
     points to `asyncio.get_running_loop()`; at module level to `asyncio.run(...)`; in a sync
     function, which may run inside the loop or before it, to both.
+
+    Not reported where the code already handles it: outside a coroutine, inside a `try`
+    whose `except RuntimeError` goes on without raising again (a broader handler only when
+    it falls back to `new_event_loop()`), or under `contextlib.suppress(RuntimeError)`; in a
+    branch that only
+    runs before Python 3.14 (`if sys.version_info < (3, 12):`, the `else` of a `>=` test, the
+    code after `if sys.version_info >= ...: return`, a module-level flag holding such a
+    test); when the loop is then checked with `is_running()` and the code raises without
+    one; and in a coroutine where the call only serves `.create_task(...)` of a task that is
+    dropped, which ACK102 reports (one cause, one finding).
 
     ## Why is this bad?
     `get_event_loop()` guesses: it returns the running loop if there is one, otherwise the
@@ -68,6 +93,8 @@ class GetEventLoop(Rule):
             return
         if context.qualified_name(func) not in GET_EVENT_LOOP:
             return
+        if self._handled(node):
+            return
         function = context.current_function
         fix = None
         if context.in_async_function and function is not None:
@@ -85,6 +112,73 @@ class GetEventLoop(Rule):
                      "is set)")
             way_out = "`asyncio.run(...)` to start the loop"
         self.report(node, where=where, way_out=way_out, fix=fix)
+
+    def _handled(self, call: cst.Call) -> bool:
+        """Whether the code already deals with what ``get_event_loop()`` can do here."""
+        context = self.context
+        # A fallback for the RuntimeError (Python 3.14 without a loop), e.g. new_event_loop().
+        # In a coroutine the call never raises: a handler around it is about something else,
+        # and get_running_loop() is the drop-in replacement all the same.
+        if not context.in_async_function and falls_back_on_runtime_error(context):
+            return True
+        # A branch that only runs on Pythons where the call still finds or makes a loop.
+        ceiling = version_ceiling(context)
+        if ceiling is not None and ceiling <= _RAISES_FROM:
+            return True
+        return self._requires_running(call) or self._task_dropped_with_it(call)
+
+    def _requires_running(self, call: cst.Call) -> bool:
+        """``loop = get_event_loop()`` followed by ``if not loop.is_running(): raise ...``
+        (or ``assert loop.is_running()``): the code accepts only a running loop, which is
+        what ``get_event_loop()`` returns there; without one it fails loudly either way."""
+        context = self.context
+        stack = context.stack
+        statement = context.current_statement()
+        if isinstance(statement, cst.If):  # if not get_event_loop().is_running(): raise
+            return _checks_running(statement, lambda expr: expr is call)
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        names: set[str | None] = set()
+        for small in statement.body:
+            value = getattr(small, "value", None)
+            if isinstance(value, cst.BooleanOperation) and value.right is call:
+                value = call  # loop or get_event_loop()
+            if value is not call:
+                continue
+            if isinstance(small, cst.Assign):
+                names.update(dotted_name(target.target) for target in small.targets)
+            elif isinstance(small, cst.AnnAssign):
+                names.add(dotted_name(small.target))
+        names.discard(None)
+        if not names:
+            return False
+        position = next(i for i in range(len(stack) - 1, -1, -1) if stack[i] is statement)
+        block = stack[position - 1] if position else None
+        if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+            return False
+        later = block.body[block.body.index(statement) + 1:]
+        return any(_checks_running(s, lambda expr: dotted_name(expr) in names) for s in later)
+
+    def _task_dropped_with_it(self, call: cst.Call) -> bool:
+        """``asyncio.get_event_loop().create_task(c)`` in a coroutine, the task dropped: one
+        cause, one finding.  The dangling-task finding's way out, ``asyncio.create_task``
+        kept in a set, removes this call too (ACK102 reports it)."""
+        context = self.context
+        if not context.in_async_function:
+            return False
+        stack = context.stack
+        if len(stack) < 3:
+            return False
+        attribute, spawn = stack[-2], stack[-3]
+        if not (isinstance(attribute, cst.Attribute) and attribute.value is call
+                and attribute.attr.value == "create_task"
+                and isinstance(spawn, cst.Call) and spawn.func is attribute):
+            return False
+        use = classify_use(stack, len(stack) - 3)
+        if use.kind in _TASK_LOST or use.names == ("_",):
+            return True
+        return (use.kind is UseKind.ATTRIBUTE and use.called
+                and use.attribute == "add_done_callback")
 
     def _running_loop_fix(self, call: cst.Call) -> Fix | None:
         func = call.func
@@ -120,6 +214,77 @@ class GetEventLoop(Rule):
         ),
         # A parameter named `asyncio` shadows the module.
         Valid("def attach(asyncio):\n    return asyncio.get_event_loop()\n"),
+        # The documented fallback: no loop (RuntimeError on 3.14) makes one.
+        Valid(
+            "import asyncio\n\nclass Poller:\n    def __init__(self):\n"
+            "        try:\n            self.loop = asyncio.get_event_loop()\n"
+            "        except RuntimeError:\n"
+            "            self.loop = asyncio.new_event_loop()\n"
+            "            asyncio.set_event_loop(self.loop)\n"
+        ),
+        # The same with the deprecation warning filtered, the handler catching a tuple.
+        Valid(
+            "import asyncio\nimport warnings\n\ndef current_loop():\n    try:\n"
+            "        with warnings.catch_warnings():\n"
+            "            warnings.simplefilter('ignore', DeprecationWarning)\n"
+            "            return asyncio.get_event_loop()\n"
+            "    except (ValueError, RuntimeError):\n"
+            "        return asyncio.new_event_loop()\n"
+        ),
+        # A broad handler that makes the loop itself.
+        Valid(
+            "import asyncio\n\ndef loop_for_thread():\n    try:\n"
+            "        return asyncio.get_event_loop()\n    except Exception:\n"
+            "        loop = asyncio.new_event_loop()\n        asyncio.set_event_loop(loop)\n"
+            "        return loop\n"
+        ),
+        # The handler gives up on the global loop and starts one with asyncio.run below.
+        Valid(
+            "import asyncio\n\ndef run(main, loop=None):\n    if loop is None:\n"
+            "        try:\n            loop = asyncio.get_event_loop()\n"
+            "        except RuntimeError:\n            return asyncio.run(main())\n"
+            "    return loop.run_until_complete(main())\n"
+        ),
+        Valid(
+            "import asyncio\nimport contextlib\n\ndef close_default_loop():\n"
+            "    with contextlib.suppress(RuntimeError):\n"
+            "        asyncio.get_event_loop().close()\n"
+        ),
+        # Version gates: the call only runs where get_event_loop() still makes a loop.
+        Valid(
+            "import asyncio\nimport sys\n\nHAS_RUNNER = sys.version_info >= (3, 11)\n\n"
+            "def run(main):\n    if HAS_RUNNER:\n        return asyncio.run(main())\n"
+            "    loop = asyncio.get_event_loop()\n"
+            "    return loop.run_until_complete(main())\n"
+        ),
+        Valid(
+            "import asyncio\nimport sys\n\ndef default_loop():\n"
+            "    if sys.version_info >= (3, 12):\n        loop = asyncio.new_event_loop()\n"
+            "        asyncio.set_event_loop(loop)\n    else:\n"
+            "        loop = asyncio.get_event_loop()\n    return loop\n"
+        ),
+        Valid(
+            "import sys\nfrom asyncio import get_event_loop\n\n"
+            "if sys.platform != 'win32' and sys.version_info[:2] < (3, 10):\n"
+            "    LOOP = get_event_loop()\n"
+        ),
+        # Only a running loop is accepted, and the other case fails loudly.
+        Valid(
+            "import asyncio\n\ndef loop_of_caller():\n    loop = asyncio.get_event_loop()\n"
+            "    if not loop.is_running():\n"
+            "        raise RuntimeError('create this object inside a coroutine')\n"
+            "    return loop\n"
+        ),
+        Valid(
+            "import asyncio\n\nclass Timer:\n    def __init__(self):\n"
+            "        self._loop = asyncio.get_event_loop()\n"
+            "        assert self._loop.is_running()\n"
+        ),
+        # The task is dropped: one finding, ACK102's, whose way out replaces this call too.
+        Valid(
+            "import asyncio\n\nasync def start(listener):\n"
+            "    asyncio.get_event_loop().create_task(listener.listen())\n"
+        ),
     ]
     INVALID = [
         Invalid(
@@ -176,4 +341,70 @@ class GetEventLoop(Rule):
             "    return on_signal\n",
             line=5, message_contains="`asyncio.get_running_loop()` when it runs inside the loop",
         ),
+        # Near misses of the guards: a handler that raises again, one for another error.
+        Invalid(
+            "import asyncio\nimport logging\n\ndef loop_or_fail():\n    try:\n"
+            "        return asyncio.get_event_loop()\n    except RuntimeError:\n"
+            "        logging.error('no event loop')\n        raise\n\n"
+            "def default_loop():\n    try:\n        return asyncio.get_event_loop()\n"
+            "    except KeyError:\n        return asyncio.new_event_loop()\n",
+            line=6, count=2,
+        ),
+        # In a coroutine a handler around the call is about something else.
+        Invalid(
+            "import asyncio\n\nasync def probe(path, inspect):\n    try:\n"
+            "        loop = asyncio.get_event_loop()\n"
+            "        return await loop.run_in_executor(None, inspect, path)\n"
+            "    except Exception:\n        return None\n",
+            line=5, message_contains="inside `async def probe`",
+        ),
+        # A broad handler that does not make a loop is not a fallback for this call.
+        Invalid(
+            "import asyncio\nimport logging\n\ndef attach(client):\n    try:\n"
+            "        client.loop = asyncio.get_event_loop()\n    except Exception:\n"
+            "        logging.exception('attach failed')\n",
+            line=6,
+        ),
+        # A gate that lets the call run on the newest Pythons.
+        Invalid(
+            "import asyncio\nimport sys\n\ndef default_loop():\n"
+            "    if sys.version_info >= (3, 10):\n        return asyncio.get_event_loop()\n"
+            "    return asyncio.new_event_loop()\n",
+            line=6,
+        ),
+        # `is_running()` picks a branch, and the other one runs the loop it may not have.
+        Invalid(
+            "import asyncio\n\ndef run_sync(coro):\n    loop = asyncio.get_event_loop()\n"
+            "    if loop.is_running():\n        return asyncio.ensure_future(coro)\n"
+            "    return loop.run_until_complete(coro)\n",
+            line=4,
+        ),
+        # The task is kept: the loop call is this rule's alone.
+        Invalid(
+            "import asyncio\n\nclass Worker:\n    async def start(self):\n"
+            "        self.task = asyncio.get_event_loop().create_task(self.run())\n\n"
+            "    async def run(self):\n        ...\n",
+            line=5, message_contains="inside `async def start`",
+        ),
     ]
+
+
+def _checks_running(statement: cst.BaseStatement,
+                    is_loop: Callable[[cst.BaseExpression], bool]) -> bool:
+    """``if not L.is_running(): raise``, ``if L.is_running(): ... else: raise``, or
+    ``assert L.is_running()``, for a loop expression ``L``."""
+
+    def running(expr: cst.BaseExpression) -> bool:
+        return (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+                and expr.func.attr.value == "is_running" and is_loop(expr.func.value))
+
+    if isinstance(statement, cst.If):
+        test = statement.test
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return running(test.expression) and ends_in_raise(statement.body)
+        return (running(test) and isinstance(statement.orelse, cst.Else)
+                and ends_in_raise(statement.orelse.body))
+    if isinstance(statement, cst.SimpleStatementLine):
+        return any(isinstance(small, cst.Assert) and running(small.test)
+                   for small in statement.body)
+    return False
