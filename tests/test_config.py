@@ -96,12 +96,12 @@ def test_python_versions_come_from_requires_python_or_target_version(tmp_path: P
     """Advice must fit the oldest Python the project supports (SPEC §1, Trust)."""
     project = write(tmp_path / "pyproject.toml",
                     '[project]\nname = "x"\nrequires-python = ">=3.9, <3.16"\n')
-    settings = load_settings(None, known_codes=rule_defaults(), root=tmp_path)
+    settings = load_settings(None, known_codes=CATALOG, root=tmp_path)
     assert (settings.target_version, settings.python_below) == ((3, 9), (3, 16))
     write(project, '[project]\nrequires-python = ">=3.9"\n\n'
                    '[tool.asyncheck]\ntarget-version = "py311"\n')
-    settings = load_settings(project, known_codes=rule_defaults())
+    settings = load_settings(project, known_codes=CATALOG)
     assert (settings.target_version, settings.python_below) == ((3, 11), None)
     write(project, '[tool.asyncheck]\ntarget-version = "3.11"\n')
     with pytest.raises(ConfigError, match="'target-version' must be a version"):
-        load_settings(project, known_codes=rule_defaults())
+        load_settings(project, known_codes=CATALOG)
