@@ -10,8 +10,8 @@ from asyncheck.lint import FileContext, Invalid, RawFinding, Rule, Settings, Val
 from asyncheck.semantics.blocking import blocking_call
 from asyncheck.semantics.branches import switched_off
 from asyncheck.semantics.helper_chains import blocking_chain, project_function
-from asyncheck.semantics.project import FunctionFacts
 from asyncheck.semantics.names import dotted_name
+from asyncheck.semantics.project import FunctionFacts
 
 _NET = (
     "import time\nimport requests\n\n"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
 from collections.abc import Callable
+
+import libcst as cst
 
 from asyncheck.lint import Fix, Invalid, Rule, Valid, module_alias, name_is_free
 from asyncheck.semantics.coroutines import UseKind, classify_use

@@ -290,7 +290,7 @@ def _is_zero(expr: cst.BaseExpression | None) -> bool:
     return isinstance(expr, (cst.Integer, cst.Float)) and expr.evaluated_value == 0
 
 
-def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+def call_argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
     """The argument passed as ``keyword=`` or else at ``position``, if any."""
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == keyword:
@@ -300,12 +300,12 @@ def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression
 
 
 def _passes_false(call: cst.Call, position: int, keyword: str) -> bool:
-    return _is_false(_argument(call, position, keyword))
+    return _is_false(call_argument(call, position, keyword))
 
 
 def _passes_zero(call: cst.Call, position: int) -> bool:
     """A literal ``timeout=0`` (or ``0.0``), by keyword or at ``position``."""
-    return _is_zero(_argument(call, position, "timeout"))
+    return _is_zero(call_argument(call, position, "timeout"))
 
 
 def _made_nonblocking(scope: Scope, receiver: str) -> bool:

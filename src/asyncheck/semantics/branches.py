@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
-from asyncheck.syntax.walk import NESTED_SCOPES, iter_children, walk_body
+from asyncheck.syntax.walk import NESTED_SCOPES, ends_block, iter_children, walk_body
 
 #: A literal's truthiness as recorded for a default: truthy, falsy, unknown.
 TRUTHY, FALSY, UNKNOWN = "T", "F", ""
@@ -80,7 +80,7 @@ def _block(statements: Sequence[cst.CSTNode], guards: tuple[str, ...], wanted: s
     for statement in statements:
         _statement(statement, active, wanted, found)
         if type(statement) is cst.If and statement.orelse is None \
-                and _leaves(statement.body):
+                and ends_block(statement.body):
             # ``if not p: return``: the rest of the block runs only when ``p``.
             negated = _negation(statement.test, wanted)
             if negated:
@@ -164,15 +164,6 @@ def _negation(test: cst.BaseExpression, wanted: set[str]) -> str | None:
     token = tokens[0]
     return token[1:] if token.startswith("!") else f"!{token}"
 
-
-def _leaves(body: cst.BaseSuite) -> bool:
-    statements = body.body
-    if not statements:
-        return False
-    last = statements[-1]
-    if type(last) is cst.SimpleStatementLine:
-        last = last.body[-1]
-    return type(last) in (cst.Return, cst.Raise, cst.Continue, cst.Break)
 
 
 def switched_off(call: cst.Call, names: Sequence[str], defaults: Sequence[str], *,

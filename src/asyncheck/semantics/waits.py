@@ -32,12 +32,13 @@ import libcst as cst
 
 from asyncheck.semantics.blocking import (
     BlockingMatch,
+    call_argument,
     canonical_blocking_name,
     match_blocking_call,
     match_blocking_with,
 )
 from asyncheck.semantics.names import Resolver, Scope, dotted_name
-from asyncheck.syntax.walk import NESTED_SCOPES, iter_children, walk_body
+from asyncheck.syntax.walk import NESTED_SCOPES, ends_block, iter_children, walk_body
 
 #: Thread mutexes: a short section on them waits only as long as other short sections.
 #: A ``Condition`` wraps an ``RLock`` (its ``with`` and ``acquire`` take that lock).
@@ -279,7 +280,7 @@ def _new_free_lock(resolver: Resolver, scope: Scope, made: cst.Call) -> bool:
     if qualname in _FRESH_LOCKS:
         return True
     if qualname in _FRESH_SEMAPHORES:
-        value = _argument(made, 0, "value")
+        value = call_argument(made, 0, "value")
         return value is None or _positive_literal(value)
     return False
 
@@ -305,7 +306,7 @@ def _unbounded_constructor(resolver: Resolver, scope: Scope, call: cst.Call) -> 
         return False
     if any(arg.star for arg in call.args):
         return False
-    maxsize = _argument(call, 0, "maxsize")
+    maxsize = call_argument(call, 0, "maxsize")
     return maxsize is None or _non_positive_literal(maxsize)
 
 
@@ -349,19 +350,9 @@ def _ends_when_not(statement: cst.CSTNode, receiver: str, check: str) -> bool:
     if type(statement) is cst.If:
         assert isinstance(statement, cst.If)
         return (statement.orelse is None and _says(statement.test, receiver, check)
-                and _leaves(statement.body))
+                and ends_block(statement.body))
     return False
 
-
-def _leaves(body: cst.BaseSuite) -> bool:
-    """The block's last statement returns, raises, breaks or continues."""
-    statements = body.body
-    if not statements:
-        return False
-    last = statements[-1]
-    if type(last) is cst.SimpleStatementLine:
-        last = last.body[-1]
-    return type(last) in (cst.Return, cst.Raise, cst.Break, cst.Continue)
 
 
 def _check_call(expr: cst.BaseExpression, receiver: str, check: str) -> bool:
@@ -395,13 +386,6 @@ def _says_not(test: cst.BaseExpression, receiver: str, check: str) -> bool:
 
 
 # -- small helpers ----------------------------------------------------------------------------
-
-def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    return positional[position].value if len(positional) > position else None
 
 
 def _literal_int(expr: cst.BaseExpression) -> int | None:

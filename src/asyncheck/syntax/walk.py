@@ -308,3 +308,14 @@ def _walk(
         # `walk` refers to itself through its closure: a reference cycle that would keep
         # the tree, the rules and their context alive until the garbage collector runs.
         del walk
+
+
+def ends_block(body: cst.BaseSuite) -> bool:
+    """The block's last statement returns, raises, breaks or continues."""
+    statements = body.body
+    if not statements:
+        return False
+    last = statements[-1]
+    if type(last) is cst.SimpleStatementLine:
+        last = last.body[-1]
+    return type(last) in (cst.Return, cst.Raise, cst.Break, cst.Continue)
