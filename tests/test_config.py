@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from asyncheck.core.config import ConfigError, Settings, find_config_file, load_settings
+from asyncheck.core.config import ConfigError, Settings, find_config_file, load_settings, with_overrides
 from asyncheck.core.catalog import CATALOG
 
 DEFAULTS = {"ACK000": True, "ACK100": True, "ACK200": True, "ACK231": False, "ACK310": False}
@@ -105,3 +105,40 @@ def test_python_versions_come_from_requires_python_or_target_version(tmp_path: P
     write(project, '[tool.asyncheck]\ntarget-version = "3.11"\n')
     with pytest.raises(ConfigError, match="'target-version' must be a version"):
         load_settings(project, known_codes=CATALOG)
+
+
+@pytest.mark.parametrize(("path", "role"), [
+    ("pkg/tests/unit/test_api.py", "test"),
+    ("pkg/test_api.py", "test"),
+    ("pkg/api_test.py", "test"),
+    ("conftest.py", "test"),
+    ("pkg/testing/helpers.py", "test"),
+    ("pkg/cli/run.py", "script"),
+    ("pkg/cli.py", "script"),
+    ("pkg/__main__.py", "script"),
+    ("tools/scripts/dump.py", "script"),
+    ("pkg/contest.py", None),
+    ("pkg/testdata_loader.py", None),
+    ("pkg/client.py", None),
+    ("pkg/clients/http.py", None),
+])
+def test_file_roles_follow_test_and_script_conventions(tmp_path: Path, path: str, role: str | None) -> None:
+    settings = with_overrides(Settings(), root=tmp_path)
+    assert settings.role_of(tmp_path / path) == role
+    assert settings.role_of(Path(path)) == role
+
+
+def test_file_roles_only_count_folders_inside_the_project(tmp_path: Path) -> None:
+    # A checkout that happens to live under a folder named "tests" is not all test code.
+    root = tmp_path / "tests" / "project"
+    settings = with_overrides(Settings(), root=root)
+    assert settings.role_of(root / "pkg" / "client.py") is None
+
+
+def test_file_roles_are_configurable(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.asyncheck]\ntest-paths = ["checks/*"]\nscript-paths = []\n')
+    settings = load_settings(tmp_path / "pyproject.toml", known_codes=["ACK230"])
+    assert settings.role_of(tmp_path / "checks" / "x.py") == "test"
+    assert settings.role_of(tmp_path / "tests" / "x.py") is None
+    assert settings.role_of(tmp_path / "cli" / "x.py") is None

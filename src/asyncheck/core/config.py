@@ -33,6 +33,12 @@ DEFAULT_EXCLUDES = (
 )
 
 DEFAULT_MAX_FANOUT = 20
+#: Where test code lives by the conventions of pytest and unittest.
+DEFAULT_TEST_PATHS = (
+    "test_*.py", "*_test.py", "tests.py", "conftest.py", "tests/*", "test/*", "testing/*",
+)
+#: Where one-shot command-line entry code lives by common convention.
+DEFAULT_SCRIPT_PATHS = ("__main__.py", "cli.py", "cli/*", "scripts/*")
 
 _CODE_PREFIX_RE = re.compile(r"ACK[0-9]{0,3}|ALL")
 
@@ -55,6 +61,13 @@ class Settings:
     blocking_calls: tuple[tuple[str, str], ...] = ()
     coroutine_functions: tuple[str, ...] = ()
     limiters: tuple[str, ...] = ()
+    #: Globs naming test code and command-line entry code, matched against every tail of a
+    #: path relative to the project root (``tests/*`` matches ``pkg/tests/unit/x.py``).
+    #: Rules about the *cost* of a call (blocking the loop, fan-out) do not report there: a
+    #: test reading its JSON fixture or a one-shot command writing its output file has no
+    #: other work on the loop to stall (SPEC §10).
+    test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS
+    script_paths: tuple[str, ...] = DEFAULT_SCRIPT_PATHS
     #: The oldest Python the project supports, ``(3, 10)``: ``target-version`` in
     #: ``[tool.asyncheck]`` (``"py310"``), else the lower bound of ``requires-python``.  Advice
     #: must work there (SPEC §1 "Trust").  None: not declared.
@@ -99,6 +112,16 @@ class Settings:
                 ignored.update("ACK" if code == "ALL" else code for code in codes)
         return frozenset(ignored)
 
+    def role_of(self, path: PurePath) -> str | None:
+        """``"test"`` or ``"script"`` when ``test-paths``/``script-paths`` name ``path``,
+        else None (library or application code)."""
+        tails = _path_tails(path, self.root)
+        if any(fnmatch.fnmatchcase(tail, pattern) for pattern in self.test_paths for tail in tails):
+            return "test"
+        if any(fnmatch.fnmatchcase(tail, pattern) for pattern in self.script_paths for tail in tails):
+            return "script"
+        return None
+
     def blocking_call_suggestion(self, qualname: str) -> str | None:
         """The configured suggestion for a qualified name matching a ``blocking-calls`` pattern."""
         for pattern, suggestion in self.blocking_calls:
@@ -110,6 +133,27 @@ class Settings:
         """A digest of every setting that can change findings."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.compare}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _path_tails(path: PurePath, root: Path | None) -> list[str]:
+    """``a/tests/b.py`` -> ``["a/tests/b.py", "tests/b.py", "b.py"]``, relative to ``root``
+    when the path is inside it (so the folders above the project never count)."""
+    relative = PurePath(path)
+    if root is not None and relative.is_absolute():
+        try:
+            relative = relative.relative_to(root)
+        except ValueError:
+            try:
+                relative = Path(path).resolve().relative_to(root.resolve())
+            except (ValueError, OSError, RuntimeError):
+                relative = PurePath(relative.name)
+    elif relative.is_absolute():
+        try:
+            relative = relative.relative_to(Path.cwd())
+        except (ValueError, OSError):
+            relative = PurePath(relative.name)
+    parts = [part for part in relative.parts if part not in ("", ".", "/")]
+    return ["/".join(parts[i:]) for i in range(len(parts))]
 
 
 def _matches_any(code: str, prefixes: Iterable[str]) -> bool:
@@ -134,6 +178,8 @@ _KEYS = {
     "coroutine-functions": "coroutine_functions",
     "limiters": "limiters",
     "target-version": "target_version",
+    "test-paths": "test_paths",
+    "script-paths": "script_paths",
 }
 
 
@@ -272,7 +318,8 @@ def _validate(table: Mapping[str, Any], where: str, known: frozenset[str]) -> di
         attr = _KEYS[key]
         if attr in ("select", "ignore", "extend_select"):
             values[attr] = tuple(_codes(value, key, where, known))
-        elif attr in ("exclude", "extend_exclude", "coroutine_functions", "limiters"):
+        elif attr in ("exclude", "extend_exclude", "coroutine_functions", "limiters",
+                      "test_paths", "script_paths"):
             values[attr] = tuple(_strings(value, key, where))
         elif attr == "target_version":
             match = _TARGET_VERSION_RE.fullmatch(value) if isinstance(value, str) else None

@@ -44,6 +44,7 @@ class BlockingCallRule(Rule):
     message: ClassVar[str] = "{call} blocks the event loop inside `async def {function}`; use {way_out}"
     # Only calls directly inside `async def` are reported: no `async`, nothing to find.
     TRIGGERS: ClassVar[tuple[str, ...] | None] = ("async def",)  # reports only inside `async def`
+    QUIET_IN: ClassVar[frozenset[str]] = frozenset({"test", "script"})
     with_message: ClassVar[str] = (
         "`with {item}:` waits for a `{type}` and blocks the event loop inside "
         "`async def {function}`; use {way_out}"

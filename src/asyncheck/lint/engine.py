@@ -93,8 +93,10 @@ class Linter:
         except SourceError as error:
             return FileResult(self._unparsable(path, error), source=source)
         ignored = self.settings.ignored_for_path(Path(path))
+        role = self.settings.role_of(Path(path))
         rules = self._may_report_in(source.text, [
-            r for r in self.rules if not any(r.code.startswith(i) for i in ignored)])
+            r for r in self.rules
+            if not any(r.code.startswith(i) for i in ignored) and role not in r.QUIET_IN])
         self.index.add_module(module_name, module, is_package=is_package)
         diagnostics: list[Diagnostic] = []
         findings: list[RawFinding] = []

@@ -93,6 +93,11 @@ class Rule(cst.BatchableCSTVisitor):
     #: ``ASYNC230``): a ``# noqa`` naming one of them is the maintainers' decision about this
     #: line, and silences this rule's finding there too.
     PEER_CODES: ClassVar[tuple[str, ...]] = ()
+    #: The file roles (``"test"``, ``"script"``: see ``test-paths``/``script-paths``) where
+    #: this rule does not report.  Rules about what a call *costs* the loop stay quiet in test
+    #: code and one-shot commands, where nothing else waits on the loop; rules about code
+    #: that breaks (a coroutine that never runs) report everywhere.
+    QUIET_IN: ClassVar[frozenset[str]] = frozenset()
 
     _visitor_names_cache: ClassVar[dict[type[Rule], tuple[str, ...]]] = {}
 

@@ -78,14 +78,47 @@ class BlockingFileIo(BlockingCallRule):
         Valid(
             "async def upload(open, name):\n"
             "    return open(name)\n"
-        ),        # Silenced for flake8-async's same check (ASYNC230): the maintainers decided.
+        ),
+        # Silenced for flake8-async's same check (ASYNC230): the maintainers decided.
         Valid(
             "async def save_chunk(path, chunk, write_async):\n"
             "    with open(path, 'ab') as handle:  # noqa: ASYNC230 - only the open is here\n"
             "        await write_async(handle, chunk)\n"
         ),
+        # Test code and one-shot commands: nothing else waits on the loop (test-paths,
+        # script-paths).
+        Valid(
+            "import json\nfrom pathlib import Path\n\n"
+            "async def test_listing_matches_the_recorded_reply(client):\n"
+            "    expected = json.loads(Path('replies/listing.json').read_text())\n"
+            "    assert await client.list() == expected\n",
+            filename="service/tests/unit/test_listing.py",
+        ),
+        Valid(
+            "import json\n\n"
+            "async def export(client, output):\n"
+            "    with open(output, 'w') as handle:\n"
+            "        json.dump(await client.dump(), handle)\n",
+            filename="tool/cli/export.py",
+        ),
     ]
     INVALID = [
+        # A module that only looks like a test by its folder's neighbours is still linted,
+        # and the roles can be switched off.
+        Invalid(
+            "import json\n\n"
+            "async def load_fixture(path):\n"
+            "    with open(path) as handle:\n"
+            "        return json.load(handle)\n",
+            filename="service/testdata_loader.py", line=4,
+        ),
+        Invalid(
+            "import json\n\n"
+            "async def load_fixture(path):\n"
+            "    with open(path) as handle:\n"
+            "        return json.load(handle)\n",
+            filename="service/tests/helpers.py", line=4, options={"test_paths": ()},
+        ),
         Invalid(
             "import json\n\n"
             "async def load_settings(path):\n"

@@ -97,6 +97,7 @@ class BlockingViaHelper(Rule):
     """
 
     code = "ACK290"
+    QUIET_IN = frozenset({"test", "script"})  # a cost nobody pays in a test or a one-shot command
     TRIGGERS = ("async def",)  # reports only inside `async def`
     name = "blocking-via-helper"
     message = ("`{call}(...)` blocks the event loop inside `async def {function}`: {chain}; "

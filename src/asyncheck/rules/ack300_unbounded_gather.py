@@ -100,6 +100,7 @@ class UnboundedGather(Rule):
     # function's name appears (not "wait": it is in every "await" and thread `.wait()`).
     TRIGGERS = ("gather", "as_completed", "amap", "asyncio", "anyio")
     name = "unbounded-gather"
+    QUIET_IN = frozenset({"test", "script"})  # a cost nobody pays in a test or a one-shot command
     message = "{call} starts {work} for every element of {source} at once with no limit"
 
     VALID = [

@@ -93,6 +93,7 @@ class UnboundedTaskSpawn(Rule):
     """
 
     code = "ACK301"
+    QUIET_IN = frozenset({"test", "script"})  # a cost nobody pays in a test or a one-shot command
     TRIGGERS = ("create_task", "ensure_future", "start_soon")
     name = "unbounded-task-spawn"
     message = "{spawn} starts a task for every element of {source} with no limit ({size})"
