@@ -42,10 +42,25 @@ PRECISION_FLOOR = 0.90
 
 PROJECT_PYPROJECT = """\
 # Written by benchmarks/ecosystem.py: this directory is its own project root, linted with
-# asyncheck's default settings.
+# asyncheck's default settings and the Python versions the package declares.
 [project]
 name = "ecosystem-project"
 """
+
+
+def project_pyproject(directory: Path) -> str:
+    """The ``pyproject.toml`` for an installed project: its ``Requires-Python`` (from the
+    wheel's metadata) as ``requires-python``, so advice fits the versions it supports, as it
+    would in the project's own checkout."""
+    text = PROJECT_PYPROJECT
+    for metadata in sorted(directory.glob("*.dist-info/METADATA")):
+        for line in metadata.read_text(encoding="utf-8", errors="replace").splitlines():
+            if not line.strip():
+                break  # the headers end at the first blank line
+            if line.lower().startswith("requires-python:"):
+                requires = line.split(":", 1)[1].strip().replace("\\", "").replace('"', "")
+                return text + f'requires-python = "{requires}"\n'
+    return text
 
 Key = tuple[str, str, int, str]
 
@@ -80,8 +95,11 @@ def ensure_project(pin: str, *, log: bool = True) -> Path:
         staging = _staging(final)
         _pip(["install", "--no-deps", "--no-compile", "--ignore-requires-python",
               "--target", str(staging), pin])
-        (staging / "pyproject.toml").write_text(PROJECT_PYPROJECT, encoding="utf-8")
         _finish(staging, final, key, pin)
+    pyproject = final / "pyproject.toml"
+    wanted = project_pyproject(final)
+    if not pyproject.is_file() or pyproject.read_text(encoding="utf-8") != wanted:
+        pyproject.write_text(wanted, encoding="utf-8")
     return final
 
 
