@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from asyncheck.lint import Fix, Invalid, Rule, Valid, module_alias, name_is_free
+from asyncheck.lint import FileContext, Fix, Invalid, Rule, Valid, module_alias, name_is_free
 from asyncheck.semantics.coroutines import UseKind, classify_use
 from asyncheck.semantics.event_loop import (
     GET_EVENT_LOOP,
@@ -84,6 +84,10 @@ class GetEventLoop(Rule):
     fixable = True
     TRIGGERS = ("get_event_loop",)
 
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._schedules: dict[int, bool] = {}
+
     def visit_Call(self, node: cst.Call) -> None:
         context = self.context
         func = node.func
@@ -102,6 +106,8 @@ class GetEventLoop(Rule):
             way_out = "`asyncio.get_running_loop()`"
             fix = self._running_loop_fix(node)
         elif function is not None:
+            if self._assumes_running_loop(function):
+                return
             # A sync function may run inside the loop (a callback, a constructor called from
             # a coroutine) or before it: both ways out apply.
             where = f"in `def {function.name.value}` is deprecated without a running loop"
@@ -112,6 +118,23 @@ class GetEventLoop(Rule):
                      "is set)")
             way_out = "`asyncio.run(...)` to start the loop"
         self.report(node, where=where, way_out=way_out, fix=fix)
+
+    def _assumes_running_loop(self, function: cst.FunctionDef) -> bool:
+        """A sync function written to run inside the loop, where ``get_event_loop()`` is the
+        running loop: a constructor (objects that keep a loop are made by the code running on
+        it), or a function that schedules work on the loop (``create_task``,
+        ``ensure_future``, ``call_soon``...) and never starts one (``run_until_complete``,
+        ``run_forever``): a task made with no running loop would never run."""
+        parent = self.context.scope.parent
+        if function.name.value == "__init__" and parent is not None and parent.kind == "class":
+            return True
+        known = self._schedules.get(id(function))
+        if known is None:
+            names = _ScheduledCalls()
+            function.body.visit(names)
+            known = self._schedules[id(function)] = bool(
+                names.seen & _SCHEDULES) and not names.seen & _STARTS_LOOP
+        return known
 
     def _handled(self, call: cst.Call) -> bool:
         """Whether the code already deals with what ``get_event_loop()`` can do here."""
@@ -280,6 +303,22 @@ class GetEventLoop(Rule):
             "        self._loop = asyncio.get_event_loop()\n"
             "        assert self._loop.is_running()\n"
         ),
+        # A constructor keeping the loop: objects bound to a loop are made by the code running
+        # on it (the ecosystem check found 12 of 14 such findings false).
+        Valid(
+            "from asyncio import get_event_loop\n\nclass Client:\n"
+            "    def __init__(self, loop=None):\n"
+            "        self._loop = loop or get_event_loop()\n"
+            "        self._closed = self._loop.create_future()\n"
+        ),
+        # A sync helper that puts work on the loop it gets expects that loop to be running.
+        Valid(
+            "import asyncio\n\ndef spawn(coro, name=None):\n"
+            "    loop = asyncio.get_event_loop()\n"
+            "    task = loop.create_task(coro, name=name)\n"
+            "    task.add_done_callback(_log_failure)\n    return task\n\n"
+            "def _log_failure(task):\n    ...\n"
+        ),
         # The task is dropped: one finding, ACK102's, whose way out replaces this call too.
         Valid(
             "import asyncio\n\nasync def start(listener):\n"
@@ -328,11 +367,12 @@ class GetEventLoop(Rule):
                 "loop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n"
             ),
         ),
+        # A sync helper that does not schedule anything on the loop it gets.
         Invalid(
-            "from asyncio import get_event_loop\n\nclass Client:\n"
-            "    def __init__(self, loop=None):\n"
-            "        self._loop = loop or get_event_loop()\n",
-            line=5, message_contains="in `def __init__`",
+            "import asyncio\n\ndef connect(url):\n"
+            "    return Client(url, loop=asyncio.get_event_loop())\n\n"
+            "class Client:\n    def __init__(self, url, loop):\n        self.loop = loop\n",
+            line=4, message_contains="in `def connect`",
         ),
         # A nested def resets the async context: the sync message applies.
         Invalid(
@@ -387,6 +427,31 @@ class GetEventLoop(Rule):
             line=5, message_contains="inside `async def start`",
         ),
     ]
+
+
+#: Methods that put work on a loop: code calling them expects the loop to be running.
+_SCHEDULES = frozenset({
+    "create_task", "ensure_future", "call_soon", "call_soon_threadsafe", "call_later",
+    "call_at", "run_coroutine_threadsafe", "create_future",
+})
+#: Methods that run a loop that is not running yet: the code does not assume one runs.
+_STARTS_LOOP = frozenset({"run_until_complete", "run_forever", "run", "new_event_loop"})
+
+
+class _ScheduledCalls(cst.CSTVisitor):
+    """The method and function names a function body calls (nested functions included:
+    they run on the same loop)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            self.seen.add(func.attr.value)
+        elif isinstance(func, cst.Name):
+            self.seen.add(func.value)
 
 
 def _checks_running(statement: cst.BaseStatement,
