@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 
 #: Sections every rule docstring must have, in this order (``## <title>`` headings).
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
-#: Sections a rule docstring may add: ``Fix`` for fixable rules, ``Options`` for rules reading config.
-OPTIONAL_SECTIONS = ("Fix", "Options")
+#: Sections a rule docstring may add: ``Fix`` for fixable rules, ``Options`` for rules reading
+#: config, ``Precision`` for the ecosystem check's figure of a rule that is off by default.
+OPTIONAL_SECTIONS = ("Fix", "Options", "Precision")
 
 
 

@@ -1,4 +1,4 @@
-"""ACK230 blocking-file-io."""
+"""ACK230 blocking-file-io (off by default)."""
 
 from __future__ import annotations
 
@@ -38,9 +38,18 @@ class BlockingFileIo(BlockingCallRule):
         return json.loads(text)
     ```
     Or `aiofiles.open(...)`/`anyio.open_file(...)`, or `anyio.Path(path).read_text()`.
+
+    ## Precision
+    Off by default: on the ecosystem check (25 real async projects, SPEC §10) 15 of 28
+    judged findings were true (54 %), below the 90 % a default rule keeps. Most false ones
+    read or wrote a small file once while a service starts (a scheduler file, a private key,
+    a config file) or a few KB on a long timer; the true ones did file work on every request
+    or event. Turn it on where every request path must stay off the disk (`extend-select =
+    ["ACK230"]`); flake8-async's ASYNC230 and ruff's are opt-in too.
     """
 
     code = "ACK230"
+    default_enabled = False  # measured below 90 % true: see Precision
     name = "blocking-file-io"
     PEER_CODES = ("ASYNC230",)
 

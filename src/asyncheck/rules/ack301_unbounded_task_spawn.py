@@ -1,4 +1,4 @@
-"""ACK301 unbounded-task-spawn."""
+"""ACK301 unbounded-task-spawn (off by default)."""
 
 from __future__ import annotations
 
@@ -90,9 +90,17 @@ class UnboundedTaskSpawn(Rule):
     ## Options
     `max-fanout` (default 20): loops over literal sizes up to this are fine. `limiters`:
     qualified names of further limiter types.
+
+    ## Precision
+    Off by default: on the ecosystem check (25 real async projects, SPEC §10) 0 of 16 judged
+    findings were true (0 %), below the 90 % a default rule keeps. The false ones spawned
+    one task per element of a small internal or configured set (services, handlers, devices,
+    a constant list) or per message of a batch whose size is configured elsewhere. Turn it
+    on for code that spawns per element of external input (`extend-select = ["ACK301"]`).
     """
 
     code = "ACK301"
+    default_enabled = False  # measured below 90 % true: see Precision
     QUIET_IN = frozenset({"test", "script"})  # a cost nobody pays in a test or a one-shot command
     TRIGGERS = ("create_task", "ensure_future", "start_soon")
     name = "unbounded-task-spawn"
