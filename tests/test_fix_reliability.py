@@ -75,6 +75,10 @@ def test_fix_through_symbolic_links_fixes_the_target_once_and_keeps_the_links(
     assert os.readlink(tmp_path / "alias.py") == "poll.py"
     assert os.readlink(tmp_path / "sub" / "again.py") == "../poll.py"
     assert "Fixed 1 problem, 0 remaining." in result.stdout
+    # A diff names the target, which patch and git apply change (they refuse a link).
+    target.write_text(SLEEPY)
+    diff = cli("--diff", "alias.py", cwd=tmp_path)
+    assert diff.stdout.startswith("--- a/poll.py\n+++ b/poll.py\n"), diff.stdout
     # Named only through the link: the target is fixed, the link stays.
     target.write_text(SLEEPY)
     result = cli("--fix", "alias.py", cwd=tmp_path)

@@ -10,6 +10,7 @@ runs are scheduled by :mod:`asyncheck.app.pool`, over a process pool when there 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
@@ -157,7 +158,7 @@ def _fix_file(worker: Worker, job: Job, data: bytes, outcome: Outcome) -> None:
     if fixed.text == source.text:
         return
     if worker.fix_mode == "diff":
-        outcome.diff = unified_diff(job.path, source.text, fixed.text)
+        outcome.diff = unified_diff(_diff_name(job.path), source.text, fixed.text)
         outcome.fixed = fixed.fixed
         return
     try:
@@ -181,6 +182,16 @@ def _fix_file(worker: Worker, job: Job, data: bytes, outcome: Outcome) -> None:
                                                 is_package=job.is_package).diagnostics
         return
     outcome.fixed = fixed.fixed
+
+
+def _diff_name(path: str) -> str:
+    """The name a diff gives the file: for a symbolic link, the file it points to (relative
+    to the current directory when it lies below it), which ``patch`` and ``git apply``
+    change where they refuse to patch a link."""
+    if path == STDIN_PATH or not os.path.islink(path):
+        return path
+    target = os.path.relpath(os.path.realpath(path))
+    return path if target.startswith(os.pardir) else target
 
 
 def _lint_triaged(worker: Worker, job: Job) -> Outcome:
