@@ -6,6 +6,7 @@ that must be imported) to a finding; :mod:`asyncheck.lint.fixer` applies them.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -68,6 +69,7 @@ def _imports_module(binding: Binding, module: str) -> bool:
             and isinstance(binding.node, cst.Import))
 
 
+@functools.lru_cache(maxsize=4)  # asked once per fix offered, about the same file's text
 def _maybe_rebound(source: str, name: str) -> bool:
     """Whether ``source`` may bind ``name`` in a way the scopes' bindings leave out."""
     word = re.escape(name)
