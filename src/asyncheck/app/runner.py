@@ -10,6 +10,7 @@ runs are scheduled by :mod:`asyncheck.app.pool`, over a process pool when there 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
@@ -36,7 +37,7 @@ from asyncheck.app.pool import (
     lint_in_process,
     run_pool,
 )
-from asyncheck.app.writing import WriteError, write_atomically
+from asyncheck.app.writing import WriteError, file_identity, write_atomically
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic
 from asyncheck.core.source import (
@@ -66,7 +67,8 @@ class RunResult:
     errors: list[str] = field(default_factory=list)
     fixed: Counter[str] = field(default_factory=Counter)
     diffs: list[str] = field(default_factory=list)
-    fixed_stdin: str | None = None
+    #: With ``--fix -``: the fixed source, in the input's encoding (None: nothing fixed).
+    fixed_stdin: bytes | None = None
     fix_mode: str | None = None
 
     @property
@@ -156,11 +158,7 @@ def _fix_file(worker: Worker, job: Job, data: bytes, outcome: Outcome) -> None:
     if fixed.text == source.text:
         return
     if worker.fix_mode == "diff":
-        outcome.diff = unified_diff(job.path, source.text, fixed.text)
-        outcome.fixed = fixed.fixed
-        return
-    if job.path == STDIN_PATH or job.path.startswith("<stdin"):
-        outcome.new_text = fixed.text
+        outcome.diff = unified_diff(_diff_name(job.path), source.text, fixed.text)
         outcome.fixed = fixed.fixed
         return
     try:
@@ -171,14 +169,29 @@ def _fix_file(worker: Worker, job: Job, data: bytes, outcome: Outcome) -> None:
         outcome.diagnostics = linter.lint_bytes(job.path, data, module_name=job.module_name,
                                                 is_package=job.is_package).diagnostics
         return
+    if job.path == STDIN_PATH or job.path.startswith("<stdin"):
+        # Encoded again by run(), from the input's own encoding (known to work now).
+        outcome.new_text = fixed.text
+        outcome.fixed = fixed.fixed
+        return
     try:
-        write_atomically(Path(job.path), new_bytes)
+        write_atomically(Path(job.path), new_bytes, expected=data)
     except WriteError as error:
         outcome.error = f"asyncheck: {error}"
         outcome.diagnostics = linter.lint_bytes(job.path, data, module_name=job.module_name,
                                                 is_package=job.is_package).diagnostics
         return
     outcome.fixed = fixed.fixed
+
+
+def _diff_name(path: str) -> str:
+    """The name a diff gives the file: for a symbolic link, the file it points to (relative
+    to the current directory when it lies below it), which ``patch`` and ``git apply``
+    change where they refuse to patch a link."""
+    if path == STDIN_PATH or not os.path.islink(path):
+        return path
+    target = os.path.relpath(os.path.realpath(path))
+    return path if target.startswith(os.pardir) else target
 
 
 def _lint_triaged(worker: Worker, job: Job) -> Outcome:
@@ -252,12 +265,17 @@ def run(
         if outcome.diff is not None:
             outcome.diff = outcome.diff.replace(f"a/{STDIN_PATH}", f"a/{display}", 1).replace(
                 f"b/{STDIN_PATH}", f"b/{display}", 1)
-        result.fixed_stdin = outcome.new_text
+        if outcome.new_text is not None:
+            # The fixed source goes out in the input's own encoding, BOM and all.
+            source = decode_source(stdin_data)
+            result.fixed_stdin = encode_source(outcome.new_text, source.encoding, source.bom)
         _collect(result, outcome)
 
     jobs_list = [] if discovered is None else [
         Job(str(p), name, p.name == "__init__.py")
         for p, name in zip(discovered.files, discovered.module_names)]
+    if fix_mode is not None:
+        jobs_list = _once_per_file(jobs_list)
     cache = Cache.open(cache_dir, settings, modules) if cache_dir is not None and fix_mode is None else None
     pending: list[Job] = []
     done = 0
@@ -299,6 +317,21 @@ def run(
     result.diagnostics.sort(key=Diagnostic.sort_key)
     result.diffs.sort()
     return result
+
+
+def _once_per_file(jobs: list[Job]) -> list[Job]:
+    """The jobs less those naming a file an earlier job names too (hard links; discovery
+    has already dropped symbolic links to files it lints): a file is fixed once."""
+    seen: set[tuple[int, int]] = set()
+    kept = []
+    for job in jobs:
+        identity = file_identity(job.path)
+        if identity is not None:
+            if identity in seen:
+                continue
+            seen.add(identity)
+        kept.append(job)
+    return kept
 
 
 def _collect(result: RunResult, outcome: Outcome) -> None:

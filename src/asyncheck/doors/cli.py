@@ -187,6 +187,24 @@ class _Progress:
         self._stack.close()
 
 
+def _is_an_input(output: Path, inputs: Sequence[Path]) -> bool:
+    """Whether the report file ``output`` is one of the files ``inputs`` name: one of them
+    (the same file, by another name too), or a Python file under one of the directories."""
+    if not output.is_file():
+        return False
+    resolved = output.resolve()
+    for path in inputs:
+        try:
+            if path.is_dir():
+                if resolved.suffix == ".py" and path.resolve() in resolved.parents:
+                    return True
+            elif path.exists() and output.samefile(path):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def _check(
     paths: Sequence[str],
     *,
@@ -214,6 +232,9 @@ def _check(
     anchors = [Path(p) for p in paths if p != STDIN_PATH]
     if stdin_filename:
         anchors.append(Path(stdin_filename))
+    if output is not None and _is_an_input(Path(output), anchors):
+        raise ConfigError(f"--output {output} is one of the files to check; the report would "
+                         "overwrite it")
     if config_file is not None:
         if not config_file.is_file():
             raise ConfigError(f"{config_file}: no such configuration file")
@@ -250,12 +271,11 @@ def _check(
                    f"in {len(result.diffs)} file{'s' if len(result.diffs) != 1 else ''}.", err=True)
         return EXIT_ERROR if result.errors or result.internal_errors else (
             EXIT_FINDINGS if result.diffs else EXIT_OK)
-    if fix_mode == "fix" and STDIN_PATH in paths and result.fixed_stdin is not None:
-        # The fixed source goes to standard output (as editors expect); the report to stderr.
-        click.echo(result.fixed_stdin, nl=False)
-        output_to_stderr = True
-    elif fix_mode == "fix" and STDIN_PATH in paths and stdin_data is not None:
-        click.echo(stdin_data.decode("utf-8", "replace"), nl=False)
+    if fix_mode == "fix" and STDIN_PATH in paths and stdin_data is not None:
+        # The fixed source goes to standard output (as editors expect), as bytes in the
+        # input's encoding (the input itself when nothing was fixed); the report to stderr.
+        click.echo(result.fixed_stdin if result.fixed_stdin is not None else stdin_data,
+                   nl=False)
         output_to_stderr = True
     else:
         output_to_stderr = False

@@ -10,7 +10,7 @@ part of this API: a rule never runs other rules.
 from asyncheck.core.config import Settings
 from asyncheck.lint.bases import BlockingCallRule, FlowRule
 from asyncheck.lint.context import FileContext, RawFinding
-from asyncheck.lint.fix import Fix, module_alias, name_is_free
+from asyncheck.lint.fix import Fix, module_reference
 from asyncheck.lint.rule import Invalid, Rule, Valid
 
 __all__ = [
@@ -23,6 +23,5 @@ __all__ = [
     "Rule",
     "Settings",
     "Valid",
-    "module_alias",
-    "name_is_free",
+    "module_reference",
 ]

@@ -10,6 +10,7 @@ nodes, is dropped with a message.  Encoding, BOM and line endings are kept by th
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,19 @@ if TYPE_CHECKING:
 
 #: How many lint-and-fix rounds a file gets before we stop (fixes can enable other fixes).
 MAX_ROUNDS = 10
+
+#: Where a line ends for Python and for libcst's positions: ``str.splitlines`` also splits
+#: at form feeds, vertical tabs and other characters that are whitespace inside a line.
+_PYTHON_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+#: Where a line ends for ``diff`` and ``git apply``: at ``\n`` only (a ``\r`` before it,
+#: or a lone one, is part of the line's text).
+_DIFF_LINE = re.compile(r"[^\n]*\n|[^\n]+")
+_NO_NEWLINE = "\\ No newline at end of file\n"
+
+
+def _python_lines(text: str) -> list[str]:
+    """``text`` split into the lines Python numbers, each with its line ending."""
+    return _PYTHON_LINE.findall(text)
 
 
 class _Replacer(cst.CSTTransformer):
@@ -100,8 +114,8 @@ def _line_spans(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> list[tuple[
 def _changes_stay_inside(old: str, new: str, spans: list[tuple[int, int]], imports: int) -> bool:
     """Every changed line of ``old`` lies in a replaced node's lines; only ``imports`` new
     lines were inserted elsewhere."""
-    old_lines = old.splitlines(keepends=True)
-    new_lines = new.splitlines(keepends=True)
+    old_lines = _python_lines(old)
+    new_lines = _python_lines(new)
     inserted_elsewhere = 0
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -115,6 +129,14 @@ def _changes_stay_inside(old: str, new: str, spans: list[tuple[int, int]], impor
             if not any(start <= line <= end for start, end in spans):
                 return False
     return inserted_elsewhere <= imports
+
+
+def _keep_final_line_break(old: str, new: str) -> str:
+    """libcst drops the line break that ends a file whose lines end in a lone ``\\r``
+    (its tree says there is none): put it back."""
+    if old.endswith("\r") and not new.endswith(("\r", "\n")):
+        return new + "\r"
+    return new
 
 
 def fix_source(
@@ -143,7 +165,7 @@ def fix_source(
             break
         imports = {name for _, fix in applied for name in fix.imports}
         new_module = _add_imports(new_module, imports)
-        new_text = new_module.code
+        new_text = _keep_final_line_break(current.text, new_module.code)
         problem = None
         try:
             parse_source(new_text)
@@ -167,7 +189,9 @@ def fix_source(
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
-    """A ``git diff``-style unified diff of one file."""
-    return "".join(difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True),
-        fromfile=f"a/{path}", tofile=f"b/{path}"))
+    """A ``git diff``-style unified diff of one file, which ``patch`` and ``git apply``
+    take: lines end at ``\\n`` only, and a last line without one is marked as such."""
+    lines = difflib.unified_diff(_DIFF_LINE.findall(old), _DIFF_LINE.findall(new),
+                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    return "".join(line if line.endswith("\n") else f"{line}\n{_NO_NEWLINE}"
+                   for line in lines)

@@ -9,8 +9,7 @@ from asyncheck.lint import (
     Fix,
     Invalid,
     Valid,
-    module_alias,
-    name_is_free,
+    module_reference,
 )
 
 
@@ -56,6 +55,8 @@ class BlockingSleep(BlockingCallRule):
     or the value of an assignment; `import asyncio` is added after the existing imports when
     missing, and an `import asyncio as aio` already there is used. Elsewhere (inside an
     argument, a condition, a lambda) no fix is offered: the change needs a person's judgement.
+    Nor where the name would not mean the module at the call (a parameter or local named
+    `asyncio`, a global rebound after the import).
     """
 
     code = "ACK200"
@@ -69,13 +70,10 @@ class BlockingSleep(BlockingCallRule):
             or (isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is call)
         ):
             return None
-        module_scope = self.context.module_scope
-        alias = module_alias(module_scope, "asyncio")
-        imports: tuple[str, ...] = ()
-        if alias is None:
-            if not name_is_free(module_scope, "asyncio"):
-                return None
-            alias, imports = "asyncio", ("asyncio",)
+        reference = module_reference(self.context.scope, self.context.source, "asyncio")
+        if reference is None:
+            return None
+        alias, imports = reference
         new_call = call.with_changes(
             func=cst.Attribute(value=cst.Name(alias), attr=cst.Name("sleep")))
         return Fix(call, cst.Await(expression=new_call),
@@ -149,6 +147,28 @@ class BlockingSleep(BlockingCallRule):
         Invalid(
             "import time\n\nasync def main(log):\n    log(time.sleep(1))\n",
             expected_fix="import time\n\nasync def main(log):\n    log(time.sleep(1))\n",
+        ),
+        # No fix where `asyncio` (or its alias) would not be the module at the call: a
+        # parameter, a local, an enclosing function's name, a rebound global.
+        *(Invalid(source, expected_fix=source) for source in (
+            "import asyncio\nimport time\n\nasync def main(asyncio):\n    time.sleep(1)\n",
+            "import asyncio as aio\nimport time\n\nasync def main(aio):\n    time.sleep(1)\n",
+            "import time\n\nasync def main():\n    asyncio = object()\n    time.sleep(1)\n",
+            "import time\n\ndef outer(asyncio):\n    async def inner():\n"
+            "        time.sleep(1)\n    return inner\n",
+            "import asyncio\nimport time\n\nasyncio = None\n\nasync def main():\n"
+            "    time.sleep(1)\n",
+            "import asyncio\nimport time\n\ndef patch(fake):\n    global asyncio\n"
+            "    asyncio = fake\n\nasync def main():\n    time.sleep(1)\n",
+        )),
+        # A class attribute is not visible in its methods: the module is.
+        Invalid(
+            "import asyncio\nimport time\n\nclass Poller:\n    asyncio = None\n\n"
+            "    async def run(self):\n        time.sleep(1)\n",
+            expected_fix=(
+                "import asyncio\nimport time\n\nclass Poller:\n    asyncio = None\n\n"
+                "    async def run(self):\n        await asyncio.sleep(1)\n"
+            ),
         ),
         Invalid("import time as t\n\nasync def main():\n    t.sleep(0.5)\n", line=4),
         Invalid("from time import sleep\n\nasync def main():\n    sleep(1)\n", line=4),

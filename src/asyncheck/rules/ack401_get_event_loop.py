@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from asyncheck.lint import FileContext, Fix, Invalid, Rule, Valid, module_alias, name_is_free
+from asyncheck.lint import FileContext, Fix, Invalid, Rule, Valid, module_reference
 from asyncheck.semantics.coroutines import UseKind, classify_use
 from asyncheck.semantics.event_loop import (
     GET_EVENT_LOOP,
@@ -74,8 +74,9 @@ class GetEventLoop(Rule):
     ## Fix
     Inside an `async def`, `asyncio.get_event_loop()` becomes `asyncio.get_running_loop()`
     (keeping an alias such as `aio.`; a bare `get_event_loop()` imported from asyncio becomes
-    `asyncio.get_running_loop()`, adding `import asyncio` when missing). In sync code and at
-    module level no fix is offered: starting the loop with `asyncio.run` means restructuring.
+    `asyncio.get_running_loop()`, adding `import asyncio` when missing, unless the name
+    `asyncio` means something else there). In sync code and at module level no fix is
+    offered: starting the loop with `asyncio.run` means restructuring.
     """
 
     code = "ACK401"
@@ -209,12 +210,10 @@ class GetEventLoop(Rule):
         if isinstance(func, cst.Attribute):
             new_func: cst.BaseExpression = func.with_changes(attr=cst.Name("get_running_loop"))
         else:
-            module_scope = self.context.module_scope
-            alias = module_alias(module_scope, "asyncio")
-            if alias is None:
-                if not name_is_free(module_scope, "asyncio"):
-                    return None
-                alias, imports = "asyncio", ("asyncio",)
+            reference = module_reference(self.context.scope, self.context.source, "asyncio")
+            if reference is None:
+                return None
+            alias, imports = reference
             new_func = cst.Attribute(value=cst.Name(alias), attr=cst.Name("get_running_loop"))
         return Fix(call, call.with_changes(func=new_func),
                    "replace with `asyncio.get_running_loop()`", imports)
@@ -355,6 +354,15 @@ class GetEventLoop(Rule):
                 "from asyncio import get_event_loop\nimport asyncio\n\n"
                 "async def handler(request):\n"
                 "    asyncio.get_running_loop().call_later(5, request.cancel)\n"
+            ),
+        ),
+        # `asyncio` is a parameter here: `asyncio.get_running_loop()` would call it.
+        Invalid(
+            "from asyncio import get_event_loop\n\nasync def handler(request, asyncio):\n"
+            "    get_event_loop().call_later(5, request.cancel)\n",
+            expected_fix=(
+                "from asyncio import get_event_loop\n\nasync def handler(request, asyncio):\n"
+                "    get_event_loop().call_later(5, request.cancel)\n"
             ),
         ),
         Invalid(
