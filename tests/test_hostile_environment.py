@@ -86,3 +86,37 @@ def test_a_string_where_a_list_belongs_is_an_error(tmp_path: Path, cli: RunCli) 
     assert one_error_line(result.stderr) == (
         f"asyncheck: error: {config}: 'ignore' must be a list of strings, not a string "
         '(write ["ACK200"])')
+
+
+# -- python -m asyncheck inside the analysed tree -----------------------------------------
+
+
+def test_python_m_inside_a_tree_that_shadows_its_imports(tmp_path: Path) -> None:
+    """``-m`` puts the current directory first on sys.path: the tree's ``click.py`` (or
+    ``json.py``, ``re.py``) must be analysed, never imported."""
+    marker = tmp_path / "ran"
+    for name in ("click", "json", "re", "typing", "pathlib", "libcst"):
+        (tmp_path / f"{name}.py").write_text(
+            f"open({str(marker)!r}, 'a').write({name!r})\n"
+            f"raise SystemExit('the tree\\'s {name}.py was imported')\n")
+    (tmp_path / "app.py").write_text(BLOCKING)
+    result = subprocess.run([sys.executable, "-m", "asyncheck", "--no-cache", "."],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert "app.py:5:5: ACK200" in result.stdout
+    assert not marker.exists()
+
+
+def test_the_console_script_inside_a_tree_that_shadows_the_standard_library(
+        tmp_path: Path, cli: RunCli) -> None:
+    # Modules Python itself loads to run ``-m`` (collections, functools) cannot be guarded
+    # there; the console script never puts the current directory on sys.path.
+    marker = tmp_path / "ran"
+    for name in ("collections", "functools", "contextlib", "click", "os"):
+        (tmp_path / f"{name}.py").write_text(
+            f"open({str(marker)!r}, 'a').write({name!r})\nraise SystemExit(9)\n")
+    (tmp_path / "app.py").write_text(BLOCKING)
+    result = cli("--no-cache", ".", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert "app.py:5:5: ACK200" in result.stdout
+    assert not marker.exists()
