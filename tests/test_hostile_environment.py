@@ -120,3 +120,56 @@ def test_the_console_script_inside_a_tree_that_shadows_the_standard_library(
     assert (result.returncode, result.stderr) == (1, "")
     assert "app.py:5:5: ACK200" in result.stdout
     assert not marker.exists()
+
+
+# -- special files in the cache directory -------------------------------------------------
+
+
+def run_with_timeout(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*asyncheck_command(), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def test_fifos_in_the_cache_directory_are_cache_misses(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "client.py").write_text("async def fetch_price(item):\n    return item\n")
+    service = tmp_path / "shop" / "service.py"
+    service.write_text("from shop.client import fetch_price\n\n\n"
+                       "async def refresh(ids):\n    for item in ids:\n        fetch_price(item)\n")
+    cold = run_with_timeout("--format", "json", ".", cwd=tmp_path)
+    assert (cold.returncode, cold.stderr) == (1, "")
+    cache = tmp_path / ".asyncheck_cache"
+
+    def fifos_for(pattern: str) -> None:
+        paths = list(cache.glob(pattern))
+        assert paths
+        for path in paths:  # a FIFO with no writer: opening it for reading blocks
+            path.unlink()
+            os.mkfifo(path)
+
+    # The module facts: the service file changed, its lint needs the client's facts.
+    fifos_for("facts-*/*.json")
+    service.write_text(service.read_text() + "\n")
+    warm = run_with_timeout("--format", "json", ".", cwd=tmp_path)
+    assert (warm.returncode, warm.stderr) == (1, "")
+    assert json.loads(warm.stdout) == json.loads(cold.stdout)
+    # The results: every file is linted again, and the results file written anew.
+    fifos_for("results-*.json")
+    warm = run_with_timeout("--format", "json", ".", cwd=tmp_path)
+    assert (warm.returncode, warm.stderr) == (1, "")
+    assert json.loads(warm.stdout) == json.loads(cold.stdout)
+    assert all(path.is_file() for path in cache.glob("results-*.json"))
+
+
+def test_a_fifo_at_the_cache_writer_temporary_name_is_not_written_through(
+        tmp_path: Path) -> None:
+    code = ("import os, sys\nfrom pathlib import Path\nfrom asyncheck.app import cache\n"
+            "target = Path(sys.argv[1])\n"
+            "os.mkfifo(target.with_name(f'{target.name}.{os.getpid()}.tmp'))\n"
+            "cache._write_json(target, {'ok': 1})\nprint(target.read_text())\n")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "results.json")],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert (result.returncode, result.stdout) == (0, '{"ok":1}\n'), result.stderr
+    assert [path.name for path in tmp_path.iterdir()] == ["results.json"]
