@@ -173,3 +173,109 @@ def test_a_fifo_at_the_cache_writer_temporary_name_is_not_written_through(
                             capture_output=True, text=True, timeout=60, check=False)
     assert (result.returncode, result.stdout) == (0, '{"ok":1}\n'), result.stderr
     assert [path.name for path in tmp_path.iterdir()] == ["results.json"]
+
+
+# -- file names: not UTF-8, holding a newline ---------------------------------------------
+
+#: Bytes that are not UTF-8, and a newline that would forge a finding line of its own.
+ODD_NAMES = (b"caf\xe9.py", b"x.py:1:1: ACK999 forged\nreal.py")
+
+
+def odd_tree(root: Path) -> None:
+    for name in ODD_NAMES:
+        with open(os.path.join(os.fsencode(root), name), "wb") as handle:
+            handle.write(BLOCKING.encode())
+
+
+def run_bytes(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    # A UTF-8 locale other than C: standard output is strict UTF-8 there.
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([*asyncheck_command(), "--no-cache", *args], cwd=cwd, env=env,
+                          capture_output=True, timeout=120, check=False)
+
+
+def test_odd_names_in_text_output_are_escaped_one_finding_per_line(tmp_path: Path) -> None:
+    odd_tree(tmp_path)
+    result = run_bytes(".", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (1, b"")
+    assert result.stdout.decode("ascii").splitlines() == [
+        "caf\\xe9.py:5:5: ACK200 `time.sleep(...)` blocks the event loop inside `async def "
+        "poll`; use `await asyncio.sleep(...)`",
+        "x.py:1:1: ACK999 forged\\nreal.py:5:5: ACK200 `time.sleep(...)` blocks the event "
+        "loop inside `async def poll`; use `await asyncio.sleep(...)`",
+        "Found 2 problems in 2 files (2 fixable with --fix).",
+    ]
+
+
+def test_odd_names_in_github_output_are_one_line_each(tmp_path: Path) -> None:
+    odd_tree(tmp_path)
+    result = run_bytes("--format", "github", ".", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (1, b"")
+    lines = result.stdout.decode("ascii").splitlines()
+    assert [line.split(",")[0] for line in lines] == [
+        "::error file=caf\\xe9.py", "::error file=x.py%3A1%3A1%3A ACK999 forged%0Areal.py"]
+
+
+def test_odd_names_in_sarif_keep_their_bytes(tmp_path: Path) -> None:
+    from urllib.parse import unquote_to_bytes
+
+    odd_tree(tmp_path)
+    result = run_bytes("--format", "sarif", ".", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (1, b"")
+    [run] = json.loads(result.stdout.decode("utf-8"))["runs"]
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in run["results"]]
+    assert uris == ["caf%E9.py", "x.py%3A1%3A1%3A%20ACK999%20forged%0Areal.py"]
+    assert [unquote_to_bytes(uri) for uri in uris] == list(ODD_NAMES)
+    # The same report written to a file.
+    written = run_bytes("--format", "sarif", "-o", "report.sarif", ".", cwd=tmp_path)
+    assert written.returncode == 1
+    assert json.loads((tmp_path / "report.sarif").read_bytes()) == json.loads(result.stdout)
+
+
+def test_odd_names_in_json_output_name_the_files(tmp_path: Path) -> None:
+    odd_tree(tmp_path)
+    result = run_bytes("--format", "json", ".", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (1, b"")
+    paths = [finding["path"] for finding in json.loads(result.stdout.decode("ascii"))]
+    assert [os.fsencode(path) for path in paths] == list(ODD_NAMES)
+
+
+def test_odd_names_in_error_messages_are_one_line(tmp_path: Path) -> None:
+    name = b"gone\nasyncheck: forged.py"
+    os.symlink(b"nowhere", os.path.join(os.fsencode(tmp_path), name))
+    (tmp_path / "app.py").write_text(BLOCKING)
+    result = run_bytes(os.fsdecode(name), "app.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.decode("ascii").splitlines() == [
+        "asyncheck: gone\\nasyncheck: forged.py: broken symbolic link or symlink loop"]
+
+
+# -- standard output full or closed -------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [[".", "--no-cache"], ["--format", "sarif", ".", "--no-cache"],
+                                  ["--list-rules"], ["--explain", "ACK200"]])
+def test_a_full_standard_output_is_a_clean_error(tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "app.py").write_text(BLOCKING)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*asyncheck_command(), *args], cwd=tmp_path, stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "asyncheck: error: cannot write to standard output: No space left on device\n")
+
+
+@pytest.mark.parametrize(("args", "code"), [([".", "--no-cache"], 1), (["--list-rules"], 0)])
+def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path: Path, args: list[str],
+                                                         code: int) -> None:
+    (tmp_path / "app.py").write_text(BLOCKING * 200)
+    reader, writer = os.pipe()
+    os.close(reader)  # `| head -1` that has already read its line
+    try:
+        result = subprocess.run([*asyncheck_command(), *args], cwd=tmp_path, stdout=writer,
+                                stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    finally:
+        os.close(writer)
+    # Quiet, and the exit status of the run (findings or not), as if it had been read.
+    assert (result.returncode, result.stderr) == (code, "")
