@@ -279,3 +279,113 @@ def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path: Path, args: l
         os.close(writer)
     # Quiet, and the exit status of the run (findings or not), as if it had been read.
     assert (result.returncode, result.stderr) == (code, "")
+
+
+# -- a pooled run killed from outside -----------------------------------------------------
+
+
+def pooled_tree(root: Path, modules: int = 80) -> Path:
+    """A project big enough for the process pool, whose lint lasts a few seconds."""
+    package = root / "pkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for number in range(modules):
+        imports = "".join(f"from pkg.mod_{other:03} import fetch_{other}\n"
+                          for other in range(max(0, number - 3), number))
+        body = "".join(
+            f"\n\nasync def fetch_{number}_{k}(session, url):\n    time.sleep(1)\n"
+            f"    results = []\n    for item in range({k}):\n"
+            "        results.append(await session.get(url + str(item)))\n"
+            "    asyncio.create_task(session.close())\n    return results\n"
+            for k in range(20))
+        (package / f"mod_{number:03}.py").write_text(
+            f"import asyncio\nimport time\n{imports}{body}\n\n"
+            f"async def fetch_{number}(session):\n    return await fetch_{number}_0(session, 'x')\n")
+    return root
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is alive (a zombie nobody has reaped yet has ended)."""
+    try:
+        return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z")
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["KILL", "TERM"])
+def test_a_killed_pooled_run_leaves_no_process_and_no_scratch_directory(
+        tmp_path: Path, signum: int) -> None:
+    """What CI cancellation and ``timeout`` send: the pool's processes must not go on
+    linting (or writing fixes) and then wait forever; the scratch space must go."""
+    tree = pooled_tree(tmp_path / "tree")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    process = subprocess.Popen([*asyncheck_command(), "--no-cache", "--jobs", "2", "."],
+                               cwd=tree, env={**os.environ, "TMPDIR": str(scratch)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        # Killed while the pool lints: its claims exist and its processes run.
+        while not (list(scratch.glob("asyncheck-claims-*")) and len(workers) >= 2):
+            assert process.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline, "the pool never started"
+            time.sleep(0.01)
+            workers = children_of(process.pid)
+        process.send_signal(signum)
+        process.wait(timeout=60)
+        deadline = time.monotonic() + 5
+        while ((any(running(pid) for pid in workers) or list(scratch.iterdir()))
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
+        assert [pid for pid in workers if running(pid)] == []
+        assert list(scratch.iterdir()) == []
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for pid in workers:  # only if the test failed: they would linger forever
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_scratch_directories_of_killed_runs_are_swept(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from asyncheck.app import facts
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    dead = int(ended.stdout)
+    leftovers = {
+        f"asyncheck-{dead}-ab12cd_3": True,              # its run was killed: swept
+        f"asyncheck-claims-{dead}-x9y8z7w6": True,
+        f"asyncheck-{os.getpid()}-live0001": False,      # a run still going
+        f"asyncheck-{dead}-nomarker": False,             # not made by asyncheck
+        "asyncheck-k3j9x_2a": False,                     # an older asyncheck's: left alone
+    }
+    for name, marked in leftovers.items():
+        (tmp_path / name / "facts").mkdir(parents=True)
+        if marked or "live" in name:
+            (tmp_path / name / ".asyncheck-scratch").touch()
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    with facts.scratch_directory("asyncheck-", 10) as made:
+        assert Path(made).name.startswith(f"asyncheck-{os.getpid()}-")
+        assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+            [Path(made).name, *(name for name, swept in leftovers.items() if not swept)])
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        name for name, swept in leftovers.items() if not swept)
