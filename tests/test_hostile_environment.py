@@ -255,7 +255,8 @@ def test_odd_names_in_error_messages_are_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args", [[".", "--no-cache"], ["--format", "sarif", ".", "--no-cache"],
-                                  ["--list-rules"], ["--explain", "ACK200"]])
+                                  ["--list-rules"], ["--explain", "ACK200"], ["--version"],
+                                  ["--help"]])
 def test_a_full_standard_output_is_a_clean_error(tmp_path: Path, args: list[str]) -> None:
     (tmp_path / "app.py").write_text(BLOCKING)
     with open("/dev/full", "w") as full:

@@ -118,7 +118,20 @@ def _list_rules(output_format: str) -> None:
                    f"{'yes' if info.fixable else 'no'}")
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class _Command(click.Command):
+    """The command, with click's own output (``--help``, ``--version``, usage errors)
+    held to the same rule as the report: a write that fails is a one-line error, exit 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command (see :class:`click.Command`)."""
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as error:  # click lets everything but a broken pipe through
+            _discard(sys.stdout)
+            _fail(f"cannot write to standard output: {error.strerror or error}")
+
+
+@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--select", metavar="CODES", help="Rule codes or prefixes to enable (replaces the defaults).")
 @click.option("--ignore", metavar="CODES", help="Rule codes or prefixes to disable.")
