@@ -129,10 +129,10 @@ class Cache:
             _code_key(), settings.cache_key(),
             *sorted(f"{name}={path}" for name, path in modules.items()),
         ]).encode()).hexdigest()[:32]
-        path = directory / f"results-{key}.json"
-        cache = cls(path, modules)
+        results = directory / f"results-{key}.json"
+        cache = cls(results, modules)
         try:
-            data = json.loads(read_regular_file(path) or b"null")
+            data = json.loads(read_regular_file(results) or b"null")
             if isinstance(data, dict) and data.get("format") == _FORMAT:
                 cache.entries = {str(path): _Entry.from_json(entry)
                                  for path, entry in data["entries"].items()}

@@ -25,8 +25,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.connection import wait as wait_for_ready
 from dataclasses import dataclass, field, replace
+from multiprocessing.connection import wait as wait_for_ready
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 

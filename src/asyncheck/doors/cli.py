@@ -115,7 +115,7 @@ def _list_rules(output_format: str) -> None:
     _out(f"{'code':<7} {'name':<{width}}  default  fixable")
     for code, info in CATALOG.items():
         _out(f"{code:<7} {info.name:<{width}}  {'on' if info.default_enabled else 'off':<7}  "
-                   f"{'yes' if info.fixable else 'no'}")
+             f"{'yes' if info.fixable else 'no'}")
 
 
 class _Command(click.Command):
