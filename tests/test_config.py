@@ -32,7 +32,7 @@ def write(path: Path, text: str) -> Path:
 
 
 @pytest.mark.parametrize(("body", "fragment"), [
-    ('select = "ACK2"\nmax-fanout = "ten"', "'max-fanout' must be a positive integer"),
+    ('select = ["ACK2"]\nmax-fanout = "ten"', "'max-fanout' must be a positive integer"),
     ("max-fanout = 0", "'max-fanout' must be a positive integer"),
     ('ignore = ["ACK777"]', "unknown rule code 'ACK777'"),
     ('per-file-ignores = { "tests/*" = ["XYZ1"] }', "unknown rule code 'XYZ1'"),
@@ -40,6 +40,20 @@ def write(path: Path, text: str) -> Path:
     ('blocking-calls = ["legacy.*"]', "'blocking-calls' must be a table"),
     ('blocking-calls = { "legacy.*" = 1 }', "must be a string"),
     ("extend_select = []", "did you mean 'extend-select'"),
+    # A lone string is a wrong type for every list-valued setting (README: Configuration).
+    ('ignore = "ACK200"', """'ignore' must be a list of strings, not a string (write ["ACK200"])"""),
+    ('select = "ACK2"', "'select' must be a list of strings, not a string"),
+    ('extend-select = "ACK231"', "'extend-select' must be a list of strings, not a string"),
+    ('exclude = "build"', "'exclude' must be a list of strings, not a string"),
+    ('extend-exclude = "migrations"', "'extend-exclude' must be a list of strings"),
+    ('coroutine-functions = "svc.fetch"', "'coroutine-functions' must be a list of strings"),
+    ('limiters = "svc.Throttle"', "'limiters' must be a list of strings, not a string"),
+    ('per-file-ignores = { "tests/*" = "ACK100" }',
+     "'per-file-ignores.tests/*' must be a list of strings, not a string"),
+    ('ignore = ["ACK200", 3]', "'ignore' must be a list of strings, not a list holding an integer"),
+    ("extend-exclude = true", "'extend-exclude' must be a list of strings, not a boolean"),
+    ("per-file-ignores = []", "'per-file-ignores' must be a table, not a list"),
+    ("target-version = 310", "'target-version' must be a version"),
 ])
 def test_invalid_configuration_names_key_and_file(tmp_path: Path, body: str, fragment: str) -> None:
     config = write(tmp_path / "pyproject.toml", f"[tool.asyncheck]\n{body}\n")

@@ -13,9 +13,11 @@ would run whatever it contains.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,11 +87,29 @@ def _code_stamp() -> str:
     return "\n".join(stamps)
 
 
-def _file_digest(path: Path) -> str | None:
+def read_regular_file(path: Path) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file, else None (missing, unreadable, or a
+    FIFO, socket or device someone left there).  Opened without blocking: a FIFO with no
+    writer would otherwise hang the run in ``open``."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                             | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def _file_digest(path: Path) -> str | None:
+    data = read_regular_file(path)
+    return hashlib.sha256(data).hexdigest() if data is not None else None
 
 
 class Cache:
@@ -109,10 +129,10 @@ class Cache:
             _code_key(), settings.cache_key(),
             *sorted(f"{name}={path}" for name, path in modules.items()),
         ]).encode()).hexdigest()[:32]
-        cache = cls(directory / f"results-{key}.json", modules)
+        results = directory / f"results-{key}.json"
+        cache = cls(results, modules)
         try:
-            with open(directory / f"results-{key}.json", encoding="utf-8") as handle:
-                data = json.load(handle)
+            data = json.loads(read_regular_file(results) or b"null")
             if isinstance(data, dict) and data.get("format") == _FORMAT:
                 cache.entries = {str(path): _Entry.from_json(entry)
                                  for path, entry in data["entries"].items()}
@@ -183,10 +203,12 @@ class FactsStore:
 
     def load(self, module: str, is_package: bool, digest: str) -> object | None:
         """The JSON data saved for this module version, or None."""
+        text = read_regular_file(self._path(module, is_package, digest))
+        if text is None:
+            return None
         try:
-            with open(self._path(module, is_package, digest), encoding="utf-8") as handle:
-                data: object = json.load(handle)
-        except (OSError, ValueError):
+            data: object = json.loads(text)
+        except (ValueError, RecursionError):
             return None
         return data
 
@@ -211,6 +233,19 @@ def _write_json(path: Path, data: object) -> None:
     results of the whole project."""
     text = json.dumps(data, separators=(",", ":"))
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    # A new file (O_EXCL): what already sits at that name (left by a killed process whose
+    # pid is now ours, or a FIFO that would block the open) is removed, never written to.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(temporary, flags, 0o666)
+    except FileExistsError:
+        os.unlink(temporary)
+        descriptor = os.open(temporary, flags, 0o666)
+    try:
+        with open(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -15,17 +15,23 @@ from __future__ import annotations
 import gc
 import hashlib
 import heapq
+import multiprocessing
 import os
+import shutil
+import signal
+import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from multiprocessing.connection import wait as wait_for_ready
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from asyncheck.app.cache import FactsStore
-from asyncheck.app.facts import Claims, HandOff, scratch_directory
+from asyncheck.app.facts import Claims, HandOff, forget_scratch_directories, scratch_directory
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic
 from asyncheck.text.prefilter import PreFilter
@@ -98,6 +104,9 @@ class WorkerSpec:
     #: The modules whose facts another file's lint may ask for (imported somewhere): a
     #: lint extracts and stores its own file's facts only for those.  None: for all.
     imported: frozenset[str] | None = None
+    #: This run's scratch directories (the facts store's, the claims): a pool process
+    #: whose parent was killed removes them, being the last of the run left.
+    scratch: tuple[Path, ...] = ()
 
 
 class Worker:
@@ -184,8 +193,69 @@ _WORKER: Worker | None = None
 
 def _init_worker(spec: WorkerSpec) -> None:
     global _WORKER
+    forget_scratch_directories()
+    exit_with_parent(spec.scratch)
     _WORKER = Worker(spec)
     _tune_garbage_collector()
+
+
+#: What the kernel sends a pool process when its parent ends (Linux).  Not SIGTERM: the
+#: pool ends its processes with SIGTERM, which must stay immediate (a process in a long
+#: native parse runs no Python signal handler until the parse returns).
+_PARENT_DEATH_SIGNAL = signal.SIGHUP
+#: ``prctl`` option: the signal to get when the parent ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def exit_with_parent(scratch: Sequence[Path] = ()) -> None:
+    """Make this pool process end when the process that started it ends, however it ends
+    (``kill -9`` too), and remove the run's ``scratch`` directories then: nobody else is
+    left to.  Without it the process would go on with its files (writing fixes), then wait
+    forever for more work.
+
+    Two ways tell: the parent-death signal (Linux: ``prctl(PR_SET_PDEATHSIG)``), and a
+    thread waiting on the pipe that :mod:`multiprocessing` keeps to the parent (anywhere;
+    it also covers a parent gone before the signal was asked for).
+    """
+    parent = os.getppid()
+
+    def parent_gone() -> NoReturn:
+        for directory in scratch:
+            shutil.rmtree(directory, ignore_errors=True)
+        os._exit(1)
+
+    def on_signal(signum: int, frame: object) -> None:
+        if os.getppid() != parent:  # adopted by another process: the parent has ended
+            parent_gone()
+        # A hang-up of the terminal: end as the default action would.
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    signal.signal(_PARENT_DEATH_SIGNAL, on_signal)
+    _ask_for_parent_death_signal(_PARENT_DEATH_SIGNAL)
+    watched = multiprocessing.parent_process()
+    if watched is not None and watched.sentinel is not None:
+        sentinel = watched.sentinel
+
+        def watch() -> None:
+            wait_for_ready([sentinel])  # readable once the parent's end is closed: it ended
+            parent_gone()
+
+        threading.Thread(target=watch, name="asyncheck-parent-watch", daemon=True).start()
+
+
+def _ask_for_parent_death_signal(signum: int) -> None:
+    """Linux only, and best effort: the other way still tells."""
+    if not sys.platform.startswith("linux"):
+        return
+    # Imported here: only pool processes on Linux need ctypes.
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 #: Allocations between young-generation collections while linting (CPython's default: 700);
@@ -455,7 +525,8 @@ def run_pool(jobs: Sequence[Job], workers: int, spec: WorkerSpec,
     with scratch_directory("asyncheck-claims-", len(spec.modules)) as claims:
         lint_spec = replace(spec, claims=Path(claims), lint_jobs={
             item.job.module_name: item.job for item in ordered
-            if names[item.job.module_name] == 1}, imported=_imported_somewhere(spec.prefilter))
+            if names[item.job.module_name] == 1}, imported=_imported_somewhere(spec.prefilter),
+            scratch=(*spec.scratch, Path(claims)))
         while queue:
             # A new pool after one broke; what it held is retried one by one below.
             with ProcessPoolExecutor(workers, initializer=_init_worker,

@@ -244,13 +244,15 @@ def run(
             # directory, through which the pool's processes share them.  One process
             # without a cache keeps them in memory only.
             store = None
+            scratch_directories: tuple[Path, ...] = ()
             if cache_dir is not None:
                 store = FactsStore(cache_dir)
             elif pooled:
-                store = FactsStore(Path(scratch.enter_context(
-                    scratch_directory("asyncheck-", len(modules)))))
+                scratch_directories = (Path(scratch.enter_context(
+                    scratch_directory("asyncheck-", len(modules)))),)
+                store = FactsStore(scratch_directories[0])
             spec = WorkerSpec(settings, root, modules, fix_mode, skipper, store,
-                              _triage_file, _lint_triaged)
+                              _triage_file, _lint_triaged, scratch=scratch_directories)
             worker = Worker(spec)
         return worker
 

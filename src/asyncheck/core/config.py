@@ -193,18 +193,26 @@ def find_config_file(start: Path) -> Path | None:
     for candidate_dir in (directory, *directory.parents):
         candidate = candidate_dir / "pyproject.toml"
         if candidate.is_file():
-            if "asyncheck" in _read_toml(candidate).get("tool", {}):
+            tool = _read_toml(candidate).get("tool")
+            if isinstance(tool, dict) and "asyncheck" in tool:
                 return candidate
     return None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The parsed document; anything that keeps it from being read is a :class:`ConfigError`
+    naming the file, since every ``pyproject.toml`` on the way is read, even one that only
+    other tools use."""
     try:
         with path.open("rb") as handle:
             document: dict[str, Any] = tomllib.load(handle)
             return document
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:  # a binary file: TOML is UTF-8 text
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 text (byte {error.start})") from None
+    except RecursionError:  # the parser recurses once per level of nested arrays or tables
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
 
@@ -349,16 +357,29 @@ def _validate(table: Mapping[str, Any], where: str, known: frozenset[str]) -> di
 
 def _table(value: Any, key: str, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: '{key}' must be a table, not {type(value).__name__}")
+        raise ConfigError(f"{where}: '{key}' must be a table, not {_kind(value)}")
     return value
 
 
 def _strings(value: Any, key: str, where: str) -> list[str]:
+    # A lone string is a wrong type too (the README says so): `ignore = "ACK200"` reads as
+    # meant, but accepting it would make `exclude = "a, b"` one odd pattern.
     if isinstance(value, str):
-        value = [value]
+        raise ConfigError(f"{where}: '{key}' must be a list of strings, not a string "
+                          f"(write [{json.dumps(value)}])")
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+        raise ConfigError(f"{where}: '{key}' must be a list of strings, not {_kind(value)}")
     return [v.strip() for v in value if v.strip()]
+
+
+def _kind(value: Any) -> str:
+    """What a wrong TOML value is, for an error message."""
+    if isinstance(value, (list, tuple)):
+        wrong = [v for v in value if not isinstance(v, str)]
+        return f"a list holding {_kind(wrong[0])}" if wrong else "a list"
+    names = {bool: "a boolean", int: "an integer", float: "a number", dict: "a table"}
+    return next((name for kind, name in names.items() if isinstance(value, kind)),
+                f"a {type(value).__name__}")
 
 
 def parse_code_list(text: str) -> list[str]:
@@ -367,8 +388,6 @@ def parse_code_list(text: str) -> list[str]:
 
 
 def _codes(value: Any, key: str, where: str, known: frozenset[str]) -> list[str]:
-    if isinstance(value, str):
-        value = parse_code_list(value)
     codes = _strings(value, key, where)
     for code in codes:
         if not _CODE_PREFIX_RE.fullmatch(code) or (

@@ -7,6 +7,7 @@ Errors are one line on standard error, never a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -26,6 +27,7 @@ from asyncheck.core.config import (
 )
 from asyncheck.doors.reporters import FORMATS, get_reporter
 from asyncheck.doors.reporters.options import ReportOptions
+from asyncheck.doors.reporters.printable import printable
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -39,8 +41,42 @@ if TYPE_CHECKING:
 
 
 def _fail(message: str) -> None:
-    click.echo(f"asyncheck: error: {message}", err=True)
+    try:
+        click.echo(f"asyncheck: error: {printable(message)}", err=True)
+    except OSError:  # standard error is gone too: the exit status still says it
+        _discard(sys.stderr)
     sys.exit(EXIT_ERROR)
+
+
+class OutputError(Exception):
+    """Standard output (or error) cannot be written, e.g. the disk is full (exit 2)."""
+
+
+def _out(text: str, *, nl: bool = True, err: bool = False) -> None:
+    """Print ``text`` (``click.echo``).  A reader that went away (``| head -1``) ends the
+    output quietly, as in flake8 and ruff; any other failure is an :class:`OutputError`."""
+    stream = sys.stderr if err else sys.stdout
+    try:
+        click.echo(text, nl=nl, err=err)
+    except BrokenPipeError:
+        _discard(stream)
+    except OSError as error:
+        _discard(stream)
+        raise OutputError(f"cannot write to standard {'error' if err else 'output'}: "
+                          f"{error.strerror or error}") from None
+
+
+def _discard(stream: Any) -> None:
+    """Send the rest of ``stream``'s output to the null device: what is still buffered
+    would fail again when Python flushes it at exit, with a message and status 120."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, stream.fileno())
+        finally:
+            os.close(null)
+    except (OSError, ValueError):  # not a real file (a test runner's capture)
+        pass
 
 
 def _explain(code: str, output_format: str) -> None:
@@ -51,11 +87,11 @@ def _explain(code: str, output_format: str) -> None:
         _fail(f"unknown rule code '{code}' (see asyncheck --list-rules)")
         return
     if output_format == "json":
-        click.echo(json.dumps(_rule_json(code), indent=2))
+        _out(json.dumps(_rule_json(code), indent=2))
     else:
-        click.echo(f"{code} {info.name} ({'on' if info.default_enabled else 'off'} by default"
-                   f"{', fixable' if info.fixable else ''})\n")
-        click.echo(catalog.documentation(code))
+        _out(f"{code} {info.name} ({'on' if info.default_enabled else 'off'} by default"
+             f"{', fixable' if info.fixable else ''})\n")
+        _out(catalog.documentation(code))
 
 
 def _rule_json(code: str) -> dict[str, Any]:
@@ -73,16 +109,29 @@ def _rule_json(code: str) -> dict[str, Any]:
 
 def _list_rules(output_format: str) -> None:
     if output_format == "json":
-        click.echo(json.dumps([_rule_json(code) for code in CATALOG], indent=2))
+        _out(json.dumps([_rule_json(code) for code in CATALOG], indent=2))
         return
     width = max(len(info.name) for info in CATALOG.values())
-    click.echo(f"{'code':<7} {'name':<{width}}  default  fixable")
+    _out(f"{'code':<7} {'name':<{width}}  default  fixable")
     for code, info in CATALOG.items():
-        click.echo(f"{code:<7} {info.name:<{width}}  {'on' if info.default_enabled else 'off':<7}  "
-                   f"{'yes' if info.fixable else 'no'}")
+        _out(f"{code:<7} {info.name:<{width}}  {'on' if info.default_enabled else 'off':<7}  "
+             f"{'yes' if info.fixable else 'no'}")
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class _Command(click.Command):
+    """The command, with click's own output (``--help``, ``--version``, usage errors)
+    held to the same rule as the report: a write that fails is a one-line error, exit 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command (see :class:`click.Command`)."""
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as error:  # click lets everything but a broken pipe through
+            _discard(sys.stdout)
+            _fail(f"cannot write to standard output: {error.strerror or error}")
+
+
+@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--select", metavar="CODES", help="Rule codes or prefixes to enable (replaces the defaults).")
 @click.option("--ignore", metavar="CODES", help="Rule codes or prefixes to disable.")
@@ -137,20 +186,20 @@ def main(
     verbose: bool,
 ) -> None:
     """Find asyncio pitfalls in PATHS (files or directories; default '.'; '-' reads stdin)."""
-    if explain:
-        _explain(explain, output_format)
-        return
-    if list_rules:
-        _list_rules(output_format)
-        return
     try:
+        if explain:
+            _explain(explain, output_format)
+            return
+        if list_rules:
+            _list_rules(output_format)
+            return
         code = _check(paths, select=select, ignore=ignore, extend_select=extend_select,
                       output_format=output_format, output=output, config_file=config_file,
                       stdin_filename=stdin_filename, statistics=statistics, quiet=quiet,
                       color=color, fix_mode="diff" if show_diff else "fix" if fix else None,
                       jobs=jobs, cache_dir=None if no_cache else (cache_dir or Path()),
                       prefilter=not no_prefilter)
-    except ConfigError as error:
+    except (ConfigError, OutputError) as error:
         _fail(str(error))
         return
     except KeyboardInterrupt:
@@ -262,10 +311,10 @@ def _check(
         if progress is not None:
             progress.close()
     for line in result.errors:
-        click.echo(line, err=True)
+        _out(printable(line), err=True)  # a file name's newline must not start a line
     if fix_mode == "diff":
         for diff in result.diffs:
-            click.echo(diff, nl=False)
+            _out(diff, nl=False)
         fixable = sum(result.fixed.values())
         click.echo(f"Would fix {fixable} problem{'s' if fixable != 1 else ''} "
                    f"in {len(result.diffs)} file{'s' if len(result.diffs) != 1 else ''}.", err=True)
@@ -290,7 +339,7 @@ def _check(
         except OSError as error:
             raise ConfigError(f"cannot write {output}: {error.strerror or error}") from None
     else:
-        click.echo(report, nl=False, err=output_to_stderr)
+        _out(report, nl=False, err=output_to_stderr)
 
     if result.errors or result.internal_errors:
         return EXIT_ERROR

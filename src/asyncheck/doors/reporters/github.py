@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from asyncheck.doors.reporters.options import ReportOptions
+from asyncheck.doors.reporters.printable import without_surrogates
 
 if TYPE_CHECKING:
     from asyncheck.app.runner import RunResult
 
 
 def escape_data(text: str) -> str:
-    """Escape a workflow command's message (the part after ``::``)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a workflow command's message (the part after ``::``); undecodable bytes of a
+    file name become ``\\xNN``, which the runner shows as they are."""
+    return without_surrogates(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

@@ -10,6 +10,7 @@ count Unicode code points, as the engine does, and the run says so (``columnKind
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -17,6 +18,7 @@ from urllib.parse import quote
 from asyncheck import __version__
 from asyncheck.app.registry import all_rules
 from asyncheck.doors.reporters.options import ReportOptions
+from asyncheck.doors.reporters.printable import without_surrogates
 from asyncheck.lint.rule import Rule
 
 if TYPE_CHECKING:
@@ -71,8 +73,10 @@ def artifact_location(path: str, base: Path) -> dict[str, str]:
             return {"uri": candidate.as_uri()}
     else:
         relative = candidate
-    # A relative URI reference uses "/" and percent-encodes what a URI cannot hold.
-    return {"uri": quote(relative.as_posix(), safe="/-._~!$&'()*+,;=@"), "uriBaseId": SRCROOT}
+    # A relative URI reference uses "/" and percent-encodes what a URI cannot hold: the
+    # name's own bytes (os.fsencode), so a name that is not UTF-8 keeps its bytes.
+    return {"uri": quote(os.fsencode(relative.as_posix()), safe="/-._~!$&'()*+,;=@"),
+            "uriBaseId": SRCROOT}
 
 
 def _directory_uri(directory: Path) -> str:
@@ -98,7 +102,7 @@ def sarif_log(result: RunResult, *, base: Path | None = None) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "ruleId": d.code,
             "level": rule_level(rule) if rule is not None else "error",
-            "message": {"text": d.message},
+            "message": {"text": without_surrogates(d.message)},
             "locations": [{
                 "physicalLocation": {
                     "artifactLocation": artifact_location(d.path, base),
@@ -111,7 +115,8 @@ def sarif_log(result: RunResult, *, base: Path | None = None) -> dict[str, Any]:
         if d.fix is not None:
             entry["properties"] = {"fix": d.fix.description}
         results.append(entry)
-    notifications = [{"level": "error", "message": {"text": line}} for line in result.errors]
+    notifications = [{"level": "error", "message": {"text": without_surrogates(line)}}
+                     for line in result.errors]
     invocation: dict[str, Any] = {
         "executionSuccessful": not result.errors and not result.internal_errors,
     }

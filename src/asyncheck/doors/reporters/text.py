@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from asyncheck.doors.reporters.options import ReportOptions
+from asyncheck.doors.reporters.printable import printable
 
 if TYPE_CHECKING:
     from asyncheck.app.runner import RunResult
@@ -22,12 +23,13 @@ def render(result: RunResult, options: ReportOptions) -> str:
     color = options.color
     lines = []
     for d in result.diagnostics:
-        location = f"{d.path}:{d.line}:{d.column}:"
+        # A newline in a file name (or message) must not start a line of its own.
+        location = f"{printable(d.path)}:{d.line}:{d.column}:"
         code = d.code
         if color:
             location = click.style(location, bold=True)
             code = click.style(code, fg="red", bold=True)
-        lines.append(f"{location} {code} {d.message}")
+        lines.append(f"{location} {code} {printable(d.message)}")
     if options.statistics and result.diagnostics:
         counts = Counter((d.code, d.name) for d in result.diagnostics)
         width = len(str(max(counts.values())))
