@@ -267,6 +267,16 @@ def test_a_full_standard_output_is_a_clean_error(tmp_path: Path, args: list[str]
         "asyncheck: error: cannot write to standard output: No space left on device\n")
 
 
+def test_fixing_standard_input_into_a_full_standard_output_is_a_clean_error(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*asyncheck_command(), "--fix", "-", "--stdin-filename", "app.py"],
+                                cwd=tmp_path, input=BLOCKING.encode(), stdout=full,
+                                stderr=subprocess.PIPE, timeout=120, check=False)
+    assert result.returncode == 2
+    assert result.stderr.decode().splitlines()[-1] == (
+        "asyncheck: error: cannot write to standard output: No space left on device")
+
+
 @pytest.mark.parametrize(("args", "code"), [([".", "--no-cache"], 1), (["--list-rules"], 0)])
 def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path: Path, args: list[str],
                                                          code: int) -> None:

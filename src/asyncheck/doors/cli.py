@@ -52,8 +52,8 @@ class OutputError(Exception):
     """Standard output (or error) cannot be written, e.g. the disk is full (exit 2)."""
 
 
-def _out(text: str, *, nl: bool = True, err: bool = False) -> None:
-    """Print ``text`` (``click.echo``).  A reader that went away (``| head -1``) ends the
+def _out(text: str | bytes, *, nl: bool = True, err: bool = False) -> None:
+    """Print ``text`` (``click.echo``; bytes go out as they are).  A reader that went away (``| head -1``) ends the
     output quietly, as in flake8 and ruff; any other failure is an :class:`OutputError`."""
     stream = sys.stderr if err else sys.stdout
     try:
@@ -316,15 +316,14 @@ def _check(
         for diff in result.diffs:
             _out(diff, nl=False)
         fixable = sum(result.fixed.values())
-        click.echo(f"Would fix {fixable} problem{'s' if fixable != 1 else ''} "
-                   f"in {len(result.diffs)} file{'s' if len(result.diffs) != 1 else ''}.", err=True)
+        _out(f"Would fix {fixable} problem{'s' if fixable != 1 else ''} "
+             f"in {len(result.diffs)} file{'s' if len(result.diffs) != 1 else ''}.", err=True)
         return EXIT_ERROR if result.errors or result.internal_errors else (
             EXIT_FINDINGS if result.diffs else EXIT_OK)
     if fix_mode == "fix" and STDIN_PATH in paths and stdin_data is not None:
         # The fixed source goes to standard output (as editors expect), as bytes in the
         # input's encoding (the input itself when nothing was fixed); the report to stderr.
-        click.echo(result.fixed_stdin if result.fixed_stdin is not None else stdin_data,
-                   nl=False)
+        _out(result.fixed_stdin if result.fixed_stdin is not None else stdin_data, nl=False)
         output_to_stderr = True
     else:
         output_to_stderr = False
