@@ -27,6 +27,7 @@ def write(path: Path, text: str) -> None:
 def test_configured_patterns_report_with_their_suggestion(tmp_path: Path, cli: RunCli) -> None:
     write(tmp_path / "app.py", APP)
     write(tmp_path / "pyproject.toml",
+          '[tool.asyncheck]\nextend-select = ["ACK290"]\n\n'  # chains are off by default
           '[tool.asyncheck.blocking-calls]\n'
           '"legacy_sdk.Client.*" = "use `legacy_sdk.aio.Client`"\n'
           '"legacy_sdk.refresh_*" = "call it at start-up"\n')

@@ -82,6 +82,12 @@ class BlockingSleep(BlockingCallRule):
     VALID = [
         # Sync code may block.
         Valid("import time\n\ndef poll():\n    time.sleep(1)\n"),
+        # A zero-length sleep waits for nothing: it only yields the GIL to other threads.
+        Valid(
+            "from time import perf_counter, sleep\n\nasync def spin_for(seconds):\n"
+            "    start = perf_counter()\n"
+            "    while perf_counter() - start < seconds:\n        sleep(0)\n"
+        ),
         # A nested def or lambda is not the coroutine's body.
         Valid(
             "import time\n\nasync def main(loop):\n"

@@ -106,8 +106,28 @@ class BlockingNetwork(BlockingCallRule):
             "    client = smtplib.SMTP()\n"
             "    return sock.getsockname(), sock.fileno(), client\n"
         ),
+        # Numeric hosts only: getaddrinfo parses the address and asks no DNS server.
+        Valid(
+            "import socket\n\n_NUMERIC_ONLY = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV\n\n"
+            "async def resolve(host, port, family):\n"
+            "    try:\n"
+            "        return socket.getaddrinfo(host, port, family=family, flags=_NUMERIC_ONLY)\n"
+            "    except socket.gaierror:\n"
+            "        return None\n"
+        ),
+        Valid(
+            "from socket import AI_NUMERICHOST, getaddrinfo\n\n"
+            "async def parse_address(host):\n"
+            "    return getaddrinfo(host, None, flags=AI_NUMERICHOST)\n"
+        ),
     ]
     INVALID = [
+        # Other flags still resolve names.
+        Invalid(
+            "import socket\n\nasync def listen_addresses(host, port):\n"
+            "    return socket.getaddrinfo(host, port, flags=socket.AI_PASSIVE)\n",
+            line=4,
+        ),
         Invalid(
             "import socket\n\n"
             "async def check_port(host, port):\n"

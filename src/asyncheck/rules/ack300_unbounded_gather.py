@@ -110,10 +110,17 @@ class UnboundedGather(Rule):
     # function's name appears (not "wait": it is in every "await" and thread `.wait()`).
     TRIGGERS = ("gather", "as_completed", "amap", "asyncio", "anyio")
     name = "unbounded-gather"
-    QUIET_IN = frozenset({"test", "script"})  # a cost nobody pays in a test or a one-shot command
+    QUIET_IN = frozenset({"test"})  # a one-shot command can flood an API too (the seed's script)
     message = "{call} starts {work} for every element of {source} at once with no limit"
 
     VALID = [
+        Valid(
+            "import asyncio\n\nasync def fetch(session, url):\n"
+            "    async with session.get(url) as response:\n        return await response.json()\n\n"
+            "async def test_pull_all(session, urls):\n"
+            "    assert await asyncio.gather(*[fetch(session, url) for url in urls])\n",
+            filename="tests/test_reports.py",
+        ),
         # The seed's cure: the coroutine gathered per element acquires a module-level Semaphore.
         Valid(_SEMAPHORE_FETCH + '''
 async def report(session, urls):
@@ -423,6 +430,15 @@ async def main():
         ),
     ]
     INVALID = [
+        # A one-shot command floods an API as well as a service does (the seed's script);
+        # only tests are left alone.
+        Invalid(
+            "import asyncio\n\nasync def fetch(session, url):\n"
+            "    async with session.get(url) as response:\n        return await response.json()\n\n"
+            "async def pull_all(session, urls):\n"
+            "    return await asyncio.gather(*[fetch(session, url) for url in urls])\n",
+            filename="tools/scripts/pull_reports.py", line=8,
+        ),
         # The seed's trap 3: 50 endpoints, no Semaphore.
         Invalid(
             '''\

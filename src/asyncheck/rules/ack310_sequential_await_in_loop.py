@@ -66,7 +66,7 @@ class SequentialAwaitInLoop(Rule):
     code = "ACK310"
     TRIGGERS = ("async def",)  # loops inside `async def` only (the await may be an `async with`)
     name = "sequential-await-in-loop"
-    QUIET_IN = frozenset({"test", "script"})  # a cost nobody pays in a test or a one-shot command
+    QUIET_IN = frozenset({"test"})  # a one-shot command can flood an API too (the seed's script)
     default_enabled = False
     message = (
         "`for {target} in {iterable}` awaits `{call}` one element at a time although the "

@@ -60,7 +60,8 @@ def may_be_harmless(match: BlockingMatch) -> bool:
     owner, _, method = match.qualname.rpartition(".")
     if owner in MUTEX_TYPES or owner in _FRESH_SEMAPHORES:
         return method in ("__enter__", "acquire")
-    return owner in QUEUE_TYPES and method in ("get", "put")
+    return ((owner in QUEUE_TYPES and method in ("get", "put"))
+            or match.qualname in ("time.sleep", "socket.getaddrinfo"))
 
 
 def wait_cannot_block(
@@ -78,6 +79,12 @@ def wait_cannot_block(
     is in.
     """
     owner, _, method = match.qualname.rpartition(".")
+    if match.qualname == "time.sleep":
+        # `time.sleep(0)` waits for nothing: it only lets other threads run (a GIL yield).
+        return isinstance(node, cst.Call) and _zero_duration(node)
+    if match.qualname == "socket.getaddrinfo":
+        # With AI_NUMERICHOST the resolver only parses an address: no DNS query, no wait.
+        return isinstance(node, cst.Call) and _numeric_host_only(scope, node)
     if method == "__enter__":
         if owner not in MUTEX_TYPES or not isinstance(node, cst.With):
             return False
@@ -99,6 +106,37 @@ def wait_cannot_block(
     if text is None:
         return False
     return _guarded(text, "empty" if method == "get" else "full", node, path)
+
+
+def _zero_duration(call: cst.Call) -> bool:
+    """``time.sleep(0)`` / ``sleep(0.0)``: a literal zero as the only argument."""
+    if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+        return False
+    value = call.args[0].value
+    return isinstance(value, (cst.Integer, cst.Float)) and float(value.evaluated_value) == 0.0
+
+
+def _numeric_host_only(scope: Scope, call: cst.Call) -> bool:
+    """``getaddrinfo(..., flags=socket.AI_NUMERICHOST | ...)``, the flags written there or in
+    the one assignment of a name (``_NUMERIC_ONLY = AI_NUMERICHOST | AI_NUMERICSERV``)."""
+    flags = next((arg.value for arg in call.args
+                  if arg.keyword is not None and arg.keyword.value == "flags"), None)
+    if flags is None and len(call.args) >= 6 and call.args[5].keyword is None:
+        flags = call.args[5].value
+    if isinstance(flags, cst.Name) and flags.value != "AI_NUMERICHOST":
+        found = scope.binding_scope(flags.value)
+        if found is None or len(found[1]) != 1 or found[1][0].kind != "assign":
+            return False
+        flags = found[1][0].value
+    return flags is not None and _mentions_numeric_host(flags)
+
+
+def _mentions_numeric_host(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.BinaryOperation):
+        return _mentions_numeric_host(expr.left) or _mentions_numeric_host(expr.right)
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value == "AI_NUMERICHOST"
+    return isinstance(expr, cst.Name) and expr.value == "AI_NUMERICHOST"
 
 
 # -- short sections ---------------------------------------------------------------------------
