@@ -146,6 +146,8 @@ class _Command(click.Command):
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place.")
 @click.option("--diff", "show_diff", is_flag=True,
               help="Print the fixes as a unified diff and change nothing (exit 1 if any).")
+@click.option("--add-noqa", is_flag=True,
+              help="Add a '# noqa: CODE' comment to every line with a finding.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of CPUs).")
 @click.option("--no-cache", is_flag=True,
@@ -173,6 +175,7 @@ def main(
     stdin_filename: str | None,
     fix: bool,
     show_diff: bool,
+    add_noqa: bool,
     jobs: int | None,
     no_cache: bool,
     no_prefilter: bool,
@@ -193,10 +196,13 @@ def main(
         if list_rules:
             _list_rules(output_format)
             return
+        if sum((fix, show_diff, add_noqa)) > 1:
+            raise ConfigError("--fix, --diff and --add-noqa cannot be combined")
         code = _check(paths, select=select, ignore=ignore, extend_select=extend_select,
                       output_format=output_format, output=output, config_file=config_file,
                       stdin_filename=stdin_filename, statistics=statistics, quiet=quiet,
-                      color=color, fix_mode="diff" if show_diff else "fix" if fix else None,
+                      color=color, fix_mode=("diff" if show_diff else "fix" if fix else
+                                                "noqa" if add_noqa else None),
                       jobs=jobs, cache_dir=None if no_cache else (cache_dir or Path()),
                       prefilter=not no_prefilter)
     except (ConfigError, OutputError) as error:
@@ -297,6 +303,8 @@ def _check(
     root = find_project_root(anchors or [Path.cwd()])
     settings = load_settings(config_path, known_codes=CATALOG, overrides=overrides, root=root)
 
+    if fix_mode == "noqa" and STDIN_PATH in paths:
+        raise ConfigError("--add-noqa changes files in place; it does not read standard input")
     stdin_data = sys.stdin.buffer.read() if STDIN_PATH in paths else None
     # Only a person watching a terminal wants a bar; the report itself never contains it.
     progress = _Progress() if not quiet and sys.stderr.isatty() else None
@@ -320,6 +328,9 @@ def _check(
              f"in {len(result.diffs)} file{'s' if len(result.diffs) != 1 else ''}.", err=True)
         return EXIT_ERROR if result.errors or result.internal_errors else (
             EXIT_FINDINGS if result.diffs else EXIT_OK)
+    if fix_mode == "noqa":
+        added = sum(result.fixed.values())
+        _out(f"Added {added} noqa comment{'s' if added != 1 else ''}.", err=True)
     if fix_mode == "fix" and STDIN_PATH in paths and stdin_data is not None:
         # The fixed source goes to standard output (as editors expect), as bytes in the
         # input's encoding (the input itself when nothing was fixed); the report to stderr.
