@@ -65,6 +65,8 @@ class RunResult:
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_checked: int = 0
+    #: The paths of the files checked (for a baseline's entries that no longer match).
+    paths_checked: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     fixed: Counter[str] = field(default_factory=Counter)
     diffs: list[str] = field(default_factory=list)
@@ -314,6 +316,7 @@ def run(
         if cached is not None:
             result.diagnostics.extend(cached.diagnostics)
             result.files_checked += 1
+            result.paths_checked.append(job.path)
             done += 1
         else:
             pending.append(job)
@@ -372,6 +375,7 @@ def _collect(result: RunResult, outcome: Outcome) -> None:
     result.errors.extend(outcome.dropped)
     result.diagnostics.extend(outcome.diagnostics)
     result.files_checked += 1
+    result.paths_checked.append(outcome.path)
     result.fixed.update(outcome.fixed)
     if outcome.diff:
         result.diffs.append(outcome.diff)

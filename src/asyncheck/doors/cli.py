@@ -27,6 +27,7 @@ from asyncheck.core.config import (
 )
 from asyncheck.doors.reporters import FORMATS, get_reporter
 from asyncheck.doors.reporters.options import ReportOptions
+from asyncheck.core.source import SourceError, decode_source
 from asyncheck.doors.reporters.printable import printable
 
 EXIT_OK = 0
@@ -148,6 +149,10 @@ class _Command(click.Command):
               help="Print the fixes as a unified diff and change nothing (exit 1 if any).")
 @click.option("--add-noqa", is_flag=True,
               help="Add a '# noqa: CODE' comment to every line with a finding.")
+@click.option("--baseline", "baseline_file", metavar="FILE", default=None,
+              help="Report only findings not in the baseline FILE.")
+@click.option("--write-baseline", metavar="FILE", default=None,
+              help="Record the current findings in the baseline FILE and exit.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of CPUs).")
 @click.option("--no-cache", is_flag=True,
@@ -162,7 +167,9 @@ class _Command(click.Command):
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
 @click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
-@click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors (for bug reports).")
+@click.option("--verbose", is_flag=True,
+              help="List stale baseline entries and excluded files; show tracebacks of "
+                   "internal errors (for bug reports).")
 @click.version_option(__version__, "--version", prog_name="asyncheck")
 def main(
     paths: tuple[str, ...],
@@ -176,6 +183,8 @@ def main(
     fix: bool,
     show_diff: bool,
     add_noqa: bool,
+    baseline_file: str | None,
+    write_baseline: str | None,
     jobs: int | None,
     no_cache: bool,
     no_prefilter: bool,
@@ -198,13 +207,17 @@ def main(
             return
         if sum((fix, show_diff, add_noqa)) > 1:
             raise ConfigError("--fix, --diff and --add-noqa cannot be combined")
+        if write_baseline is not None and (fix or show_diff or add_noqa):
+            raise ConfigError("--write-baseline records findings; it cannot be combined with "
+                              "--fix, --diff or --add-noqa")
         code = _check(paths, select=select, ignore=ignore, extend_select=extend_select,
                       output_format=output_format, output=output, config_file=config_file,
                       stdin_filename=stdin_filename, statistics=statistics, quiet=quiet,
                       color=color, fix_mode=("diff" if show_diff else "fix" if fix else
                                                 "noqa" if add_noqa else None),
                       jobs=jobs, cache_dir=None if no_cache else (cache_dir or Path()),
-                      prefilter=not no_prefilter)
+                      prefilter=not no_prefilter, baseline_file=baseline_file,
+                      write_baseline=write_baseline, verbose=verbose)
     except (ConfigError, OutputError) as error:
         _fail(str(error))
         return
@@ -260,6 +273,11 @@ def _is_an_input(output: Path, inputs: Sequence[Path]) -> bool:
     return False
 
 
+def _entries(count: int) -> str:
+    return (f"{count} baseline entry no longer matches" if count == 1 else
+            f"{count} baseline entries no longer match")
+
+
 def _check(
     paths: Sequence[str],
     *,
@@ -277,6 +295,9 @@ def _check(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     prefilter: bool = True,
+    baseline_file: str | None = None,
+    write_baseline: str | None = None,
+    verbose: bool = False,
 ) -> int:
     # Imported late, to save start-up time: --version, --explain and --list-rules need
     # neither discovery (nor pathspec) nor the runner.
@@ -305,6 +326,14 @@ def _check(
 
     if fix_mode == "noqa" and STDIN_PATH in paths:
         raise ConfigError("--add-noqa changes files in place; it does not read standard input")
+    from asyncheck.app import baseline as baselines  # likewise: start-up time
+
+    accepted: baselines.Baseline | None = None
+    if write_baseline is None and (baseline_file or settings.baseline):
+        try:
+            accepted = baselines.Baseline.load(Path(baseline_file or settings.baseline or ""))
+        except baselines.BaselineError as error:
+            raise ConfigError(str(error)) from None
     stdin_data = sys.stdin.buffer.read() if STDIN_PATH in paths else None
     # Only a person watching a terminal wants a bar; the report itself never contains it.
     progress = _Progress() if not quiet and sys.stderr.isatty() else None
@@ -320,6 +349,32 @@ def _check(
             progress.close()
     for line in result.errors:
         _out(printable(line), err=True)  # a file name's newline must not start a line
+    if write_baseline is not None or accepted is not None:
+        texts: dict[str, str] = {}
+        if stdin_data is not None:
+            try:
+                texts[stdin_filename or STDIN_PATH] = decode_source(stdin_data).text
+            except SourceError:
+                pass
+        keyed = baselines.keyed(result.diagnostics, root, baselines.lines_of(texts))
+        if write_baseline is not None:
+            try:
+                count = baselines.write(Path(write_baseline), keyed)
+            except baselines.BaselineError as error:
+                raise ConfigError(str(error)) from None
+            _out(f"Wrote {count} finding{'s' if count != 1 else ''} to the baseline "
+                 f"{printable(write_baseline)}.", err=True)
+            return EXIT_ERROR if result.errors or result.internal_errors else EXIT_OK
+        assert accepted is not None
+        result.diagnostics, matched = accepted.split(keyed)
+        stale = accepted.stale(matched, (baselines.relative_path(p, root)
+                                         for p in result.paths_checked))
+        if stale and verbose:
+            _out(f"asyncheck: {_entries(len(stale))} (--write-baseline drops them):", err=True)
+            for path, code, text, _ in stale:
+                _out(printable(f"  {path}: {code} {text}"), err=True)
+        elif stale:
+            _out(f"asyncheck: {_entries(len(stale))} (--verbose lists them)", err=True)
     if fix_mode == "diff":
         for diff in result.diffs:
             _out(diff, nl=False)
