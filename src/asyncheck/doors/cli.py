@@ -21,12 +21,14 @@ from asyncheck.core import catalog
 from asyncheck.core.catalog import CATALOG
 from asyncheck.core.config import (
     ConfigError,
+    Settings,
     find_config_file,
     load_settings,
     parse_code_list,
 )
 from asyncheck.doors.reporters import FORMATS, get_reporter
 from asyncheck.doors.reporters.options import ReportOptions
+from asyncheck.core.diagnostic import Diagnostic
 from asyncheck.core.source import SourceError, decode_source
 from asyncheck.doors.reporters.printable import printable
 
@@ -53,12 +55,14 @@ class OutputError(Exception):
     """Standard output (or error) cannot be written, e.g. the disk is full (exit 2)."""
 
 
-def _out(text: str | bytes, *, nl: bool = True, err: bool = False) -> None:
+def _out(text: str | bytes, *, nl: bool = True, err: bool = False,
+         color: bool | None = None) -> None:
     """Print ``text`` (``click.echo``; bytes go out as they are).  A reader that went away (``| head -1``) ends the
     output quietly, as in flake8 and ruff; any other failure is an :class:`OutputError`."""
     stream = sys.stderr if err else sys.stdout
     try:
-        click.echo(text, nl=nl, err=err)
+        # color=True keeps the styles of --color on a pipe (click strips them otherwise).
+        click.echo(text, nl=nl, err=err, color=color)
     except BrokenPipeError:
         _discard(stream)
     except OSError as error:
@@ -273,6 +277,24 @@ def _is_an_input(output: Path, inputs: Sequence[Path]) -> bool:
     return False
 
 
+def _fix_diffs(diagnostics: Sequence[Diagnostic], settings: Settings, *,
+                jobs: int | None) -> dict[str, str]:
+    """The diff of the safe fixes of each file with a fixable finding (``--format full``
+    shows the hunk of each fix); files only, not standard input."""
+    from asyncheck.app.runner import STDIN_PATH, run  # start-up time, as in _check
+
+    paths = sorted({d.path for d in diagnostics if d.fix is not None and d.path != STDIN_PATH
+                    and Path(d.path).is_file()})
+    if not paths:
+        return {}
+    diffs: dict[str, str] = {}
+    for diff in run(paths, settings, jobs=jobs, fix_mode="diff").diffs:
+        first = diff.split("\n", 1)[0]
+        if first.startswith("--- a/"):
+            diffs[first[len("--- a/"):]] = diff
+    return diffs
+
+
 def _entries(count: int) -> str:
     return (f"{count} baseline entry no longer matches" if count == 1 else
             f"{count} baseline entries no longer match")
@@ -395,8 +417,18 @@ def _check(
         output_to_stderr = False
 
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    options = ReportOptions(color=use_color and output_format == "text", statistics=statistics,
-                            quiet=quiet)
+    sources: dict[str, str] = {}
+    if stdin_data is not None:
+        try:
+            sources[stdin_filename or STDIN_PATH] = decode_source(stdin_data).text
+        except SourceError:
+            pass
+    diffs: dict[str, str] = {}
+    if output_format == "full" and fix_mode is None:
+        diffs = _fix_diffs(result.diagnostics, settings, jobs=jobs)
+    options = ReportOptions(color=use_color and output_format in ("text", "full"),
+                            statistics=statistics, quiet=quiet, root=root, sources=sources,
+                            diffs=diffs)
     report = get_reporter(output_format)(result, options)
     if output is not None:
         try:
@@ -404,7 +436,7 @@ def _check(
         except OSError as error:
             raise ConfigError(f"cannot write {output}: {error.strerror or error}") from None
     else:
-        _out(report, nl=False, err=output_to_stderr)
+        _out(report, nl=False, err=output_to_stderr, color=options.color or None)
 
     if result.errors or result.internal_errors:
         return EXIT_ERROR
