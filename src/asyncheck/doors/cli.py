@@ -171,6 +171,12 @@ class _Command(click.Command):
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
 @click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the resolved configuration, its file, the project root, the cache "
+                   "directory and the environment, and exit.")
+@click.option("--show-files", is_flag=True,
+              help="Print the files that would be checked (with --verbose, also those "
+                   "excluded, and why), and exit.")
 @click.option("--verbose", is_flag=True,
               help="List stale baseline entries and excluded files; show tracebacks of "
                    "internal errors (for bug reports).")
@@ -199,6 +205,8 @@ def main(
     color: bool | None,
     explain: str | None,
     list_rules: bool,
+    show_settings: bool,
+    show_files: bool,
     verbose: bool,
 ) -> None:
     """Find asyncio pitfalls in PATHS (files or directories; default '.'; '-' reads stdin)."""
@@ -221,7 +229,8 @@ def main(
                                                 "noqa" if add_noqa else None),
                       jobs=jobs, cache_dir=None if no_cache else (cache_dir or Path()),
                       prefilter=not no_prefilter, baseline_file=baseline_file,
-                      write_baseline=write_baseline, verbose=verbose)
+                      write_baseline=write_baseline, verbose=verbose,
+                      show=("settings" if show_settings else "files" if show_files else None))
     except (ConfigError, OutputError) as error:
         _fail(str(error))
         return
@@ -295,6 +304,26 @@ def _fix_diffs(diagnostics: Sequence[Diagnostic], settings: Settings, *,
     return diffs
 
 
+def _show(what: str, paths: Sequence[str], settings: Settings, *, config_path: Path | None,
+          root: Path, cache_dir: Path | None, output_format: str, verbose: bool) -> int:
+    """``--show-settings`` / ``--show-files``."""
+    from asyncheck.app.discovery import discover_files  # start-up time, as in _check
+    from asyncheck.doors import diagnostics  # likewise
+
+    if what == "settings":
+        _out(diagnostics.show_settings(settings, config_file=config_path, root=root,
+                                       cache_dir=cache_dir, output_format=output_format),
+             nl=False)
+        return EXIT_OK
+    found = discover_files([Path(p) for p in paths if p != "-"], settings, root=root,
+                           explain=verbose)
+    for line in found.errors:
+        _out(printable(line), err=True)
+    _out(diagnostics.show_files(found.files, found.skipped, verbose=verbose,
+                                output_format=output_format), nl=False)
+    return EXIT_ERROR if found.errors else EXIT_OK
+
+
 def _entries(count: int) -> str:
     return (f"{count} baseline entry no longer matches" if count == 1 else
             f"{count} baseline entries no longer match")
@@ -320,6 +349,7 @@ def _check(
     baseline_file: str | None = None,
     write_baseline: str | None = None,
     verbose: bool = False,
+    show: str | None = None,
 ) -> int:
     # Imported late, to save start-up time: --version, --explain and --list-rules need
     # neither discovery (nor pathspec) nor the runner.
@@ -348,6 +378,12 @@ def _check(
 
     if fix_mode == "noqa" and STDIN_PATH in paths:
         raise ConfigError("--add-noqa changes files in place; it does not read standard input")
+    # An empty cache_dir means "the default place": the project root's .asyncheck_cache.
+    if cache_dir is not None and cache_dir == Path():
+        cache_dir = root / ".asyncheck_cache"
+    if show is not None:
+        return _show(show, paths, settings, config_path=config_path, root=root,
+                     cache_dir=cache_dir, output_format=output_format, verbose=verbose)
     from asyncheck.app import baseline as baselines  # likewise: start-up time
 
     accepted: baselines.Baseline | None = None
@@ -360,9 +396,6 @@ def _check(
     # Only a person watching a terminal wants a bar; the report itself never contains it.
     progress = _Progress() if not quiet and sys.stderr.isatty() else None
     try:
-        # An empty cache_dir means "the default place": the project root's .asyncheck_cache.
-        if cache_dir is not None and cache_dir == Path():
-            cache_dir = root / ".asyncheck_cache"
         result = run(paths, settings, stdin_data=stdin_data, stdin_filename=stdin_filename,
                      progress=progress, jobs=jobs, cache_dir=cache_dir, fix_mode=fix_mode,
                      prefilter=prefilter)
