@@ -97,6 +97,7 @@ def _explain(code: str, output_format: str) -> None:
         _out(f"{code} {info.name} ({'on' if info.default_enabled else 'off'} by default"
              f"{', fixable' if info.fixable else ''})\n")
         _out(catalog.documentation(code))
+        _out(f"\nDocumentation: {catalog.rule_page_url(code)}")
 
 
 def _rule_json(code: str) -> dict[str, Any]:
@@ -109,6 +110,7 @@ def _rule_json(code: str) -> dict[str, Any]:
         "fixable": info.fixable,
         "summary": catalog.summary(doc),
         "documentation": doc,
+        "url": catalog.rule_page_url(code),
     }
 
 
