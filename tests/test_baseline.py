@@ -112,3 +112,15 @@ def test_flake8_honours_the_baseline(tmp_path: Path, cli: RunCli) -> None:
     (tmp_path / ".flake8").unlink()
     (tmp_path / "pyproject.toml").write_text('[tool.asyncheck]\nbaseline = "baseline.json"\n')
     assert len(flake8("--select", "ACK", "app.py", cwd=tmp_path).stdout.splitlines()) == 1
+
+
+def test_both_doors_count_occurrences_after_noqa(tmp_path: Path, cli: RunCli) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "app.py").write_text(
+        "import time\n\n\nasync def poll():\n    time.sleep(1)  # noqa: ACK200\n"
+        "    time.sleep(1)\n")
+    cli("--no-cache", "--write-baseline", "baseline.json", ".", cwd=tmp_path)
+    assert cli("--no-cache", "--baseline", "baseline.json", ".", cwd=tmp_path).returncode == 0
+    result = flake8("--select", "ACK", "--asyncheck-baseline", "baseline.json", "app.py",
+                    cwd=tmp_path)
+    assert result.stdout == "", result.stdout

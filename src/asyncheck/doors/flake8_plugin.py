@@ -34,7 +34,8 @@ from asyncheck.core.config import (
     load_settings,
     with_overrides,
 )
-from asyncheck.core.diagnostic import UNPARSABLE_CODE
+from asyncheck.core.diagnostic import UNPARSABLE_CODE, Diagnostic
+from asyncheck.core.suppression import is_suppressed, parse_suppressions
 from asyncheck.core.source import DecodedSource
 from asyncheck.lint.engine import Linter
 
@@ -196,7 +197,13 @@ class AsyncheckPlugin:
                 yield (1, 0, f"{UNPARSABLE_CODE} configuration error: {baseline}", type(self))
                 return
             lines = split_lines(source.text)
-            diagnostics, _ = baseline.split(keyed(diagnostics, project.root, lambda _: lines))
+            # The CLI counts occurrences among the findings `# noqa` leaves; flake8 applies
+            # `# noqa` after the plugin, so the ones it will drop are set aside here.
+            noqa = parse_suppressions(source.text)
+            silenced = [d for d in diagnostics if is_suppressed(d.code, (d.line,), noqa)]
+            reported = [d for d in diagnostics if not is_suppressed(d.code, (d.line,), noqa)]
+            new, _ = baseline.split(keyed(reported, project.root, lambda _: lines))
+            diagnostics = sorted([*new, *silenced], key=Diagnostic.sort_key)
         for d in diagnostics:
             yield (d.line, max(d.column - 1, 0), f"{d.code} {d.message}", type(self))
 

@@ -1,7 +1,8 @@
 """``--format gitlab``: a GitLab Code Quality report (a JSON list of issues).
 
 Each issue has ``description``, ``check_name``, ``fingerprint``, ``severity`` and
-``location.path`` / ``location.lines.begin``, as GitLab's merge-request widget reads them.
+``location.path`` (relative to the project root, which GitLab reads as the repository's) /
+``location.lines.begin``, as GitLab's merge-request widget reads them.
 The fingerprint is the finding's baseline key (path relative to the project root, code,
 reported text, occurrence) hashed: it survives lines moving, so GitLab shows a finding that
 only moved as the same, not as fixed and new.
@@ -47,7 +48,7 @@ def render(result: RunResult, options: ReportOptions) -> str:
             "severity": severity(d.code),
             "fingerprint": fingerprint,
             "location": {
-                "path": without_surrogates(Path(d.path).as_posix()),
+                "path": without_surrogates(key[0]),
                 "lines": {"begin": d.line, "end": d.end_line},
             },
         })
