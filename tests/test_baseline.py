@@ -124,3 +124,18 @@ def test_both_doors_count_occurrences_after_noqa(tmp_path: Path, cli: RunCli) ->
     result = flake8("--select", "ACK", "--asyncheck-baseline", "baseline.json", "app.py",
                     cwd=tmp_path)
     assert result.stdout == "", result.stdout
+
+
+def test_write_baseline_never_overwrites_a_checked_file_and_keeps_links(
+        tmp_path: Path, cli: RunCli) -> None:
+    _project(tmp_path)
+    refused = cli("--write-baseline", "app.py", ".", cwd=tmp_path)
+    assert refused.returncode == 2 and "one of the files to check" in refused.stderr
+    assert (tmp_path / "app.py").read_text() == BEFORE
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "baseline.json").write_text("{}")
+    (tmp_path / "baseline.json").symlink_to("ci/baseline.json")
+    written = cli("--no-cache", "--write-baseline", "baseline.json", ".", cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    assert (tmp_path / "baseline.json").is_symlink()
+    assert json.loads((tmp_path / "ci" / "baseline.json").read_text())["version"] == 1

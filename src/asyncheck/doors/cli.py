@@ -365,6 +365,9 @@ def _check(
     if output is not None and _is_an_input(Path(output), anchors):
         raise ConfigError(f"--output {output} is one of the files to check; the report would "
                          "overwrite it")
+    if write_baseline is not None and _is_an_input(Path(write_baseline), anchors):
+        raise ConfigError(f"--write-baseline {write_baseline} is one of the files to check; "
+                          "the baseline would overwrite it")
     if config_file is not None:
         if not config_file.is_file():
             raise ConfigError(f"{config_file}: no such configuration file")
