@@ -19,6 +19,7 @@ SOURCE = (
     b"%s''' % time.sleep(3)\n"
     b"    z = 1 + \\\n"
     b"        time.sleep(4)\n"
+    b"    print('# noqa: E501', time.sleep(5))\n"
 )
 
 EXPECTED = (
@@ -34,6 +35,7 @@ EXPECTED = (
     b"%s''' % time.sleep(3)  # noqa: ACK200\n"
     b"    z = 1 + \\\n"
     b"        time.sleep(4)  # noqa: ACK200\n"
+    b"    print('# noqa: E501', time.sleep(5))  # noqa: ACK200\n"
 )
 
 
@@ -49,7 +51,7 @@ def test_add_noqa_then_a_plain_run_reports_nothing(tmp_path: Path, cli: RunCli) 
     assert before.returncode == 1 and "ACK200" in before.stdout
     added = cli("--no-cache", "--add-noqa", ".", cwd=tmp_path)
     assert added.returncode == 0, added.stdout + added.stderr
-    assert "Added 5 noqa comments." in added.stderr
+    assert "Added 6 noqa comments." in added.stderr
     assert target.read_bytes() == EXPECTED
     after = cli("--no-cache", ".", cwd=tmp_path)
     assert after.returncode == 0, after.stdout
@@ -93,3 +95,13 @@ def test_add_noqa_refuses_stdin_and_fix(tmp_path: Path, cli: RunCli) -> None:
     both = cli("--add-noqa", "--fix", ".", cwd=tmp_path)
     assert both.returncode == 2 and "cannot be combined" in both.stderr
     assert "Traceback" not in stdin.stderr + both.stderr
+
+
+def test_add_noqa_through_the_process_pool(tmp_path: Path, cli: RunCli) -> None:
+    _project(tmp_path)
+    for number in range(30):
+        (tmp_path / f"m{number}.py").write_bytes(SOURCE)
+    added = cli("--no-cache", "--jobs", "2", "--add-noqa", ".", cwd=tmp_path)
+    assert "Added 180 noqa comments." in added.stderr, added.stderr
+    assert all((tmp_path / f"m{n}.py").read_bytes() == EXPECTED for n in range(30))
+    assert cli("--no-cache", "--jobs", "2", ".", cwd=tmp_path).returncode == 0

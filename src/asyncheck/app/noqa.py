@@ -35,17 +35,20 @@ class NoqaEdit:
     unplaced: list[Diagnostic] = field(default_factory=list)
 
 
-def _commentable_lines(text: str) -> tuple[set[int], dict[int, int]] | None:
-    """The lines whose end can take a comment, and each line's logical-line start; None
-    when the text does not tokenize (the caller then adds nothing)."""
+def _commentable_lines(text: str) -> tuple[set[int], dict[int, int], dict[int, int]] | None:
+    """The lines whose end can take a comment, each line's logical-line start, and where
+    each line's comment starts; None when the text does not tokenize (nothing is added)."""
     commentable: set[int] = set()
     starts: dict[int, int] = {}
+    comments: dict[int, int] = {}
     start: int | None = None
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             kind = token.type
             if kind in (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT):
                 commentable.add(token.start[0])
+            if kind == tokenize.COMMENT:
+                comments[token.start[0]] = token.start[1]
             if kind in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT,
                         tokenize.ENDMARKER):
                 continue
@@ -57,7 +60,7 @@ def _commentable_lines(text: str) -> tuple[set[int], dict[int, int]] | None:
                 start = None
     except (tokenize.TokenError, SyntaxError, ValueError):
         return None
-    return commentable, starts
+    return commentable, starts, comments
 
 
 def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> NoqaEdit:
@@ -72,7 +75,7 @@ def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> NoqaEdit:
     if lines_info is None:
         edit.unplaced = list(diagnostics)
         return edit
-    commentable, starts = lines_info
+    commentable, starts, comments = lines_info
     wanted: dict[int, set[str]] = {}
     for d in diagnostics:
         line = d.line
@@ -92,18 +95,20 @@ def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> NoqaEdit:
         new = sorted(c for c in codes if not any(c.startswith(p) for p in present))
         if not new:
             continue
-        parts[number - 1] = _with_codes(parts[number - 1], new)
+        parts[number - 1] = _with_codes(parts[number - 1], comments.get(number), new)
         edit.added.update(new)
     edit.text = "".join(part + end for part, end in zip(parts, [*ends, ""]))
     return edit
 
 
-def _with_codes(line: str, codes: Iterable[str]) -> str:
-    """``line`` with ``codes`` in its ``# noqa:`` comment (added when it has none)."""
+def _with_codes(line: str, comment: int | None, codes: Iterable[str]) -> str:
+    """``line`` with ``codes`` in the ``# noqa:`` of its comment (which starts at column
+    ``comment``; a ``# noqa`` inside a string is not one), or in a new comment."""
     joined = ", ".join(codes)
     match = None
-    for match in _NOQA_CODES.finditer(line):
-        pass
+    if comment is not None:
+        for match in _NOQA_CODES.finditer(line, comment):
+            pass
     if match is not None:
         end = match.end("codes")
         return f"{line[:end]}, {joined}{line[end:]}"
