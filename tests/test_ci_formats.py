@@ -47,6 +47,15 @@ def test_full_shows_code_caret_chain_and_fix(tmp_path: Path, cli: RunCli) -> Non
     assert "\x1b[" in coloured.stdout
 
 
+def test_full_aligns_the_caret_under_tabs(tmp_path: Path, cli: RunCli) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "t.py").write_text(
+        'import time\n\nasync def f():\n\tprint("a\\tb", time.sleep(1))\n')
+    out = cli("--no-cache", "--format", "full", "t.py", cwd=tmp_path).stdout
+    assert ('4 |     print("a\\tb", time.sleep(1))\n'
+            '  |                   ^^^^^^^^^^^^^ ACK200\n  |\n') in out
+
+
 def test_full_reads_standard_input(tmp_path: Path, cli: RunCli) -> None:
     _project(tmp_path)
     result = cli("--format", "full", "--select", "ACK200", "-", "--stdin-filename", "x.py",

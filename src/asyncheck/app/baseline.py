@@ -112,7 +112,8 @@ class Baseline:
             raise BaselineError(f"baseline {path}: no such file (write it with "
                                 "--write-baseline)") from None
         except OSError as error:
-            raise BaselineError(f"baseline {path}: cannot read: {error.strerror or error}") from None
+            raise BaselineError(
+                f"baseline {path}: cannot read: {error.strerror or error}") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise BaselineError(f"baseline {path}: not a baseline file: {error}") from None
         if not isinstance(document, dict) or document.get("version") != BASELINE_VERSION:

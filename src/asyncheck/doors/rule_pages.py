@@ -25,6 +25,9 @@ _NOTICE = ("<!-- Generated from the rule class by `python -m asyncheck.doors.rul
            "edit the rule's docstring instead. -->")
 
 
+_OFF = "off (turn it on with `extend-select`)"
+
+
 def _source_path(rule: type[Rule]) -> str:
     return "src/" + rule.__module__.replace(".", "/") + ".py"
 
@@ -43,7 +46,7 @@ def page(rule: type[Rule]) -> str:
         "|---|---|",
         f"| code | `{rule.code}` |",
         f"| name | `{rule.name}` |",
-        f"| default | {'on' if rule.default_enabled else 'off (turn it on with `extend-select`)'} |",
+        f"| default | {'on' if rule.default_enabled else _OFF} |",
         f"| fix | {'yes, with `--fix`' if rule.fixable else 'no'} |",
         f"| suppress | `# noqa: {rule.code}` or `# asyncheck: ignore[{rule.code}]` |",
         f"| source | [`{_source_path(rule)}`](../../{_source_path(rule)}) |",

@@ -69,19 +69,24 @@ def _frame(d: Diagnostic, lines: Sequence[str], style: _Style) -> list[str]:
     gutter = style.dim(f"{'':>{width}} |")
     out = [gutter]
     for number in range(first_shown, last_shown + 1):
-        text = printable(lines[number - 1].rstrip("\r\n")).replace("\\t", "    ")
+        text = _shown(lines[number - 1])
         out.append(f"{style.dim(f'{number:>{width}} |')} {text}".rstrip())
         if number == d.line:
             raw = lines[number - 1]
             start = d.column - 1
             end = d.end_column - 1 if d.end_line == d.line else len(raw.rstrip())
             end = max(end, start + 1)
-            indent = len(printable(raw[:start]).replace("\\t", "    "))
-            length = max(1, len(printable(raw[start:end]).replace("\\t", "    ")))
+            indent = len(_shown(raw[:start]))
+            length = max(1, len(_shown(raw[start:end])))
             carets = style.red("^" * length + (" ..." if d.end_line > d.line else ""))
             out.append(f"{gutter} {' ' * indent}{carets} {style.red(d.code)}")
     out.append(gutter)
     return out
+
+
+def _shown(text: str) -> str:
+    """Source text as the frame prints it: tabs as four spaces, control characters escaped."""
+    return printable(text.replace("\t", "    "))
 
 
 class _Style:
@@ -116,7 +121,10 @@ def render(result: RunResult, options: ReportOptions) -> str:
     for d in result.diagnostics:
         if d.path not in sources:
             known = options.sources.get(d.path)
-            sources[d.path] = split_lines(known) if known is not None else read_lines(d.path)
+            found = split_lines(known) if known is not None else read_lines(d.path)
+            if found and found[-1] == "":  # what follows the last line end is no line
+                found = found[:-1]
+            sources[d.path] = found
         lines = sources[d.path]
         head = f"{style.bold(printable(f'{d.path}:{d.line}:{d.column}:'))} " \
                f"{style.red(d.code)} {printable(d.message)}"

@@ -37,4 +37,5 @@ def render(result: RunResult, options: ReportOptions) -> str:
         ET.SubElement(suite, "testcase", name=printable(path), classname=printable(path),
                       file=printable(path))
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            + ET.tostring(suites, encoding="unicode") + "\n")
