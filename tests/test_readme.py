@@ -22,8 +22,10 @@ def test_quick_start_is_exactly_two_commands_and_ci_runs_the_second() -> None:
 
 
 def test_rule_table_matches_the_registry() -> None:
-    rows = re.findall(r"^\| (ACK\d{3}) \| ([a-z0-9-]+) \| (on|off) \| (yes)? ?\|", README, re.M)
-    documented = {code: (name, default, fix == "yes") for code, name, default, fix in rows}
+    rows = re.findall(r"^\| \[(ACK\d{3})\]\(docs/rules/(ACK\d{3})\.md\) \| ([a-z0-9-]+) \| "
+                      r"(on|off) \| (yes)? ?\|", README, re.M)
+    assert all(code == page for code, page, *_ in rows), "a row links another rule's page"
+    documented = {code: (name, default, fix == "yes") for code, _, name, default, fix in rows}
     actual = {code: (rule.name, "on" if rule.default_enabled else "off", rule.fixable)
               for code, rule in all_rules().items()}
     assert documented == actual

@@ -30,6 +30,8 @@ class DiscoveryResult:
     errors: list[str] = field(default_factory=list)
     #: The module name of each file (:func:`module_name_for`), in the same order.
     module_names: list[str] = field(default_factory=list)
+    #: With ``explain=True``: each entry a walk left out, and why (``--show-files``).
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def find_project_root(paths: Sequence[Path]) -> Path:
@@ -114,7 +116,17 @@ class _IgnoreStack:
         return result
 
 
-def _walk(directory: Path, root: Path, patterns: tuple[str, ...]) -> Iterator[tuple[Path, Path]]:
+def exclusion_reason(path: Path, root: Path, patterns: tuple[str, ...]) -> str:
+    """Which exclude pattern leaves ``path`` out (for ``--show-files --verbose``)."""
+    for pattern in patterns:
+        if _is_excluded(path, root, (pattern,), resolved=True):
+            default = pattern in DEFAULT_EXCLUDES
+            return f"excluded by '{pattern}'{', a default exclude' if default else ''}"
+    return "excluded"
+
+
+def _walk(directory: Path, root: Path, patterns: tuple[str, ...],
+          skipped: list[tuple[Path, str]] | None = None) -> Iterator[tuple[Path, Path]]:
     """(path as found under ``directory``, resolved path) of every Python file to lint."""
     ignores = _IgnoreStack()
     top = directory.resolve()
@@ -128,11 +140,12 @@ def _walk(directory: Path, root: Path, patterns: tuple[str, ...]) -> Iterator[tu
         # inside it apply.
         if ignores.ignored(top, True):
             ignores = _IgnoreStack()
-    yield from _walk_dir(directory, top, root, patterns, ignores)
+    yield from _walk_dir(directory, top, root, patterns, ignores, skipped)
 
 
 def _walk_dir(
-    directory: Path, resolved: Path, root: Path, patterns: tuple[str, ...], ignores: _IgnoreStack
+    directory: Path, resolved: Path, root: Path, patterns: tuple[str, ...], ignores: _IgnoreStack,
+    skipped: list[tuple[Path, str]] | None = None,
 ) -> Iterator[tuple[Path, Path]]:
     ignores.load(resolved)
     try:
@@ -148,30 +161,44 @@ def _walk_dir(
         except OSError:
             continue
         if _is_excluded(resolved_path, root, patterns, resolved=not is_symlink):
+            if skipped is not None and (is_dir or entry.name.endswith(".py")):
+                skipped.append((path, exclusion_reason(resolved_path, root, patterns)))
             continue
         if is_dir:
             if ignores.ignored(resolved_path, True):
+                if skipped is not None:
+                    skipped.append((path, "ignored by .gitignore"))
                 continue
-            yield from _walk_dir(path, resolved_path, root, patterns, ignores)
+            yield from _walk_dir(path, resolved_path, root, patterns, ignores, skipped)
         elif entry.name.endswith(".py"):
             if ignores.ignored(resolved_path, False):
+                if skipped is not None:
+                    skipped.append((path, "ignored by .gitignore"))
                 continue
             if not is_symlink and not entry.is_file(follow_symlinks=False):
+                if skipped is not None:
+                    skipped.append((path, "not a regular file"))
                 continue  # sockets, FIFOs, devices: nothing to read (a FIFO would block)
             if is_symlink:
                 # Follow a symlinked file only when it stays inside the walked tree.
                 try:
                     target = path.resolve(strict=True)
                 except (OSError, RuntimeError):
+                    if skipped is not None:
+                        skipped.append((path, "broken symbolic link"))
                     continue
                 if not target.is_file() or root not in target.parents:
+                    if skipped is not None:
+                        skipped.append((path, "symbolic link to a file outside the project"))
                     continue
                 resolved_path = target
             yield path, resolved_path
 
 
-def discover_files(paths: Sequence[Path], settings: Settings, *, root: Path) -> DiscoveryResult:
-    """The Python files to lint for the given command-line paths, each once."""
+def discover_files(paths: Sequence[Path], settings: Settings, *, root: Path,
+                   explain: bool = False) -> DiscoveryResult:
+    """The Python files to lint for the given command-line paths, each once; ``explain``
+    also records what the walks left out, and why (``skipped``)."""
     result = DiscoveryResult()
     patterns = _excludes(settings)
     root = root.resolve()
@@ -191,7 +218,8 @@ def discover_files(paths: Sequence[Path], settings: Settings, *, root: Path) -> 
 
     for path in paths:
         if path.is_dir():
-            for found, resolved in _walk(path, root, patterns):
+            for found, resolved in _walk(path, root, patterns,
+                                         result.skipped if explain else None):
                 add(found, resolved)
         elif path.is_file():
             add(path)

@@ -26,6 +26,7 @@ from asyncheck.app.discovery import (
     project_module_names,
 )
 from asyncheck.app.facts import scratch_directory
+from asyncheck.app.noqa import add_noqa
 from asyncheck.app.pool import (
     SERIAL_BELOW,
     Job,
@@ -64,6 +65,8 @@ class RunResult:
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_checked: int = 0
+    #: The paths of the files checked (for a baseline's entries that no longer match).
+    paths_checked: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     fixed: Counter[str] = field(default_factory=Counter)
     diffs: list[str] = field(default_factory=list)
@@ -120,10 +123,12 @@ def _check_file(worker: Worker, job: Job, data: bytes | None = None, *,
     wanted = worker.wanted(job.module_name)
     if worker.fix_mode is None and from_file and outcome.digest is not None and wanted:
         index.linting(job.module_name, outcome.digest)
-    if worker.fix_mode is None:
+    if worker.fix_mode in (None, "noqa"):
         result = worker.linter.lint_bytes(job.path, data, module_name=job.module_name,
                                           is_package=job.is_package)
         outcome.diagnostics = result.diagnostics
+        if worker.fix_mode == "noqa":
+            _add_noqa(job, data, outcome)
     else:
         _fix_file(worker, job, data, outcome)
     if not wanted:
@@ -184,6 +189,30 @@ def _fix_file(worker: Worker, job: Job, data: bytes, outcome: Outcome) -> None:
     outcome.fixed = fixed.fixed
 
 
+def _add_noqa(job: Job, data: bytes, outcome: Outcome) -> None:
+    """``--add-noqa``: comment the file's findings away, written back like a fix."""
+    if not outcome.diagnostics or job.path == STDIN_PATH:
+        return
+    try:
+        source = decode_source(data)
+    except SourceError:
+        return
+    edit = add_noqa(source.text, outcome.diagnostics)
+    if edit.text == source.text:
+        return
+    try:
+        new_bytes = encode_source(edit.text, source.encoding, source.bom)
+        write_atomically(Path(job.path), new_bytes, expected=data)
+    except UnicodeEncodeError:  # the codes are ASCII; an encoding that cannot take them
+        outcome.dropped.append(f"{job.path}: no noqa added: {source.encoding} cannot encode it")
+        return
+    except WriteError as error:
+        outcome.error = f"asyncheck: {error}"
+        return
+    outcome.fixed = edit.added
+    outcome.diagnostics = edit.unplaced
+
+
 def _diff_name(path: str) -> str:
     """The name a diff gives the file: for a symbolic link, the file it points to (relative
     to the current directory when it lies below it), which ``patch`` and ``git apply``
@@ -215,7 +244,8 @@ def run(
     """Lint ``paths`` (``-`` is standard input, already read into ``stdin_data``).
 
     ``progress`` is called with (files done, files to do) as files finish.  ``cache_dir``
-    enables the result cache; ``fix_mode`` is ``"fix"`` or ``"diff"``.
+    enables the result cache; ``fix_mode`` is ``"fix"``, ``"diff"`` or ``"noqa"``
+    (``--add-noqa``).
     """
     result = RunResult(fix_mode=fix_mode)
     file_paths = [Path(p) for p in paths if p != STDIN_PATH]
@@ -286,6 +316,7 @@ def run(
         if cached is not None:
             result.diagnostics.extend(cached.diagnostics)
             result.files_checked += 1
+            result.paths_checked.append(job.path)
             done += 1
         else:
             pending.append(job)
@@ -344,6 +375,7 @@ def _collect(result: RunResult, outcome: Outcome) -> None:
     result.errors.extend(outcome.dropped)
     result.diagnostics.extend(outcome.diagnostics)
     result.files_checked += 1
+    result.paths_checked.append(outcome.path)
     result.fixed.update(outcome.fixed)
     if outcome.diff:
         result.diffs.append(outcome.diff)

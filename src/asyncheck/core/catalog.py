@@ -27,6 +27,18 @@ _ATTRIBUTE_RE = re.compile(
 _CLASS_RE = re.compile(r"^class [^\n]*\n((?:[ \t]*\n|[ \t]+[^\n]*\n)*)", re.MULTILINE)
 
 
+#: Where a rule's generated page lives in the repository (``docs/rules/ACK200.md``).
+RULE_PAGE_PATH = "docs/rules/{code}.md"
+#: The published address of a rule's page: SARIF's ``helpUri`` and ``--explain`` link it.
+#: The repository's address, as in the README's pre-commit example.
+RULE_PAGE_URL = "https://github.com/OWNER/asyncheck/blob/main/" + RULE_PAGE_PATH
+
+
+def rule_page_url(code: str) -> str:
+    """The address of the generated documentation page of rule ``code``."""
+    return RULE_PAGE_URL.format(code=code)
+
+
 class RuleInfo(NamedTuple):
     """A rule's name and flags."""
 

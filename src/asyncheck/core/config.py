@@ -75,6 +75,10 @@ class Settings:
     #: The first Python the project does not support, from an upper bound of
     #: ``requires-python`` (``<3.16`` -> ``(3, 16)``).  None: no bound.
     python_below: tuple[int, int] | None = None
+    #: ``baseline = "..."``: the baseline file of accepted findings, relative to the
+    #: configuration file's directory (resolved by :func:`load_settings`).  It filters the
+    #: report, never what a file's lint finds, so it is not part of the cache key.
+    baseline: str | None = field(default=None, compare=False)
     config_path: Path | None = field(default=None, compare=False)
     root: Path | None = field(default=None, compare=False)
 
@@ -180,6 +184,7 @@ _KEYS = {
     "target-version": "target_version",
     "test-paths": "test_paths",
     "script-paths": "script_paths",
+    "baseline": "baseline",
 }
 
 
@@ -238,6 +243,8 @@ def load_settings(
             raise ConfigError(f"{config_file}: [tool.asyncheck] must be a table")
     where = str(config_file) if config_file is not None else "configuration"
     values = _validate(table, where, known)
+    if "baseline" in values and config_file is not None:
+        values["baseline"] = str(config_file.parent / values["baseline"])
     if overrides:
         values.update(_validate(overrides, "command line", known))
     if root is None and config_file is not None:
@@ -335,6 +342,10 @@ def _validate(table: Mapping[str, Any], where: str, known: frozenset[str]) -> di
                 raise ConfigError(f"{where}: '{key}' must be a version such as \"py310\", "
                                   f"not {value!r}")
             values[attr] = (3, int(match.group(1)))
+        elif attr == "baseline":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{where}: '{key}' must be a file name, not {_kind(value)}")
+            values[attr] = value
         elif attr == "max_fanout":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{where}: '{key}' must be a positive integer, not {value!r}")

@@ -21,12 +21,15 @@ from asyncheck.core import catalog
 from asyncheck.core.catalog import CATALOG
 from asyncheck.core.config import (
     ConfigError,
+    Settings,
     find_config_file,
     load_settings,
     parse_code_list,
 )
 from asyncheck.doors.reporters import FORMATS, get_reporter
 from asyncheck.doors.reporters.options import ReportOptions
+from asyncheck.core.diagnostic import Diagnostic
+from asyncheck.core.source import SourceError, decode_source
 from asyncheck.doors.reporters.printable import printable
 
 EXIT_OK = 0
@@ -52,12 +55,14 @@ class OutputError(Exception):
     """Standard output (or error) cannot be written, e.g. the disk is full (exit 2)."""
 
 
-def _out(text: str | bytes, *, nl: bool = True, err: bool = False) -> None:
+def _out(text: str | bytes, *, nl: bool = True, err: bool = False,
+         color: bool | None = None) -> None:
     """Print ``text`` (``click.echo``; bytes go out as they are).  A reader that went away (``| head -1``) ends the
     output quietly, as in flake8 and ruff; any other failure is an :class:`OutputError`."""
     stream = sys.stderr if err else sys.stdout
     try:
-        click.echo(text, nl=nl, err=err)
+        # color=True keeps the styles of --color on a pipe (click strips them otherwise).
+        click.echo(text, nl=nl, err=err, color=color)
     except BrokenPipeError:
         _discard(stream)
     except OSError as error:
@@ -92,6 +97,7 @@ def _explain(code: str, output_format: str) -> None:
         _out(f"{code} {info.name} ({'on' if info.default_enabled else 'off'} by default"
              f"{', fixable' if info.fixable else ''})\n")
         _out(catalog.documentation(code))
+        _out(f"\nDocumentation: {catalog.rule_page_url(code)}")
 
 
 def _rule_json(code: str) -> dict[str, Any]:
@@ -104,6 +110,7 @@ def _rule_json(code: str) -> dict[str, Any]:
         "fixable": info.fixable,
         "summary": catalog.summary(doc),
         "documentation": doc,
+        "url": catalog.rule_page_url(code),
     }
 
 
@@ -146,6 +153,12 @@ class _Command(click.Command):
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place.")
 @click.option("--diff", "show_diff", is_flag=True,
               help="Print the fixes as a unified diff and change nothing (exit 1 if any).")
+@click.option("--add-noqa", is_flag=True,
+              help="Add a '# noqa: CODE' comment to every line with a finding.")
+@click.option("--baseline", "baseline_file", metavar="FILE", default=None,
+              help="Report only findings not in the baseline FILE.")
+@click.option("--write-baseline", metavar="FILE", default=None,
+              help="Record the current findings in the baseline FILE and exit.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of CPUs).")
 @click.option("--no-cache", is_flag=True,
@@ -160,7 +173,15 @@ class _Command(click.Command):
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
 @click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
-@click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors (for bug reports).")
+@click.option("--show-settings", is_flag=True,
+              help="Print the resolved configuration, its file, the project root, the cache "
+                   "directory and the environment, and exit.")
+@click.option("--show-files", is_flag=True,
+              help="Print the files that would be checked (with --verbose, also those "
+                   "excluded, and why), and exit.")
+@click.option("--verbose", is_flag=True,
+              help="List stale baseline entries and excluded files; show tracebacks of "
+                   "internal errors (for bug reports).")
 @click.version_option(__version__, "--version", prog_name="asyncheck")
 def main(
     paths: tuple[str, ...],
@@ -173,6 +194,9 @@ def main(
     stdin_filename: str | None,
     fix: bool,
     show_diff: bool,
+    add_noqa: bool,
+    baseline_file: str | None,
+    write_baseline: str | None,
     jobs: int | None,
     no_cache: bool,
     no_prefilter: bool,
@@ -183,6 +207,8 @@ def main(
     color: bool | None,
     explain: str | None,
     list_rules: bool,
+    show_settings: bool,
+    show_files: bool,
     verbose: bool,
 ) -> None:
     """Find asyncio pitfalls in PATHS (files or directories; default '.'; '-' reads stdin)."""
@@ -193,12 +219,20 @@ def main(
         if list_rules:
             _list_rules(output_format)
             return
+        if sum((fix, show_diff, add_noqa)) > 1:
+            raise ConfigError("--fix, --diff and --add-noqa cannot be combined")
+        if write_baseline is not None and (fix or show_diff or add_noqa):
+            raise ConfigError("--write-baseline records findings; it cannot be combined with "
+                              "--fix, --diff or --add-noqa")
         code = _check(paths, select=select, ignore=ignore, extend_select=extend_select,
                       output_format=output_format, output=output, config_file=config_file,
                       stdin_filename=stdin_filename, statistics=statistics, quiet=quiet,
-                      color=color, fix_mode="diff" if show_diff else "fix" if fix else None,
+                      color=color, fix_mode=("diff" if show_diff else "fix" if fix else
+                                                "noqa" if add_noqa else None),
                       jobs=jobs, cache_dir=None if no_cache else (cache_dir or Path()),
-                      prefilter=not no_prefilter)
+                      prefilter=not no_prefilter, baseline_file=baseline_file,
+                      write_baseline=write_baseline, verbose=verbose,
+                      show=("settings" if show_settings else "files" if show_files else None))
     except (ConfigError, OutputError) as error:
         _fail(str(error))
         return
@@ -254,6 +288,49 @@ def _is_an_input(output: Path, inputs: Sequence[Path]) -> bool:
     return False
 
 
+def _fix_diffs(diagnostics: Sequence[Diagnostic], settings: Settings, *,
+                jobs: int | None) -> dict[str, str]:
+    """The diff of the safe fixes of each file with a fixable finding (``--format full``
+    shows the hunk of each fix); files only, not standard input."""
+    from asyncheck.app.runner import STDIN_PATH, run  # start-up time, as in _check
+
+    paths = sorted({d.path for d in diagnostics if d.fix is not None and d.path != STDIN_PATH
+                    and Path(d.path).is_file()})
+    if not paths:
+        return {}
+    diffs: dict[str, str] = {}
+    for diff in run(paths, settings, jobs=jobs, fix_mode="diff").diffs:
+        first = diff.split("\n", 1)[0]
+        if first.startswith("--- a/"):
+            diffs[first[len("--- a/"):]] = diff
+    return diffs
+
+
+def _show(what: str, paths: Sequence[str], settings: Settings, *, config_path: Path | None,
+          root: Path, cache_dir: Path | None, output_format: str, verbose: bool) -> int:
+    """``--show-settings`` / ``--show-files``."""
+    from asyncheck.app.discovery import discover_files  # start-up time, as in _check
+    from asyncheck.doors import diagnostics  # likewise
+
+    if what == "settings":
+        _out(diagnostics.show_settings(settings, config_file=config_path, root=root,
+                                       cache_dir=cache_dir, output_format=output_format),
+             nl=False)
+        return EXIT_OK
+    found = discover_files([Path(p) for p in paths if p != "-"], settings, root=root,
+                           explain=verbose)
+    for line in found.errors:
+        _out(printable(line), err=True)
+    _out(diagnostics.show_files(found.files, found.skipped, verbose=verbose,
+                                output_format=output_format), nl=False)
+    return EXIT_ERROR if found.errors else EXIT_OK
+
+
+def _entries(count: int) -> str:
+    return (f"{count} baseline entry no longer matches" if count == 1 else
+            f"{count} baseline entries no longer match")
+
+
 def _check(
     paths: Sequence[str],
     *,
@@ -271,6 +348,10 @@ def _check(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     prefilter: bool = True,
+    baseline_file: str | None = None,
+    write_baseline: str | None = None,
+    verbose: bool = False,
+    show: str | None = None,
 ) -> int:
     # Imported late, to save start-up time: --version, --explain and --list-rules need
     # neither discovery (nor pathspec) nor the runner.
@@ -284,6 +365,9 @@ def _check(
     if output is not None and _is_an_input(Path(output), anchors):
         raise ConfigError(f"--output {output} is one of the files to check; the report would "
                          "overwrite it")
+    if write_baseline is not None and _is_an_input(Path(write_baseline), anchors):
+        raise ConfigError(f"--write-baseline {write_baseline} is one of the files to check; "
+                          "the baseline would overwrite it")
     if config_file is not None:
         if not config_file.is_file():
             raise ConfigError(f"{config_file}: no such configuration file")
@@ -297,13 +381,26 @@ def _check(
     root = find_project_root(anchors or [Path.cwd()])
     settings = load_settings(config_path, known_codes=CATALOG, overrides=overrides, root=root)
 
+    if fix_mode == "noqa" and STDIN_PATH in paths:
+        raise ConfigError("--add-noqa changes files in place; it does not read standard input")
+    # An empty cache_dir means "the default place": the project root's .asyncheck_cache.
+    if cache_dir is not None and cache_dir == Path():
+        cache_dir = root / ".asyncheck_cache"
+    if show is not None:
+        return _show(show, paths, settings, config_path=config_path, root=root,
+                     cache_dir=cache_dir, output_format=output_format, verbose=verbose)
+    from asyncheck.app import baseline as baselines  # likewise: start-up time
+
+    accepted: baselines.Baseline | None = None
+    if write_baseline is None and (baseline_file or settings.baseline):
+        try:
+            accepted = baselines.Baseline.load(Path(baseline_file or settings.baseline or ""))
+        except baselines.BaselineError as error:
+            raise ConfigError(str(error)) from None
     stdin_data = sys.stdin.buffer.read() if STDIN_PATH in paths else None
     # Only a person watching a terminal wants a bar; the report itself never contains it.
     progress = _Progress() if not quiet and sys.stderr.isatty() else None
     try:
-        # An empty cache_dir means "the default place": the project root's .asyncheck_cache.
-        if cache_dir is not None and cache_dir == Path():
-            cache_dir = root / ".asyncheck_cache"
         result = run(paths, settings, stdin_data=stdin_data, stdin_filename=stdin_filename,
                      progress=progress, jobs=jobs, cache_dir=cache_dir, fix_mode=fix_mode,
                      prefilter=prefilter)
@@ -312,6 +409,32 @@ def _check(
             progress.close()
     for line in result.errors:
         _out(printable(line), err=True)  # a file name's newline must not start a line
+    if write_baseline is not None or accepted is not None:
+        texts: dict[str, str] = {}
+        if stdin_data is not None:
+            try:
+                texts[stdin_filename or STDIN_PATH] = decode_source(stdin_data).text
+            except SourceError:
+                pass
+        keyed = baselines.keyed(result.diagnostics, root, baselines.lines_of(texts))
+        if write_baseline is not None:
+            try:
+                count = baselines.write(Path(write_baseline), keyed)
+            except baselines.BaselineError as error:
+                raise ConfigError(str(error)) from None
+            _out(f"Wrote {count} finding{'s' if count != 1 else ''} to the baseline "
+                 f"{printable(write_baseline)}.", err=True)
+            return EXIT_ERROR if result.errors or result.internal_errors else EXIT_OK
+        assert accepted is not None
+        result.diagnostics, matched = accepted.split(keyed)
+        stale = accepted.stale(matched, (baselines.relative_path(p, root)
+                                         for p in result.paths_checked))
+        if stale and verbose:
+            _out(f"asyncheck: {_entries(len(stale))} (--write-baseline drops them):", err=True)
+            for path, code, text, _ in stale:
+                _out(printable(f"  {path}: {code} {text}"), err=True)
+        elif stale:
+            _out(f"asyncheck: {_entries(len(stale))} (--verbose lists them)", err=True)
     if fix_mode == "diff":
         for diff in result.diffs:
             _out(diff, nl=False)
@@ -320,6 +443,9 @@ def _check(
              f"in {len(result.diffs)} file{'s' if len(result.diffs) != 1 else ''}.", err=True)
         return EXIT_ERROR if result.errors or result.internal_errors else (
             EXIT_FINDINGS if result.diffs else EXIT_OK)
+    if fix_mode == "noqa":
+        added = sum(result.fixed.values())
+        _out(f"Added {added} noqa comment{'s' if added != 1 else ''}.", err=True)
     if fix_mode == "fix" and STDIN_PATH in paths and stdin_data is not None:
         # The fixed source goes to standard output (as editors expect), as bytes in the
         # input's encoding (the input itself when nothing was fixed); the report to stderr.
@@ -329,8 +455,18 @@ def _check(
         output_to_stderr = False
 
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    options = ReportOptions(color=use_color and output_format == "text", statistics=statistics,
-                            quiet=quiet)
+    sources: dict[str, str] = {}
+    if stdin_data is not None:
+        try:
+            sources[stdin_filename or STDIN_PATH] = decode_source(stdin_data).text
+        except SourceError:
+            pass
+    diffs: dict[str, str] = {}
+    if output_format == "full" and fix_mode is None:
+        diffs = _fix_diffs(result.diagnostics, settings, jobs=jobs)
+    options = ReportOptions(color=use_color and output_format in ("text", "full"),
+                            statistics=statistics, quiet=quiet, root=root, sources=sources,
+                            diffs=diffs)
     report = get_reporter(output_format)(result, options)
     if output is not None:
         try:
@@ -338,7 +474,7 @@ def _check(
         except OSError as error:
             raise ConfigError(f"cannot write {output}: {error.strerror or error}") from None
     else:
-        _out(report, nl=False, err=output_to_stderr)
+        _out(report, nl=False, err=output_to_stderr, color=options.color or None)
 
     if result.errors or result.internal_errors:
         return EXIT_ERROR

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 from asyncheck import __version__
 from asyncheck.app.assemble import build_linter
+from asyncheck.app.baseline import Baseline, BaselineError, keyed, split_lines
 from asyncheck.app.discovery import find_project_root, module_name_for
 from asyncheck.app.registry import all_rules
 from asyncheck.core.config import (
@@ -33,7 +34,8 @@ from asyncheck.core.config import (
     load_settings,
     with_overrides,
 )
-from asyncheck.core.diagnostic import UNPARSABLE_CODE
+from asyncheck.core.diagnostic import UNPARSABLE_CODE, Diagnostic
+from asyncheck.core.suppression import is_suppressed, parse_suppressions
 from asyncheck.core.source import DecodedSource
 from asyncheck.lint.engine import Linter
 
@@ -86,6 +88,7 @@ class AsyncheckPlugin:
     # Per-process caches: anchor -> project, (root, config) -> linter with its index.
     _projects: ClassVar[dict[Path, _Project]] = {}
     _linters: ClassVar[dict[tuple[Path, Path | None], Linter | str]] = {}
+    _baselines: ClassVar[dict[str, Baseline | str]] = {}
 
     def __init__(self, tree: object, filename: str, lines: Sequence[str]) -> None:
         # flake8 hands every tree plugin the ast; asyncheck parses with libcst instead and
@@ -119,6 +122,12 @@ class AsyncheckPlugin:
             parse_from_config=True, comma_separated_list=True,
             help="asyncheck: qualified names of further concurrency limiter types.",
         )
+        option_manager.add_option(
+            "--asyncheck-baseline", default=None, metavar="FILE",
+            parse_from_config=True, normalize_paths=True,
+            help="asyncheck: report only findings not in this baseline file (written by "
+                 "asyncheck --write-baseline).",
+        )
         option_manager.extend_default_ignore(
             [code for code, rule in all_rules().items() if not rule.default_enabled])
 
@@ -127,6 +136,7 @@ class AsyncheckPlugin:
         """Keep the ``--asyncheck-*`` values given, validated, as ``[tool.asyncheck]`` keys."""
         cls._projects.clear()
         cls._linters.clear()
+        cls._baselines.clear()
         cls._option_error = None
         # The CLI finds the project root and configuration from its first path; flake8's
         # paths are the same words, so both doors see the same project.
@@ -140,6 +150,9 @@ class AsyncheckPlugin:
             blocking = getattr(options, "asyncheck_blocking_calls", None)
             if blocking:
                 overrides["blocking-calls"] = parse_blocking_calls(blocking)
+            baseline = getattr(options, "asyncheck_baseline", None)
+            if baseline:
+                overrides["baseline"] = str(baseline)
             for key in ("coroutine-functions", "limiters"):
                 value = getattr(options, "asyncheck_" + key.replace("-", "_"), None)
                 if value:
@@ -177,8 +190,34 @@ class AsyncheckPlugin:
             self.filename, source, module_name=module_name_for(path, project.root),
             is_package=path.name == "__init__.py",
         )
-        for d in result.diagnostics:
+        diagnostics = result.diagnostics
+        if linter.settings.baseline:
+            baseline = self._baseline(linter.settings.baseline)
+            if isinstance(baseline, str):
+                yield (1, 0, f"{UNPARSABLE_CODE} configuration error: {baseline}", type(self))
+                return
+            lines = split_lines(source.text)
+            # The CLI counts occurrences among the findings `# noqa` leaves; flake8 applies
+            # `# noqa` after the plugin, so the ones it will drop are set aside here.
+            noqa = parse_suppressions(source.text)
+            silenced = [d for d in diagnostics if is_suppressed(d.code, (d.line,), noqa)]
+            reported = [d for d in diagnostics if not is_suppressed(d.code, (d.line,), noqa)]
+            new, _ = baseline.split(keyed(reported, project.root, lambda _: lines))
+            diagnostics = sorted([*new, *silenced], key=Diagnostic.sort_key)
+        for d in diagnostics:
             yield (d.line, max(d.column - 1, 0), f"{d.code} {d.message}", type(self))
+
+    @classmethod
+    def _baseline(cls, path: str) -> Baseline | str:
+        """The baseline file at ``path`` (read once per process), or why it cannot be read."""
+        baseline = cls._baselines.get(path)
+        if baseline is None:
+            try:
+                baseline = Baseline.load(Path(path))
+            except BaselineError as error:
+                baseline = str(error)
+            cls._baselines[path] = baseline
+        return baseline
 
     @classmethod
     def _project_for(cls, path: Path) -> _Project:

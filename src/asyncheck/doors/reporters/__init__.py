@@ -29,7 +29,19 @@ def get_reporter(name: str) -> Reporter:
         return render_sarif
     if name == "github":
         return render_github
+    if name == "full":
+        from asyncheck.doors.reporters.full import render as render_full  # start-up time
+
+        return render_full
+    if name == "gitlab":
+        from asyncheck.doors.reporters.gitlab import render as render_gitlab  # start-up time
+
+        return render_gitlab
+    if name == "junit":
+        from asyncheck.doors.reporters.junit import render as render_junit  # start-up time
+
+        return render_junit
     return render_text
 
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "full", "json", "sarif", "github", "gitlab", "junit")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -13,3 +15,9 @@ class ReportOptions:
     statistics: bool = False
     quiet: bool = False
     fixable_codes: frozenset[str] = frozenset()
+    #: The project root (fingerprints of the GitLab report are relative to it).
+    root: Path | None = None
+    #: Texts that are not files on disk (standard input), by reported path.
+    sources: Mapping[str, str] = field(default_factory=dict)
+    #: The unified diff of each file's safe fixes, by reported path (``--format full``).
+    diffs: Mapping[str, str] = field(default_factory=dict)

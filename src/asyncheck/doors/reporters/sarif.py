@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from asyncheck import __version__
 from asyncheck.app.registry import all_rules
+from asyncheck.core.catalog import rule_page_url
 from asyncheck.doors.reporters.options import ReportOptions
 from asyncheck.doors.reporters.printable import without_surrogates
 from asyncheck.lint.rule import Rule
@@ -54,6 +55,7 @@ def rule_descriptor(rule: type[Rule]) -> dict[str, Any]:
         "shortDescription": {"text": rule.summary()},
         "fullDescription": {"text": full or rule.summary()},
         "help": {"text": documentation, "markdown": documentation},
+        "helpUri": rule_page_url(rule.code),
         "defaultConfiguration": {"level": rule_level(rule)},
         "properties": {
             "tags": ["asyncio"],

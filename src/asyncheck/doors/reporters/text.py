@@ -30,6 +30,14 @@ def render(result: RunResult, options: ReportOptions) -> str:
             location = click.style(location, bold=True)
             code = click.style(code, fg="red", bold=True)
         lines.append(f"{location} {code} {printable(d.message)}")
+    lines.extend(summary_lines(result, options))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def summary_lines(result: RunResult, options: ReportOptions) -> list[str]:
+    """What follows the findings: the statistics (``--statistics``) and the summary line
+    (not with ``--quiet``)."""
+    lines = []
     if options.statistics and result.diagnostics:
         counts = Counter((d.code, d.name) for d in result.diagnostics)
         width = len(str(max(counts.values())))
@@ -49,4 +57,4 @@ def render(result: RunResult, options: ReportOptions) -> str:
             )
         else:
             lines.append(f"All checks passed ({_plural(result.files_checked, 'file')} checked).")
-    return "\n".join(lines) + ("\n" if lines else "")
+    return lines
