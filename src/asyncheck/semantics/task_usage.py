@@ -79,6 +79,8 @@ class _Occurrences:
     total: Counter[str] = field(default_factory=Counter)
     #: Name -> the occurrences handed straight to a task-starting call.
     spawned: Counter[str] = field(default_factory=Counter)
+    #: Name -> the occurrences that are called (``name(...)``, ``x.name(...)``).
+    called: Counter[str] = field(default_factory=Counter)
     #: Name -> callee names of the calls an occurrence is handed to (helpers, maybe).
     handed_to: dict[str, list[str]] = field(default_factory=dict)
     #: Functions that hand one of their parameters to a task-starting call.
@@ -142,6 +144,7 @@ class _Collector:
         # Called: the call's value is what is handed on.
         holder = stack[position - 1] if position >= 1 else None
         if type(holder) is cst.Call and holder.func is stack[position]:
+            found.called[name] += 1
             position -= 1
         arg = stack[position - 1] if position >= 1 else None
         receiver = stack[position - 2] if position >= 2 else None
@@ -160,7 +163,8 @@ class _Collector:
 
 class TaskUsage:
     """Answers, for one file (``model.shared(TaskUsage)``), whether the project runs a
-    coroutine function of it only as a task."""
+    coroutine function of it only as a task, and whether it hands one to something else
+    that calls it."""
 
     def __init__(self, model: SemanticModel) -> None:
         self._model = model
@@ -170,9 +174,7 @@ class TaskUsage:
         """Whether every use of ``function`` in the project starts it as a task (and
         there is one).  ``nested``: it is defined inside another function."""
         name = function.name.value
-        if self._occurrences is None:
-            self._occurrences = _Collector().run(self._model.module)
-        spawned, total = _task_uses(self._occurrences, name)
+        spawned, total = _task_uses(self._module_occurrences(), name)
         if spawned != total:
             return False
         private = name.startswith("_") and not name.endswith("__")
@@ -194,6 +196,39 @@ class TaskUsage:
                 return False
             spawned += there
         return spawned > 0
+
+
+    def _module_occurrences(self) -> _Occurrences:
+        if self._occurrences is None:
+            self._occurrences = _Collector().run(self._model.module)
+        return self._occurrences
+
+    def used_as_value(self, function: cst.FunctionDef, *, nested: bool) -> bool:
+        """Whether the project uses ``function`` other than by calling it: handed to a
+        call (``app.on_cleanup.append(on_cleanup)``, ``router.add_get("/", index)``),
+        stored or returned, so that something else calls it, expecting what it is.
+        A public name is looked for in the other modules that name it too (more than
+        :data:`MAX_MODULES_READ` of them count as such a use)."""
+        name = function.name.value
+        found = self._module_occurrences()
+        if found.total[name] > found.called[name]:
+            return True
+        private = name.startswith("_") and not name.endswith("__")
+        if nested or private:
+            return False
+        index = self._model.index
+        others = index.modules_mentioning(name, besides=self._model.module_name,
+                                          limit=MAX_MODULES_READ)
+        if others is None:
+            return True
+        for module in sorted(others):
+            tree = index.module_tree(module)
+            if tree is None:
+                return True
+            there = _Collector().run(tree)
+            if there.total[name] > there.called[name]:
+                return True
+        return False
 
 
 #: How many other modules naming a public coroutine function are read to see how they use

@@ -1,0 +1,226 @@
+"""ACK520 busy-wait."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from asyncheck.lint import Invalid, Rule, Valid
+from asyncheck.semantics.concurrency import code_of
+from asyncheck.semantics.structure import is_sleep, suspends
+
+
+class BusyWait(Rule):
+    """
+    ## What it does
+    Reports a `while` loop inside `async def` that only sleeps until some state changes:
+    its body is a sleep (`await asyncio.sleep(...)`, anyio's and trio's `sleep`,
+    `sleep_until` and `lowlevel.checkpoint()`) and, besides, at most checks of the state
+    that leave the loop (`if ready: break`, `if done: return result`).  The loop is
+    `while <condition>:` polling the condition, or `while True:` polling the checks.
+
+    A loop that does other awaited work (`await` of anything but the sleep, `async for`,
+    `async with`, also in its condition) or other work at all (a call, an assignment) is
+    not waiting but working between pauses, and is not reported; nor is
+    `while True: await asyncio.sleep(3600)`, which checks nothing.
+
+    ## Why is this bad?
+    Polling wakes the task every interval to look at a flag that usually has not changed:
+    it wastes CPU (with `sleep(0)` it spins at full speed), and it notices the change up
+    to one interval late, which adds that latency to every hand-off.  asyncio has
+    primitives that wake the waiter exactly when the state changes.
+
+    There is no automatic fix: the code that changes the state must signal it too.
+
+    ## Example
+    ```python
+    class Connection:
+        async def wait_connected(self):
+            while not self.connected:
+                await asyncio.sleep(0.1)
+    ```
+
+    ## Use instead
+    ```python
+    class Connection:
+        def __init__(self):
+            self._connected = asyncio.Event()
+
+        def on_connect(self):
+            self._connected.set()
+
+        async def wait_connected(self):
+            await self._connected.wait()
+    ```
+    Use `asyncio.Event` for a flag, `asyncio.Condition` for a state that changes
+    several times, `await task` or `asyncio.wait(...)` for a task that ends, and
+    `asyncio.timeout()` around the wait for a deadline.
+    """
+
+    code = "ACK520"
+    name = "busy-wait"
+    TRIGGERS = ("sleep", "checkpoint")
+    message = (
+        "`while {test}:` polls with `{sleep}`: wait for the change instead "
+        "(`asyncio.Event`/`asyncio.Condition`, or await the task)"
+    )
+
+    VALID = [
+        # Other awaited work in the loop: a worker, not a waiter.
+        Valid('''\
+import asyncio
+
+async def heartbeat(ws, state):
+    while state.running:
+        await ws.ping()
+        await asyncio.sleep(30)
+'''),
+        # Other work between sleeps: a periodic job.
+        Valid('''\
+import asyncio
+
+async def flush_periodically(buffer):
+    while not buffer.closed:
+        await asyncio.sleep(5)
+        buffer.flush()
+'''),
+        # Sleeping forever checks nothing.
+        Valid('''\
+import asyncio
+
+async def main(server):
+    await server.start()
+    while True:
+        await asyncio.sleep(3600)
+'''),
+        # The condition itself awaits: polling another service.
+        Valid('''\
+import asyncio
+
+async def wait_ready(client):
+    while not await client.is_ready():
+        await asyncio.sleep(1)
+'''),
+        # A for loop is bounded.
+        Valid('''\
+import asyncio
+
+async def backoff(attempts):
+    for delay in attempts:
+        await asyncio.sleep(delay)
+'''),
+        # A sleep of some other library.
+        Valid('''\
+import mylib
+
+async def wait(state):
+    while not state.ready:
+        await mylib.sleep(1)
+'''),
+    ]
+    INVALID = [
+        Invalid(
+            '''\
+import asyncio
+
+class Connection:
+    async def wait_connected(self):
+        while not self.connected:
+            await asyncio.sleep(0.1)
+''',
+            line=5, column=9,
+            message_contains="`while not self.connected:` polls with `asyncio.sleep(0.1)`",
+        ),
+        Invalid(
+            '''\
+import asyncio
+
+async def wait_done(task):
+    while True:
+        if task.done():
+            return task.result()
+        await asyncio.sleep(0)
+''',
+            line=4,
+        ),
+        Invalid(
+            '''\
+import trio
+
+async def wait_idle(pool):
+    while pool.busy:
+        await trio.lowlevel.checkpoint()
+''',
+            line=4,
+        ),
+        Invalid(
+            '''\
+from anyio import sleep
+
+async def wait_for_flag(flags, name):
+    while name not in flags:
+        await sleep(0.5)
+''',
+            line=4,
+        ),
+    ]
+
+    def visit_While(self, node: cst.While) -> None:
+        context = self.context
+        if not context.in_async_function or node.orelse is not None:
+            return
+        if suspends([node.test]):
+            return
+        sleep: cst.BaseExpression | None = None
+        checks = 0
+        for statement in _statements(node.body):
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Pass):
+                        continue
+                    if (isinstance(small, cst.Expr) and isinstance(small.value, cst.Await)
+                            and sleep is None and is_sleep(context, small.value.expression)):
+                        sleep = small.value.expression
+                        continue
+                    return
+            elif isinstance(statement, cst.If) and _is_exit_check(statement):
+                checks += 1
+            else:
+                return
+        if sleep is None:
+            return
+        if _is_true(node.test) and not checks:
+            return  # sleeps forever: checks nothing
+        self.report(node, test=code_of(node.test, 40), sleep=code_of(sleep, 40))
+
+
+def _is_exit_check(node: cst.If) -> bool:
+    """``if <test>: break`` (or ``return ...``), without awaits, and no ``else``."""
+    if node.orelse is not None or suspends([node.test]):
+        return False
+    body = _statements(node.body)
+    if len(body) != 1:
+        return False
+    line = body[0]
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return False
+    exit_ = line.body[0]
+    if isinstance(exit_, cst.Break):
+        return True
+    return isinstance(exit_, cst.Return) and (exit_.value is None or not suspends([exit_.value]))
+
+
+def _is_true(test: cst.BaseExpression) -> bool:
+    """``while True:`` / ``while 1:``."""
+    if isinstance(test, cst.Name):
+        return test.value == "True"
+    return isinstance(test, cst.Integer) and test.value != "0"
+
+
+def _statements(body: cst.BaseSuite) -> Sequence[cst.BaseStatement]:
+    """A block's statements; the small statements of a one-line block as one line."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        return [cst.SimpleStatementLine(body=body.body)]
+    assert isinstance(body, cst.IndentedBlock)
+    return body.body

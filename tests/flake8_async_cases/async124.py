@@ -1,0 +1,121 @@
+"""ASYNC124 (async function without await) cases of flake8-async, transcribed (see
+README.md); ACK530 is expected on every ``# ASYNC124`` line.
+
+Left out: an ``await`` in a nested plain ``def``, which CPython rejects (asyncheck reports the
+file as ACK000 and reads nothing else in it)."""
+
+from typing import Any, overload
+
+from pytest import fixture
+
+custom_disabled_decorator: Any = ...
+
+
+def condition() -> bool:
+    return False
+
+
+async def awaits() -> Any:
+    await awaits()
+
+
+async def only_prints():  # ASYNC124
+    print("hello")
+
+
+async def waits_sometimes():
+    if condition():
+        await awaits()
+
+
+async def only_yields():  # ASYNC124
+    yield
+
+
+async def enters_async_with():
+    async with only_yields():
+        ...
+
+
+async def iterates_async_for():
+    async for i in only_yields():
+        ...
+
+
+async def only_nested_coroutine_awaits():  # ASYNC124
+    async def nested():
+        await awaits()
+
+
+# Stubs: overridden elsewhere.
+async def empty_with_docstring():
+    "blah"
+    ...
+
+
+async def pass_with_docstring():
+    "foo"
+    pass
+
+
+async def test_with_fixture(  # ASYNC124
+    my_async_fixture,
+):
+    assert my_async_fixture.setup_worked_correctly
+
+
+async def test_without_fixture():  # ASYNC124
+    print("blah")
+
+
+@overload
+async def overloaded():
+    print("blah")
+
+
+async def overloaded(): ...
+
+
+@fixture
+async def fixture_with_parameters(my_async_fixture):
+    print("blah")
+
+
+async def await_in_default_value():
+    def inner(arg=await awaits()): ...
+
+
+# only the first iterable of a generator expression runs now
+async def lazy_async_generator_expression():  # ASYNC124
+    return (await a async for a in only_yields())
+
+
+async def eager_await_in_generator_expression():
+    return (a for a in await only_yields())
+
+
+async def async_comprehension():
+    return [a async for a in only_yields()]
+
+
+class Methods:
+    # flake8-async leaves methods alone
+    async def method(
+        self,
+    ):
+        async def nested_in_method():  # ASYNC124
+            print("blah")
+
+    async def another_method(
+        self,
+    ):
+        print()
+
+
+async def after_class():  # ASYNC124
+    print()
+
+
+@custom_disabled_decorator
+async def decorated():
+    print()
