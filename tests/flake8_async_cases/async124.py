@@ -1,8 +1,11 @@
 """ASYNC124 (async function without await) cases of flake8-async, transcribed (see
 README.md); ACK530 is expected on every ``# ASYNC124`` line.
 
-Left out: an ``await`` in a nested plain ``def``, which CPython rejects (asyncheck reports the
-file as ACK000 and reads nothing else in it)."""
+ACK530 reports a coroutine function only when it sees how the project uses it (every use
+an ``await`` of a call), so ``main()`` at the end awaits each function once, as the program
+using them would; flake8-async's cases are single functions nobody calls.  Left out: an
+``await`` in a nested plain ``def``, which CPython rejects (asyncheck reports the file as
+ACK000 and reads nothing else in it)."""
 
 from typing import Any, overload
 
@@ -106,6 +109,8 @@ class Methods:
         async def nested_in_method():  # ASYNC124
             print("blah")
 
+        await nested_in_method()
+
     async def another_method(
         self,
     ):
@@ -119,3 +124,25 @@ async def after_class():  # ASYNC124
 @custom_disabled_decorator
 async def decorated():
     print()
+
+
+async def main(methods: Methods) -> None:
+    """The program using the functions above: each is awaited once."""
+    await awaits()
+    await only_prints()
+    await waits_sometimes()
+    await enters_async_with()
+    await iterates_async_for()
+    await only_nested_coroutine_awaits()
+    await empty_with_docstring()
+    await pass_with_docstring()
+    await overloaded()
+    await fixture_with_parameters(None)
+    await await_in_default_value()
+    await lazy_async_generator_expression()
+    await eager_await_in_generator_expression()
+    await async_comprehension()
+    await methods.method()
+    await methods.another_method()
+    await after_class()
+    await decorated()

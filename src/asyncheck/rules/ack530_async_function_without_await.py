@@ -36,9 +36,22 @@ class AsyncFunctionWithoutAwait(Rule):
     """
     ## What it does
     Reports an `async def` whose body never suspends: no `await`, `async for`,
-    `async with` or `yield`.  Not reported:
-    - stubs, whose body is only a docstring, `...`, `pass` or
-      `raise NotImplementedError`;
+    `async with` or `yield`, and whose every use in the project is a call awaited at once
+    (`await build_headers(token)`), so that all its callers are in sight and only want
+    its result; or a test that pytest collects (`async def test_*`), whose one caller,
+    pytest, runs plain functions as well.  Not reported:
+    - functions the project does not call, or hands to something else that calls them:
+      an entry point a framework looks up by name (`async_setup_entry`), a callback
+      (`app.on_cleanup.append(on_cleanup)`, `router.add_get("/", index)`), a public API
+      nothing in the project uses (a public name mentioned in more than 8 other modules
+      counts as used in other ways); nor those whose coroutine is handed on
+      (`create_task(worker())`, `gather(...)`, `helper().__await__()`);
+    - public methods: a class's methods are its interface, which duck-typed callers,
+      test doubles, subclasses outside the project and frameworks dispatching by name
+      (`action_*`, `async_step_*`) rely on; only private methods (`_name`) are reported;
+    - stubs and default implementations of hooks, whose body is only a docstring, `...`,
+      `pass`, `raise NotImplementedError`, or returns a constant, `self` or one of its
+      parameters;
     - decorated functions: a framework's handler (`@app.get`, `@router.message()`), a
       test or fixture, an `@abstractmethod` or `@override`;
     - methods that override or implement a method of a base class: a coroutine method
@@ -157,6 +170,31 @@ class Worker:
     async def _run(self):
         await asyncio.sleep(1)
 '''),
+        # Handed to a framework that calls it, or never called by the project at all.
+        Valid('''\
+from aiohttp import web
+
+async def on_cleanup(app):
+    app["db"].close()
+
+async def public_api(value):
+    return value * 2
+
+def make_app():
+    app = web.Application()
+    app.on_cleanup.append(on_cleanup)
+    return app
+'''),
+        # A hook's default implementation.
+        Valid('''\
+class Client:
+    async def _prepare_request(self, request):
+        return request
+
+    async def send(self, request):
+        request = await self._prepare_request(request)
+        return await self._transport.send(request)
+'''),
         # An await in a nested def's default value runs in the function.
         Valid('''\
 async def configured(load):
@@ -184,6 +222,10 @@ async def schedule(loop_runner, job):
     async def run():
         await job()
     loop_runner.submit(run)
+
+async def main(loop_runner, jobs):
+    for job in jobs:
+        await schedule(loop_runner, job)
 ''',
             line=1,
         ),
@@ -191,10 +233,39 @@ async def schedule(loop_runner, job):
         Invalid(
             '''\
 class Repo:
-    async def names(self, users):
+    async def _names(self, users):
         return (await user.name() for user in users)
+
+    async def report(self, users):
+        async for name in await self._names(users):
+            print(name)
 ''',
             line=2,
+        ),
+        # A test that awaits nothing (pytest-asyncio's auto mode runs it).
+        Invalid(
+            '''\
+from app.headers import build
+
+async def test_headers_have_token():
+    assert build("t")["Authorization"] == "Bearer t"
+''',
+            line=3,
+        ),
+        # Called from another file of the project.
+        Invalid(
+            '''\
+async def render(template, context):
+    return template.format(**context)
+''',
+            filename="app/views.py",
+            other_files={
+                "app/__init__.py": "",
+                "app/handlers.py": "from app.views import render\n\n"
+                                   "async def page(request):\n"
+                                   "    return await render(request.template, request.context)\n",
+            },
+            line=1,
         ),
     ]
 
@@ -202,15 +273,19 @@ class Repo:
         if node.asynchronous is None or node.decorators:
             return
         name = node.name.value
+        scope = self.context.scope
+        test = _is_pytest_test(name, scope.node)
+        if scope.kind == "class" and not name.startswith("_") and not test:
+            return  # the class's interface (see the docstring)
         if name.startswith("__") and name.endswith("__"):
             return
         body = node.body.body
-        if _is_stub(node.body) or suspends(body, yields=True):
+        if _is_stub(node) or suspends(body, yields=True):
             return
         if self._implements_base_method(name) or self._needs_running_loop(node):
             return
         nested = any(type(n) is cst.FunctionDef for n in self.context.stack[:-1])
-        if self.context.shared(TaskUsage).used_as_value(node, nested=nested):
+        if not test and not self.context.shared(TaskUsage).only_awaited(node, nested=nested):
             return
         self.report(node, function=name)
 
@@ -278,14 +353,29 @@ class Repo:
                               configured=settings.blocking_call_suggestion) is not None
 
 
+def _is_pytest_test(name: str, scope_node: cst.CSTNode) -> bool:
+    """A test pytest collects: ``test*`` at module level or in a ``Test*`` class without
+    bases.  pytest is its one caller, and runs plain functions as well."""
+    if not name.startswith("test"):
+        return False
+    if isinstance(scope_node, cst.Module):
+        return True
+    return (isinstance(scope_node, cst.ClassDef) and scope_node.name.value.startswith("Test")
+            and not scope_node.bases)
+
+
 @lru_cache(maxsize=1)
 def _blocking_codes() -> frozenset[str]:
     """The codes of the blocking-call tables: a helper reaching any of them counts."""
     return frozenset(entry.code for entry in BLOCKING_CALLS.values())
 
 
-def _is_stub(body: cst.BaseSuite) -> bool:
-    """Only a docstring, ``...``, ``pass`` or ``raise NotImplementedError``."""
+def _is_stub(function: cst.FunctionDef) -> bool:
+    """Only a docstring, ``...``, ``pass`` or ``raise NotImplementedError``, or a default
+    that returns a constant, ``self`` or a parameter: a hook for overrides."""
+    body = function.body
+    params = {p.name.value for p in (*function.params.posonly_params, *function.params.params,
+                                     *function.params.kwonly_params)}
     statements: list[cst.CSTNode] = []
     if isinstance(body, cst.SimpleStatementSuite):
         statements.extend(body.body)
@@ -295,8 +385,11 @@ def _is_stub(body: cst.BaseSuite) -> bool:
             if not isinstance(statement, cst.SimpleStatementLine):
                 return False
             statements.extend(statement.body)
-    for small in statements:
+    for number, small in enumerate(statements):
         if isinstance(small, cst.Pass):
+            continue
+        if isinstance(small, cst.Return) and number == len(statements) - 1 and (
+                small.value is None or _is_plain_value(small.value, params)):
             continue
         if isinstance(small, cst.Expr) and isinstance(
                 small.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)):
@@ -307,3 +400,15 @@ def _is_stub(body: cst.BaseSuite) -> bool:
                 continue
         return False
     return True
+
+
+def _is_plain_value(value: cst.BaseExpression, params: set[str]) -> bool:
+    """A constant (``None``, ``True``, a number, a string, an empty container) or one of
+    ``params`` (``self`` among them)."""
+    if isinstance(value, cst.Name):
+        return value.value in params or value.value in ("None", "True", "False")
+    if isinstance(value, (cst.Integer, cst.Float, cst.SimpleString)):
+        return True
+    if isinstance(value, (cst.List, cst.Tuple, cst.Dict, cst.Set)):
+        return not value.elements
+    return False

@@ -79,8 +79,10 @@ class _Occurrences:
     total: Counter[str] = field(default_factory=Counter)
     #: Name -> the occurrences handed straight to a task-starting call.
     spawned: Counter[str] = field(default_factory=Counter)
-    #: Name -> the occurrences that are called (``name(...)``, ``x.name(...)``).
+    #: Name -> the occurrences that are called (``name(...)``, ``x.name(...)``), and
+    #: those whose call is awaited right away (``await name(...)``).
     called: Counter[str] = field(default_factory=Counter)
+    awaited: Counter[str] = field(default_factory=Counter)
     #: Name -> callee names of the calls an occurrence is handed to (helpers, maybe).
     handed_to: dict[str, list[str]] = field(default_factory=dict)
     #: Functions that hand one of their parameters to a task-starting call.
@@ -145,6 +147,8 @@ class _Collector:
         holder = stack[position - 1] if position >= 1 else None
         if type(holder) is cst.Call and holder.func is stack[position]:
             found.called[name] += 1
+            if position >= 2 and type(stack[position - 2]) is cst.Await:
+                found.awaited[name] += 1
             position -= 1
         arg = stack[position - 1] if position >= 1 else None
         receiver = stack[position - 2] if position >= 2 else None
@@ -203,32 +207,37 @@ class TaskUsage:
             self._occurrences = _Collector().run(self._model.module)
         return self._occurrences
 
-    def used_as_value(self, function: cst.FunctionDef, *, nested: bool) -> bool:
-        """Whether the project uses ``function`` other than by calling it: handed to a
-        call (``app.on_cleanup.append(on_cleanup)``, ``router.add_get("/", index)``),
-        stored or returned, so that something else calls it, expecting what it is.
-        A public name is looked for in the other modules that name it too (more than
-        :data:`MAX_MODULES_READ` of them count as such a use)."""
+    def only_awaited(self, function: cst.FunctionDef, *, nested: bool) -> bool:
+        """Whether the project uses ``function`` only in calls it awaits at once
+        (``await name(...)``), somewhere: every caller is in sight and wants just the
+        result.  Not when it is handed on (``app.on_cleanup.append(on_cleanup)``), stored
+        or returned, so that something else calls it expecting what it is, nor when its
+        coroutine is handed on (``create_task(name())``, ``name().__await__()``), nor when
+        nothing in the project names it (an entry point or an API for others).  A public
+        name is looked for in the other modules that name it too (more than
+        :data:`MAX_MODULES_READ` of them: not in sight)."""
         name = function.name.value
         found = self._module_occurrences()
-        if found.total[name] > found.called[name]:
-            return True
+        total, awaited = found.total[name], found.awaited[name]
+        if total > awaited:
+            return False
         private = name.startswith("_") and not name.endswith("__")
         if nested or private:
-            return False
+            return awaited > 0
         index = self._model.index
         others = index.modules_mentioning(name, besides=self._model.module_name,
                                           limit=MAX_MODULES_READ)
         if others is None:
-            return True
+            return False
         for module in sorted(others):
             tree = index.module_tree(module)
             if tree is None:
-                return True
+                return False
             there = _Collector().run(tree)
-            if there.total[name] > there.called[name]:
-                return True
-        return False
+            if there.total[name] > there.awaited[name]:
+                return False
+            awaited += there.awaited[name]
+        return awaited > 0
 
 
 #: How many other modules naming a public coroutine function are read to see how they use
