@@ -7,23 +7,42 @@ from collections.abc import Sequence
 import libcst as cst
 
 from asyncheck.lint import Invalid, Rule, Valid
+from asyncheck.semantics.blocking import match_blocking_call
 from asyncheck.semantics.concurrency import code_of
-from asyncheck.semantics.structure import is_sleep, suspends
+from asyncheck.semantics.structure import (
+    IN_LOOP_MODULES,
+    STATE_METHODS,
+    WrittenState,
+    is_sleep,
+    state_keys,
+    suspends,
+)
+from asyncheck.syntax.walk import walk_body
 
 
 class BusyWait(Rule):
     """
     ## What it does
-    Reports a `while` loop inside `async def` that only sleeps until some state changes:
-    its body is a sleep (`await asyncio.sleep(...)`, anyio's and trio's `sleep`,
-    `sleep_until` and `lowlevel.checkpoint()`) and, besides, at most checks of the state
-    that leave the loop (`if ready: break`, `if done: return result`).  The loop is
+    Reports a `while` loop inside `async def` that only sleeps until some state of this
+    program changes: its body is a sleep (`await asyncio.sleep(...)`, anyio's and trio's
+    `sleep`, `sleep_until` and `lowlevel.checkpoint()`) and, besides, at most checks of the
+    state that leave the loop (`if ready: break`, `if done: return result`).  The loop is
     `while <condition>:` polling the condition, or `while True:` polling the checks.
 
-    A loop that does other awaited work (`await` of anything but the sleep, `async for`,
-    `async with`, also in its condition) or other work at all (a call, an assignment) is
-    not waiting but working between pauses, and is not reported; nor is
-    `while True: await asyncio.sleep(3600)`, which checks nothing.
+    The state polled must be one the program could signal instead: an attribute or
+    container the same module changes (`self.ready = True` elsewhere, `self.tasks.pop(k)`,
+    a global or nonlocal name), or the state of an asyncio object that can be awaited
+    (`task.done()`, `event.is_set()`, `queue.empty()`).  Not reported:
+    - a loop that does other awaited work (`await` of anything but the sleep, `async for`,
+      `async with`, also in its condition) or other work at all (a call, an assignment):
+      it is working between pauses; nor `while True: await asyncio.sleep(3600)`, which
+      checks nothing;
+    - polling what only polling can tell: the disk, the network or another process (a
+      call of the blocking-call tables, `os.path.exists(path)`), an object of a library
+      other than asyncio, anyio and trio (a `threading.Event`, a `queue.Queue`, a
+      library's client), or state nothing in the module changes;
+    - a polling helper whose caller picks the interval (`await asyncio.sleep(interval)`
+      with `interval` a parameter).
 
     ## Why is this bad?
     Polling wakes the task every interval to look at a flag that usually has not changed:
@@ -61,6 +80,7 @@ class BusyWait(Rule):
     code = "ACK520"
     name = "busy-wait"
     TRIGGERS = ("sleep", "checkpoint")
+    PEER_CODES = ("ASYNC110",)
     message = (
         "`while {test}:` polls with `{sleep}`: wait for the change instead "
         "(`asyncio.Event`/`asyncio.Condition`, or await the task)"
@@ -110,6 +130,37 @@ async def backoff(attempts):
     for delay in attempts:
         await asyncio.sleep(delay)
 '''),
+        # Only polling tells when another process writes a file, or when a library's
+        # client or another thread changes its state.
+        Valid('''\
+import asyncio
+import os
+import threading
+
+async def wait_for_file(path):
+    while not os.path.exists(path):
+        await asyncio.sleep(0.1)
+
+async def wait_for_thread(done: threading.Event):
+    while not done.is_set():
+        await asyncio.sleep(0.1)
+
+async def wait_connected(client):
+    while not client.is_connected:
+        await asyncio.sleep(0.1)
+'''),
+        # A polling helper whose caller picks the interval.
+        Valid('''\
+import asyncio
+
+class Job:
+    def finish(self):
+        self.state = "done"
+
+async def wait_for_state(job, state, interval=0.01):
+    while job.state != state:
+        await asyncio.sleep(interval)
+'''),
         # A sleep of some other library.
         Valid('''\
 import mylib
@@ -125,11 +176,14 @@ async def wait(state):
 import asyncio
 
 class Connection:
+    def on_connect(self):
+        self.connected = True
+
     async def wait_connected(self):
         while not self.connected:
             await asyncio.sleep(0.1)
 ''',
-            line=5, column=9,
+            line=8, column=9,
             message_contains="`while not self.connected:` polls with `asyncio.sleep(0.1)`",
         ),
         Invalid(
@@ -148,21 +202,34 @@ async def wait_done(task):
             '''\
 import trio
 
+class Pool:
+    async def run(self, job):
+        self.busy = True
+        try:
+            await job()
+        finally:
+            self.busy = False
+
 async def wait_idle(pool):
     while pool.busy:
         await trio.lowlevel.checkpoint()
 ''',
-            line=4,
+            line=12,
         ),
         Invalid(
             '''\
 from anyio import sleep
 
-async def wait_for_flag(flags, name):
-    while name not in flags:
+FLAGS = set()
+
+def raise_flag(name):
+    FLAGS.add(name)
+
+async def wait_for_flag(name):
+    while name not in FLAGS:
         await sleep(0.5)
 ''',
-            line=4,
+            line=9,
         ),
     ]
 
@@ -173,7 +240,7 @@ async def wait_for_flag(flags, name):
         if suspends([node.test]):
             return
         sleep: cst.BaseExpression | None = None
-        checks = 0
+        checks: list[cst.BaseExpression] = []
         for statement in _statements(node.body):
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
@@ -185,14 +252,58 @@ async def wait_for_flag(flags, name):
                         continue
                     return
             elif isinstance(statement, cst.If) and _is_exit_check(statement):
-                checks += 1
+                checks.append(statement.test)
             else:
                 return
         if sleep is None:
             return
         if _is_true(node.test) and not checks:
             return  # sleeps forever: checks nothing
+        tests = [node.test, *checks]
+        if not self._polls_own_state(tests) or self._interval_is_parameter(sleep):
+            return
         self.report(node, test=code_of(node.test, 40), sleep=code_of(sleep, 40))
+
+    def _polls_own_state(self, tests: list[cst.BaseExpression]) -> bool:
+        """Whether the tests read state this code could signal when it changes: state the
+        module itself changes (:class:`WrittenState`), or the state of an asyncio object
+        that can be awaited (``task.done()``, ``event.is_set()``).  Not when they ask the
+        disk, the network or another process (a call of the blocking-call tables), or read
+        an object of a library other than asyncio's, anyio's or trio's (a
+        ``threading.Event``, a ``queue.Queue``, a library's client): only polling tells
+        when those change."""
+        context = self.context
+        awaitable_state = False
+        for test in tests:
+            for inner in (test, *walk_body(test)):
+                if isinstance(inner, (cst.Name, cst.Attribute)):
+                    known = context.expression_type(inner)
+                    if known is not None and not known.startswith(IN_LOOP_MODULES) and (
+                            not context.index.is_class(known)):
+                        return False
+                elif isinstance(inner, cst.Call):
+                    if match_blocking_call(context.resolver, context.scope, inner) is not None:
+                        return False
+                    func = inner.func
+                    if isinstance(func, cst.Attribute) and func.attr.value in STATE_METHODS:
+                        awaitable_state = True
+        if awaitable_state:
+            return True
+        written = context.shared(WrittenState).keys
+        return any(not state_keys(test).isdisjoint(written) for test in tests)
+
+    def _interval_is_parameter(self, sleep: cst.BaseExpression) -> bool:
+        """``await asyncio.sleep(interval)`` with ``interval`` a parameter of the function:
+        polling is what the function offers, at the pace its caller picks."""
+        function = self.context.current_function
+        if function is None or not isinstance(sleep, cst.Call) or not sleep.args:
+            return False
+        delay = sleep.args[0].value
+        if not isinstance(delay, cst.Name):
+            return False
+        params = function.params
+        return any(p.name.value == delay.value for p in (
+            *params.posonly_params, *params.params, *params.kwonly_params))
 
 
 def _is_exit_check(node: cst.If) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from asyncheck.semantics.model import SemanticModel
-from asyncheck.syntax.walk import iter_children
+from asyncheck.syntax.walk import iter_children, walk_body
 
 # Node tests are ``type(node) is ...``, not ``isinstance``: see semantics/names.py.
 
@@ -107,3 +107,97 @@ def _defaults(params: cst.Parameters) -> list[cst.BaseExpression]:
     return [p.default for p in (*params.posonly_params, *params.params, *params.kwonly_params)
             if p.default is not None]
 
+
+
+# -- polled state (ACK520) ----------------------------------------------------------------------
+#: Methods that read the state of an asyncio-style object whose change can be awaited
+#: instead (``task.done()`` -> ``await task``, ``event.is_set()`` -> ``await event.wait()``).
+STATE_METHODS = frozenset({"done", "cancelled", "is_set", "empty", "full", "qsize", "locked"})
+#: Methods that change the object they are called on (``self.tasks.pop(key)``).
+MUTATING_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "popitem", "remove", "discard", "add", "update",
+    "clear", "setdefault", "appendleft", "popleft", "put_nowait", "get_nowait", "set",
+})
+#: Modules whose objects hold state of this process that asyncio code can be told about
+#: (containers, asyncio's, anyio's and trio's objects), unlike a ``threading.Event``, a
+#: ``queue.Queue`` or a library's client.
+IN_LOOP_MODULES = ("builtins.", "collections.", "asyncio.", "anyio.", "trio.")
+
+
+def state_keys(expr: cst.CSTNode) -> set[str]:
+    """The pieces of state an expression reads, as :class:`WrittenState` records writes:
+    ``".ready"`` for an attribute (the attribute, not the object holding it: ``self`` is
+    not the state of ``self.ready``), ``"name"`` for a plain name; subscripts and calls
+    read their operands and arguments, not the callee."""
+    keys: set[str] = set()
+    pending: list[cst.CSTNode] = [expr]
+    while pending:
+        node = pending.pop()
+        kind = type(node)
+        if kind is cst.Attribute:
+            assert isinstance(node, cst.Attribute)
+            keys.add("." + node.attr.value)
+        elif kind is cst.Name:
+            assert isinstance(node, cst.Name)
+            keys.add(node.value)
+        elif kind is cst.Call:
+            assert isinstance(node, cst.Call)
+            if isinstance(node.func, cst.Attribute):
+                pending.append(node.func.value)
+            pending.extend(arg.value for arg in node.args)
+        elif kind is cst.Subscript:
+            assert isinstance(node, cst.Subscript)
+            pending.append(node.value)
+        elif kind not in (cst.Lambda, cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp):
+            pending.extend(iter_children(node))
+    return keys
+
+
+class WrittenState:
+    """What the code of one module changes (``model.shared(WrittenState)``): attributes it
+    assigns, deletes or mutates anywhere (``".ready"`` for ``self.ready = True``,
+    ``self.ready[k] = v``, ``del self.ready[k]``, ``self.ready.add(x)``), and names it
+    changes from another scope (declared ``global``/``nonlocal``) or mutates.  A flag a
+    loop polls is one the project can signal where it changes it; one that only a library
+    or another process changes is not."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        self.keys: set[str] = set()
+        self._collect(model.module)
+
+    def _collect(self, module: cst.Module) -> None:
+        keys = self.keys
+        for node in walk_body(module, own_scope=False):
+            kind = type(node)
+            targets: list[cst.BaseExpression] = []
+            if kind is cst.Assign:
+                assert isinstance(node, cst.Assign)
+                targets = [t.target for t in node.targets]
+            elif kind is cst.AugAssign or kind is cst.AnnAssign:
+                assert isinstance(node, (cst.AugAssign, cst.AnnAssign))
+                targets = [node.target]
+            elif kind is cst.Del:
+                assert isinstance(node, cst.Del)
+                targets = [node.target]
+            elif kind is cst.Global or kind is cst.Nonlocal:
+                assert isinstance(node, (cst.Global, cst.Nonlocal))
+                keys.update(item.name.value for item in node.names)
+            elif kind is cst.Call:
+                assert isinstance(node, cst.Call)
+                func = node.func
+                if isinstance(func, cst.Attribute) and func.attr.value in MUTATING_METHODS:
+                    targets = [func.value]
+            for target in targets:
+                self._add_target(target, mutated=kind is cst.Call)
+
+    def _add_target(self, target: cst.BaseExpression, *, mutated: bool) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._add_target(element.value, mutated=mutated)
+            return
+        if isinstance(target, cst.Subscript):
+            target, mutated = target.value, True
+        if isinstance(target, cst.Attribute):
+            self.keys.add("." + target.attr.value)
+        elif isinstance(target, cst.Name) and mutated:
+            self.keys.add(target.value)
