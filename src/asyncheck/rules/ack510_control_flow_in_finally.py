@@ -55,6 +55,7 @@ class ControlFlowInFinally(Rule):
     code = "ACK510"
     name = "control-flow-in-finally"
     TRIGGERS = ("finally",)
+    PEER_CODES = ("B012",)  # flake8-bugbear's and ruff's jump-statement-in-finally
     message = (
         "`{keyword}` in `finally:` of `async def {function}` discards the exception in "
         "flight, `CancelledError` included; move it after the `try` statement"

@@ -9,10 +9,11 @@ from asyncheck.semantics.names import dotted_name
 from asyncheck.semantics.structure import cancel_scope
 
 #: Decorators (last part of the name, called or not) that make a generator a context
-#: manager or a pytest fixture: its consumer runs inside the scope on purpose, in the same
-#: task, and leaves it before the generator goes on.
-CONTEXT_MANAGER_DECORATORS = frozenset({
-    "asynccontextmanager", "contextmanager", "fixture", "yield_fixture",
+#: manager or a pytest fixture, whose consumer runs inside the scope on purpose, in the same
+#: task, and leaves it before the generator goes on; or run it in a task of its own that
+#: hands the values over a channel (trio's ``as_safe_channel``).
+SAFE_GENERATOR_DECORATORS = frozenset({
+    "asynccontextmanager", "contextmanager", "fixture", "yield_fixture", "as_safe_channel",
 })
 
 
@@ -29,6 +30,8 @@ class YieldInCancelScope(Rule):
     (decorated `@asynccontextmanager`, `@contextmanager`, `@pytest.fixture`,
     `@pytest_asyncio.fixture`, however imported): there the consumer's code runs inside
     the scope on purpose, in the same task, and leaves it before the generator resumes.
+    Nor in one decorated with trio's `@as_safe_channel`, which runs the generator in a task
+    of its own.
 
     ## Why is this bad?
     At a `yield` the generator is suspended with its scope still open, and the consumer's
@@ -74,6 +77,7 @@ class YieldInCancelScope(Rule):
     code = "ACK511"
     name = "yield-in-cancel-scope"
     TRIGGERS = ("yield",)
+    PEER_CODES = ("ASYNC101", "ASYNC119")
     message = (
         "`yield` inside `{scope}` in generator `{function}`: the scope stays open while the "
         "consumer runs, so its cancellation lands in the consumer's code; end the scope "
@@ -223,12 +227,12 @@ async def pages(client):
 
 def _is_context_manager(function: cst.FunctionDef) -> bool:
     """Decorated as a context manager or a pytest fixture (see
-    :data:`CONTEXT_MANAGER_DECORATORS`)."""
+    :data:`SAFE_GENERATOR_DECORATORS`)."""
     for decorator in function.decorators:
         expr = decorator.decorator
         if isinstance(expr, cst.Call):
             expr = expr.func
         name = dotted_name(expr)
-        if name is not None and name.rpartition(".")[2] in CONTEXT_MANAGER_DECORATORS:
+        if name is not None and name.rpartition(".")[2] in SAFE_GENERATOR_DECORATORS:
             return True
     return False

@@ -6,6 +6,7 @@ import libcst as cst
 
 from asyncheck.lint import Invalid, Rule, Valid
 from asyncheck.semantics.structure import TIMEOUT_SCOPES, cancel_scope, suspends
+from asyncheck.syntax.walk import walk_body
 
 
 class TimeoutWithoutAwait(Rule):
@@ -18,7 +19,8 @@ class TimeoutWithoutAwait(Rule):
     `CancelScope`).  An `async with` item after the timeout in the same statement is
     entered inside it and counts as an `await`; a `yield` in the body counts too (ACK511
     is about that one).  Code in a nested `def` or `lambda` runs at another time and does
-    not count.
+    not count.  Code that works with the scope object itself (`as cm`, then
+    `cm.expired()`, `cm.reschedule(...)`, as a test of the timeout does) is not reported.
 
     ## Why is this bad?
     A timeout cancels the task at its next suspension point.  Without one in the body,
@@ -52,6 +54,7 @@ class TimeoutWithoutAwait(Rule):
     TRIGGERS = (
         "timeout", "fail_after", "fail_at", "move_on_after", "move_on_at", "CancelScope",
     )
+    PEER_CODES = ("ASYNC100",)
     message = (
         "`{scope}` scope has no `await`, `async for` or `async with` in its body, so the "
         "timeout can never fire; await the work inside it, or remove it"
@@ -100,6 +103,14 @@ import asyncio
 async def names(client):
     async with asyncio.timeout(3):
         return list(user.name for user in await client.users())
+'''),
+        # A test of the timeout object itself.
+        Valid('''\
+import asyncio
+
+async def test_repr_of_active_timeout():
+    async with asyncio.timeout(10) as cm:
+        assert "active" in repr(cm)
 '''),
         # Not a timeout of a known library.
         Valid('''\
@@ -183,7 +194,20 @@ async def fetch_all(client, urls):
                 continue
             if node.asynchronous is not None and position < len(items) - 1:
                 return  # the later items are entered (awaited) inside the timeout
-            if suspends(node.body.body, yields=True):
+            if suspends(node.body.body, yields=True) or self._uses_scope_object(item):
                 return
             self.report(node, scope=scope)
             return
+
+    def _uses_scope_object(self, item: cst.WithItem) -> bool:
+        """``as cm`` and the code reads ``cm`` (``cm.expired()``, ``repr(cm)``,
+        ``cm.reschedule(...)``): it works with the scope object itself, as a test of the
+        timeout does, rather than guarding work with it."""
+        target = item.asname.name if item.asname is not None else None
+        if not isinstance(target, cst.Name):
+            return False
+        context = self.context
+        function = context.current_function
+        root: cst.CSTNode = function.body if function is not None else context.module
+        return any(isinstance(node, cst.Name) and node.value == target.value
+                   and node is not target for node in walk_body(root))

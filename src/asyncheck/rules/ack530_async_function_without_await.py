@@ -100,6 +100,7 @@ class AsyncFunctionWithoutAwait(Rule):
     name = "async-function-without-await"
     default_enabled = False
     TRIGGERS = ("async def",)
+    PEER_CODES = ("ASYNC124",)
     message = (
         "`async def {function}` never awaits (no `await`, `async for`, `async with` or "
         "`yield`): make it a plain `def`, or await what it should wait for"

@@ -118,6 +118,11 @@ MUTATING_METHODS = frozenset({
     "append", "extend", "insert", "pop", "popitem", "remove", "discard", "add", "update",
     "clear", "setdefault", "appendleft", "popleft", "put_nowait", "get_nowait", "set",
 })
+#: Methods that query the container they are called on: its content is the state read.
+CONTAINER_QUERIES = frozenset({
+    "get", "count", "index", "keys", "values", "items", "issubset", "issuperset",
+    "isdisjoint", "copy",
+})
 #: Modules whose objects hold state of this process that asyncio code can be told about
 #: (containers, asyncio's, anyio's and trio's objects), unlike a ``threading.Event``, a
 #: ``queue.Queue`` or a library's client.
@@ -127,8 +132,10 @@ IN_LOOP_MODULES = ("builtins.", "collections.", "asyncio.", "anyio.", "trio.")
 def state_keys(expr: cst.CSTNode) -> set[str]:
     """The pieces of state an expression reads, as :class:`WrittenState` records writes:
     ``".ready"`` for an attribute (the attribute, not the object holding it: ``self`` is
-    not the state of ``self.ready``), ``"name"`` for a plain name; subscripts and calls
-    read their operands and arguments, not the callee."""
+    not the state of ``self.ready``), ``"name"`` for a plain name; subscripts read their
+    operand, calls their arguments, and a container's query (``self.jobs.get(key)``) the
+    container too; what another method returns (``self.loop.is_closed()``) is its
+    object's own business."""
     keys: set[str] = set()
     pending: list[cst.CSTNode] = [expr]
     while pending:
@@ -142,8 +149,9 @@ def state_keys(expr: cst.CSTNode) -> set[str]:
             keys.add(node.value)
         elif kind is cst.Call:
             assert isinstance(node, cst.Call)
-            if isinstance(node.func, cst.Attribute):
-                pending.append(node.func.value)
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in CONTAINER_QUERIES:
+                pending.append(func.value)
             pending.extend(arg.value for arg in node.args)
         elif kind is cst.Subscript:
             assert isinstance(node, cst.Subscript)
