@@ -12,9 +12,8 @@ from asyncheck.semantics.concurrency import code_of
 from asyncheck.semantics.structure import (
     IN_LOOP_MODULES,
     STATE_METHODS,
-    WrittenState,
     is_sleep,
-    state_keys,
+    reads_written_state,
     suspends,
 )
 from asyncheck.syntax.walk import walk_body
@@ -29,10 +28,12 @@ class BusyWait(Rule):
     state that leave the loop (`if ready: break`, `if done: return result`).  The loop is
     `while <condition>:` polling the condition, or `while True:` polling the checks.
 
-    The state polled must be one the program could signal instead: an attribute or
-    container the same module changes (`self.ready = True` elsewhere, `self.tasks.pop(k)`,
-    a global or nonlocal name), or the state of an asyncio object that can be awaited
-    (`task.done()`, `event.is_set()`, `queue.empty()`).  Not reported:
+    The state polled must be one the program could signal instead: an attribute that a
+    method of the same module changes through `self` (`self.ready = True`,
+    `self.tasks.pop(k)`), read from an object of that class (`self.ready`,
+    `conn.ready` with `conn: Connection`), a global or nonlocal name changed elsewhere, or
+    the state of an asyncio object that can be awaited (`task.done()`, `event.is_set()`,
+    `queue.empty()`).  Not reported:
     - a loop that does other awaited work (`await` of anything but the sleep, `async for`,
       `async with`, also in its condition) or other work at all (a call, an assignment):
       it is working between pauses; nor `while True: await asyncio.sleep(3600)`, which
@@ -40,7 +41,8 @@ class BusyWait(Rule):
     - polling what only polling can tell: the disk, the network or another process (a
       call of the blocking-call tables, `os.path.exists(path)`), an object of a library
       other than asyncio, anyio and trio (a `threading.Event`, a `queue.Queue`, a
-      library's client), or state nothing in the module changes;
+      library's client), state nothing in the module changes, or an attribute of an
+      object of unknown type;
     - a polling helper whose caller picks the interval (`await asyncio.sleep(interval)`
       with `interval` a parameter).
 
@@ -210,7 +212,7 @@ class Pool:
         finally:
             self.busy = False
 
-async def wait_idle(pool):
+async def wait_idle(pool: Pool):
     while pool.busy:
         await trio.lowlevel.checkpoint()
 ''',
@@ -266,7 +268,7 @@ async def wait_for_flag(name):
 
     def _polls_own_state(self, tests: list[cst.BaseExpression]) -> bool:
         """Whether the tests read state this code could signal when it changes: state the
-        module itself changes (:class:`WrittenState`), or the state of an asyncio object
+        module itself changes (:func:`reads_written_state`), or the state of an asyncio object
         that can be awaited (``task.done()``, ``event.is_set()``).  Not when they ask the
         disk, the network or another process (a call of the blocking-call tables), or read
         an object of a library other than asyncio's, anyio's or trio's (a
@@ -287,10 +289,7 @@ async def wait_for_flag(name):
                     func = inner.func
                     if isinstance(func, cst.Attribute) and func.attr.value in STATE_METHODS:
                         awaitable_state = True
-        if awaitable_state:
-            return True
-        written = context.shared(WrittenState).keys
-        return any(not state_keys(test).isdisjoint(written) for test in tests)
+        return awaitable_state or any(reads_written_state(context, test) for test in tests)
 
     def _interval_is_parameter(self, sleep: cst.BaseExpression) -> bool:
         """``await asyncio.sleep(interval)`` with ``interval`` a parameter of the function:

@@ -129,55 +129,47 @@ CONTAINER_QUERIES = frozenset({
 IN_LOOP_MODULES = ("builtins.", "collections.", "asyncio.", "anyio.", "trio.")
 
 
-def state_keys(expr: cst.CSTNode) -> set[str]:
-    """The pieces of state an expression reads, as :class:`WrittenState` records writes:
-    ``".ready"`` for an attribute (the attribute, not the object holding it: ``self`` is
-    not the state of ``self.ready``), ``"name"`` for a plain name; subscripts read their
-    operand, calls their arguments, and a container's query (``self.jobs.get(key)``) the
-    container too; what another method returns (``self.loop.is_closed()``) is its
-    object's own business."""
-    keys: set[str] = set()
-    pending: list[cst.CSTNode] = [expr]
-    while pending:
-        node = pending.pop()
-        kind = type(node)
-        if kind is cst.Attribute:
-            assert isinstance(node, cst.Attribute)
-            keys.add("." + node.attr.value)
-        elif kind is cst.Name:
-            assert isinstance(node, cst.Name)
-            keys.add(node.value)
-        elif kind is cst.Call:
-            assert isinstance(node, cst.Call)
-            func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value in CONTAINER_QUERIES:
-                pending.append(func.value)
-            pending.extend(arg.value for arg in node.args)
-        elif kind is cst.Subscript:
-            assert isinstance(node, cst.Subscript)
-            pending.append(node.value)
-        elif kind not in (cst.Lambda, cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp):
-            pending.extend(iter_children(node))
-    return keys
-
-
 class WrittenState:
-    """What the code of one module changes (``model.shared(WrittenState)``): attributes it
-    assigns, deletes or mutates anywhere (``".ready"`` for ``self.ready = True``,
-    ``self.ready[k] = v``, ``del self.ready[k]``, ``self.ready.add(x)``), and names it
-    changes from another scope (declared ``global``/``nonlocal``) or mutates.  A flag a
-    loop polls is one the project can signal where it changes it; one that only a library
-    or another process changes is not."""
+    """What the code of one module changes (``model.shared(WrittenState)``), as the state a
+    loop polls can be told apart from state only polling can see:
+
+    - attributes of the module's classes that a method assigns, deletes or mutates through
+      ``self`` (``self.ready = True``, ``self.jobs[k] = v``, ``del self.jobs[k]``,
+      ``self.jobs.pop(k)``), by class: ``("pkg.mod.Worker", "ready")``;
+    - names a function changes in another scope (declared ``global``/``nonlocal``) or
+      mutates anywhere (``FLAGS.add(name)``).
+
+    A flag the program changes itself is one it can signal where it changes it."""
 
     def __init__(self, model: SemanticModel) -> None:
-        self.keys: set[str] = set()
-        self._collect(model.module)
+        self.attributes: set[tuple[str, str]] = set()
+        self.names: set[str] = set()
+        self._collect(model.module, model.module_name)
 
-    def _collect(self, module: cst.Module) -> None:
-        keys = self.keys
-        for node in walk_body(module, own_scope=False):
+    def _collect(self, module: cst.Module, module_name: str) -> None:
+        # (node, qualified name of the class whose method's body this is, `self`'s name)
+        pending: list[tuple[cst.CSTNode, str | None, str | None]] = [(module, None, None)]
+        while pending:
+            node, owner, self_name = pending.pop()
             kind = type(node)
+            if kind is cst.ClassDef:
+                assert isinstance(node, cst.ClassDef)
+                prefix = module_name if owner is None else owner
+                class_name = f"{prefix}.{node.name.value}" if self_name is None else None
+                for statement in node.body.body:
+                    pending.append((statement, class_name, None))
+                continue
+            if kind is cst.FunctionDef:
+                assert isinstance(node, cst.FunctionDef)
+                if self_name is None:  # a method (or a function): `self` is its first param
+                    params = node.params.posonly_params or node.params.params
+                    self_name = params[0].name.value if params else ""
+                    owner = owner if params else None
+                # else: a function nested in a method sees the method's `self`
+                pending.extend((child, owner, self_name) for child in iter_children(node))
+                continue
             targets: list[cst.BaseExpression] = []
+            mutated = False
             if kind is cst.Assign:
                 assert isinstance(node, cst.Assign)
                 targets = [t.target for t in node.targets]
@@ -189,23 +181,66 @@ class WrittenState:
                 targets = [node.target]
             elif kind is cst.Global or kind is cst.Nonlocal:
                 assert isinstance(node, (cst.Global, cst.Nonlocal))
-                keys.update(item.name.value for item in node.names)
+                self.names.update(item.name.value for item in node.names)
             elif kind is cst.Call:
                 assert isinstance(node, cst.Call)
                 func = node.func
                 if isinstance(func, cst.Attribute) and func.attr.value in MUTATING_METHODS:
-                    targets = [func.value]
+                    targets, mutated = [func.value], True
             for target in targets:
-                self._add_target(target, mutated=kind is cst.Call)
+                self._add(target, owner, self_name, mutated=mutated)
+            pending.extend((child, owner, self_name) for child in iter_children(node))
 
-    def _add_target(self, target: cst.BaseExpression, *, mutated: bool) -> None:
+    def _add(self, target: cst.BaseExpression, owner: str | None, self_name: str | None, *,
+             mutated: bool) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
-                self._add_target(element.value, mutated=mutated)
+                self._add(element.value, owner, self_name, mutated=mutated)
             return
         if isinstance(target, cst.Subscript):
             target, mutated = target.value, True
         if isinstance(target, cst.Attribute):
-            self.keys.add("." + target.attr.value)
+            receiver = target.value
+            if (owner is not None and isinstance(receiver, cst.Name)
+                    and receiver.value == self_name):
+                self.attributes.add((owner, target.attr.value))
         elif isinstance(target, cst.Name) and mutated:
-            self.keys.add(target.value)
+            self.names.add(target.value)
+
+
+def reads_written_state(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """Whether ``expr`` reads state the module changes (:class:`WrittenState`): an
+    attribute of an object whose class (or a base of it) a method of the module changes
+    through ``self``, or a name changed from another scope or mutated.  An attribute of an
+    object of unknown type is nobody's known state.  Subscripts read their operand, calls
+    their arguments, and a container's query (``self.jobs.get(key)``) the container too;
+    what another method returns (``self.loop.is_closed()``) is its object's own
+    business."""
+    written = model.shared(WrittenState)
+    pending: list[cst.CSTNode] = [expr]
+    while pending:
+        node = pending.pop()
+        kind = type(node)
+        if kind is cst.Attribute:
+            assert isinstance(node, cst.Attribute)
+            owner = model.expression_type(node.value)
+            if owner is not None and any(
+                    (ancestor, node.attr.value) in written.attributes
+                    for ancestor in model.index.class_lineage(owner)):
+                return True
+        elif kind is cst.Name:
+            assert isinstance(node, cst.Name)
+            if node.value in written.names:
+                return True
+        elif kind is cst.Call:
+            assert isinstance(node, cst.Call)
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in CONTAINER_QUERIES:
+                pending.append(func.value)
+            pending.extend(arg.value for arg in node.args)
+        elif kind is cst.Subscript:
+            assert isinstance(node, cst.Subscript)
+            pending.append(node.value)
+        elif kind not in (cst.Lambda, cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp):
+            pending.extend(iter_children(node))
+    return False
