@@ -8,6 +8,7 @@ import libcst as cst
 
 from asyncheck.lint import Invalid, Rule, Valid
 from asyncheck.semantics.blocking import BLOCKING_CALLS, match_blocking_call
+from asyncheck.semantics.event_loop import SESSION_CONSTRUCTORS
 from asyncheck.semantics.helper_chains import blocking_chain, project_function
 from asyncheck.semantics.names import base_class, make_function_scope
 from asyncheck.semantics.structure import suspends
@@ -60,8 +61,12 @@ class AsyncFunctionWithoutAwait(Rule):
       the contract;
     - special methods (`__aenter__`, `__aexit__`, `__call__`), async by protocol;
     - coroutine functions that call the event loop (`asyncio.create_task`,
-      `get_running_loop()`, `loop.call_soon`, anyio and trio functions): being async
-      makes sure they run in the loop's thread while it runs.
+      `get_running_loop()`, `loop.call_soon`, anyio and trio functions) or make an object
+      bound to it (`aiohttp.ClientSession()`, `httpx.AsyncClient()`): being async makes
+      sure they run in the loop's thread while it runs;
+    - coroutine functions whose body makes a call another rule reports as the reason
+      (a blocking call, ACK2xx; a sync helper that blocks, ACK290; a coroutine it does
+      not await, ACK100): the fix there adds the `await`.
 
     Off by default: whether a coroutine function that does not wait should stay async is
     often a matter of its interface (a public API kept async for future use, a callback
@@ -332,7 +337,8 @@ async def render(template, context):
             if isinstance(func, cst.Attribute) and func.attr.value in LOOP_METHODS:
                 return True
             qualname = resolver.qualified_name(func, scope)
-            if qualname is not None and qualname.startswith(LOOP_LIBRARIES):
+            if qualname is not None and (qualname.startswith(LOOP_LIBRARIES)
+                                         or qualname in SESSION_CONSTRUCTORS):
                 return True
             if match_blocking_call(resolver, scope, inner) is not None:
                 return True

@@ -83,6 +83,8 @@ class _Occurrences:
     #: those whose call is awaited right away (``await name(...)``).
     called: Counter[str] = field(default_factory=Counter)
     awaited: Counter[str] = field(default_factory=Counter)
+    #: Name -> how many functions (``def``/``async def``) of that name the module defines.
+    defined: Counter[str] = field(default_factory=Counter)
     #: Name -> callee names of the calls an occurrence is handed to (helpers, maybe).
     handed_to: dict[str, list[str]] = field(default_factory=dict)
     #: Functions that hand one of their parameters to a task-starting call.
@@ -131,6 +133,8 @@ class _Collector:
         parent_type = type(parent)
         if parent_type is cst.FunctionDef or parent_type is cst.ClassDef:
             if parent.name is node:  # type: ignore[union-attr]
+                if parent_type is cst.FunctionDef:
+                    self.found.defined[node.value] += 1
                 return  # what a definition binds, not a use
         alias = next((n for n in stack[-4:-1] if type(n) is cst.ImportAlias), None)
         if alias is not None and alias.asname is None:
@@ -215,7 +219,9 @@ class TaskUsage:
         coroutine is handed on (``create_task(name())``, ``name().__await__()``), nor when
         nothing in the project names it (an entry point or an API for others).  A public
         name is looked for in the other modules that name it too (more than
-        :data:`MAX_MODULES_READ` of them: not in sight)."""
+        :data:`MAX_MODULES_READ` of them: not in sight); one that another module defines as
+        well is a protocol several modules implement (a plugin's ``async_setup_entry``),
+        called through whichever module is at hand."""
         name = function.name.value
         found = self._module_occurrences()
         total, awaited = found.total[name], found.awaited[name]
@@ -234,7 +240,7 @@ class TaskUsage:
             if tree is None:
                 return False
             there = _Collector().run(tree)
-            if there.total[name] > there.awaited[name]:
+            if there.total[name] > there.awaited[name] or there.defined[name]:
                 return False
             awaited += there.awaited[name]
         return awaited > 0
