@@ -68,9 +68,13 @@ class AsyncFunctionWithoutAwait(Rule):
       (a blocking call, ACK2xx; a sync helper that blocks, ACK290; a coroutine it does
       not await, ACK100): the fix there adds the `await`.
 
-    Off by default: whether a coroutine function that does not wait should stay async is
-    often a matter of its interface (a public API kept async for future use, a callback
-    an API requires to be async), which is not visible in the code.
+    Off by default (SPEC): whether a coroutine function that does not wait should stay
+    async is often a matter of its interface (a public API kept async for future use, a
+    callback an API requires to be async), which is not always visible in the code.  On
+    the ecosystem check (25 pinned projects) it reported 159 functions, 156 of them judged
+    true (98 %), 118 in Home Assistant, whose own guidelines make such functions
+    `@callback`s; the false ones were a documented hook, a deliberate async twin of a
+    sync API and an async adapter module.
 
     ## Why is this bad?
     Calling it makes a coroutine that must be awaited, scheduled and run by the event
