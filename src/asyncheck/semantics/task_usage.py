@@ -79,6 +79,12 @@ class _Occurrences:
     total: Counter[str] = field(default_factory=Counter)
     #: Name -> the occurrences handed straight to a task-starting call.
     spawned: Counter[str] = field(default_factory=Counter)
+    #: Name -> the occurrences that are called (``name(...)``, ``x.name(...)``), and
+    #: those whose call is awaited right away (``await name(...)``).
+    called: Counter[str] = field(default_factory=Counter)
+    awaited: Counter[str] = field(default_factory=Counter)
+    #: Name -> how many functions (``def``/``async def``) of that name the module defines.
+    defined: Counter[str] = field(default_factory=Counter)
     #: Name -> callee names of the calls an occurrence is handed to (helpers, maybe).
     handed_to: dict[str, list[str]] = field(default_factory=dict)
     #: Functions that hand one of their parameters to a task-starting call.
@@ -127,6 +133,8 @@ class _Collector:
         parent_type = type(parent)
         if parent_type is cst.FunctionDef or parent_type is cst.ClassDef:
             if parent.name is node:  # type: ignore[union-attr]
+                if parent_type is cst.FunctionDef:
+                    self.found.defined[node.value] += 1
                 return  # what a definition binds, not a use
         alias = next((n for n in stack[-4:-1] if type(n) is cst.ImportAlias), None)
         if alias is not None and alias.asname is None:
@@ -142,6 +150,9 @@ class _Collector:
         # Called: the call's value is what is handed on.
         holder = stack[position - 1] if position >= 1 else None
         if type(holder) is cst.Call and holder.func is stack[position]:
+            found.called[name] += 1
+            if position >= 2 and type(stack[position - 2]) is cst.Await:
+                found.awaited[name] += 1
             position -= 1
         arg = stack[position - 1] if position >= 1 else None
         receiver = stack[position - 2] if position >= 2 else None
@@ -160,7 +171,8 @@ class _Collector:
 
 class TaskUsage:
     """Answers, for one file (``model.shared(TaskUsage)``), whether the project runs a
-    coroutine function of it only as a task."""
+    coroutine function of it only as a task, and whether it hands one to something else
+    that calls it."""
 
     def __init__(self, model: SemanticModel) -> None:
         self._model = model
@@ -170,9 +182,7 @@ class TaskUsage:
         """Whether every use of ``function`` in the project starts it as a task (and
         there is one).  ``nested``: it is defined inside another function."""
         name = function.name.value
-        if self._occurrences is None:
-            self._occurrences = _Collector().run(self._model.module)
-        spawned, total = _task_uses(self._occurrences, name)
+        spawned, total = _task_uses(self._module_occurrences(), name)
         if spawned != total:
             return False
         private = name.startswith("_") and not name.endswith("__")
@@ -194,6 +204,46 @@ class TaskUsage:
                 return False
             spawned += there
         return spawned > 0
+
+
+    def _module_occurrences(self) -> _Occurrences:
+        if self._occurrences is None:
+            self._occurrences = _Collector().run(self._model.module)
+        return self._occurrences
+
+    def only_awaited(self, function: cst.FunctionDef, *, nested: bool) -> bool:
+        """Whether the project uses ``function`` only in calls it awaits at once
+        (``await name(...)``), somewhere: every caller is in sight and wants just the
+        result.  Not when it is handed on (``app.on_cleanup.append(on_cleanup)``), stored
+        or returned, so that something else calls it expecting what it is, nor when its
+        coroutine is handed on (``create_task(name())``, ``name().__await__()``), nor when
+        nothing in the project names it (an entry point or an API for others).  A public
+        name is looked for in the other modules that name it too (more than
+        :data:`MAX_MODULES_READ` of them: not in sight); one that another module defines as
+        well is a protocol several modules implement (a plugin's ``async_setup_entry``),
+        called through whichever module is at hand."""
+        name = function.name.value
+        found = self._module_occurrences()
+        total, awaited = found.total[name], found.awaited[name]
+        if total > awaited:
+            return False
+        private = name.startswith("_") and not name.endswith("__")
+        if nested or private:
+            return awaited > 0
+        index = self._model.index
+        others = index.modules_mentioning(name, besides=self._model.module_name,
+                                          limit=MAX_MODULES_READ)
+        if others is None:
+            return False
+        for module in sorted(others):
+            tree = index.module_tree(module)
+            if tree is None:
+                return False
+            there = _Collector().run(tree)
+            if there.total[name] > there.awaited[name] or there.defined[name]:
+                return False
+            awaited += there.awaited[name]
+        return awaited > 0
 
 
 #: How many other modules naming a public coroutine function are read to see how they use
