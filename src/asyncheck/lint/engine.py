@@ -213,8 +213,8 @@ class Linter:
 
 
 def _too_large(size: int) -> SourceError:
-    # The tree takes tens of bytes of memory per byte of source, and the parse seconds per
-    # megabyte: say so instead of exhausting the machine.
+    # The tree takes tens of bytes of memory per byte of source, and parsing a large file
+    # takes long: say so instead of exhausting the machine.
     return SourceError(f"file too large to analyse ({size / 1e6:.1f} MB; the limit is "
                        f"{MAX_FILE_BYTES / 1e6:.0f} MB)")
 

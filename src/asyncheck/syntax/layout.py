@@ -8,8 +8,8 @@ decorator).  The scan is cheap next to a parse: it looks at brackets, quotes and
 only, and counts the tokens of a long logical line with a regular expression.
 
 libcst's native parser recurses once or more per level of an expression (each operand of
-``a + a + ...``, each link of ``a.b.c...``, each bracket), and dies with a stack overflow or
-takes minutes on inputs thousands of levels deep.  A logical line that can hold such an
+``a + a + ...``, each link of ``a.b.c...``, each bracket), and dies with a stack overflow,
+or takes very long, on inputs thousands of levels deep.  A logical line that can hold such an
 expression has many tokens that make one (operators, dots, brackets, ``and``, ``not``,
 ``lambda``...), and a chain of thousands of ``elif`` has as many ``elif`` lines: those are
 the *suspects* that :mod:`asyncheck.syntax.limits` measures with CPython's parser.
@@ -28,12 +28,13 @@ STRING_PATTERN = r"""
   | "[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*"
 """
 #: What the scan looks at: strings (matched whole), comments, line continuations, line
-#: breaks and brackets.  A lone quote is a string that does not end: the scan gives up.
+#: breaks (with the next line's indentation; group 1 is the line break) and brackets.  A
+#: lone quote is a string that does not end: the scan gives up.
 _TOKEN_RE = re.compile(STRING_PATTERN + r"""
   | ['"]
   | \#[^\r\n]*
   | \\(?:\r\n|\r|\n)
-  | \r\n|\r|\n
+  | (\r\n|\r|\n)[ \t\f]*
   | [(\[{)\]}]
 """, re.VERBOSE | re.DOTALL)
 #: The tokens that add a level to an expression in libcst's tree: operators, attribute
@@ -41,11 +42,11 @@ _TOKEN_RE = re.compile(STRING_PATTERN + r"""
 #: expressions, lambdas and ``await`` (comparisons and commas keep it flat).
 _LEVEL_RE = re.compile(r"[-+*/%@&|^~.(\[{]|<<|>>|\b(?:and|or|not|if|lambda|await)\b")
 #: An ``elif`` line: a chain of them nests one ``If`` in another.
-_ELIF_RE = re.compile(r"^[ \t]*elif\b", re.MULTILINE)
+ELIF_RE = re.compile(r"^[ \t]*elif\b", re.MULTILINE)
 #: What may come between the string literals of an implicit concatenation (besides
 #: comments and line continuations): blanks, and the next literal's prefix.
 _BLANK_RE = re.compile(r"[ \t\f\r\n]*[bBfFrRtTuU]{0,2}")
-#: The indentation of a line, and what follows it.
+#: The indentation of the first line.
 _INDENT_RE = re.compile(r"[ \t\f]*")
 #: A logical line at column 0 that continues the statement before it.
 _CLAUSE_RE = re.compile(r"(?:else|elif|except|finally)\b")
@@ -56,8 +57,8 @@ LONG_LINE = 500
 SUSPECT_LEVELS = 500
 #: Bracket nesting deeper than this makes a suspect (CPython stops at 200).
 SUSPECT_BRACKETS = 100
-#: More ``elif`` lines than this in a file make the whole text a suspect.
-SUSPECT_ELIFS = 2000
+#: A statement with more ``elif`` lines than this is a suspect.
+SUSPECT_ELIFS = 1500
 #: Strings at least this long have their level tokens counted, to be discounted.
 _LONG_STRING = 200
 #: An implicit concatenation of more string literals than this is a long run: libcst nests
@@ -74,7 +75,8 @@ class Layout:
     starts: list[int] = field(default_factory=list)
     #: Offsets of logical lines that may hold an expression too deep for libcst's parser.
     suspects: list[int] = field(default_factory=list)
-    #: Whether the file has so many ``elif`` lines that a chain of them may be too deep.
+    #: Whether the file has more than :data:`SUSPECT_ELIFS` ``elif`` lines (a statement
+    #: with that many is a suspect).
     many_elifs: bool = False
     #: Offsets where implicit concatenations of more than :data:`STRING_RUN` string
     #: literals start.
@@ -87,7 +89,8 @@ class Layout:
 def scan(text: str) -> Layout | None:
     """The layout of ``text``, or None when the scan cannot follow it (a string that does
     not end, a closing bracket without an opening one): then the text is checked whole."""
-    layout = Layout(many_elifs=len(_ELIF_RE.findall(text)) > SUSPECT_ELIFS)
+    layout = Layout(many_elifs=text.count("elif") > SUSPECT_ELIFS
+                    and len(ELIF_RE.findall(text)) > SUSPECT_ELIFS)
     starts = layout.starts
     depth = 0
     deepest = 0  # the deepest brackets of the current logical line
@@ -98,11 +101,16 @@ def scan(text: str) -> Layout | None:
     run = 0  # the string literals of the current implicit concatenation
     run_start = 0
     after_string = -1  # the end of its last literal (or of a comment after it)
-    #: Where the code of the current logical line starts.
-    logical = _line_starts_code(text, 0)
-    if logical == 0:
-        starts.append(0)
-        decorated = text.startswith("@")
+    indent = _INDENT_RE.match(text)
+    assert indent is not None  # it matches the empty string
+    code = indent.end()
+    #: Where the code of the current logical line starts (None: no code yet).
+    logical: int | None = None
+    if code < len(text) and text[code] not in "#\r\n":
+        logical = code
+        if code == 0:
+            starts.append(0)
+            decorated = text.startswith("@")
     for match in _TOKEN_RE.finditer(text):
         start, end = match.span()
         char = text[start]
@@ -111,20 +119,25 @@ def scan(text: str) -> Layout | None:
                 continue
             after_string = -1
             if logical is not None:
-                if _suspect(text, logical, end, deepest, texts):
+                if (deepest > SUSPECT_BRACKETS or start - logical >= LONG_LINE) and _suspect(
+                        text, logical, start, deepest, texts):
                     layout.suspects.append(logical)
                 deepest = 0
                 texts = []
-            logical = _line_starts_code(text, end)
-            if logical is not None and logical > end and layout.first_indent is None:
-                indentation = text[end:logical]
-                if "\f" not in indentation:
-                    layout.first_indent = (logical, indentation)
-            if logical == end:
+            following = text[end:end + 1]
+            if not following or following in "#\r\n":
+                logical = None  # a blank line, or a comment
+                continue
+            logical = end
+            line = match.end(1)
+            if end > line:
+                if layout.first_indent is None and "\f" not in text[line:end]:
+                    layout.first_indent = (end, text[line:end])
+            else:
                 # Column 0: a new top-level statement, unless it continues the one before.
                 if not decorated and not _CLAUSE_RE.match(text, end):
                     starts.append(end)
-                decorated = text.startswith("@", end)
+                decorated = following == "@"
         elif char == "'" or char == '"':
             if end - start == 1:
                 return None  # a string that does not end
@@ -168,14 +181,3 @@ def _suspect(text: str, start: int, end: int, deepest: int,
     if levels >= SUSPECT_LEVELS:
         levels -= sum(len(_LEVEL_RE.findall(text, a, b)) for a, b in texts)
     return levels >= SUSPECT_LEVELS
-
-
-def _line_starts_code(text: str, offset: int) -> int | None:
-    """Where the code of the line starting at ``offset`` starts (``offset`` itself when it
-    is at column 0), or None if the line holds no code (blank, or a comment)."""
-    indent = _INDENT_RE.match(text, offset)
-    assert indent is not None
-    after = indent.end()
-    if after >= len(text) or text[after] in "#\r\n":
-        return None
-    return after

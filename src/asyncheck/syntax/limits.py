@@ -3,8 +3,7 @@ CPython's parser first.
 
 libcst's native parser recurses for every level of an expression and of an ``elif`` chain.
 Thousands of levels overflow its stack, which kills the process (no exception to catch),
-and long before that the time grows with the cube of the depth: a chain of 4,000 ``+`` takes
-it seconds, 20,000 minutes.  CPython's parser is iterative where libcst's recurses (boolean
+and long before that its time grows with the cube of the depth.  CPython's parser is iterative where libcst's recurses (boolean
 operations, string concatenations) and stops cleanly where its own limits are reached, so
 the lines :func:`~asyncheck.syntax.layout.scan` suspects are parsed by CPython first and
 measured in libcst's levels; a text over :data:`MAX_LEVELS` never reaches libcst.
@@ -16,13 +15,13 @@ import ast
 import bisect
 import re
 import warnings
-from collections.abc import Iterable
+from collections import Counter
 
 from asyncheck.core.source import SourceError
-from asyncheck.syntax.layout import Layout
+from asyncheck.syntax.layout import ELIF_RE, SUSPECT_ELIFS, Layout
 
-#: How deep an expression (in libcst's levels) may be: libcst parses it in about a second
-#: at worst, and its native stack has room to spare.
+#: How deep an expression (in libcst's levels) may be: well within libcst's native stack,
+#: and shallow enough for its cubic time to stay small.
 MAX_LEVELS = 1000
 #: What one level costs, in quarters: an operand of ``and``/``or`` or an ``elif`` is a
 #: quarter of a level (libcst nests them but parses them in a loop, without the cost of the
@@ -38,17 +37,29 @@ def too_deep(text: str, layout: Layout | None) -> SourceError | None:
     whole text is measured.  The error is CPython's when CPython rejects the suspect
     statement (it rejects the whole file then), else says how deep the expression is.
     """
-    if layout is None or layout.many_elifs:
-        pieces: Iterable[tuple[int, int]] = [(0, len(text))]
-    elif layout.suspects:
-        pieces = _statements_holding(layout, layout.suspects, len(text))
+    if layout is None:
+        pieces = [(0, len(text))]
     else:
-        return None
+        suspects = list(layout.suspects)
+        if layout.many_elifs:
+            suspects += _crowded_by_elifs(text, layout)
+        if not suspects:
+            return None
+        pieces = _statements_holding(layout, suspects, len(text))
     for start, end in pieces:
         problem = _measure(text, start, end)
         if problem is not None:
             return problem
     return None
+
+
+def _crowded_by_elifs(text: str, layout: Layout) -> list[int]:
+    """Offsets of the top-level statements with more than :data:`SUSPECT_ELIFS` ``elif``
+    lines (only those can hold a chain that long)."""
+    starts = layout.starts or [0]
+    counts = Counter(max(bisect.bisect_right(starts, match.start()) - 1, 0)
+                     for match in ELIF_RE.finditer(text))
+    return [starts[number] for number, count in counts.items() if count > SUSPECT_ELIFS]
 
 
 def _statements_holding(layout: Layout, offsets: list[int], size: int) -> list[tuple[int, int]]:

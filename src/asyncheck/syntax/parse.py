@@ -5,8 +5,8 @@ A tree the project index parsed is kept for the lint of the same text in the sam
 first.  A failure raises :class:`~asyncheck.core.source.SourceError` with CPython's message
 and position when the text is not valid Python, libcst's otherwise.
 
-Every parse is survivable: libcst's native parser overflows its stack (killing the process)
-or takes minutes on expressions thousands of levels deep, so a scan of the text
+Every parse is survivable: libcst's native parser overflows its stack (killing the process),
+or takes very long, on expressions thousands of levels deep, so a scan of the text
 (:mod:`~asyncheck.syntax.layout`) finds the lines that could hold one and CPython's parser
 measures them first (:mod:`~asyncheck.syntax.limits`); a text too deep is refused with the
 reason, never handed to libcst.
@@ -16,10 +16,11 @@ libcst's parser needs hundreds of bytes of memory per byte of source while it wo
 times what the tree it returns keeps.  The groups' statements make one module, the same as
 a parse of the whole file gives.
 
-libcst rejects implicit concatenations of thousands of string literals (valid Python): such
-a run is stood in for by one string literal spanning the same lines and columns, so that
-every position stays right (:func:`_stand_in`); the tree's code then differs from the file's
-text, which :class:`Parsed` says, and no fix is offered in such a file.
+libcst nests an implicit concatenation of string literals one level per literal, and rejects
+thousands of them (valid Python): a run of more than :data:`STRING_RUN` is stood in for by
+one string literal spanning the same lines and columns, so that every position stays right
+(:func:`_stand_in`); the tree's code then differs from the file's text, which
+:class:`Parsed` says, and no fix is offered in such a file.
 """
 
 from __future__ import annotations
