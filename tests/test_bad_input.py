@@ -26,6 +26,27 @@ def deep_blocks(depth: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+#: Inputs on which libcst's native parser crashes the process or takes minutes, with the
+#: line of their ACK000 and a fragment of its reason.
+PARSER_CRASHERS: dict[str, tuple[bytes, int, str]] = {
+    "nested_brackets.py": (b"x = " + b"(" * 10_000 + b"1" + b")" * 10_000 + b"\n", 1,
+                           "too many nested parentheses"),
+    "long_sum.py": (b"x = " + b" + ".join([b"a"] * 20_000) + b"\n", 1, "nested too deeply"),
+    # Valid Python (CPython keeps `and` operands in a list; libcst nests them).
+    "long_and.py": (b"import asyncio\nx = " + b" and ".join([b"a"] * 10_000) + b"\n", 2,
+                    "nested too deeply"),
+    "long_elif.py": (b"if a:\n    pass\n" + b"elif a:\n    pass\n" * 10_000, 1,
+                     "nested too deeply"),
+    "long_attribute.py": (b"x = a" + b".b" * 50_000 + b"\n", 1, "nested too deeply"),
+    "long_await_sum.py": (b"async def f():\n    return " + b" + ".join([b"await g()"] * 20_000)
+                          + b"\n", 1, "nested too deeply"),
+}
+
+#: The inputs flake8 itself cannot take (its own ``ast.parse`` raises and flake8 dies), or
+#: takes long over (its per-token checks of 50,000 lines).
+FLAKE8_GIVES_UP = {"long_sum.py", "long_elif.py", "long_attribute.py", "long_await_sum.py",
+                   "long_string_run.py"}
+
 # name -> (bytes, the diagnostics expected for that file as (line, code, message fragment))
 CASES: dict[str, tuple[bytes, list[tuple[int, str, str]]]] = {
     "syntax_error.py": (b"async def f(:\n    pass\n", [(1, "ACK000", "syntax error")]),
@@ -45,16 +66,27 @@ CASES: dict[str, tuple[bytes, list[tuple[int, str, str]]]] = {
     "python2.py": (b'print "hello"\nexec "x = 1"\n', [(1, "ACK000", "Missing parentheses")]),
     "empty.py": (b"", []),
     "only_comments.py": (b"# nothing here\n# at all\n", []),
-    "deep_parens.py": (b"x = " + b"(" * 1000 + b"1" + b")" * 1000 + b"\n", []),
+    # Not Python (CPython stops at 200 brackets), and deeper nesting crashed libcst's parser:
+    # CPython's error, without handing it to libcst.
+    "deep_parens.py": (b"x = " + b"(" * 1000 + b"1" + b")" * 1000 + b"\n",
+                       [(1, "ACK000", "too many nested parentheses")]),
     # ~1,200 implicitly concatenated strings (pydoc's topics.py has such a chain): real code.
     "long_string_chain.py": (b"x = (\n" + b"".join(b'    "line %d\\n"\n' % i for i in range(1200))
                              + b")\nimport time\n\n\nasync def f():\n    time.sleep(1)\n",
                              [(1207, "ACK200", "time.sleep")]),
-    # libcst parses it and the walk has room for it (CPython itself stops at 200 brackets).
-    "deep_lists.py": (b"x = " + b"[" * 1000 + b"]" * 1000 + b"\n", []),
+    "deep_lists.py": (b"x = " + b"[" * 1000 + b"]" * 1000 + b"\n",
+                      [(1, "ACK000", "too many nested parentheses")]),
     "deep_blocks.py": (deep_blocks(150), [(101, "ACK000", "too many levels of indentation")]),
     "huge.py": (b"async def handler(request):\n    return await request.json()\n\n\n" * 160_000,
                 [(1, "ACK000", "too large")]),
+    # libcst's native parser overflowed its stack on these (SIGSEGV: the whole run died
+    # silently) or took minutes; each gets ACK000 in seconds and the run goes on.
+    **{name: (data, [(line, "ACK000", reason)])
+       for name, (data, line, reason) in PARSER_CRASHERS.items()},
+    # 50,000 implicitly concatenated strings: valid Python libcst rejects; analysed.
+    "long_string_run.py": (b"x = (\n" + b'    "a"  # part\n' * 50_000
+                           + b")\nimport time\n\n\nasync def f():\n    time.sleep(1)\n",
+                           [(50_007, "ACK200", "time.sleep")]),
 }
 
 
@@ -145,7 +177,9 @@ def test_the_whole_bad_input_set_through_the_flake8_plugin(tmp_path: Path) -> No
     from test_flake8_plugin import flake8, flake8_findings
 
     for name, (data, _) in CASES.items():
-        if name != "huge.py":  # flake8 itself takes minutes on 10 MB; the engine limit is tested above
+        # flake8 itself takes minutes on 10 MB (the engine limit is tested above), and dies
+        # on the chains its own `ast.parse` gives up on (RecursionError, MemoryError).
+        if name != "huge.py" and name not in FLAKE8_GIVES_UP:
             (tmp_path / name).write_bytes(data)
     (tmp_path / "good.py").write_text(GOOD)
     result = flake8("--isolated", "--select", "ACK,E999", ".", cwd=tmp_path)
@@ -157,3 +191,5 @@ def test_the_whole_bad_input_set_through_the_flake8_plugin(tmp_path: Path) -> No
     assert ("libcst_rejects.py", 1, "ACK000") in found
     assert ("latin1_cookie.py", 6, "ACK200") in found
     assert ("long_string_chain.py", 1207, "ACK200") in found
+    # Valid Python that crashed libcst's parser, and with it flake8's process.
+    assert ("long_and.py", 2, "ACK000") in found

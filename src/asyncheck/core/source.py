@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 #: Larger files get ACK000 instead of being parsed (see
 #: :meth:`asyncheck.lint.engine.Linter.lint_bytes`).
-MAX_FILE_BYTES = 2_000_000
+MAX_FILE_BYTES = 5_000_000
 
 
 class SourceError(Exception):

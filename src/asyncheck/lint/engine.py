@@ -29,7 +29,7 @@ from asyncheck.core.suppression import is_suppressed, parse_suppressions
 from asyncheck.lint.context import FileContext, RawFinding
 from asyncheck.lint.rule import Rule
 from asyncheck.semantics.project import ProjectIndex
-from asyncheck.syntax.parse import parse_source
+from asyncheck.syntax.parse import parse_text
 from asyncheck.syntax.positions import positions
 from asyncheck.syntax.walk import walk_tracked
 
@@ -73,11 +73,7 @@ class Linter:
     ) -> FileResult:
         """Lint one file's bytes; ``path`` is how diagnostics name it."""
         if len(data) > MAX_FILE_BYTES:
-            # libcst needs about 500 bytes of memory per byte of source: a 10 MB generated
-            # file would take 5 GB.  Say so instead of exhausting the machine.
-            return FileResult(self._unparsable(path, SourceError(
-                f"file too large to analyse ({len(data) / 1e6:.1f} MB; the limit is "
-                f"{MAX_FILE_BYTES / 1e6:.0f} MB)")))
+            return FileResult(self._unparsable(path, _too_large(len(data))))
         try:
             source = decode_source(data)
         except SourceError as error:
@@ -88,16 +84,25 @@ class Linter:
         self, path: str, source: DecodedSource, *, module_name: str, is_package: bool = False
     ) -> FileResult:
         """Lint already decoded source."""
+        if len(source.text) > MAX_FILE_BYTES:  # the flake8 plugin's text
+            return FileResult(self._unparsable(path, _too_large(len(source.text))),
+                              source=source)
         try:
-            module = parse_source(source.text)
+            parsed = parse_text(source.text)
         except SourceError as error:
             return FileResult(self._unparsable(path, error), source=source)
+        module = parsed.module
         ignored = self.settings.ignored_for_path(Path(path))
         role = self.settings.role_of(Path(path))
         rules = self._may_report_in(source.text, [
             r for r in self.rules
             if not any(r.code.startswith(i) for i in ignored) and role not in r.QUIET_IN])
-        self.index.add_module(module_name, module, is_package=is_package)
+        try:
+            with _deeper_recursion():
+                self.index.add_module(module_name, module, is_package=is_package)
+        except RecursionError:
+            return FileResult(self._unparsable(path, SourceError("nested too deeply to analyse")),
+                              source=source)
         diagnostics: list[Diagnostic] = []
         findings: list[RawFinding] = []
         while rules:
@@ -136,7 +141,9 @@ class Linter:
         if findings:
             try:
                 with _deeper_recursion():
-                    diagnostics.extend(self._position(path, module, source.text, findings))
+                    diagnostics.extend(self._position(path, module, source.text, findings,
+                                                      code=parsed.code,
+                                                      fixes=not parsed.stands_in))
             except RecursionError:
                 diagnostics.extend(self._unparsable(path, SourceError(
                     "nested too deeply to compute the positions of its findings")))
@@ -163,9 +170,14 @@ class Linter:
         return kept
 
     def _position(
-        self, path: str, module: cst.Module, text: str, findings: list[RawFinding]
+        self, path: str, module: cst.Module, text: str, findings: list[RawFinding], *,
+        code: str, fixes: bool = True,
     ) -> list[Diagnostic]:
-        ranges = positions(module, text, findings)
+        """The findings as diagnostics.  ``code``: what the tree generates (``text``, unless
+        it stands in for string literals it could not hold, in the same lines and columns);
+        ``fixes``: whether fixes may be offered (not where the tree stands in: a fix
+        generates the file's new text from it)."""
+        ranges = positions(module, code, findings)
         suppressions = parse_suppressions(text, include_noqa=self.apply_noqa)
         # Another linter's code for the same check counts in every mode (flake8 reads only
         # its own codes from `# noqa`), so that both ways in report the same findings.
@@ -191,7 +203,8 @@ class Linter:
             seen.add(key)
             result.append(Diagnostic(
                 path, where.start.line, where.start.column + 1, where.end.line,
-                where.end.column + 1, finding.code, finding.name, finding.message, finding.fix,
+                where.end.column + 1, finding.code, finding.name, finding.message,
+                finding.fix if fixes else None,
             ))
         return result
 
@@ -199,6 +212,13 @@ class Linter:
         if UNPARSABLE_CODE not in self.codes:
             return []
         return [Diagnostic.unparsable(path, error.reason, error.line, error.column)]
+
+
+def _too_large(size: int) -> SourceError:
+    # The tree takes tens of bytes of memory per byte of source, and parsing a large file
+    # takes long: say so instead of exhausting the machine.
+    return SourceError(f"file too large to analyse ({size / 1e6:.1f} MB; the limit is "
+                       f"{MAX_FILE_BYTES / 1e6:.0f} MB)")
 
 
 @contextmanager
