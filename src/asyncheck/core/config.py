@@ -62,6 +62,10 @@ class Settings:
     #: The first Python the project does not support, from an upper bound of
     #: ``requires-python`` (``<3.16`` -> ``(3, 16)``).  None: no bound.
     python_below: tuple[int, int] | None = None
+    #: The environment whose libraries are read (SPEC §9): an interpreter or a virtualenv
+    #: directory, ``"none"`` for no library knowledge; None: found as the environment says
+    #: (``--python``, ``python = "..."``; relative to the configuration file).
+    python: str | None = None
     config_path: Path | None = field(default=None, compare=False)
     root: Path | None = field(default=None, compare=False)
 
@@ -134,6 +138,7 @@ _KEYS = {
     "coroutine-functions": "coroutine_functions",
     "limiters": "limiters",
     "target-version": "target_version",
+    "python": "python",
 }
 
 
@@ -184,6 +189,10 @@ def load_settings(
             raise ConfigError(f"{config_file}: [tool.asyncheck] must be a table")
     where = str(config_file) if config_file is not None else "configuration"
     values = _validate(table, where, known)
+    if config_file is not None and values.get("python", "none").lower() != "none":
+        # A configured path is relative to the configuration file, not to the working
+        # directory (the command line's is relative to the working directory).
+        values["python"] = str(config_file.parent / Path(values["python"]).expanduser())
     if overrides:
         values.update(_validate(overrides, "command line", known))
     if root is None and config_file is not None:
@@ -280,6 +289,11 @@ def _validate(table: Mapping[str, Any], where: str, known: frozenset[str]) -> di
                 raise ConfigError(f"{where}: '{key}' must be a version such as \"py310\", "
                                   f"not {value!r}")
             values[attr] = (3, int(match.group(1)))
+        elif attr == "python":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{where}: '{key}' must be a path to an interpreter or a "
+                                  f"virtualenv, or \"none\", not {value!r}")
+            values[attr] = value.strip()
         elif attr == "max_fanout":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{where}: '{key}' must be a positive integer, not {value!r}")

@@ -219,3 +219,54 @@ def listed_coroutines(settings: Settings) -> frozenset[str]:
     ``coroutine-functions`` (the pre-filter, the project index and the file context all
     go by it)."""
     return BUILTIN_COROUTINE_FUNCTIONS | frozenset(settings.coroutine_functions)
+
+
+# -- library knowledge whose annotations do not say it (SPEC §9) ----------------------------
+
+#: Library classes whose methods are awaitable although their annotations do not say so
+#: (redis types its commands ``Awaitable[T] | T`` for the sync and asyncio clients at once):
+#: canonical class -> (modules whose methods count, method names that do not).  A method
+#: counts when the class (or a subclass) inherits it from one of those modules.  A redis
+#: pipeline queues its commands instead (``Pipeline`` is not listed, and its commands are
+#: not awaited).
+LIBRARY_AWAITABLE_METHODS: dict[str, tuple[tuple[str, ...], frozenset[str]] | None] = {
+    # A pipeline queues commands until `execute`: None stops the search along the bases.
+    "redis.asyncio.client.Pipeline": None,
+    "redis.asyncio.cluster.ClusterPipeline": None,
+    "redis.asyncio.client.Redis": (
+        ("redis.commands.",),
+        frozenset({"pipeline", "pubsub", "lock", "monitor", "register_script", "client",
+                   "get_encoder", "get_connection_kwargs", "set_response_callback",
+                   "load_external_module", "json", "ft", "ts", "bf", "cf", "cms", "topk",
+                   "tdigest", "graph", "vset"})),
+    "redis.asyncio.cluster.RedisCluster": (
+        ("redis.commands.",),
+        frozenset({"pipeline", "pubsub", "lock", "monitor", "register_script",
+                   "get_encoder", "get_connection_kwargs", "set_response_callback",
+                   "load_external_module", "json", "ft", "ts", "bf", "cf", "cms", "topk",
+                   "tdigest", "graph", "vset"})),
+}
+
+#: What library calls give when their annotations do not say (asyncpg has none):
+#: ``"pkg.func"`` -> the type a call returns, ``"await pkg.func"`` -> the type awaiting it
+#: gives, ``"pkg.Class.__aenter__"`` -> what ``async with`` binds, ``"pkg.Class.attr"`` ->
+#: an attribute's type.  Canonical names (where the library defines them).  An empty string
+#: means "not known" and stops any guess.
+LIBRARY_RETURN_TYPES: dict[str, str] = {
+    # asyncpg
+    "await asyncpg.connection.connect": "asyncpg.connection.Connection",
+    "asyncpg.pool.create_pool": "asyncpg.pool.Pool",
+    "await asyncpg.pool.create_pool": "asyncpg.pool.Pool",
+    "asyncpg.pool.Pool.__aenter__": "asyncpg.pool.Pool",
+    "asyncpg.pool.Pool.acquire": "asyncpg.pool.PoolAcquireContext",
+    "await asyncpg.pool.Pool.acquire": "asyncpg.connection.Connection",
+    "asyncpg.pool.PoolAcquireContext.__aenter__": "asyncpg.connection.Connection",
+    "asyncpg.connection.Connection.transaction": "asyncpg.transaction.Transaction",
+    "asyncpg.transaction.Transaction.__aenter__": "asyncpg.transaction.Transaction",
+    "await asyncpg.connection.Connection.prepare": "asyncpg.prepared_stmt.PreparedStatement",
+    # aiohttp: the request methods give context managers that are also awaitable
+    "aiohttp.client.ClientSession.__aenter__": "aiohttp.client.ClientSession",
+    "await aiohttp.client.ClientSession.get": "aiohttp.client_reqrep.ClientResponse",
+    "await aiohttp.client.ClientSession.post": "aiohttp.client_reqrep.ClientResponse",
+    "await aiohttp.client.ClientSession.request": "aiohttp.client_reqrep.ClientResponse",
+}
