@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -120,6 +121,8 @@ def resolve_environment(
         path = Path(python).expanduser()
         if not path.is_absolute() and config_path is not None and not from_command_line:
             path = config_path.parent / path
+        if not path.exists() and os.sep not in python and shutil.which(python):
+            path = Path(str(shutil.which(python)))  # a command name: `--python python3.12`
         return _from_path(path, source)
     virtual_env = environ.get("VIRTUAL_ENV")
     if virtual_env:

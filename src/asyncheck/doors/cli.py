@@ -111,6 +111,12 @@ def _list_rules(output_format: str) -> None:
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
 @click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
+@click.option("--python", "python", metavar="PATH",
+              help="The interpreter or virtualenv whose libraries to read, or 'none' "
+                   "(default: VIRTUAL_ENV, .venv/venv at the project root, this interpreter).")
+@click.option("--explain-env", is_flag=True,
+              help="Show which environment's libraries are read, and what is known about "
+                   "the dotted names given as arguments (asyncpg.connect), and exit.")
 @click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors (for bug reports).")
 @click.version_option(__version__, "--version", prog_name="asyncheck")
 def main(
@@ -134,6 +140,8 @@ def main(
     color: bool | None,
     explain: str | None,
     list_rules: bool,
+    python: str | None,
+    explain_env: bool,
     verbose: bool,
 ) -> None:
     """Find asyncio pitfalls in PATHS (files or directories; default '.'; '-' reads stdin)."""
@@ -143,13 +151,19 @@ def main(
     if list_rules:
         _list_rules(output_format)
         return
+    if explain_env:
+        try:
+            _explain_env(paths, python=python, config_file=config_file)
+        except ConfigError as error:
+            _fail(str(error))
+        return
     try:
         code = _check(paths, select=select, ignore=ignore, extend_select=extend_select,
                       output_format=output_format, output=output, config_file=config_file,
                       stdin_filename=stdin_filename, statistics=statistics, quiet=quiet,
                       color=color, fix_mode="diff" if show_diff else "fix" if fix else None,
                       jobs=jobs, cache_dir=None if no_cache else (cache_dir or Path()),
-                      prefilter=not no_prefilter)
+                      prefilter=not no_prefilter, python=python)
     except ConfigError as error:
         _fail(str(error))
         return
@@ -163,6 +177,28 @@ def main(
               "report it)")
         return
     sys.exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
+
+
+def _explain_env(names: Sequence[str], *, python: str | None, config_file: Path | None
+                 ) -> None:
+    """``--explain-env``: the environment found from the working directory, then what its
+    libraries say about each dotted name."""
+    # Imported here: start-up time of the other commands.
+    from asyncheck.app.assemble import project_environment, _parse_library
+    from asyncheck.app.discovery import find_project_root
+    from asyncheck.semantics.library import LibraryIndex, explain_name
+
+    root = find_project_root([Path.cwd()])
+    config_path = config_file if config_file is not None else find_config_file(Path.cwd())
+    overrides: dict[str, Any] = {"python": python} if python is not None else {}
+    settings = load_settings(config_path, known_codes=CATALOG, overrides=overrides, root=root)
+    environment = project_environment(settings, root)
+    click.echo(environment.describe())
+    if not names:
+        return
+    library = LibraryIndex(environment.module_file, _parse_library)
+    for name in names:
+        click.echo("\n".join(explain_name(library, name)))
 
 
 class _Progress:
@@ -204,6 +240,7 @@ def _check(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     prefilter: bool = True,
+    python: str | None = None,
 ) -> int:
     # Imported late, to save start-up time: --version, --explain and --list-rules need
     # neither discovery (nor pathspec) nor the runner.
@@ -224,6 +261,8 @@ def _check(
     for key, value in (("select", select), ("ignore", ignore), ("extend-select", extend_select)):
         if value is not None:
             overrides[key] = parse_code_list(value)
+    if python is not None:
+        overrides["python"] = python
     root = find_project_root(anchors or [Path.cwd()])
     settings = load_settings(config_path, known_codes=CATALOG, overrides=overrides, root=root)
 

@@ -808,3 +808,41 @@ def _returns_only_self(node: cst.FunctionDef) -> bool:
     self_name = params[0].name.value
     return bool(body.returns) and all(
         type(r.value) is cst.Name and r.value.value == self_name for r in body.returns)
+
+
+def explain_name(library: LibraryIndex, qualname: str) -> list[str]:
+    """What the library knowledge says about a dotted name (for ``--explain-env``)."""
+    found = library.resolve(qualname)
+    if found is None:
+        split = library.split(qualname)
+        where = f"module {split[0]} has no such name" if split is not None else \
+            "no module of the environment defines it"
+        return [f"{qualname}: unknown ({where})"]
+    canonical, what = found
+    lines = [f"{qualname}: defined as {canonical}"]
+    if isinstance(what, LibClass):
+        lines.append("  a class; bases: " + (", ".join(what.bases) or "none"))
+        lineage = library.lineage(canonical)
+        if len(lineage) > 1:
+            lines.append("  lineage: " + " -> ".join(lineage))
+        for method, is_async in (("__aenter__", True), ("__enter__", False)):
+            entered = library.entered_type(canonical, is_async)
+            if library.has_method(canonical, method):
+                lines.append(f"  {'async with' if is_async else 'with'} binds: "
+                             f"{entered or 'unknown'}")
+        if library.has_method(canonical, "__aiter__"):
+            lines.append("  an async iterable")
+        for name, annotation in sorted(what.attributes.items()):
+            lines.append(f"  attribute {name}: {annotation}")
+        return lines
+    lines.append(f"  {what.kind}, {'async def' if what.is_async else 'def'}"
+                 + (", async generator" if what.is_generator else "")
+                 + (", decorated (unsure)" if what.opaque else ""))
+    lines.append(f"  return annotation: {what.returns}")
+    coroutine = library.makes_coroutine(qualname)
+    lines.append(f"  calling it makes a coroutine: {'yes' if coroutine else 'no'}")
+    if coroutine:
+        lines.append(f"  awaiting it gives: {library.awaited_type(qualname) or 'unknown'}")
+    else:
+        lines.append(f"  calling it gives: {library.call_type(qualname) or 'unknown'}")
+    return lines
