@@ -266,7 +266,49 @@ LIBRARY_RETURN_TYPES: dict[str, str] = {
     "await asyncpg.connection.Connection.prepare": "asyncpg.prepared_stmt.PreparedStatement",
     # aiohttp: the request methods give context managers that are also awaitable
     "aiohttp.client.ClientSession.__aenter__": "aiohttp.client.ClientSession",
+    "aiohttp.client.ClientSession.get": "aiohttp.client._BaseRequestContextManager",
     "await aiohttp.client.ClientSession.get": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.post": "aiohttp.client._BaseRequestContextManager",
     "await aiohttp.client.ClientSession.post": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.put": "aiohttp.client._BaseRequestContextManager",
+    "await aiohttp.client.ClientSession.put": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.patch": "aiohttp.client._BaseRequestContextManager",
+    "await aiohttp.client.ClientSession.patch": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.delete": "aiohttp.client._BaseRequestContextManager",
+    "await aiohttp.client.ClientSession.delete": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.head": "aiohttp.client._BaseRequestContextManager",
+    "await aiohttp.client.ClientSession.head": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.options": "aiohttp.client._BaseRequestContextManager",
+    "await aiohttp.client.ClientSession.options": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.request": "aiohttp.client._BaseRequestContextManager",
     "await aiohttp.client.ClientSession.request": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client._BaseRequestContextManager.__aenter__":
+        "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.ws_connect": "aiohttp.client._WSRequestContextManager",
+    "await aiohttp.client.ClientSession.ws_connect": "aiohttp.client_ws.ClientWebSocketResponse",
+    "aiohttp.client._WSRequestContextManager.__aenter__":
+        "aiohttp.client_ws.ClientWebSocketResponse",
+    # aiofiles: `open` is overloaded by mode; text and binary files both read and write
+    # through coroutines, so the text wrapper stands for either.
+    "aiofiles.threadpool.open": "aiofiles.base.AiofilesContextManager",
+    "await aiofiles.threadpool.open": "aiofiles.threadpool.text.AsyncTextIOWrapper",
+    "aiofiles.base.AiofilesContextManager.__aenter__": "aiofiles.threadpool.text.AsyncTextIOWrapper",
+    # SQLAlchemy: a session factory's call gives a session
+    "sqlalchemy.ext.asyncio.session.async_sessionmaker.__call__":
+        "sqlalchemy.ext.asyncio.session.AsyncSession",
 }
+
+#: Library methods that make awaitables although neither ``async def`` nor their
+#: annotations say so: dropping what they return drops a coroutine.  (aiohttp's request
+#: methods return a context manager that is also awaitable; ``async with`` of it is fine.)
+LIBRARY_COROUTINE_FUNCTIONS: frozenset[str] = frozenset({
+    "aiohttp.client.ClientSession.get",
+    "aiohttp.client.ClientSession.post",
+    "aiohttp.client.ClientSession.put",
+    "aiohttp.client.ClientSession.patch",
+    "aiohttp.client.ClientSession.delete",
+    "aiohttp.client.ClientSession.head",
+    "aiohttp.client.ClientSession.options",
+    "aiohttp.client.ClientSession.request",
+    "aiohttp.client.ClientSession.ws_connect",
+})

@@ -25,7 +25,11 @@ from typing import Protocol, Union
 
 import libcst as cst
 
-from asyncheck.core.tables import LIBRARY_AWAITABLE_METHODS, LIBRARY_RETURN_TYPES
+from asyncheck.core.tables import (
+    LIBRARY_AWAITABLE_METHODS,
+    LIBRARY_COROUTINE_FUNCTIONS,
+    LIBRARY_RETURN_TYPES,
+)
 from asyncheck.semantics.names import (
     Resolver,
     Scope,
@@ -68,7 +72,9 @@ class LibFunction:
 
     is_async: bool
     returns: TypeExpr | None
-    kind: str = "function"  # "function", "property", "classmethod", "staticmethod"
+    #: "function", "property", "classmethod", "staticmethod"; "acm"/"cm" for a function
+    #: made an (async) context manager by ``contextlib.(async)contextmanager``.
+    kind: str = "function"
     #: A decorator not known to keep the signature: what a call makes is unknown.
     opaque: bool = False
     #: An ``async def`` whose body yields: an async generator, not a coroutine.
@@ -306,6 +312,8 @@ class LibraryIndex:
         found = self.resolve(qualname)
         if found is None:
             return None
+        if found[0] in LIBRARY_COROUTINE_FUNCTIONS:
+            return True
         function = found[1]
         if not isinstance(function, LibFunction):
             return False
@@ -445,6 +453,22 @@ class LibraryIndex:
             entered = self._plain_type(function.returns, found[0].rpartition(".")[0],
                                        self_type=owner_type)
         return entered or ""
+
+    def call_entered_type(self, qualname: str, is_async: bool) -> str | None:
+        """What ``(async) with qualname(...) as x`` binds when ``qualname`` is a
+        ``contextlib.(async)contextmanager`` function: the ``T`` of its
+        ``AsyncIterator[T]``/``Iterator[T]``/``Generator[T, ...]`` annotation."""
+        found = self.resolve(qualname)
+        if found is None or not isinstance(found[1], LibFunction):
+            return None
+        function = found[1]
+        if function.kind != ("acm" if is_async else "cm"):
+            return None
+        returns = function.returns
+        if isinstance(returns, list) and len(returns) >= 2:
+            return self._plain_type(returns[1], found[0].rpartition(".")[0],
+                                    self_type=qualname.rpartition(".")[0])
+        return None
 
     def has_method(self, owner_type: str, method: str) -> bool | None:
         """Whether a library class (or a base) defines ``method``; None when the class is
@@ -628,6 +652,10 @@ class _Extractor:
                 kind = "classmethod"
             elif name == "builtins.staticmethod":
                 kind = "staticmethod"
+            elif name == "contextlib.asynccontextmanager":
+                kind = "acm"
+            elif name == "contextlib.contextmanager":
+                kind = "cm"
             elif name in _OVERLOAD:
                 is_overload = True
             elif full in _TRANSPARENT_DECORATORS:
@@ -650,6 +678,8 @@ class _Extractor:
             returns = _SELF
         is_async = node.asynchronous is not None
         is_generator = is_async and not self.is_stub and _has_own_yield(node)
+        if kind in ("acm", "cm"):
+            is_async, is_generator = False, False  # calling it makes a context manager
         if is_async and self.is_stub and _head(returns) in ("typing.AsyncIterator",
                                                              "typing.AsyncGenerator",
                                                              "collections.abc.AsyncIterator",

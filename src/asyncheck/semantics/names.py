@@ -405,6 +405,9 @@ class LibraryTypes(Protocol):
     def entered_type(self, owner_type: str, is_async: bool) -> str | None:
         """What ``(async) with obj as x`` binds; ``""``: the class is known, that is not."""
 
+    def call_entered_type(self, qualname: str, is_async: bool) -> str | None:
+        """What ``(async) with qualname(...) as x`` binds for a context-manager function."""
+
     def is_class(self, qualname: str) -> str | None:
         """The canonical name of the class ``qualname`` denotes, if it is one."""
 
@@ -512,6 +515,12 @@ class Resolver:
                       ) -> str | None:
         """What ``with manager as name`` binds: what the library says ``__enter__``/
         ``__aenter__`` gives, else (a project or unknown class) the manager's own type."""
+        if self.library is not None and type(manager) is cst.Call:
+            qualname = self.qualified_name(manager.func, scope)
+            if qualname is not None:
+                entered = self.library.call_entered_type(qualname, is_async)
+                if entered is not None:
+                    return entered
         manager_type = self.expression_type(manager, scope)
         if manager_type is None or self.library is None:
             return manager_type
@@ -621,6 +630,11 @@ class Resolver:
                         return self._returns(method, class_scope)
         qualname = self.qualified_name(callee, scope)
         if qualname is None:
+            if self.library is not None and type(callee) is cst.Name:
+                # Calling an instance of a library class (a session factory): its __call__.
+                instance_type = self.expression_type(callee, scope)
+                if instance_type is not None:
+                    return self.library.call_type(f"{instance_type}.__call__")
             return None
         if qualname in self.return_types:
             return self.return_types[qualname] or None
