@@ -298,6 +298,13 @@ LIBRARY_RETURN_TYPES: dict[str, str] = {
         "sqlalchemy.ext.asyncio.session.AsyncSession",
 }
 
+#: Library decorators that turn an ``async def`` into a function whose result is both a
+#: coroutine and an async context manager entering what it returns (aiosqlite's
+#: ``execute``): calling it still makes a coroutine.
+LIBRARY_AWAITABLE_CONTEXT_DECORATORS: frozenset[str] = frozenset({
+    "aiosqlite.context.contextmanager",
+})
+
 #: Library methods that make awaitables although neither ``async def`` nor their
 #: annotations say so: dropping what they return drops a coroutine.  (aiohttp's request
 #: methods return a context manager that is also awaitable; ``async with`` of it is fine.)

@@ -26,6 +26,7 @@ from typing import Protocol, Union
 import libcst as cst
 
 from asyncheck.core.tables import (
+    LIBRARY_AWAITABLE_CONTEXT_DECORATORS,
     LIBRARY_AWAITABLE_METHODS,
     LIBRARY_COROUTINE_FUNCTIONS,
     LIBRARY_RETURN_TYPES,
@@ -281,7 +282,7 @@ class LibraryIndex:
         """The class and its (library) bases, depth first, left to right, each once."""
         lineage: list[str] = []
         pending = [class_qualname]
-        while pending and len(lineage) < 40:
+        while pending and len(lineage) < 80:
             current = pending.pop(0)
             if current in lineage:
                 continue
@@ -345,7 +346,7 @@ class LibraryIndex:
             found = self.resolve(f"{canonical_owner}.{attr}")
             if found is None or not isinstance(found[1], LibFunction):
                 return None
-            if found[1].kind != "function":
+            if found[1].kind not in ("function", "awaitable-cm"):
                 return None
             if any(found[0].startswith(prefix) for prefix in defined_in):
                 return True
@@ -432,6 +433,9 @@ class LibraryIndex:
         """What ``async with obj as x`` (``with``) binds for an instance of ``owner_type``.
         ``""`` when the class is known but what it enters is not."""
         method = "__aenter__" if is_async else "__enter__"
+        table = LIBRARY_RETURN_TYPES.get(f"{owner_type}.{method}")
+        if table is not None:
+            return table
         canonical = self.is_class(owner_type)
         if canonical is None:
             return None
@@ -462,6 +466,8 @@ class LibraryIndex:
         if found is None or not isinstance(found[1], LibFunction):
             return None
         function = found[1]
+        if function.kind == "awaitable-cm" and is_async and function.is_async:
+            return self.awaited_type(qualname)
         if function.kind != ("acm" if is_async else "cm"):
             return None
         returns = function.returns
@@ -605,7 +611,11 @@ class _Extractor:
         class_scope = make_class_scope(node, scope)
         bases = []
         for arg in node.bases:
-            base = self.resolver.qualified_name(base_class(arg), scope)
+            expr = base_class(arg)
+            base = self.resolver.qualified_name(expr, scope)
+            if base is None and type(expr) is cst.Name and scope.kind == "module":
+                # ``AsyncHashCommands = HashCommands`` above: followed as an alias.
+                base = f"{scope.qualname}.{expr.value}"
             if base is not None and base not in ("typing.Generic", "typing.Protocol",
                                                  "builtins.object"):
                 bases.append(base)
@@ -660,6 +670,8 @@ class _Extractor:
                 is_overload = True
             elif full in _TRANSPARENT_DECORATORS:
                 pass
+            elif name in LIBRARY_AWAITABLE_CONTEXT_DECORATORS:
+                kind = "awaitable-cm"
             elif name is not None and (name.endswith((".setter", ".deleter"))):
                 return  # the property's other half
             else:

@@ -642,9 +642,12 @@ class Resolver:
             returned = self.project_return_type(qualname)
             if returned is not None:
                 return returned
-        if self.library is not None and self.library.is_class(qualname) is None:
-            # A library function or factory method: what its annotation says.  (A library
-            # class keeps the name it is written with: the tables use those.)
+        if self.library is not None:
+            if self.library.is_class(qualname) is not None:
+                # A library class keeps the name it is written with (the tables use
+                # those), lower-case ones too (``async_sessionmaker``).
+                return qualname
+            # A library function or factory method: what its annotation says.
             returned = self.library.call_type(qualname)
             if returned is not None:
                 return returned
