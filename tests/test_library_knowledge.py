@@ -319,7 +319,7 @@ def test_redis_style_table_and_pipeline(tmp_path: Path) -> None:
 def test_library_facts_are_cached_by_content(tmp_path: Path) -> None:
     from asyncheck.app.cache import FactsStore
     from asyncheck.app.environment import resolve_environment
-    from asyncheck.app.assemble import _parse_library
+    from asyncheck.app.assemble import parse_library
     from asyncheck.semantics.library import LibraryIndex
 
     venv = make_venv(tmp_path, FAKEDB)
@@ -329,7 +329,7 @@ def test_library_facts_are_cached_by_content(tmp_path: Path) -> None:
 
     def parse(data: bytes):  # type: ignore[no-untyped-def]
         parsed.append(data)
-        return _parse_library(data)
+        return parse_library(data)
 
     first = LibraryIndex(env.module_file, parse, store=store)
     assert first.makes_coroutine("fakedb.connect") is True

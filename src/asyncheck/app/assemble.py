@@ -40,7 +40,7 @@ def _parse_for_index(path: Path) -> cst.Module | None:
     return read_module(data)
 
 
-def _parse_library(data: bytes) -> cst.Module | None:
+def parse_library(data: bytes) -> cst.Module | None:
     """A library module's tree (not kept: its facts are all that is used)."""
     try:
         return parse_source(decode_source(data).text)
@@ -71,7 +71,7 @@ def build_index(
         environment = project_environment(settings, root)
     library = None
     if environment.search_paths:
-        library = LibraryIndex(environment.module_file, _parse_library, store=store,
+        library = LibraryIndex(environment.module_file, parse_library, store=store,
                                describe=environment.source)
     return ProjectIndex(modules, parse, store=store, hand_off=hand_off,
                         known_text=prefilter.scanned_text if prefilter is not None else None,

@@ -183,10 +183,9 @@ def _explain_env(names: Sequence[str], *, python: str | None, config_file: Path 
                  ) -> None:
     """``--explain-env``: the environment found from the working directory, then what its
     libraries say about each dotted name."""
-    # Imported here: start-up time of the other commands.
-    from asyncheck.app.assemble import project_environment, _parse_library
-    from asyncheck.app.discovery import find_project_root
-    from asyncheck.semantics.library import LibraryIndex, explain_name
+    from asyncheck.app.assemble import parse_library, project_environment  # start-up time
+    from asyncheck.app.discovery import find_project_root  # likewise
+    from asyncheck.semantics.library import LibraryIndex, explain_name  # likewise
 
     root = find_project_root([Path.cwd()])
     config_path = config_file if config_file is not None else find_config_file(Path.cwd())
@@ -196,7 +195,7 @@ def _explain_env(names: Sequence[str], *, python: str | None, config_file: Path 
     click.echo(environment.describe())
     if not names:
         return
-    library = LibraryIndex(environment.module_file, _parse_library)
+    library = LibraryIndex(environment.module_file, parse_library)
     for name in names:
         click.echo("\n".join(explain_name(library, name)))
 

@@ -517,6 +517,8 @@ class LibraryIndex:
         if returns.startswith(("typing.", "typing_extensions.", "builtins.")) or \
                 returns in ("None", "Any"):
             return None
+        if self.split(returns) is not None and self.is_class(returns) is None:
+            return None  # a type variable or an alias the index cannot follow: unsure
         return returns
 
 
@@ -629,6 +631,14 @@ class _Extractor:
                     attributes[name] = _unwrap_classvar(annotation)
         self.classes[class_scope.qualname] = LibClass(tuple(bases), attributes)
         self.block(_suite(node.body), class_scope)
+        # ``incr = incrby``: a method under a second name.
+        for statement in _simple_statements(_suite(node.body)):
+            if type(statement) is cst.Assign and type(statement.value) is cst.Name and \
+                    len(statement.targets) == 1 and type(statement.targets[0].target) is cst.Name:
+                aliased = self.defs.get(class_scope.child_qualname(statement.value.value))
+                alias = class_scope.child_qualname(statement.targets[0].target.value)
+                if aliased is not None and alias not in self.defs:
+                    self.defs[alias] = list(aliased)
         # ``self.x: T = ...`` in ``__init__`` of a .py module.
         init = class_scope.bindings.get("__init__")
         if init and type(init[-1].node) is cst.FunctionDef:

@@ -654,6 +654,11 @@ class Resolver:
         last = qualname.rpartition(".")[2]
         if last[:1].isupper() and not last.isupper():
             return qualname
+        if self.library is not None and type(callee) is cst.Attribute:
+            # Calling an instance kept in an attribute (``self.sessions()``): its __call__.
+            instance_type = self.expression_type(callee, scope)
+            if instance_type is not None:
+                return self.library.call_type(f"{instance_type}.__call__")
         return None
 
     def _returns(self, function: cst.FunctionDef, scope: Scope) -> str | None:
