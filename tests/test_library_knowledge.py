@@ -319,8 +319,7 @@ def test_redis_style_table_and_pipeline(tmp_path: Path) -> None:
 def test_library_facts_are_cached_by_content(tmp_path: Path) -> None:
     from asyncheck.app.cache import FactsStore
     from asyncheck.app.environment import resolve_environment
-    from asyncheck.app.assemble import parse_library
-    from asyncheck.semantics.library import LibraryIndex
+    from asyncheck.semantics.library import LibraryIndex, parse_library_source
 
     venv = make_venv(tmp_path, FAKEDB)
     env = resolve_environment(str(venv), None, environ={})
@@ -329,7 +328,7 @@ def test_library_facts_are_cached_by_content(tmp_path: Path) -> None:
 
     def parse(data: bytes):  # type: ignore[no-untyped-def]
         parsed.append(data)
-        return parse_library(data)
+        return parse_library_source(data)
 
     first = LibraryIndex(env.module_file, parse, store=store)
     assert first.makes_coroutine("fakedb.connect") is True

@@ -21,8 +21,7 @@ from asyncheck.lint.engine import Linter
 from asyncheck.lint.rule import Rule
 from asyncheck.semantics.library import LibraryIndex
 from asyncheck.semantics.project import FactsHandOff, FactsStore, ProjectIndex
-from asyncheck.core.source import SourceError, decode_source
-from asyncheck.syntax.parse import parse_source, read_module
+from asyncheck.syntax.parse import read_module
 from asyncheck.text.prefilter import PreFilter
 
 
@@ -38,14 +37,6 @@ def _parse_for_index(path: Path) -> cst.Module | None:
     except OSError:
         return None
     return read_module(data)
-
-
-def parse_library(data: bytes) -> cst.Module | None:
-    """A library module's tree (not kept: its facts are all that is used)."""
-    try:
-        return parse_source(decode_source(data).text)
-    except SourceError:
-        return None
 
 
 def build_index(
@@ -71,7 +62,7 @@ def build_index(
         environment = project_environment(settings, root)
     library = None
     if environment.search_paths:
-        library = LibraryIndex(environment.module_file, parse_library, store=store,
+        library = LibraryIndex(environment.module_file, store=store,
                                describe=environment.source)
     return ProjectIndex(modules, parse, store=store, hand_off=hand_off,
                         known_text=prefilter.scanned_text if prefilter is not None else None,

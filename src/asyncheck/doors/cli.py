@@ -183,7 +183,7 @@ def _explain_env(names: Sequence[str], *, python: str | None, config_file: Path 
                  ) -> None:
     """``--explain-env``: the environment found from the working directory, then what its
     libraries say about each dotted name."""
-    from asyncheck.app.assemble import parse_library, project_environment  # start-up time
+    from asyncheck.app.assemble import project_environment  # start-up time
     from asyncheck.app.discovery import find_project_root  # likewise
     from asyncheck.semantics.library import LibraryIndex, explain_name  # likewise
 
@@ -195,7 +195,7 @@ def _explain_env(names: Sequence[str], *, python: str | None, config_file: Path 
     click.echo(environment.describe())
     if not names:
         return
-    library = LibraryIndex(environment.module_file, parse_library)
+    library = LibraryIndex(environment.module_file)
     for name in names:
         click.echo("\n".join(explain_name(library, name)))
 

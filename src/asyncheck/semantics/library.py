@@ -17,29 +17,20 @@ answer is None: rules stay quiet.
 
 from __future__ import annotations
 
+import ast
+import builtins
 import hashlib
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, Union
-
-import libcst as cst
 
 from asyncheck.core.tables import (
     LIBRARY_AWAITABLE_CONTEXT_DECORATORS,
     LIBRARY_AWAITABLE_METHODS,
     LIBRARY_COROUTINE_FUNCTIONS,
     LIBRARY_RETURN_TYPES,
-)
-from asyncheck.semantics.names import (
-    Resolver,
-    Scope,
-    absolute_module,
-    base_class,
-    child_suites,
-    dotted_name,
-    make_class_scope,
-    make_module_scope,
 )
 
 TypeExpr = Union[str, list["TypeExpr"]]
@@ -147,18 +138,18 @@ class LibraryIndex:
     """Questions about library names, answered from the modules that define them.
 
     ``find_module`` maps a dotted module name to its file in the environment (or None);
-    ``parse`` turns bytes into a libcst module (None when it cannot)."""
+    ``parse`` turns bytes into a tree (by default :func:`parse_library_source`)."""
 
     def __init__(
         self,
         find_module: Callable[[str], Path | None],
-        parse: Callable[[bytes], cst.Module | None],
+        parse: Callable[[bytes], ast.Module | None] | None = None,
         *,
         store: LibraryStore | None = None,
         describe: str = "",
     ) -> None:
         self._find_module = find_module
-        self._parse = parse
+        self._parse = parse if parse is not None else parse_library_source
         self._store = store
         self.describe = describe
         self._modules: dict[str, LibModule | None] = {}
@@ -542,38 +533,121 @@ def _drop_none(expr: TypeExpr | None) -> TypeExpr | None:
 
 
 # -- extraction ---------------------------------------------------------------------------
+# Library modules are read with the standard library's ``ast``, not libcst: only their defs,
+# classes, imports and annotations matter, and ``ast`` parses them ten times faster.
 
-def extract_library_module(tree: cst.Module, module_name: str, *, is_package: bool,
+def parse_library_source(data: bytes) -> ast.Module | None:
+    """A library module's tree, or None when it is not Python this interpreter reads
+    (``ast`` compiles nothing and runs nothing)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the library's invalid escapes are not ours
+            return ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def extract_library_module(tree: ast.Module, module_name: str, *, is_package: bool,
                            is_stub: bool) -> LibModule:
     """Read the defs, classes and imports of a library module (not function bodies)."""
-    resolver = Resolver()
-    scope = make_module_scope(tree, module_name, is_package=is_package)
-    extractor = _Extractor(resolver, module_name, is_stub)
+    names = _ModuleNames(module_name, is_package)
+    names.collect(tree.body)
     exports: dict[str, str] = {}
-    stars: list[str] = []
-    for statement in _simple_statements(tree.body):
-        if type(statement) is cst.ImportFrom and isinstance(statement.names, cst.ImportStar):
-            source = absolute_module(scope, statement)
-            if source:
-                stars.append(source)
-    for name, bindings in scope.bindings.items():
-        for binding in bindings:
-            if binding.kind == "import" and binding.qualname:
-                exports.setdefault(name, binding.qualname)
-            elif binding.kind == "assign" and binding.value is not None and \
-                    type(binding.value) in (cst.Name, cst.Attribute):
-                # ``Client = AsyncClient`` aliases in a package's namespace.
-                target = resolver.qualified_name(binding.value, scope)
-                if target is not None and target != f"{module_name}.{name}":
-                    exports.setdefault(name, target)
-    extractor.block(tree.body, scope)
+    for name, target in names.imports.items():
+        exports[name] = target
+    for name, value in names.aliases.items():
+        if name in names.defined:
+            continue
+        aliased = names.qualify(value)
+        if aliased is not None and aliased != f"{module_name}.{name}":
+            exports.setdefault(name, aliased)
+    extractor = _Extractor(names, module_name, is_stub)
+    extractor.block(tree.body, module_name, in_class=False)
     return LibModule(module_name, extractor.functions(), extractor.classes, exports,
-                     tuple(stars))
+                     tuple(names.stars))
+
+
+class _ModuleNames:
+    """What the module-level names of a library module refer to."""
+
+    def __init__(self, module_name: str, is_package: bool) -> None:
+        self.module_name = module_name
+        self.package = module_name if is_package else module_name.rpartition(".")[0]
+        self.imports: dict[str, str] = {}
+        self.defined: set[str] = set()
+        self.aliases: dict[str, ast.expr] = {}
+        self.stars: list[str] = []
+
+    def collect(self, statements: Iterable[ast.stmt]) -> None:
+        for statement in statements:
+            if isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    if alias.asname:
+                        self.imports.setdefault(alias.asname, alias.name)
+                    else:
+                        first = alias.name.split(".")[0]
+                        self.imports.setdefault(first, first)
+            elif isinstance(statement, ast.ImportFrom):
+                module = self._absolute(statement)
+                if module is None:
+                    continue
+                for alias in statement.names:
+                    if alias.name == "*":
+                        self.stars.append(module)
+                    else:
+                        self.imports.setdefault(alias.asname or alias.name,
+                                                f"{module}.{alias.name}")
+            elif isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.defined.add(statement.name)
+            elif isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
+                    isinstance(statement.targets[0], ast.Name) and \
+                    isinstance(statement.value, (ast.Name, ast.Attribute)):
+                self.aliases.setdefault(statement.targets[0].id, statement.value)
+            elif isinstance(statement, ast.If):
+                self.collect(statement.body)
+                self.collect(statement.orelse)
+            elif isinstance(statement, ast.Try):
+                self.collect(statement.body)
+                for handler in statement.handlers:
+                    self.collect(handler.body)
+                self.collect(statement.orelse)
+
+    def _absolute(self, node: ast.ImportFrom) -> str | None:
+        if not node.level:
+            return node.module
+        base = self.package.split(".") if self.package else []
+        if node.level - 1 > len(base):
+            return None
+        base = base[: len(base) - (node.level - 1)]
+        if node.module:
+            base.append(node.module)
+        return ".".join(base) if base else None
+
+    def qualify(self, expr: ast.expr) -> str | None:
+        """The qualified name a Name/Attribute chain denotes in this module."""
+        if isinstance(expr, ast.Name):
+            name = expr.id
+            if name in self.defined:
+                return f"{self.module_name}.{name}"
+            if name in self.imports:
+                return self.imports[name]
+            if name in self.aliases:
+                return f"{self.module_name}.{name}"
+            if name in _BUILTIN_NAMES:
+                return f"builtins.{name}"
+            return None
+        if isinstance(expr, ast.Attribute):
+            owner = self.qualify(expr.value)
+            return f"{owner}.{expr.attr}" if owner is not None else None
+        return None
+
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 class _Extractor:
-    def __init__(self, resolver: Resolver, module_name: str, is_stub: bool) -> None:
-        self.resolver = resolver
+    def __init__(self, names: _ModuleNames, module_name: str, is_stub: bool) -> None:
+        self.names = names
         self.module_name = module_name
         self.is_stub = is_stub
         self.defs: dict[str, list[tuple[LibFunction, bool]]] = {}
@@ -602,68 +676,62 @@ class _Extractor:
                 result[qualname] = LibFunction(False, None, first.kind, opaque=True)
         return result
 
-    def block(self, statements: Iterable[cst.BaseStatement], scope: Scope) -> None:
-        for statement in _compound(statements):
-            if type(statement) is cst.FunctionDef:
-                self.function(statement, scope)
-            elif type(statement) is cst.ClassDef:
-                self.class_(statement, scope)
+    def block(self, statements: Iterable[ast.stmt], owner: str, *, in_class: bool) -> None:
+        for statement in _defs(statements):
+            if isinstance(statement, ast.ClassDef):
+                self.class_(statement, owner)
+            else:
+                self.function(statement, owner, in_class=in_class)
 
-    def class_(self, node: cst.ClassDef, scope: Scope) -> None:
-        class_scope = make_class_scope(node, scope)
+    def class_(self, node: ast.ClassDef, owner: str) -> None:
+        qualname = f"{owner}.{node.name}"
         bases = []
-        for arg in node.bases:
-            expr = base_class(arg)
-            base = self.resolver.qualified_name(expr, scope)
-            if base is None and type(expr) is cst.Name and scope.kind == "module":
-                # ``AsyncHashCommands = HashCommands`` above: followed as an alias.
-                base = f"{scope.qualname}.{expr.value}"
+        for base_expr in node.bases:
+            if isinstance(base_expr, ast.Subscript):
+                base_expr = base_expr.value  # ``Mixin[T]`` is a ``Mixin``
+            base = self.names.qualify(base_expr)
             if base is not None and base not in ("typing.Generic", "typing.Protocol",
                                                  "builtins.object"):
                 bases.append(base)
         attributes: dict[str, TypeExpr] = {}
-        for statement in _simple_statements(_suite(node.body)):
-            if type(statement) is cst.AnnAssign and type(statement.target) is cst.Name:
-                annotation = _type_expr(statement.annotation.annotation, self.resolver,
-                                        class_scope, _first_param_annotation=None)
+        for statement in _simple(node.body):
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                annotation = self.type_expr(statement.annotation)
                 if annotation is not None:
-                    name = statement.target.value
-                    attributes[name] = _unwrap_classvar(annotation)
-        self.classes[class_scope.qualname] = LibClass(tuple(bases), attributes)
-        self.block(_suite(node.body), class_scope)
+                    attributes[statement.target.id] = annotation
+        self.classes[qualname] = LibClass(tuple(bases), attributes)
+        self.block(node.body, qualname, in_class=True)
+        init = [s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"]
+        if init:
+            for found in ast.walk(init[-1]):
+                if isinstance(found, ast.AnnAssign) and \
+                        isinstance(found.target, ast.Attribute) and \
+                        isinstance(found.target.value, ast.Name) and \
+                        found.target.value.id == "self":
+                    annotation = self.type_expr(found.annotation)
+                    if annotation is not None:
+                        attributes.setdefault(found.target.attr, annotation)
         # ``incr = incrby``: a method under a second name.
-        for statement in _simple_statements(_suite(node.body)):
-            if type(statement) is cst.Assign and type(statement.value) is cst.Name and \
-                    len(statement.targets) == 1 and type(statement.targets[0].target) is cst.Name:
-                aliased = self.defs.get(class_scope.child_qualname(statement.value.value))
-                alias = class_scope.child_qualname(statement.targets[0].target.value)
+        for statement in _simple(node.body):
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name) and \
+                    len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
+                aliased = self.defs.get(f"{qualname}.{statement.value.id}")
+                alias = f"{qualname}.{statement.targets[0].id}"
                 if aliased is not None and alias not in self.defs:
                     self.defs[alias] = list(aliased)
-        # ``self.x: T = ...`` in ``__init__`` of a .py module.
-        init = class_scope.bindings.get("__init__")
-        if init and type(init[-1].node) is cst.FunctionDef:
-            for statement in _simple_statements_deep(init[-1].node.body):
-                if type(statement) is cst.AnnAssign and type(statement.target) is cst.Attribute \
-                        and type(statement.target.value) is cst.Name \
-                        and statement.target.value.value == "self":
-                    annotation = _type_expr(statement.annotation.annotation, self.resolver,
-                                            class_scope, _first_param_annotation=None)
-                    if annotation is not None:
-                        attributes.setdefault(statement.target.attr.value, annotation)
 
-    def function(self, node: cst.FunctionDef, scope: Scope) -> None:
-        qualname = scope.child_qualname(node.name.value)
-        if scope.kind not in ("module", "class"):
-            return
+    def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str, *,
+                 in_class: bool) -> None:
+        qualname = f"{owner}.{node.name}"
         kind = "function"
         opaque = False
         is_overload = False
-        for decorator in node.decorators:
-            expr = decorator.decorator
+        for decorator in node.decorator_list:
+            expr = decorator
             suffix = ""
-            if type(expr) is cst.Call:
+            if isinstance(expr, ast.Call):
                 expr, suffix = expr.func, "()"
-            name = self.resolver.qualified_name(expr, scope)
+            name = self.names.qualify(expr)
             full = (name or "?") + suffix
             if name in _PROPERTY_DECORATORS or (name or "").endswith(".cached_property") or \
                     full.endswith(".getter"):
@@ -682,23 +750,24 @@ class _Extractor:
                 pass
             elif name in LIBRARY_AWAITABLE_CONTEXT_DECORATORS:
                 kind = "awaitable-cm"
-            elif name is not None and (name.endswith((".setter", ".deleter"))):
+            elif isinstance(expr, ast.Attribute) and expr.attr in ("setter", "deleter"):
                 return  # the property's other half
             else:
                 opaque = True
-        params = [*node.params.posonly_params, *node.params.params]
+        params = [*node.args.posonlyargs, *node.args.args]
         first_annotation = None
-        if scope.kind == "class" and kind != "staticmethod" and params and \
-                params[0].annotation is not None:
-            first_annotation = params[0].annotation.annotation
-        returns = None
+        if in_class and kind != "staticmethod" and params and params[0].annotation is not None:
+            first_annotation = ast.dump(params[0].annotation)
+        returns: TypeExpr | None = None
         if node.returns is not None:
-            returns = _type_expr(node.returns.annotation, self.resolver, scope,
-                                 _first_param_annotation=first_annotation)
-        elif scope.kind == "class" and not self.is_stub and node.name.value in (
-                "__aenter__", "__enter__") and _returns_only_self(node):
+            if first_annotation is not None and ast.dump(node.returns) == first_annotation:
+                returns = _SELF  # ``def __aenter__(self: T) -> T``
+            else:
+                returns = self.type_expr(node.returns)
+        elif in_class and not self.is_stub and node.name in ("__aenter__", "__enter__") and \
+                _returns_only_self(node):
             returns = _SELF
-        is_async = node.asynchronous is not None
+        is_async = isinstance(node, ast.AsyncFunctionDef)
         is_generator = is_async and not self.is_stub and _has_own_yield(node)
         if kind in ("acm", "cm"):
             is_async, is_generator = False, False  # calling it makes a context manager
@@ -712,154 +781,103 @@ class _Extractor:
         self.defs.setdefault(qualname, []).append(
             (LibFunction(is_async, returns, kind, opaque, is_generator), is_overload))
 
-
-def _type_expr(annotation: cst.BaseExpression, resolver: Resolver, scope: Scope, *,
-               _first_param_annotation: cst.BaseExpression | None, depth: int = 0
-               ) -> TypeExpr | None:
-    """An annotation as a tree of qualified names (see the module docstring)."""
-    if depth > 6:
-        return None
-    if type(annotation) is cst.SimpleString:
-        try:
-            value = annotation.evaluated_value
-            parsed = cst.parse_expression(value) if isinstance(value, str) else None
-        except Exception:
+    def type_expr(self, annotation: ast.expr, depth: int = 0) -> TypeExpr | None:
+        """An annotation as a tree of qualified names (see the module docstring)."""
+        if depth > 6:
             return None
-        if parsed is None:
+        if isinstance(annotation, ast.Constant):
+            if annotation.value is None:
+                return "None"
+            if isinstance(annotation.value, str):
+                try:
+                    parsed = ast.parse(annotation.value.strip(), mode="eval").body
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    return None
+                return self.type_expr(parsed, depth + 1)
             return None
-        return _type_expr(parsed, resolver, scope, _first_param_annotation=None,
-                          depth=depth + 1)
-    if type(annotation) is cst.Name and annotation.value == "None":
-        return "None"
-    if _first_param_annotation is not None and _same_expression(
-            annotation, _first_param_annotation):
-        return _SELF  # ``def __aenter__(self: T) -> T``
-    if type(annotation) is cst.BinaryOperation and type(annotation.operator) is cst.BitOr:
-        left = _type_expr(annotation.left, resolver, scope, _first_param_annotation=None,
-                          depth=depth + 1)
-        right = _type_expr(annotation.right, resolver, scope, _first_param_annotation=None,
-                           depth=depth + 1)
-        if left is None or right is None:
-            return None
-        parts: list[TypeExpr] = ["|"]
-        for side in (left, right):
-            if isinstance(side, list) and side and side[0] == "|":
-                parts.extend(side[1:])
-            else:
-                parts.append(side)
-        return parts
-    if type(annotation) is cst.Subscript:
-        head = resolver.qualified_name(annotation.value, scope)
-        if head is None:
-            return None
-        args: list[TypeExpr] = [head]
-        for element in annotation.slice:
-            if type(element.slice) is not cst.Index:
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            left = self.type_expr(annotation.left, depth + 1)
+            right = self.type_expr(annotation.right, depth + 1)
+            if left is None or right is None:
                 return None
-            arg = _type_expr(element.slice.value, resolver, scope, _first_param_annotation=None,
-                             depth=depth + 1)
-            args.append(arg if arg is not None else "?")
-        if head in ("typing.Optional", "typing_extensions.Optional"):
-            return ["|", args[1], "None"] if len(args) == 2 else None
-        if head in ("typing.Union", "typing_extensions.Union"):
-            return ["|", *args[1:]]
-        if head in ("typing.Annotated", "typing_extensions.Annotated", "typing.Final",
-                    "typing.ClassVar", "typing_extensions.Final") and len(args) >= 2:
-            return args[1]
-        return args
-    if type(annotation) in (cst.Name, cst.Attribute):
-        name = resolver.qualified_name(annotation, scope)
-        if name in _SELF_NAMES:
-            return _SELF
-        return name
-    return None
+            parts: list[TypeExpr] = ["|"]
+            for side in (left, right):
+                if isinstance(side, list) and side and side[0] == "|":
+                    parts.extend(side[1:])
+                else:
+                    parts.append(side)
+            return parts
+        if isinstance(annotation, ast.Subscript):
+            head = self.names.qualify(annotation.value)
+            if head is None:
+                return None
+            elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) \
+                else [annotation.slice]
+            args: list[TypeExpr] = [head]
+            for element in elements:
+                arg = self.type_expr(element, depth + 1)
+                args.append(arg if arg is not None else "?")
+            if head in ("typing.Optional", "typing_extensions.Optional"):
+                return ["|", args[1], "None"] if len(args) == 2 else None
+            if head in ("typing.Union", "typing_extensions.Union"):
+                return ["|", *args[1:]]
+            if head in ("typing.Annotated", "typing_extensions.Annotated", "typing.Final",
+                        "typing.ClassVar", "typing_extensions.Final") and len(args) >= 2:
+                return args[1]
+            return args
+        if isinstance(annotation, (ast.Name, ast.Attribute)):
+            name = self.names.qualify(annotation)
+            if name in _SELF_NAMES:
+                return _SELF
+            return name
+        return None
 
 
-def _unwrap_classvar(expr: TypeExpr) -> TypeExpr:
-    return expr
-
-
-def _same_expression(a: cst.BaseExpression, b: cst.BaseExpression) -> bool:
-    name_a, name_b = dotted_name(a), dotted_name(b)
-    if name_a is not None:
-        return name_a == name_b
-    if type(a) is cst.SimpleString and type(b) is cst.SimpleString:
-        return a.value == b.value
-    return False
-
-
-def _suite(body: cst.BaseSuite) -> Iterable[cst.BaseStatement]:
-    return body.body if type(body) is cst.IndentedBlock else ()
-
-
-def _compound(statements: Iterable[cst.BaseStatement]) -> Iterator[cst.BaseStatement]:
-    """Defs and classes of a block, also under if/try (``if sys.version_info``), not under
-    ``else`` of a version test (the first branch is taken to be the newest)."""
+def _defs(statements: Iterable[ast.stmt]
+          ) -> Iterator[ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Defs and classes of a block, also under if/try (``if sys.version_info``), only the
+    first branch of an ``if`` (taken to be the newest Python's)."""
     for statement in statements:
-        if type(statement) in (cst.FunctionDef, cst.ClassDef):
+        if isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             yield statement
-        elif isinstance(statement, (cst.If, cst.Try, cst.TryStar)):
-            yield from _compound(_suite(statement.body))
+        elif isinstance(statement, (ast.If, ast.Try)):
+            yield from _defs(statement.body)
 
 
-def _simple_statements(statements: Iterable[cst.BaseStatement]
-                       ) -> Iterator[cst.BaseSmallStatement]:
+def _simple(statements: Iterable[ast.stmt]) -> Iterator[ast.stmt]:
     for statement in statements:
-        if type(statement) is cst.SimpleStatementLine:
-            yield from statement.body
-        elif type(statement) is cst.If:
-            yield from _simple_statements(_suite(statement.body))
+        if isinstance(statement, ast.If):
+            yield from _simple(statement.body)
+        elif not isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef,
+                                        ast.Try, ast.For, ast.While, ast.With)):
+            yield statement
 
 
-def _simple_statements_deep(body: cst.BaseSuite) -> Iterator[cst.BaseSmallStatement]:
-    for statement in _suite(body):
-        if type(statement) is cst.SimpleStatementLine:
-            yield from statement.body
-        elif type(statement) not in (cst.FunctionDef, cst.ClassDef):
-            for suite in child_suites(statement):
-                yield from _simple_statements_deep(suite)
+def _own_nodes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """The nodes of a function's own body, not of nested defs, classes or lambdas."""
+    pending: list[ast.AST] = list(node.body)
+    while pending:
+        current = pending.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                      ast.Lambda)):
+                pending.append(child)
 
 
-class _OwnBody(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.yields = False
-        self.returns: list[cst.Return] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Yield(self, node: cst.Yield) -> None:
-        self.yields = True
-
-    def visit_Return(self, node: cst.Return) -> None:
-        self.returns.append(node)
+def _has_own_yield(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(node))
 
 
-def _own_body(node: cst.FunctionDef) -> _OwnBody:
-    visitor = _OwnBody()
-    node.body.visit(visitor)
-    return visitor
-
-
-def _has_own_yield(node: cst.FunctionDef) -> bool:
-    return _own_body(node).yields
-
-
-def _returns_only_self(node: cst.FunctionDef) -> bool:
+def _returns_only_self(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """An unannotated method whose every ``return`` is ``return self`` (``__aenter__``)."""
-    params = [*node.params.posonly_params, *node.params.params]
+    params = [*node.args.posonlyargs, *node.args.args]
     if not params:
         return False
-    body = _own_body(node)
-    self_name = params[0].name.value
-    return bool(body.returns) and all(
-        type(r.value) is cst.Name and r.value.value == self_name for r in body.returns)
+    returns = [n for n in _own_nodes(node) if isinstance(n, ast.Return)]
+    self_name = params[0].arg
+    return bool(returns) and all(
+        isinstance(r.value, ast.Name) and r.value.id == self_name for r in returns)
 
 
 def explain_name(library: LibraryIndex, qualname: str) -> list[str]:
