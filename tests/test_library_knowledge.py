@@ -339,3 +339,25 @@ def test_library_facts_are_cached_by_content(tmp_path: Path) -> None:
     assert parsed == []  # the warm run read the store
     assert second.makes_coroutine("os.path.join") is None
     assert "fakedb.pool" not in second.read  # nothing read for modules not asked about
+
+
+def test_result_cache_follows_the_environment(tmp_path: Path) -> None:
+    """Installing a library changes findings: the result cache must not answer from the
+    run before."""
+    project = tmp_path / "project"
+    project.mkdir()
+    venv = make_venv(tmp_path, {"other/__init__.py": ""})
+    (project / "pyproject.toml").write_text(f'[tool.asyncheck]\npython = "{venv}"\n')
+    app = project / "app.py"
+    app.write_text("from fakedb import connect\n\n\nasync def main(dsn):\n    connect(dsn)\n")
+    settings = load_settings(project / "pyproject.toml", known_codes=CATALOG, root=project)
+    cache = tmp_path / "cache"
+    assert run([str(app)], settings, jobs=1, cache_dir=cache).diagnostics == []
+    site = venv / "lib" / "python3.11" / "site-packages"
+    for relative, text in FAKEDB.items():
+        (site / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site / relative).write_text(textwrap.dedent(text))
+    import os
+    os.utime(site, ns=(site.stat().st_atime_ns, site.stat().st_mtime_ns + 10**9))
+    assert [d.code for d in run([str(app)], settings, jobs=1, cache_dir=cache).diagnostics
+            ] == ["ACK100"]

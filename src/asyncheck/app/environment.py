@@ -65,6 +65,18 @@ class Environment:
         self._found[module] = found
         return found
 
+    def fingerprint(self) -> str:
+        """What identifies this environment's libraries for the result cache: its search
+        directories and their modification times (installing, removing or upgrading a
+        package changes its site-packages directory)."""
+        parts = [self.source, self.location]
+        for directory in self.search_paths:
+            try:
+                parts.append(f"{directory}:{directory.stat().st_mtime_ns}")
+            except OSError:
+                parts.append(f"{directory}:?")
+        return "\n".join(parts)
+
     def describe(self) -> str:
         """Lines for ``--explain-env``."""
         lines = [f"environment: {self.source}" + (f" ({self.location})" if self.location else "")]

@@ -24,6 +24,7 @@ from asyncheck.app.discovery import (
     module_name_for,
     project_module_names,
 )
+from asyncheck.app.environment import resolve_environment
 from asyncheck.app.facts import scratch_directory
 from asyncheck.app.pool import (
     SERIAL_BELOW,
@@ -258,7 +259,10 @@ def run(
     jobs_list = [] if discovered is None else [
         Job(str(p), name, p.name == "__init__.py")
         for p, name in zip(discovered.files, discovered.module_names)]
-    cache = Cache.open(cache_dir, settings, modules) if cache_dir is not None and fix_mode is None else None
+    cache = None
+    if cache_dir is not None and fix_mode is None:
+        environment = resolve_environment(settings.python, root).fingerprint()
+        cache = Cache.open(cache_dir, settings, modules, environment=environment)
     pending: list[Job] = []
     done = 0
     for job in jobs_list:
