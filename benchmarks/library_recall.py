@@ -13,8 +13,9 @@ The libraries and both type checkers are installed with pip into ``benchmarks/.v
 line a message about a coroutine or an awaitable (mypy's ``unused-coroutine``, pyright's
 ``reportUnusedCoroutine``, any message naming ``Coroutine``/``Awaitable``/``await``); a
 report on any other line of that kind is a false positive.  asyncheck counts its ACK100
-findings (and ACK101), run with ``--python`` pointing at the libraries' environment, and
-again with ``--python none`` (no library knowledge: the built-in tables only).
+findings (and ACK101), run with ``--python`` pointing at the libraries' environment, with
+an empty environment (only the bundled knowledge file knows the libraries), and with
+``--python none`` (no library knowledge: the built-in tables only).
 
     .venv/bin/python benchmarks/library_recall.py --setup      # once: the venv (pip)
     .venv/bin/python benchmarks/library_recall.py              # the table
@@ -27,6 +28,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -164,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, set[Finding]] = {}
     timings: dict[str, float] = {}
     results["asyncheck"], timings["asyncheck"] = run_asyncheck(str(VENV))
+    with tempfile.TemporaryDirectory() as empty:
+        # A virtualenv without the libraries: only the bundled knowledge knows them.
+        site = Path(empty) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        (site / "site-packages").mkdir(parents=True)
+        (Path(empty) / "pyvenv.cfg").write_text("version = 3\n")
+        results["asyncheck (bundled only)"], timings["asyncheck (bundled only)"] = \
+            run_asyncheck(empty)
     results["asyncheck (no env)"], timings["asyncheck (no env)"] = run_asyncheck("none")
     for name, runner in (("mypy", run_mypy), ("basedpyright", run_basedpyright)):
         outcome = runner()

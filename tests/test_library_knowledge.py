@@ -361,3 +361,29 @@ def test_result_cache_follows_the_environment(tmp_path: Path) -> None:
     os.utime(site, ns=(site.stat().st_atime_ns, site.stat().st_mtime_ns + 10**9))
     assert [d.code for d in run([str(app)], settings, jobs=1, cache_dir=cache).diagnostics
             ] == ["ACK100"]
+
+
+def test_bundled_knowledge_when_the_environment_lacks_a_library(tmp_path: Path) -> None:
+    from asyncheck.app.environment import bundled_modules, bundled_packages
+    from asyncheck.semantics.library import LibraryIndex
+
+    assert "asyncpg" in bundled_packages() and "redis.asyncio.client" in bundled_modules()
+    empty = resolve_environment(str(make_venv(tmp_path, {}, name="empty")), None, environ={})
+    library = LibraryIndex(empty.module_file, bundled=bundled_modules,
+                           bundled_packages=bundled_packages())
+    assert library.makes_coroutine("asyncpg.connect") is True
+    assert library.awaited_type("asyncpg.connect") == "asyncpg.connection.Connection"
+    assert library.makes_coroutine("redis.asyncio.Redis.get") is True
+    # The environment wins: its asyncpg has a sync `connect`.
+    own = resolve_environment(str(make_venv(tmp_path, {
+        "asyncpg/__init__.py": "def connect(dsn): ...\n"}, name="own")), None, environ={})
+    library = LibraryIndex(own.module_file, bundled=bundled_modules,
+                           bundled_packages=bundled_packages())
+    assert library.makes_coroutine("asyncpg.connect") is False
+    assert library.makes_coroutine("redis.asyncio.Redis.get") is True  # still bundled
+
+
+def test_bundled_knowledge_is_small() -> None:
+    from asyncheck.app import environment
+
+    assert environment._KNOWLEDGE.stat().st_size < 2_000_000

@@ -13,7 +13,12 @@ from pathlib import Path
 import libcst as cst
 
 from asyncheck.app.discovery import project_module_names
-from asyncheck.app.environment import Environment, resolve_environment
+from asyncheck.app.environment import (
+    Environment,
+    bundled_modules,
+    bundled_packages,
+    resolve_environment,
+)
 from asyncheck.app.registry import all_rules
 from asyncheck.core.config import Settings
 from asyncheck.core.tables import listed_coroutines
@@ -61,9 +66,11 @@ def build_index(
     if environment is None:
         environment = project_environment(settings, root)
     library = None
-    if environment.search_paths:
+    if environment.source != "none":
+        # The environment's libraries, and the bundled knowledge for those it lacks.
         library = LibraryIndex(environment.module_file, store=store,
-                               describe=environment.source)
+                               describe=environment.source, bundled=bundled_modules,
+                               bundled_packages=bundled_packages())
     return ProjectIndex(modules, parse, store=store, hand_off=hand_off,
                         known_text=prefilter.scanned_text if prefilter is not None else None,
                         listed_coroutines=listed_coroutines(settings), library=library)

@@ -14,6 +14,7 @@ imports them.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -110,6 +111,32 @@ def _candidates(base: Path, rest: Sequence[str]) -> list[Path]:
     if rest:
         paths += [target.with_name(target.name + suffix) for suffix in _MODULE_SUFFIXES]
     return paths
+
+
+_KNOWLEDGE = Path(__file__).with_name("library_knowledge.json.gz")
+_KNOWLEDGE_INDEX = Path(__file__).with_name("library_knowledge_index.json")
+
+
+@lru_cache(maxsize=1)
+def bundled_packages() -> frozenset[str]:
+    """The top-level packages the bundled knowledge covers
+    (``scripts/build_library_knowledge.py`` makes it)."""
+    try:
+        index = json.loads(_KNOWLEDGE_INDEX.read_text(encoding="utf-8"))
+        return frozenset(str(p) for p in index["packages"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return frozenset()
+
+
+@lru_cache(maxsize=1)
+def bundled_modules() -> dict[str, object]:
+    """The bundled knowledge: module name -> its facts (JSON), read on first use."""
+    try:
+        data = json.loads(gzip.decompress(_KNOWLEDGE.read_bytes()))
+        modules = data["modules"]
+    except (OSError, ValueError, KeyError, TypeError, EOFError):
+        return {}
+    return modules if isinstance(modules, dict) else {}
 
 
 def resolve_environment(

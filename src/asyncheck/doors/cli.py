@@ -184,6 +184,7 @@ def _explain_env(names: Sequence[str], *, python: str | None, config_file: Path 
     """``--explain-env``: the environment found from the working directory, then what its
     libraries say about each dotted name."""
     from asyncheck.app.assemble import project_environment  # start-up time
+    from asyncheck.app.environment import bundled_modules, bundled_packages  # likewise
     from asyncheck.app.discovery import find_project_root  # likewise
     from asyncheck.semantics.library import LibraryIndex, explain_name  # likewise
 
@@ -193,9 +194,15 @@ def _explain_env(names: Sequence[str], *, python: str | None, config_file: Path 
     settings = load_settings(config_path, known_codes=CATALOG, overrides=overrides, root=root)
     environment = project_environment(settings, root)
     click.echo(environment.describe())
+    if environment.source == "none":
+        return
+    bundled = sorted(p for p in bundled_packages() if environment.module_file(p) is None)
+    if bundled:
+        click.echo("  bundled knowledge for: " + ", ".join(bundled))
     if not names:
         return
-    library = LibraryIndex(environment.module_file)
+    library = LibraryIndex(environment.module_file, bundled=bundled_modules,
+                           bundled_packages=bundled_packages())
     for name in names:
         click.echo("\n".join(explain_name(library, name)))
 

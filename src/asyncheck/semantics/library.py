@@ -21,7 +21,7 @@ import ast
 import builtins
 import hashlib
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, Union
@@ -147,8 +147,15 @@ class LibraryIndex:
         *,
         store: LibraryStore | None = None,
         describe: str = "",
+        bundled: Callable[[], Mapping[str, object]] | None = None,
+        bundled_packages: frozenset[str] = frozenset(),
     ) -> None:
         self._find_module = find_module
+        #: The bundled knowledge (module -> facts JSON), loaded on first use, for the
+        #: top-level packages in ``bundled_packages`` the environment does not hold.
+        self._bundled = bundled
+        self._bundled_packages = bundled_packages
+        self._bundled_tops: dict[str, bool] = {}
         self._parse = parse if parse is not None else parse_library_source
         self._store = store
         self.describe = describe
@@ -164,10 +171,34 @@ class LibraryIndex:
         if name in self._modules:
             return self._modules[name]
         self._modules[name] = None
-        path = self._find_module(name)
-        facts = self._read(name, path) if path is not None else None
+        if self._from_bundle(name):
+            assert self._bundled is not None
+            try:
+                facts: LibModule | None = LibModule.from_json(self._bundled()[name])
+            except (ValueError, TypeError, KeyError, IndexError):
+                facts = None
+        else:
+            path = self._find_module(name)
+            facts = self._read(name, path) if path is not None else None
         self._modules[name] = facts
         return facts
+
+    def _from_bundle(self, name: str) -> bool:
+        """Whether module ``name`` comes from the bundled knowledge: its top-level package
+        is bundled and the environment does not have it (the environment wins)."""
+        top = name.partition(".")[0]
+        if top not in self._bundled_packages or self._bundled is None:
+            return False
+        known = self._bundled_tops.get(top)
+        if known is None:
+            known = self._bundled_tops[top] = self._find_module(top) is None
+        return known
+
+    def _has_module(self, name: str) -> bool:
+        if self._from_bundle(name):
+            assert self._bundled is not None
+            return name in self._bundled()
+        return self._find_module(name) is not None
 
     def _read(self, name: str, path: Path) -> LibModule | None:
         try:
@@ -203,10 +234,10 @@ class LibraryIndex:
             return self._splits[qualname]
         found = None
         parts = qualname.split(".")
-        if self._find_module(parts[0]) is not None:
+        if self._has_module(parts[0]):
             for cut in range(len(parts) - 1, 0, -1):
                 module = ".".join(parts[:cut])
-                if self._find_module(module) is not None:
+                if self._has_module(module):
                     found = module, ".".join(parts[cut:])
                     break
         self._splits[qualname] = found
