@@ -387,3 +387,66 @@ def test_bundled_knowledge_is_small() -> None:
     from asyncheck.app import environment
 
     assert environment._KNOWLEDGE.stat().st_size < 2_000_000
+
+
+def test_ack103_async_only_library_objects(tmp_path: Path) -> None:
+    packages = {
+        "fakefiles/__init__.py": """
+            import contextlib
+            from contextlib import AbstractAsyncContextManager
+            from typing import AsyncIterator
+            from unknown_base import Base
+
+            class AsyncFile:
+                async def read(self) -> str: ...
+
+            class Opener(AbstractAsyncContextManager):
+                async def __aenter__(self) -> AsyncFile: ...
+
+            class Both:
+                async def __aenter__(self) -> "Both": ...
+                def __enter__(self) -> "Both": ...
+
+            class Unsure(Base):
+                async def __aenter__(self) -> "Unsure": ...
+
+            class Lines:
+                def __aiter__(self) -> "Lines": ...
+                async def __anext__(self) -> str: ...
+
+            def open(path: str) -> Opener: ...
+            def both() -> Both: ...
+            def unsure() -> Unsure: ...
+            def lines() -> Lines: ...
+
+            @contextlib.asynccontextmanager
+            async def session() -> AsyncIterator[AsyncFile]:
+                yield AsyncFile()
+
+            async def pages():
+                yield 1
+        """,
+    }
+    code = """
+        import fakefiles
+
+
+        async def main(path):
+            with fakefiles.open(path) as f:  # expect: ACK103
+                pass
+            async with fakefiles.open(path) as f:
+                await f.read()
+            with fakefiles.both():
+                pass
+            with fakefiles.unsure():
+                pass
+            with fakefiles.session() as s:  # expect: ACK103
+                pass
+            for line in fakefiles.lines():  # expect: ACK103
+                pass
+            for page in fakefiles.pages():  # expect: ACK103
+                pass
+            async for page in fakefiles.pages():
+                pass
+    """
+    assert lint(tmp_path, code, packages) == expected(code)

@@ -119,6 +119,12 @@ class AsyncheckPlugin:
             parse_from_config=True, comma_separated_list=True,
             help="asyncheck: qualified names of further concurrency limiter types.",
         )
+        option_manager.add_option(
+            "--asyncheck-python", default=None, metavar="PATH",
+            parse_from_config=True,
+            help="asyncheck: the interpreter or virtualenv whose libraries to read, or "
+                 "'none' (default: as the asyncheck command finds it).",
+        )
         option_manager.extend_default_ignore(
             [code for code, rule in all_rules().items() if not rule.default_enabled])
 
@@ -140,6 +146,9 @@ class AsyncheckPlugin:
             blocking = getattr(options, "asyncheck_blocking_calls", None)
             if blocking:
                 overrides["blocking-calls"] = parse_blocking_calls(blocking)
+            python = getattr(options, "asyncheck_python", None)
+            if python:
+                overrides["python"] = python
             for key in ("coroutine-functions", "limiters"):
                 value = getattr(options, "asyncheck_" + key.replace("-", "_"), None)
                 if value:

@@ -498,9 +498,23 @@ class LibraryIndex:
                                     self_type=qualname.rpartition(".")[0])
         return None
 
+    def call_kind(self, qualname: str) -> str | None:
+        """What calling a library function makes, when it is not a plain call:
+        ``"acm"``/``"cm"`` (a ``contextlib`` context manager function), ``"async-generator"``,
+        ``"coroutine"``; None otherwise or when unknown."""
+        found = self.resolve(qualname)
+        if found is None or not isinstance(found[1], LibFunction) or found[1].opaque:
+            return None
+        function = found[1]
+        if function.kind in ("acm", "cm"):
+            return function.kind
+        if function.is_async:
+            return "async-generator" if function.is_generator else "coroutine"
+        return None
+
     def has_method(self, owner_type: str, method: str) -> bool | None:
         """Whether a library class (or a base) defines ``method``; None when the class is
-        unknown or a base is outside the environment."""
+        unknown or a base is neither in the environment nor a known standard protocol."""
         canonical = self.is_class(owner_type)
         if canonical is None:
             return None
@@ -513,9 +527,12 @@ class LibraryIndex:
             if f"{owner}.{method}" in facts.functions or method in lib_class.attributes:
                 return True
             for base in lib_class.bases:
-                if self.is_class(base) is None and base not in ("builtins.object", "object",
-                                                                "typing.Generic"):
-                    return None
+                if self.is_class(base) is None:
+                    protocol = _STANDARD_PROTOCOL_METHODS.get(base)
+                    if protocol is None:
+                        return None  # a base nobody can read: unsure
+                    if method in protocol:
+                        return True
         return False
 
     def _plain_type(self, returns: TypeExpr | None, owner: str, *, self_type: str
@@ -542,6 +559,30 @@ class LibraryIndex:
         if self.split(returns) is not None and self.is_class(returns) is None:
             return None  # a type variable or an alias the index cannot follow: unsure
         return returns
+
+
+#: Methods of standard-library bases that library classes inherit (for ACK103): what a
+#: class deriving from them has without defining it.
+_AIO = frozenset({"__aenter__", "__aexit__"})
+_SYNC_CM = frozenset({"__enter__", "__exit__"})
+_AITER = frozenset({"__aiter__", "__anext__"})
+_ITER = frozenset({"__iter__", "__next__"})
+_STANDARD_PROTOCOL_METHODS: dict[str, frozenset[str]] = {
+    "builtins.object": frozenset(), "object": frozenset(), "typing.Generic": frozenset(),
+    "typing.Protocol": frozenset(), "abc.ABC": frozenset(), "typing.Awaitable": frozenset(),
+    "collections.abc.Awaitable": frozenset(), "typing.Coroutine": frozenset(),
+    "collections.abc.Coroutine": frozenset(), "builtins.Exception": frozenset(),
+    "contextlib.AbstractAsyncContextManager": _AIO,
+    "typing.AsyncContextManager": _AIO,
+    "contextlib.AbstractContextManager": _SYNC_CM,
+    "typing.ContextManager": _SYNC_CM,
+    "typing.AsyncIterator": _AITER, "collections.abc.AsyncIterator": _AITER,
+    "typing.AsyncIterable": frozenset({"__aiter__"}),
+    "collections.abc.AsyncIterable": frozenset({"__aiter__"}),
+    "typing.AsyncGenerator": _AITER, "collections.abc.AsyncGenerator": _AITER,
+    "typing.Iterator": _ITER, "collections.abc.Iterator": _ITER,
+    "typing.Iterable": frozenset({"__iter__"}), "collections.abc.Iterable": frozenset({"__iter__"}),
+}
 
 
 def _head(expr: TypeExpr | None) -> str | None:
