@@ -450,3 +450,42 @@ def test_ack103_async_only_library_objects(tmp_path: Path) -> None:
                 pass
     """
     assert lint(tmp_path, code, packages) == expected(code)
+
+
+def test_type_variables_bound_by_a_subclass(tmp_path: Path) -> None:
+    packages = {
+        "fakeorm/__init__.py": "from .engine import Engine, Connection\n",
+        "fakeorm/base.py": """
+            from typing import Awaitable, Generic, TypeVar
+            _T_co = TypeVar("_T_co", covariant=True)
+            _P = TypeVar("_P")
+
+            class StartableContext(Awaitable[_T_co]):
+                async def __aenter__(self) -> _T_co: ...
+
+            class Proxy(Generic[_P]):
+                def target(self) -> _P: ...
+        """,
+        "fakeorm/engine.py": """
+            from .base import StartableContext, Proxy
+
+            class Raw:
+                def close(self) -> None: ...
+
+            class Connection(Proxy[Raw], StartableContext["Connection"]):
+                async def execute(self, q: str) -> None: ...
+
+            class Engine:
+                def connect(self) -> Connection: ...
+        """,
+    }
+    code = """
+        from fakeorm import Engine
+
+
+        async def main(engine: Engine):
+            async with engine.connect() as conn:
+                conn.execute("x")  # expect: ACK100
+                conn.target().close()
+    """
+    assert lint(tmp_path, code, packages) == expected(code)

@@ -88,6 +88,12 @@ class LibClass:
 
     bases: tuple[str, ...] = ()
     attributes: dict[str, TypeExpr] = field(default_factory=dict)
+    #: Its type parameters (qualified type variables), in order: ``Generic[T]``'s, else
+    #: those its bases are subscripted with (``class Context(Awaitable[T])``).
+    params: tuple[str, ...] = ()
+    #: The subscripted bases and their arguments: ``StartableContext["AsyncConnection"]``
+    #: binds the base's first type parameter.
+    base_args: tuple[tuple[str, tuple[TypeExpr, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,9 @@ class LibModule:
         return {
             "module": self.module,
             "functions": {k: f.to_json() for k, f in self.functions.items()},
-            "classes": {k: [list(c.bases), c.attributes] for k, c in self.classes.items()},
+            "classes": {k: [list(c.bases), c.attributes, list(c.params),
+                            [[h, list(a)] for h, a in c.base_args]]
+                        for k, c in self.classes.items()},
             "exports": self.exports,
             "star": list(self.star_imports),
         }
@@ -118,7 +126,9 @@ class LibModule:
         return cls(
             str(data["module"]),
             {str(k): LibFunction.from_json(v) for k, v in data["functions"].items()},
-            {str(k): LibClass(tuple(v[0]), dict(v[1])) for k, v in data["classes"].items()},
+            {str(k): LibClass(tuple(v[0]), dict(v[1]), tuple(v[2]),
+                              tuple((str(h), tuple(a)) for h, a in v[3]))
+             for k, v in data["classes"].items()},
             {str(k): str(v) for k, v in data["exports"].items()},
             tuple(str(s) for s in data["star"]),
         )
@@ -557,8 +567,39 @@ class LibraryIndex:
                 returns in ("None", "Any"):
             return None
         if self.split(returns) is not None and self.is_class(returns) is None:
-            return None  # a type variable or an alias the index cannot follow: unsure
+            # A type variable bound by a subclass (``AsyncConnection(StartableContext[
+            # "AsyncConnection"])``), else an alias the index cannot follow: unsure.
+            receiver = self_type if self.is_class(self_type) is not None else \
+                self_type.rpartition(".")[0]
+            return self._bound_type_variable(receiver, returns) if receiver else None
         return returns
+
+    def _bound_type_variable(self, class_qualname: str, variable: str) -> str | None:
+        """The class a subclass in ``class_qualname``'s lineage binds ``variable`` to."""
+        canonical = self.is_class(class_qualname)
+        if canonical is None:
+            return None
+        for owner in self.lineage(canonical):
+            split = self.split(owner)
+            facts = self.module(split[0]) if split is not None else None
+            lib_class = facts.classes.get(owner) if facts is not None else None
+            if lib_class is None:
+                continue
+            for head, args in lib_class.base_args:
+                base = self.is_class(head)
+                base_split = self.split(base) if base is not None else None
+                base_facts = self.module(base_split[0]) if base_split is not None else None
+                base_class = base_facts.classes.get(base) if base_facts is not None and \
+                    base is not None else None
+                if base_class is None or variable not in base_class.params:
+                    continue
+                position = base_class.params.index(variable)
+                if position < len(args):
+                    bound = args[position]
+                    if isinstance(bound, str) and self.is_class(bound) is not None:
+                        return bound
+                return None
+        return None
 
 
 #: Methods of standard-library bases that library classes inherit (for ACK103): what a
@@ -649,6 +690,8 @@ class _ModuleNames:
         self.defined: set[str] = set()
         self.aliases: dict[str, ast.expr] = {}
         self.stars: list[str] = []
+        #: Module-level ``T = TypeVar("T")``: qualified names.
+        self.type_variables: set[str] = set()
 
     def collect(self, statements: Iterable[ast.stmt]) -> None:
         for statement in statements:
@@ -675,6 +718,13 @@ class _ModuleNames:
                     isinstance(statement.targets[0], ast.Name) and \
                     isinstance(statement.value, (ast.Name, ast.Attribute)):
                 self.aliases.setdefault(statement.targets[0].id, statement.value)
+            elif isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
+                    isinstance(statement.targets[0], ast.Name) and \
+                    isinstance(statement.value, ast.Call) and \
+                    isinstance(statement.value.func, (ast.Name, ast.Attribute)) and \
+                    (statement.value.func.attr if isinstance(statement.value.func, ast.Attribute)
+                     else statement.value.func.id) == "TypeVar":
+                self.type_variables.add(f"{self.module_name}.{statement.targets[0].id}")
             elif isinstance(statement, ast.If):
                 self.collect(statement.body)
                 self.collect(statement.orelse)
@@ -703,7 +753,7 @@ class _ModuleNames:
                 return f"{self.module_name}.{name}"
             if name in self.imports:
                 return self.imports[name]
-            if name in self.aliases:
+            if name in self.aliases or f"{self.module_name}.{name}" in self.type_variables:
                 return f"{self.module_name}.{name}"
             if name in _BUILTIN_NAMES:
                 return f"builtins.{name}"
@@ -758,8 +808,23 @@ class _Extractor:
     def class_(self, node: ast.ClassDef, owner: str) -> None:
         qualname = f"{owner}.{node.name}"
         bases = []
+        generic_params: list[str] | None = None
+        implied_params: list[str] = []
+        base_args: list[tuple[str, tuple[TypeExpr, ...]]] = []
         for base_expr in node.bases:
             if isinstance(base_expr, ast.Subscript):
+                subscripted = self.type_expr(base_expr)
+                if isinstance(subscripted, list) and isinstance(subscripted[0], str):
+                    args = tuple(subscripted[1:])
+                    names = [a for a in args if isinstance(a, str)]
+                    if subscripted[0] in ("typing.Generic", "typing.Protocol",
+                                          "typing_extensions.Protocol"):
+                        generic_params = names
+                    else:
+                        base_args.append((subscripted[0], args))
+                        implied_params.extend(n for n in names
+                                              if n in self.names.type_variables
+                                              and n not in implied_params)
                 base_expr = base_expr.value  # ``Mixin[T]`` is a ``Mixin``
             base = self.names.qualify(base_expr)
             if base is not None and base not in ("typing.Generic", "typing.Protocol",
@@ -771,7 +836,9 @@ class _Extractor:
                 annotation = self.type_expr(statement.annotation)
                 if annotation is not None:
                     attributes[statement.target.id] = annotation
-        self.classes[qualname] = LibClass(tuple(bases), attributes)
+        params = generic_params if generic_params is not None else implied_params
+        self.classes[qualname] = LibClass(tuple(bases), attributes, tuple(params),
+                                          tuple(base_args))
         self.block(node.body, qualname, in_class=True)
         init = [s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"]
         if init:
