@@ -153,12 +153,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--held-out", action="store_true",
                         help="measure library_apps_heldout/ instead: files written after the "
                              "tables were frozen, never tuned for")
+    parser.add_argument("--apps", type=Path, default=None,
+                        help="measure the application files of this directory instead")
     parser.add_argument("--show-misses", action="store_true",
                         help="list asyncheck's misses and false positives")
     args = parser.parse_args(argv)
+    global APPS
     if args.held_out:
-        global APPS
         APPS = HELD_OUT
+    if args.apps is not None:
+        APPS = args.apps.resolve()
     if args.setup:
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", *REQUIREMENTS], check=True)

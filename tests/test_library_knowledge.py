@@ -489,3 +489,69 @@ def test_type_variables_bound_by_a_subclass(tmp_path: Path) -> None:
                 conn.target().close()
     """
     assert lint(tmp_path, code, packages) == expected(code)
+
+
+def test_unannotated_factories_overloads_bounds_and_dynamic_clients(tmp_path: Path) -> None:
+    packages = {
+        "fakeamqp/__init__.py": """
+            from typing import TypeVar, overload, Generator, Any
+            from typing_extensions import Self
+
+            class Channel:
+                async def declare(self, name: str) -> None: ...
+                def __await__(self) -> Generator[Any, Any, Self]: ...
+
+            class Connection:
+                def channel(self) -> Channel: ...
+                async def close(self) -> None: ...
+
+            class Robust(Connection):
+                pass
+
+            ConnT = TypeVar("ConnT", bound=Connection)
+
+            @overload
+            async def connect(url: str) -> Robust: ...
+            @overload
+            async def connect(url: str, cls: type) -> Connection: ...
+            async def connect(url, cls=None): ...
+
+            async def connect_as(url: str, cls: type[ConnT]) -> ConnT: ...
+
+            def session():
+                return Session()
+
+            class Session:
+                def client(self):
+                    return Client()
+
+            from .clients import Client
+        """,
+        "aiobotocore/__init__.py": "",
+        "aiobotocore/client.py": """
+            class AioBaseClient:
+                def __getattr__(self, item): ...
+                def get_paginator(self, name): ...
+        """,
+        "fakeamqp/clients.py": """
+            from aiobotocore.client import AioBaseClient
+            class Client(AioBaseClient):
+                pass
+        """,
+    }
+    code = """
+        import fakeamqp
+
+
+        async def main(url):
+            conn = await fakeamqp.connect(url)
+            conn.close()  # expect: ACK100
+            channel = await conn.channel()
+            channel.declare("q")  # expect: ACK100
+            other = await fakeamqp.connect_as(url, fakeamqp.Robust)
+            other.close()  # expect: ACK100
+            s3 = fakeamqp.session().client()
+            s3.put_object(Bucket="b")  # expect: ACK100
+            s3.get_paginator("list")
+    """
+    assert lint(tmp_path, code, packages) == expected(code)

@@ -293,6 +293,8 @@ LIBRARY_RETURN_TYPES: dict[str, str] = {
     "aiofiles.threadpool.open": "aiofiles.base.AiofilesContextManager",
     "await aiofiles.threadpool.open": "aiofiles.threadpool.text.AsyncTextIOWrapper",
     "aiofiles.base.AiofilesContextManager.__aenter__": "aiofiles.threadpool.text.AsyncTextIOWrapper",
+    # aiobotocore: a session's client is entered with `async with`
+    "aiobotocore.session.AioSession.create_client": "aiobotocore.session.ClientCreatorContext",
     # SQLAlchemy: a session factory's call gives a session
     "sqlalchemy.ext.asyncio.session.async_sessionmaker.__call__":
         "sqlalchemy.ext.asyncio.session.AsyncSession",
@@ -303,7 +305,17 @@ LIBRARY_RETURN_TYPES: dict[str, str] = {
 #: ``execute``): calling it still makes a coroutine.
 LIBRARY_AWAITABLE_CONTEXT_DECORATORS: frozenset[str] = frozenset({
     "aiosqlite.context.contextmanager",
+    "asyncssh.misc.async_context_manager",
 })
+
+#: Library classes whose methods are made at run time (from a service description): every
+#: public method the class and its bases do not define is a coroutine function, except the
+#: listed sync ones.  aiobotocore's clients (``await s3.put_object(...)``).
+LIBRARY_DYNAMIC_COROUTINE_CLASSES: dict[str, frozenset[str]] = {
+    "aiobotocore.client.AioBaseClient": frozenset({
+        "get_paginator", "get_waiter", "can_paginate", "meta", "exceptions",
+        "waiter_names"}),
+}
 
 #: Library methods that make awaitables although neither ``async def`` nor their
 #: annotations say so: dropping what they return drops a coroutine.  (aiohttp's request

@@ -30,6 +30,7 @@ from asyncheck.core.tables import (
     LIBRARY_AWAITABLE_CONTEXT_DECORATORS,
     LIBRARY_AWAITABLE_METHODS,
     LIBRARY_COROUTINE_FUNCTIONS,
+    LIBRARY_DYNAMIC_COROUTINE_CLASSES,
     LIBRARY_RETURN_TYPES,
 )
 
@@ -41,11 +42,13 @@ MAX_MODULE_BYTES = 1_500_000
 MAX_DEPTH = 12
 
 _SELF = "Self"
+_OVERLOADS = "<overloads>"
 _COROUTINE_TYPES = frozenset({"typing.Coroutine", "collections.abc.Coroutine",
                               "typing_extensions.Coroutine"})
 _AWAITABLE_TYPES = frozenset({"typing.Awaitable", "collections.abc.Awaitable",
                               "typing_extensions.Awaitable"})
 _SELF_NAMES = frozenset({"typing.Self", "typing_extensions.Self"})
+_GENERATOR_TYPES = frozenset({"typing.Generator", "collections.abc.Generator"})
 _PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property",
                                   "cached_property"})
 _OVERLOAD = frozenset({"typing.overload", "typing_extensions.overload"})
@@ -105,6 +108,8 @@ class LibModule:
     classes: dict[str, LibClass] = field(default_factory=dict)
     exports: dict[str, str] = field(default_factory=dict)
     star_imports: tuple[str, ...] = ()
+    #: ``T = TypeVar("T", bound=X)``: the qualified type variable -> its bound.
+    type_bounds: dict[str, TypeExpr] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         """Plain JSON data (kept in the facts store)."""
@@ -116,6 +121,7 @@ class LibModule:
                         for k, c in self.classes.items()},
             "exports": self.exports,
             "star": list(self.star_imports),
+            "bounds": self.type_bounds,
         }
 
     @classmethod
@@ -131,6 +137,7 @@ class LibModule:
              for k, v in data["classes"].items()},
             {str(k): str(v) for k, v in data["exports"].items()},
             tuple(str(s) for s in data["star"]),
+            dict(data.get("bounds", {})),
         )
 
 
@@ -344,7 +351,7 @@ class LibraryIndex:
             return listed
         found = self.resolve(qualname)
         if found is None:
-            return None
+            return self._dynamic_coroutine(qualname)
         if found[0] in LIBRARY_COROUTINE_FUNCTIONS:
             return True
         function = found[1]
@@ -355,6 +362,23 @@ class LibraryIndex:
         if function.is_async:
             return True
         return _head(function.returns) in _COROUTINE_TYPES
+
+    def _dynamic_coroutine(self, qualname: str) -> bool | None:
+        """A method made at run time on a class of
+        :data:`~asyncheck.core.tables.LIBRARY_DYNAMIC_COROUTINE_CLASSES`."""
+        owner, _, attr = qualname.rpartition(".")
+        if not owner or attr.startswith("_"):
+            return None
+        canonical = self.is_class(owner)
+        if canonical is None:
+            return None
+        for class_name in self.lineage(canonical):
+            sync = LIBRARY_DYNAMIC_COROUTINE_CLASSES.get(class_name)
+            if sync is not None:
+                if attr in sync or self.has_method(canonical, attr) is not False:
+                    return None
+                return True
+        return None
 
     def _listed_awaitable(self, qualname: str) -> bool | None:
         """The table of methods whose annotations do not say they are awaitable
@@ -432,6 +456,20 @@ class LibraryIndex:
             return self._plain_type(returns[3], owner, self_type=qualname)
         if head in _AWAITABLE_TYPES and isinstance(returns, list) and len(returns) == 2:
             return self._plain_type(returns[1], owner, self_type=qualname)
+        if function.kind == "property":
+            return None
+        # A call giving an awaitable object (``await connection.channel()``): what its
+        # class's ``__await__`` is annotated to give, ``Generator[Any, Any, T]``.
+        made = self._plain_type(returns, owner, self_type=qualname)
+        if made is None:
+            return None
+        waited = self.resolve(f"{made}.__await__")
+        if waited is None or not isinstance(waited[1], LibFunction):
+            return None
+        generator = waited[1].returns
+        if isinstance(generator, list) and len(generator) == 4 and \
+                _head(generator) in _GENERATOR_TYPES:
+            return self._plain_type(generator[3], waited[0].rpartition(".")[0], self_type=made)
         return None
 
     def attribute_type(self, owner_type: str, attr: str) -> str | None:
@@ -556,6 +594,16 @@ class LibraryIndex:
             owner_of_self = self_type.rpartition(".")[0] if self.is_class(self_type) is None \
                 else self_type
             return owner_of_self or None
+        if isinstance(returns, list) and returns and returns[0] == _OVERLOADS:
+            candidates = [self._plain_type(r, owner, self_type=self_type) for r in returns[1:]]
+            if not candidates or any(c is None for c in candidates):
+                return None
+            lineages = [self.lineage(self.is_class(c) or c) for c in candidates if c]
+            for candidate in candidates:
+                canonical = self.is_class(candidate) if candidate else None
+                if canonical and all(canonical in lineage for lineage in lineages):
+                    return candidate  # the most general: what every overload gives
+            return None
         if isinstance(returns, list):
             head = returns[0]
             if not isinstance(head, str) or head == "|":
@@ -571,7 +619,15 @@ class LibraryIndex:
             # "AsyncConnection"])``), else an alias the index cannot follow: unsure.
             receiver = self_type if self.is_class(self_type) is not None else \
                 self_type.rpartition(".")[0]
-            return self._bound_type_variable(receiver, returns) if receiver else None
+            bound = self._bound_type_variable(receiver, returns) if receiver else None
+            if bound is None:
+                # ``T = TypeVar("T", bound=Connection)``: at least a Connection.
+                split = self.split(returns)
+                facts = self.module(split[0]) if split is not None else None
+                limit = facts.type_bounds.get(returns) if facts is not None else None
+                if limit is not None and limit != returns:
+                    return self._plain_type(limit, owner, self_type=self_type)
+            return bound
         return returns
 
     def _bound_type_variable(self, class_qualname: str, variable: str) -> str | None:
@@ -676,8 +732,13 @@ def extract_library_module(tree: ast.Module, module_name: str, *, is_package: bo
             exports.setdefault(name, aliased)
     extractor = _Extractor(names, module_name, is_stub)
     extractor.block(tree.body, module_name, in_class=False)
+    bounds: dict[str, TypeExpr] = {}
+    for variable, bound in names.type_variable_bounds.items():
+        expr = extractor.type_expr(bound)
+        if expr is not None:
+            bounds[variable] = expr
     return LibModule(module_name, extractor.functions(), extractor.classes, exports,
-                     tuple(names.stars))
+                     tuple(names.stars), bounds)
 
 
 class _ModuleNames:
@@ -690,8 +751,9 @@ class _ModuleNames:
         self.defined: set[str] = set()
         self.aliases: dict[str, ast.expr] = {}
         self.stars: list[str] = []
-        #: Module-level ``T = TypeVar("T")``: qualified names.
+        #: Module-level ``T = TypeVar("T")``: qualified names, and their ``bound=``.
         self.type_variables: set[str] = set()
+        self.type_variable_bounds: dict[str, ast.expr] = {}
 
     def collect(self, statements: Iterable[ast.stmt]) -> None:
         for statement in statements:
@@ -724,7 +786,11 @@ class _ModuleNames:
                     isinstance(statement.value.func, (ast.Name, ast.Attribute)) and \
                     (statement.value.func.attr if isinstance(statement.value.func, ast.Attribute)
                      else statement.value.func.id) == "TypeVar":
-                self.type_variables.add(f"{self.module_name}.{statement.targets[0].id}")
+                variable = f"{self.module_name}.{statement.targets[0].id}"
+                self.type_variables.add(variable)
+                for keyword in statement.value.keywords:
+                    if keyword.arg == "bound":
+                        self.type_variable_bounds[variable] = keyword.value
             elif isinstance(statement, ast.If):
                 self.collect(statement.body)
                 self.collect(statement.orelse)
@@ -785,8 +851,13 @@ class _Extractor:
             if all(f == first for f in chosen):
                 result[qualname] = first
             elif len({f.is_async for f in chosen}) == 1 and len({f.kind for f in chosen}) == 1:
-                # Overloads that differ in their return types only: a coroutine either way.
-                result[qualname] = LibFunction(first.is_async, None, first.kind,
+                # Overloads that differ in their return types only: a coroutine either way;
+                # the type is the one class all the others derive from, if any (decided
+                # when asked: the classes may live in other modules).
+                returns: TypeExpr | None = None
+                if all(isinstance(f.returns, str) for f in chosen):
+                    returns = [_OVERLOADS, *[f.returns for f in chosen if f.returns]]
+                result[qualname] = LibFunction(first.is_async, returns, first.kind,
                                                any(f.opaque for f in chosen),
                                                any(f.is_generator for f in chosen))
                 if not first.is_async and len({_head(f.returns) for f in chosen}) == 1 and \
@@ -906,6 +977,8 @@ class _Extractor:
         elif in_class and not self.is_stub and node.name in ("__aenter__", "__enter__") and \
                 _returns_only_self(node):
             returns = _SELF
+        elif not self.is_stub:
+            returns = self._returned_class(node, kind)
         is_async = isinstance(node, ast.AsyncFunctionDef)
         is_generator = is_async and not self.is_stub and _has_own_yield(node)
         if kind in ("acm", "cm"):
@@ -919,6 +992,34 @@ class _Extractor:
             opaque = True
         self.defs.setdefault(qualname, []).append(
             (LibFunction(is_async, returns, kind, opaque, is_generator), is_overload))
+
+    def _returned_class(self, node: ast.FunctionDef | ast.AsyncFunctionDef, kind: str
+                        ) -> TypeExpr | None:
+        """For an unannotated def: the class every ``return`` constructs
+        (``return AioSession(env_vars)``; ``cls(...)`` in a classmethod is ``Self``).  The
+        name is checked to be a class when asked about."""
+        found: set[str] = set()
+        returns = 0
+        for child in _own_nodes(node):
+            if not isinstance(child, ast.Return):
+                continue
+            returns += 1
+            value = child.value
+            if not isinstance(value, ast.Call) or not isinstance(value.func,
+                                                                 (ast.Name, ast.Attribute)):
+                return None
+            if kind == "classmethod" and isinstance(value.func, ast.Name) and \
+                    node.args.args and value.func.id == node.args.args[0].arg:
+                found.add(_SELF)
+                continue
+            name = self.names.qualify(value.func)
+            last = name.rpartition(".")[2] if name is not None else ""
+            if name is None or not last[:1].isupper() or name.startswith("builtins."):
+                return None
+            found.add(name)
+            if len(found) > 1:
+                return None
+        return found.pop() if returns and len(found) == 1 else None
 
     def type_expr(self, annotation: ast.expr, depth: int = 0) -> TypeExpr | None:
         """An annotation as a tree of qualified names (see the module docstring)."""
@@ -966,8 +1067,9 @@ class _Extractor:
             return args
         if isinstance(annotation, (ast.Name, ast.Attribute)):
             name = self.names.qualify(annotation)
-            if name in _SELF_NAMES:
-                return _SELF
+            if name in _SELF_NAMES or (name or "").endswith("._compat.Self") or \
+                    (isinstance(annotation, ast.Name) and annotation.id == "Self"):
+                return _SELF  # also re-exported (``from ._compat import Self``)
             return name
         return None
 
