@@ -53,6 +53,7 @@ PINS: dict[str, tuple[str, ...]] = {
     "aiopg==1.4.0": ("aiopg",),
     "asyncssh==2.24.1": ("asyncssh",),
     "aiobotocore==3.10.0": ("aiobotocore",),
+    "botocore==1.43.117": ("botocore",),
     "tortoise-orm==1.1.9": ("tortoise",),
     "databases==0.9.0": ("databases",),
     "nats-py==2.16.0": ("nats",),

@@ -46,7 +46,9 @@ class AsyncProtocolMisuse(Rule):
     code = "ACK103"
     name = "async-protocol-misuse"
     message = "{problem}"
-    TRIGGERS = ("with", "for")
+    # An async-only object is used from async code (a sync `with` of one in a file with no
+    # `async def` is left alone: the pre-filter's skip is worth more).
+    TRIGGERS = ("async def",)
 
     def visit_With(self, node: cst.With) -> None:
         if node.asynchronous is not None:
