@@ -13,11 +13,18 @@ from pathlib import Path
 import libcst as cst
 
 from asyncheck.app.discovery import project_module_names
+from asyncheck.app.environment import (
+    Environment,
+    bundled_modules,
+    bundled_packages,
+    resolve_environment,
+)
 from asyncheck.app.registry import all_rules
 from asyncheck.core.config import Settings
 from asyncheck.core.tables import listed_coroutines
 from asyncheck.lint.engine import Linter
 from asyncheck.lint.rule import Rule
+from asyncheck.semantics.library import LibraryIndex
 from asyncheck.semantics.project import FactsHandOff, FactsStore, ProjectIndex
 from asyncheck.syntax.parse import read_module
 from asyncheck.text.prefilter import PreFilter
@@ -46,6 +53,7 @@ def build_index(
     store: FactsStore | None = None,
     hand_off: FactsHandOff | None = None,
     prefilter: PreFilter | None = None,
+    environment: Environment | None = None,
 ) -> ProjectIndex:
     """The lazy project index over ``modules`` (by default every Python file of the project
     under ``root``), reading files with ``parse``; module facts are kept in ``store`` when
@@ -55,9 +63,25 @@ def build_index(
         if root is None:
             raise TypeError("build_index needs the project's root or its modules")
         modules = project_module_names(root, settings)
+    if environment is None:
+        environment = project_environment(settings, root)
+    library = None
+    if environment.source != "none":
+        # The environment's libraries, and the bundled knowledge for those it lacks.
+        library = LibraryIndex(environment.module_file, store=store,
+                               describe=environment.source, bundled=bundled_modules,
+                               bundled_packages=bundled_packages())
     return ProjectIndex(modules, parse, store=store, hand_off=hand_off,
                         known_text=prefilter.scanned_text if prefilter is not None else None,
-                        listed_coroutines=listed_coroutines(settings))
+                        listed_coroutines=listed_coroutines(settings), library=library)
+
+
+def project_environment(settings: Settings, root: Path | None) -> Environment:
+    """The environment whose libraries a project's lint reads (SPEC §9): as configured,
+    else found from the project root; none for in-memory projects that configure none."""
+    if root is None and settings.python is None:
+        return Environment.none()
+    return resolve_environment(settings.python, root)
 
 
 def build_linter(
@@ -71,11 +95,12 @@ def build_linter(
     store: FactsStore | None = None,
     hand_off: FactsHandOff | None = None,
     prefilter: PreFilter | None = None,
+    environment: Environment | None = None,
 ) -> Linter:
     """A linter running ``rules`` (by default those the settings turn on) over the project
     index :func:`build_index` makes of the other arguments (the linter's ``index``).
     ``apply_noqa=False`` leaves ``# noqa`` comments to the caller (flake8 reads them)."""
     index = build_index(settings, root=root, modules=modules, parse=parse, store=store,
-                        hand_off=hand_off, prefilter=prefilter)
+                        hand_off=hand_off, prefilter=prefilter, environment=environment)
     return Linter(enabled_rules(settings) if rules is None else rules, settings, index,
                   apply_noqa=apply_noqa)

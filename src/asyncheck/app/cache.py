@@ -123,10 +123,12 @@ class Cache:
         self._dirty = False
 
     @classmethod
-    def open(cls, directory: Path, settings: Settings, modules: dict[str, Path]) -> Cache:
-        """The cache for this configuration in ``directory`` (empty if missing or unusable)."""
+    def open(cls, directory: Path, settings: Settings, modules: dict[str, Path], *,
+             environment: str = "") -> Cache:
+        """The cache for this configuration in ``directory`` (empty if missing or unusable);
+        ``environment`` identifies the libraries read (installing one changes findings)."""
         key = hashlib.sha256("\0".join([
-            _code_key(), settings.cache_key(),
+            _code_key(), settings.cache_key(), environment,
             *sorted(f"{name}={path}" for name, path in modules.items()),
         ]).encode()).hexdigest()[:32]
         results = directory / f"results-{key}.json"

@@ -25,6 +25,7 @@ from asyncheck.app.discovery import (
     module_name_for,
     project_module_names,
 )
+from asyncheck.app.environment import resolve_environment
 from asyncheck.app.facts import scratch_directory
 from asyncheck.app.noqa import add_noqa
 from asyncheck.app.pool import (
@@ -308,7 +309,10 @@ def run(
         for p, name in zip(discovered.files, discovered.module_names)]
     if fix_mode is not None:
         jobs_list = _once_per_file(jobs_list)
-    cache = Cache.open(cache_dir, settings, modules) if cache_dir is not None and fix_mode is None else None
+    cache = None
+    if cache_dir is not None and fix_mode is None:
+        environment = resolve_environment(settings.python, root).fingerprint()
+        cache = Cache.open(cache_dir, settings, modules, environment=environment)
     pending: list[Job] = []
     done = 0
     for job in jobs_list:

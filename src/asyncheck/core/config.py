@@ -79,6 +79,10 @@ class Settings:
     #: configuration file's directory (resolved by :func:`load_settings`).  It filters the
     #: report, never what a file's lint finds, so it is not part of the cache key.
     baseline: str | None = field(default=None, compare=False)
+    #: The environment whose libraries are read (SPEC §9): an interpreter or a virtualenv
+    #: directory, ``"none"`` for no library knowledge; None: found as the environment says
+    #: (``--python``, ``python = "..."``; relative to the configuration file).
+    python: str | None = None
     config_path: Path | None = field(default=None, compare=False)
     root: Path | None = field(default=None, compare=False)
 
@@ -185,6 +189,7 @@ _KEYS = {
     "test-paths": "test_paths",
     "script-paths": "script_paths",
     "baseline": "baseline",
+    "python": "python",
 }
 
 
@@ -245,6 +250,10 @@ def load_settings(
     values = _validate(table, where, known)
     if "baseline" in values and config_file is not None:
         values["baseline"] = str(config_file.parent / values["baseline"])
+    if config_file is not None and values.get("python", "none").lower() != "none":
+        # A configured path is relative to the configuration file, not to the working
+        # directory (the command line's is relative to the working directory).
+        values["python"] = str(config_file.parent / Path(values["python"]).expanduser())
     if overrides:
         values.update(_validate(overrides, "command line", known))
     if root is None and config_file is not None:
@@ -346,6 +355,11 @@ def _validate(table: Mapping[str, Any], where: str, known: frozenset[str]) -> di
             if not isinstance(value, str) or not value.strip():
                 raise ConfigError(f"{where}: '{key}' must be a file name, not {_kind(value)}")
             values[attr] = value
+        elif attr == "python":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{where}: '{key}' must be a path to an interpreter or a "
+                                  f"virtualenv, or \"none\", not {value!r}")
+            values[attr] = value.strip()
         elif attr == "max_fanout":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{where}: '{key}' must be a positive integer, not {value!r}")

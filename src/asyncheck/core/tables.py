@@ -219,3 +219,115 @@ def listed_coroutines(settings: Settings) -> frozenset[str]:
     ``coroutine-functions`` (the pre-filter, the project index and the file context all
     go by it)."""
     return BUILTIN_COROUTINE_FUNCTIONS | frozenset(settings.coroutine_functions)
+
+
+# -- library knowledge whose annotations do not say it (SPEC §9) ----------------------------
+
+#: Library classes whose methods are awaitable although their annotations do not say so
+#: (redis types its commands ``Awaitable[T] | T`` for the sync and asyncio clients at once):
+#: canonical class -> (modules whose methods count, method names that do not).  A method
+#: counts when the class (or a subclass) inherits it from one of those modules.  A redis
+#: pipeline queues its commands instead (``Pipeline`` is not listed, and its commands are
+#: not awaited).
+LIBRARY_AWAITABLE_METHODS: dict[str, tuple[tuple[str, ...], frozenset[str]] | None] = {
+    # A pipeline queues commands until `execute`: None stops the search along the bases.
+    "redis.asyncio.client.Pipeline": None,
+    "redis.asyncio.cluster.ClusterPipeline": None,
+    "redis.asyncio.client.Redis": (
+        ("redis.commands.",),
+        frozenset({"pipeline", "pubsub", "lock", "monitor", "register_script", "client",
+                   "get_encoder", "get_connection_kwargs", "set_response_callback",
+                   "load_external_module", "json", "ft", "ts", "bf", "cf", "cms", "topk",
+                   "tdigest", "graph", "vset"})),
+    "redis.asyncio.cluster.RedisCluster": (
+        ("redis.commands.",),
+        frozenset({"pipeline", "pubsub", "lock", "monitor", "register_script",
+                   "get_encoder", "get_connection_kwargs", "set_response_callback",
+                   "load_external_module", "json", "ft", "ts", "bf", "cf", "cms", "topk",
+                   "tdigest", "graph", "vset"})),
+}
+
+#: What library calls give when their annotations do not say (asyncpg has none):
+#: ``"pkg.func"`` -> the type a call returns, ``"await pkg.func"`` -> the type awaiting it
+#: gives, ``"pkg.Class.__aenter__"`` -> what ``async with`` binds, ``"pkg.Class.attr"`` ->
+#: an attribute's type.  Canonical names (where the library defines them).  An empty string
+#: means "not known" and stops any guess.
+LIBRARY_RETURN_TYPES: dict[str, str] = {
+    # asyncpg
+    "await asyncpg.connection.connect": "asyncpg.connection.Connection",
+    "asyncpg.pool.create_pool": "asyncpg.pool.Pool",
+    "await asyncpg.pool.create_pool": "asyncpg.pool.Pool",
+    "asyncpg.pool.Pool.__aenter__": "asyncpg.pool.Pool",
+    "asyncpg.pool.Pool.acquire": "asyncpg.pool.PoolAcquireContext",
+    "await asyncpg.pool.Pool.acquire": "asyncpg.connection.Connection",
+    "asyncpg.pool.PoolAcquireContext.__aenter__": "asyncpg.connection.Connection",
+    "asyncpg.connection.Connection.transaction": "asyncpg.transaction.Transaction",
+    "asyncpg.transaction.Transaction.__aenter__": "asyncpg.transaction.Transaction",
+    "await asyncpg.connection.Connection.prepare": "asyncpg.prepared_stmt.PreparedStatement",
+    # aiohttp: the request methods give context managers that are also awaitable
+    "aiohttp.client.ClientSession.__aenter__": "aiohttp.client.ClientSession",
+    "aiohttp.client.ClientSession.get": "aiohttp.client._BaseRequestContextManager",
+    "await aiohttp.client.ClientSession.get": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.post": "aiohttp.client._BaseRequestContextManager",
+    "await aiohttp.client.ClientSession.post": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.put": "aiohttp.client._BaseRequestContextManager",
+    "await aiohttp.client.ClientSession.put": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.patch": "aiohttp.client._BaseRequestContextManager",
+    "await aiohttp.client.ClientSession.patch": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.delete": "aiohttp.client._BaseRequestContextManager",
+    "await aiohttp.client.ClientSession.delete": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.head": "aiohttp.client._BaseRequestContextManager",
+    "await aiohttp.client.ClientSession.head": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.options": "aiohttp.client._BaseRequestContextManager",
+    "await aiohttp.client.ClientSession.options": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.request": "aiohttp.client._BaseRequestContextManager",
+    "await aiohttp.client.ClientSession.request": "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client._BaseRequestContextManager.__aenter__":
+        "aiohttp.client_reqrep.ClientResponse",
+    "aiohttp.client.ClientSession.ws_connect": "aiohttp.client._WSRequestContextManager",
+    "await aiohttp.client.ClientSession.ws_connect": "aiohttp.client_ws.ClientWebSocketResponse",
+    "aiohttp.client._WSRequestContextManager.__aenter__":
+        "aiohttp.client_ws.ClientWebSocketResponse",
+    # aiofiles: `open` is overloaded by mode; text and binary files both read and write
+    # through coroutines, so the text wrapper stands for either.
+    "aiofiles.threadpool.open": "aiofiles.base.AiofilesContextManager",
+    "await aiofiles.threadpool.open": "aiofiles.threadpool.text.AsyncTextIOWrapper",
+    "aiofiles.base.AiofilesContextManager.__aenter__": "aiofiles.threadpool.text.AsyncTextIOWrapper",
+    # aiobotocore: a session's client is entered with `async with`
+    "aiobotocore.session.AioSession.create_client": "aiobotocore.session.ClientCreatorContext",
+    # SQLAlchemy: a session factory's call gives a session
+    "sqlalchemy.ext.asyncio.session.async_sessionmaker.__call__":
+        "sqlalchemy.ext.asyncio.session.AsyncSession",
+}
+
+#: Library decorators that turn an ``async def`` into a function whose result is both a
+#: coroutine and an async context manager entering what it returns (aiosqlite's
+#: ``execute``): calling it still makes a coroutine.
+LIBRARY_AWAITABLE_CONTEXT_DECORATORS: frozenset[str] = frozenset({
+    "aiosqlite.context.contextmanager",
+    "asyncssh.misc.async_context_manager",
+})
+
+#: Library classes whose methods are made at run time (from a service description): every
+#: public method the class and its bases do not define is a coroutine function, except the
+#: listed sync ones.  aiobotocore's clients (``await s3.put_object(...)``).
+LIBRARY_DYNAMIC_COROUTINE_CLASSES: dict[str, frozenset[str]] = {
+    "aiobotocore.client.AioBaseClient": frozenset({
+        "get_paginator", "get_waiter", "can_paginate", "meta", "exceptions",
+        "waiter_names"}),
+}
+
+#: Library methods that make awaitables although neither ``async def`` nor their
+#: annotations say so: dropping what they return drops a coroutine.  (aiohttp's request
+#: methods return a context manager that is also awaitable; ``async with`` of it is fine.)
+LIBRARY_COROUTINE_FUNCTIONS: frozenset[str] = frozenset({
+    "aiohttp.client.ClientSession.get",
+    "aiohttp.client.ClientSession.post",
+    "aiohttp.client.ClientSession.put",
+    "aiohttp.client.ClientSession.patch",
+    "aiohttp.client.ClientSession.delete",
+    "aiohttp.client.ClientSession.head",
+    "aiohttp.client.ClientSession.options",
+    "aiohttp.client.ClientSession.request",
+    "aiohttp.client.ClientSession.ws_connect",
+})

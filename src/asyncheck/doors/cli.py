@@ -179,6 +179,12 @@ class _Command(click.Command):
 @click.option("--show-files", is_flag=True,
               help="Print the files that would be checked (with --verbose, also those "
                    "excluded, and why), and exit.")
+@click.option("--python", "python", metavar="PATH",
+              help="The interpreter or virtualenv whose libraries to read, or 'none' "
+                   "(default: VIRTUAL_ENV, .venv/venv at the project root, this interpreter).")
+@click.option("--explain-env", is_flag=True,
+              help="Show which environment's libraries are read, and what is known about "
+                   "the dotted names given as arguments (asyncpg.connect), and exit.")
 @click.option("--verbose", is_flag=True,
               help="List stale baseline entries and excluded files; show tracebacks of "
                    "internal errors (for bug reports).")
@@ -209,9 +215,17 @@ def main(
     list_rules: bool,
     show_settings: bool,
     show_files: bool,
+    python: str | None,
+    explain_env: bool,
     verbose: bool,
 ) -> None:
     """Find asyncio pitfalls in PATHS (files or directories; default '.'; '-' reads stdin)."""
+    if explain_env:
+        try:
+            _explain_env(paths, python=python, config_file=config_file)
+        except ConfigError as error:
+            _fail(str(error))
+        return
     try:
         if explain:
             _explain(explain, output_format)
@@ -230,7 +244,7 @@ def main(
                       color=color, fix_mode=("diff" if show_diff else "fix" if fix else
                                                 "noqa" if add_noqa else None),
                       jobs=jobs, cache_dir=None if no_cache else (cache_dir or Path()),
-                      prefilter=not no_prefilter, baseline_file=baseline_file,
+                      prefilter=not no_prefilter, baseline_file=baseline_file, python=python,
                       write_baseline=write_baseline, verbose=verbose,
                       show=("settings" if show_settings else "files" if show_files else None))
     except (ConfigError, OutputError) as error:
@@ -246,6 +260,34 @@ def main(
               "report it)")
         return
     sys.exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
+
+
+def _explain_env(names: Sequence[str], *, python: str | None, config_file: Path | None
+                 ) -> None:
+    """``--explain-env``: the environment found from the working directory, then what its
+    libraries say about each dotted name."""
+    from asyncheck.app.assemble import project_environment  # start-up time
+    from asyncheck.app.environment import bundled_modules, bundled_packages  # likewise
+    from asyncheck.app.discovery import find_project_root  # likewise
+    from asyncheck.semantics.library import LibraryIndex, explain_name  # likewise
+
+    root = find_project_root([Path.cwd()])
+    config_path = config_file if config_file is not None else find_config_file(Path.cwd())
+    overrides: dict[str, Any] = {"python": python} if python is not None else {}
+    settings = load_settings(config_path, known_codes=CATALOG, overrides=overrides, root=root)
+    environment = project_environment(settings, root)
+    click.echo(environment.describe())
+    if environment.source == "none":
+        return
+    bundled = sorted(p for p in bundled_packages() if environment.module_file(p) is None)
+    if bundled:
+        click.echo("  bundled knowledge for: " + ", ".join(bundled))
+    if not names:
+        return
+    library = LibraryIndex(environment.module_file, bundled=bundled_modules,
+                           bundled_packages=bundled_packages())
+    for name in names:
+        click.echo("\n".join(explain_name(library, name)))
 
 
 class _Progress:
@@ -352,6 +394,7 @@ def _check(
     write_baseline: str | None = None,
     verbose: bool = False,
     show: str | None = None,
+    python: str | None = None,
 ) -> int:
     # Imported late, to save start-up time: --version, --explain and --list-rules need
     # neither discovery (nor pathspec) nor the runner.
@@ -378,6 +421,8 @@ def _check(
     for key, value in (("select", select), ("ignore", ignore), ("extend-select", extend_select)):
         if value is not None:
             overrides[key] = parse_code_list(value)
+    if python is not None:
+        overrides["python"] = python
     root = find_project_root(anchors or [Path.cwd()])
     settings = load_settings(config_path, known_codes=CATALOG, overrides=overrides, root=root)
 

@@ -128,6 +128,12 @@ class AsyncheckPlugin:
             help="asyncheck: report only findings not in this baseline file (written by "
                  "asyncheck --write-baseline).",
         )
+        option_manager.add_option(
+            "--asyncheck-python", default=None, metavar="PATH",
+            parse_from_config=True,
+            help="asyncheck: the interpreter or virtualenv whose libraries to read, or "
+                 "'none' (default: as the asyncheck command finds it).",
+        )
         option_manager.extend_default_ignore(
             [code for code, rule in all_rules().items() if not rule.default_enabled])
 
@@ -153,6 +159,9 @@ class AsyncheckPlugin:
             baseline = getattr(options, "asyncheck_baseline", None)
             if baseline:
                 overrides["baseline"] = str(baseline)
+            python = getattr(options, "asyncheck_python", None)
+            if python:
+                overrides["python"] = python
             for key in ("coroutine-functions", "limiters"):
                 value = getattr(options, "asyncheck_" + key.replace("-", "_"), None)
                 if value:

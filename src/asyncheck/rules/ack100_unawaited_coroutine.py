@@ -37,6 +37,13 @@ def _is_lost(use: Use, is_gather: bool) -> bool:
     return use.kind is UseKind.ATTRIBUTE and use.attribute not in COROUTINE_ATTRIBUTES
 
 
+def _iterated_plainly(parent: cst.CSTNode | None, node: cst.Call) -> bool:
+    """``for x in fetch():`` (or a comprehension's plain ``for``): a coroutine is not
+    iterable, the author meant the awaited result."""
+    return (type(parent) is cst.For or type(parent) is cst.CompFor) and \
+        parent.iter is node and parent.asynchronous is None
+
+
 @dataclass(frozen=True)
 class _Bound:
     call: cst.Call
@@ -58,8 +65,14 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
     functions, methods called through `self`/`cls` or an instance of a known class, and
     those imported from other project files, also through re-exports), a built-in table
     (`asyncio.sleep`, `wait_for`, `open_connection`, `to_thread`, ...) and config
-    `coroutine-functions`.  Async generators and `async def`s with a decorator that may
-    change what they return are left alone.
+    `coroutine-functions`, and the coroutine functions and methods of the libraries
+    installed in the project's environment (`--python`, `VIRTUAL_ENV`, `.venv`; read as
+    text, never imported), with the type of the object a method is called on inferred from
+    assignments, `await`, `async with`, factories, annotations and attribute chains
+    (`conn = await asyncpg.connect()`, `client.chat.completions.create(...)`); a bundled
+    knowledge file covers the most used async libraries when the environment lacks them.
+    Async generators and `async def`s with a decorator that may change what they return
+    are left alone.  A coroutine iterated with a plain `for` is also reported.
 
     ## Why is this bad?
     Calling an `async def` only creates a coroutine object; nothing of its body runs until
@@ -120,6 +133,10 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
         use = classify_use(context.stack)
         if in_expected_failure(context.stack):
             return  # made to see it raise or warn, in a test
+        if not is_gather and _iterated_plainly(context.parent(), node):
+            self.report(node, subject=_subject(function, is_gather), problem=(
+                f"is iterated as if it were its result: `for ... in await {function}(...)`"))
+            return
         if _is_lost(use, is_gather):
             self._report_lost(node, function, use, is_gather)
         elif use.kind is UseKind.BOUND and len(use.names) == 1:
@@ -302,6 +319,13 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
             "        self.warm_up()\n"
             "        for url in urls:\n            self.crawl(url)\n",
             line=10, count=2,
+        ),
+        # Iterated as if it were the awaited list.
+        Invalid(
+            "async def fetch_rows(db):\n    return await db.all()\n\n"
+            "async def report(db):\n"
+            "    for row in fetch_rows(db):\n        print(row)\n",
+            line=5, message_contains="iterated as if it were its result",
         ),
         # The base class's coroutine method through super().
         Invalid(

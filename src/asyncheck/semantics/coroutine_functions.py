@@ -190,6 +190,11 @@ class CoroutineFunctions:
         if known is not None:
             return known
         if self.index.split_module(qualname) is None:
+            library = self.index.library
+            if library is not None:
+                known = library.makes_coroutine(qualname)
+                if known is not None:
+                    return known
             # A script importing a sibling file (``from helpers import fetch``): Python finds
             # it through the script's directory, the index names it from the project root.
             # Only when such a sibling module exists: ``os.path.join`` must not make the
@@ -203,8 +208,14 @@ class CoroutineFunctions:
             return self.index.makes_coroutine(candidate) is True
         owner, _, attr = qualname.rpartition(".")
         if owner and self.index.is_class(owner):
-            return any(self._is_listed_coroutine_function(f"{base}.{attr}")
-                       for base in self.index.class_lineage(owner)[1:])
+            library = self.index.library
+            for base in self.index.class_lineage(owner)[1:]:
+                if self._is_listed_coroutine_function(f"{base}.{attr}"):
+                    return True
+                if library is not None and self.index.split_module(base) is None and \
+                        library.makes_coroutine(f"{base}.{attr}"):
+                    return True  # a project class inheriting a library's coroutine method
+            return False
         return False
 
     def _is_listed_coroutine_function(self, qualname: str) -> bool:

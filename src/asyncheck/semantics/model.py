@@ -63,7 +63,7 @@ class SemanticModel:
         self.source = source
         self.settings = settings
         self.index = index
-        self.resolver = Resolver(project_return_type=index.return_type)
+        self.resolver = Resolver(project_return_type=index.return_type, library=index.library)
         self.module_scope = make_module_scope(module, module_name, is_package=is_package)
         self.coroutine_functions = CoroutineFunctions(
             resolver=self.resolver, index=index, module_scope=self.module_scope,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Protocol, Union
 
 import libcst as cst
 
@@ -105,6 +105,10 @@ class Binding:
     #: For a name unpacked from a call (``conn, addr = sock.accept()``): the call and the
     #: name's position; ``value`` stays None because the name is not the whole value.
     unpacked_from: tuple[cst.Call, int] | None = None
+    #: For a ``with``/``async with ... as name`` target: ``"sync"``/``"async"`` (``value``
+    #: is then the context manager, and the name is what its ``__enter__``/``__aenter__``
+    #: gives).
+    entered: str | None = None
 
 
 @dataclass(eq=False)
@@ -285,9 +289,14 @@ class _BindingCollector:
         if type(node) is cst.For:
             self.targets(node.target, None)
         elif type(node) is cst.With:
+            entered = "async" if node.asynchronous is not None else "sync"
             for item in node.items:
                 if item.asname is not None:
-                    self.targets(item.asname.name, item.item)
+                    if type(item.asname.name) is cst.Name:
+                        self.add(item.asname.name.value, Binding(
+                            "assign", item.asname.name, value=item.item, entered=entered))
+                    else:
+                        self.targets(item.asname.name, item.item)
         elif type(node) is cst.Try or type(node) is cst.TryStar:
             for handler in node.handlers:
                 if handler.name is not None:
@@ -380,6 +389,29 @@ def _is_none(expr: cst.BaseExpression | None) -> bool:
     return type(expr) is cst.Name and expr.value == "None"
 
 
+class LibraryTypes(Protocol):
+    """What the environment's libraries say about types
+    (:class:`asyncheck.semantics.library.LibraryIndex`)."""
+
+    def call_type(self, qualname: str) -> str | None:
+        """The type calling ``qualname`` gives."""
+
+    def awaited_type(self, qualname: str) -> str | None:
+        """The type ``await qualname(...)`` gives."""
+
+    def attribute_type(self, owner_type: str, attr: str) -> str | None:
+        """The type of ``obj.attr`` for an instance of ``owner_type``."""
+
+    def entered_type(self, owner_type: str, is_async: bool) -> str | None:
+        """What ``(async) with obj as x`` binds; ``""``: the class is known, that is not."""
+
+    def call_entered_type(self, qualname: str, is_async: bool) -> str | None:
+        """What ``(async) with qualname(...) as x`` binds for a context-manager function."""
+
+    def is_class(self, qualname: str) -> str | None:
+        """The canonical name of the class ``qualname`` denotes, if it is one."""
+
+
 class Resolver:
     """Answers what names, attribute chains and call results refer to, scope by scope."""
 
@@ -388,11 +420,14 @@ class Resolver:
         extra_return_types: Iterable[tuple[str, str]] = (),
         *,
         project_return_type: Callable[[str], str | None] | None = None,
+        library: LibraryTypes | None = None,
     ) -> None:
         self.return_types = dict(FACTORY_RETURN_TYPES)
         self.return_types.update(extra_return_types)
         # What a function of another project file is annotated to return (the project index).
         self.project_return_type = project_return_type
+        # What the environment's libraries say (SPEC §9); None: no library knowledge.
+        self.library = library
         self._attribute_memo: dict[tuple[int, str], str | None] = {}
         # ``self.<attr> = ...`` assignments of a class's methods, by class node id and attr.
         self._self_assignments: dict[int, dict[str, list[SelfAssignment]]] = {}
@@ -464,6 +499,8 @@ class Resolver:
                 continue
             if binding.annotation is not None:
                 types.add(self.annotation_type(binding.annotation, scope))
+            elif binding.entered is not None and binding.value is not None:
+                types.add(self._entered_type(binding.value, binding.entered == "async", scope))
             elif binding.value is not None and not _is_none(binding.value):
                 types.add(self.expression_type(binding.value, scope))
             elif binding.unpacked_from is not None:
@@ -473,6 +510,24 @@ class Resolver:
             if only is not None:
                 return Instance(only)
         return _LOCAL
+
+    def _entered_type(self, manager: cst.BaseExpression, is_async: bool, scope: Scope
+                      ) -> str | None:
+        """What ``with manager as name`` binds: what the library says ``__enter__``/
+        ``__aenter__`` gives, else (a project or unknown class) the manager's own type."""
+        if self.library is not None and type(manager) is cst.Call:
+            qualname = self.qualified_name(manager.func, scope)
+            if qualname is not None:
+                entered = self.library.call_entered_type(qualname, is_async)
+                if entered is not None:
+                    return entered
+        manager_type = self.expression_type(manager, scope)
+        if manager_type is None or self.library is None:
+            return manager_type
+        entered = self.library.entered_type(manager_type, is_async)
+        if entered is None:
+            return manager_type
+        return entered or None
 
     def _element_type(self, value: cst.Call, position: int, scope: Scope) -> str | None:
         """The type of one element of a call's tuple result (``Type.method[0]`` in the tables)."""
@@ -537,7 +592,17 @@ class Resolver:
                 if found is None:
                     # Properties of library types (``path.parent``) come from the tables.
                     found = self.return_types.get(f"{owner_type}.{expr.attr.value}") or None
+                if found is None and self.library is not None and \
+                        self._class_scope_for(owner_type, scope) is None:
+                    found = self.library.attribute_type(owner_type, expr.attr.value)
                 return found
+        if type(expr) is cst.Await and self.library is not None:
+            awaited = expr.expression
+            if type(awaited) is cst.Call:
+                qualname = self.qualified_name(awaited.func, scope)
+                if qualname is not None:
+                    return self.library.awaited_type(qualname)
+            return None
         if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Divide:
             # ``base / "name"`` on a path is a path of the same kind.
             left = self.expression_type(expr.left, scope)
@@ -565,6 +630,11 @@ class Resolver:
                         return self._returns(method, class_scope)
         qualname = self.qualified_name(callee, scope)
         if qualname is None:
+            if self.library is not None and type(callee) is cst.Name:
+                # Calling an instance of a library class (a session factory): its __call__.
+                instance_type = self.expression_type(callee, scope)
+                if instance_type is not None:
+                    return self.library.call_type(f"{instance_type}.__call__")
             return None
         if qualname in self.return_types:
             return self.return_types[qualname] or None
@@ -572,9 +642,23 @@ class Resolver:
             returned = self.project_return_type(qualname)
             if returned is not None:
                 return returned
+        if self.library is not None:
+            if self.library.is_class(qualname) is not None:
+                # A library class keeps the name it is written with (the tables use
+                # those), lower-case ones too (``async_sessionmaker``).
+                return qualname
+            # A library function or factory method: what its annotation says.
+            returned = self.library.call_type(qualname)
+            if returned is not None:
+                return returned
         last = qualname.rpartition(".")[2]
         if last[:1].isupper() and not last.isupper():
             return qualname
+        if self.library is not None and type(callee) is cst.Attribute:
+            # Calling an instance kept in an attribute (``self.sessions()``): its __call__.
+            instance_type = self.expression_type(callee, scope)
+            if instance_type is not None:
+                return self.library.call_type(f"{instance_type}.__call__")
         return None
 
     def _returns(self, function: cst.FunctionDef, scope: Scope) -> str | None:

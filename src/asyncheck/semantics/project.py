@@ -22,6 +22,7 @@ import libcst as cst
 from asyncheck.core.tables import BUILTIN_COROUTINE_FUNCTIONS
 from asyncheck.semantics.blocking import BlockingMatch, match_blocking_call
 from asyncheck.semantics.branches import guards_of_calls, parameter_table
+from asyncheck.semantics.library import LibraryIndex
 from asyncheck.semantics.names import (
     Resolver,
     Scope,
@@ -182,8 +183,12 @@ class ProjectIndex:
         hand_off: FactsHandOff | None = None,
         listed_coroutines: Collection[str] = BUILTIN_COROUTINE_FUNCTIONS,
         known_text: Callable[[str], ModuleText | None] | None = None,
+        library: LibraryIndex | None = None,
     ) -> None:
         self.modules = dict(modules)
+        #: The environment's libraries (SPEC §9), asked about names outside the project;
+        #: None: no library knowledge.
+        self.library = library
         #: Library coroutine functions known by name (the built-in table and config
         #: ``coroutine-functions``): a project class inheriting one from outside the project
         #: has a coroutine method no project ``async def`` shows.
@@ -378,7 +383,14 @@ class ProjectIndex:
         without async code (``os.path.join`` in a standard-library test) are answered so."""
         return self._ruled_out_by_bytes(
             qualname,
-            _lacks("async_names"), lambda outside: outside not in self.listed_coroutines)
+            _lacks("async_names"), self._outside_not_coroutine)
+
+    def _outside_not_coroutine(self, qualname: str) -> bool:
+        """Whether a name outside the project is surely no coroutine function: neither
+        listed nor one of the environment's libraries says so."""
+        if qualname in self.listed_coroutines:
+            return False
+        return self.library is None or self.library.makes_coroutine(qualname) is not True
 
     def _surely_undefined(self, qualname: str) -> bool:
         """True when bytes show that no project ``def`` or ``class`` is reached through
@@ -564,7 +576,7 @@ class ProjectIndex:
             return False
         bases = facts.classes[owner]
         return bool(bases) and all(
-            f"{base}.{attr}" not in self.listed_coroutines if self.split_module(base) is None
+            self._outside_not_coroutine(f"{base}.{attr}") if self.split_module(base) is None
             else self.surely_not_coroutine(f"{base}.{attr}") for base in bases)
 
     def preserves_coroutines(self, decorator: str) -> bool:
