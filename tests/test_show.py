@@ -65,3 +65,14 @@ def test_show_files(tmp_path: Path, cli: RunCli) -> None:
     named = cli("--show-files", "migrations/m1.py", "nope.py", cwd=tmp_path)
     assert named.stdout.splitlines() == ["migrations/m1.py"]
     assert named.returncode == 2 and "nope.py: no such file" in named.stderr
+
+
+def test_show_settings_names_the_environment_a_run_reads(tmp_path: Path, cli: RunCli) -> None:
+    _project(tmp_path)
+    venv = tmp_path / ".venv"
+    (venv / "lib" / "python3.12" / "site-packages").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.1\n")
+    out = cli("--show-settings", "--python", str(venv), cwd=tmp_path).stdout
+    assert str(venv) in out.split("environment (library knowledge):", 1)[1].split("\n", 1)[0]
+    out = cli("--show-settings", "--python", "none", cwd=tmp_path).stdout
+    assert "environment (library knowledge): none\n" in out

@@ -8,6 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from asyncheck.app.environment import resolve_environment
 from asyncheck.core.catalog import default_enabled
 from asyncheck.core.config import DEFAULT_EXCLUDES, Settings
 from asyncheck.doors.reporters.printable import printable
@@ -37,9 +38,10 @@ def settings_table(settings: Settings) -> dict[str, Any]:
 
 
 def environment_of(settings: Settings) -> str:
-    """The environment library knowledge is read from, when this version has the setting."""
-    python = getattr(settings, "python", None)
-    return str(python) if python else "none"
+    """The environment library knowledge is read from, found as a run finds it (SPEC §9)."""
+    environment = resolve_environment(settings.python, settings.root,
+                                      config_path=settings.config_path)
+    return environment.source + (f" ({environment.location})" if environment.location else "")
 
 
 def show_settings(settings: Settings, *, config_file: Path | None, root: Path,
