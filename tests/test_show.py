@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import RunCli
 
 
@@ -67,11 +69,15 @@ def test_show_files(tmp_path: Path, cli: RunCli) -> None:
     assert named.returncode == 2 and "nope.py: no such file" in named.stderr
 
 
-def test_show_settings_names_the_environment_a_run_reads(tmp_path: Path, cli: RunCli) -> None:
+def test_show_settings_names_the_environment_a_run_reads(tmp_path: Path, cli: RunCli,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     _project(tmp_path)
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     venv = tmp_path / ".venv"
     (venv / "lib" / "python3.12" / "site-packages").mkdir(parents=True)
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.1\n")
+    out = cli("--show-settings", cwd=tmp_path).stdout
+    assert "environment (library knowledge): .venv at the project root (" in out
     out = cli("--show-settings", "--python", str(venv), cwd=tmp_path).stdout
     assert str(venv) in out.split("environment (library knowledge):", 1)[1].split("\n", 1)[0]
     out = cli("--show-settings", "--python", "none", cwd=tmp_path).stdout
