@@ -215,3 +215,10 @@ def test_a_top_level_statement_too_large_to_parse(monkeypatch: pytest.MonkeyPatc
         parse_text(text)
     assert raised.value.reason.startswith("too large to analyse: a statement of")
     assert raised.value.line == 3
+
+
+def test_a_run_of_strings_on_one_line_is_stood_in_for() -> None:
+    text = "async def f():\n    x = " + " ".join(['"a"'] * 5_000) + "; g()\n"
+    parsed = parse_text(text)
+    assert parsed.stands_in and parsed.module.code == parsed.code
+    assert parsed.code.splitlines()[1] == "    x = " + '"""'.ljust(5_000 * 4 - 4) + '"""; g()'

@@ -11,7 +11,7 @@ class UnparsableFile(Rule):
     Reports a file that asyncheck could not analyse: a syntax error, bytes that do not decode
     in the file's declared encoding, a NUL byte, a construct libcst's parser rejects (such
     as `(x): int = 1`), an expression or `elif` chain nested more than about 1,000 levels
-    deep (libcst's parser would crash or take minutes), or a file over 5 MB (a top-level
+    deep (libcst's parser would crash or take very long), or a file over 5 MB (a top-level
     statement over 2 MB). The message gives the reason and position.
 
     ## Why is this bad?

@@ -160,8 +160,9 @@ def _parse_segments(text: str, layout: Layout) -> Parsed:
     Each group after the first is parsed behind a two-line prefix that makes libcst choose
     the file's default newline and indentation (the first newline and the first indented
     line's indentation: the tree leaves out the newlines and indents equal to those, so
-    all groups must agree), and its statements join the first group's.  The comment and blank lines that end a group belong, in a parse of
-    the whole text, to the next statement: they are moved there.
+    all groups must agree), and its statements join the first group's.  The comment and
+    blank lines that end a group belong, in a parse of the whole text, to the next
+    statement: they are moved there.
     """
     starts = layout.starts
     bounds = [0]
@@ -272,10 +273,9 @@ def _libcst_error(error: cst.ParserSyntaxError, whole: str | None,
 
 def _stand_in(text: str) -> str | None:
     """``text`` with each implicit concatenation of more than :data:`STRING_RUN` string
-    literals replaced by ``""`` and blanks that keep its line breaks (and the backslashes
-    that continue lines), so that everything else keeps its line and column; None when
-    there is none.  CPython's parser places the runs: a run is one constant (or f-string)
-    node of its tree.
+    literals replaced by one literal of the same lines and columns (:func:`_stand_in_for`),
+    so that everything else keeps its place; None when there is none.  CPython's parser
+    places the runs: a run is one constant (or f-string) node of its tree.
 
     libcst nests a concatenation one level per literal: it rejects thousands of them, and
     the analyses' walks run out of room on fewer."""
@@ -298,7 +298,9 @@ def _stand_in(text: str) -> str | None:
     while pending:
         node = pending.pop()
         if isinstance(node, (ast.Constant, ast.JoinedStr)) and node.end_lineno is not None \
-                and node.end_col_offset is not None and node.end_lineno > node.lineno:
+                and node.end_col_offset is not None and (
+                    node.end_lineno > node.lineno
+                    or node.end_col_offset - node.col_offset > 2 * STRING_RUN):
             start = offset(node.lineno, node.col_offset)
             end = offset(node.end_lineno, node.end_col_offset)
             if len(_STRING_RE.findall(text, start, end)) > STRING_RUN:
