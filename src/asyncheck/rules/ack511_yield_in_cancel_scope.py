@@ -76,7 +76,9 @@ class YieldInCancelScope(Rule):
 
     code = "ACK511"
     name = "yield-in-cancel-scope"
-    TRIGGERS = ("yield",)
+    # Cancel scopes act only in a running task: a file that uses them has an `async def`
+    # (anyio's and trio's synchronous scopes included).
+    TRIGGERS = ("async def",)
     PEER_CODES = ("ASYNC101", "ASYNC119")
     message = (
         "`yield` inside `{scope}` in generator `{function}`: the scope stays open while the "
