@@ -54,7 +54,7 @@ class ControlFlowInFinally(Rule):
 
     code = "ACK510"
     name = "control-flow-in-finally"
-    TRIGGERS = ("finally",)
+    TRIGGERS = ("async def",)  # reports only inside `async def`
     PEER_CODES = ("B012",)  # flake8-bugbear's and ruff's jump-statement-in-finally
     message = (
         "`{keyword}` in `finally:` of `async def {function}` discards the exception in "

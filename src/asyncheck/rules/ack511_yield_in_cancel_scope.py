@@ -7,6 +7,7 @@ import libcst as cst
 from asyncheck.lint import Invalid, Rule, Valid
 from asyncheck.semantics.names import dotted_name
 from asyncheck.semantics.structure import cancel_scope
+from asyncheck.semantics.task_usage import TaskUsage
 
 #: Decorators (last part of the name, called or not) that make a generator a context
 #: manager or a pytest fixture, whose consumer runs inside the scope on purpose, in the same
@@ -31,7 +32,10 @@ class YieldInCancelScope(Rule):
     `@pytest_asyncio.fixture`, however imported): there the consumer's code runs inside
     the scope on purpose, in the same task, and leaves it before the generator resumes.
     Nor in one decorated with trio's `@as_safe_channel`, which runs the generator in a task
-    of its own.
+    of its own, nor in one the code hands to something else that drives it
+    (`Depends(request_deadline)`, `FastAPI(lifespan=lifespan)`,
+    `asynccontextmanager(stream)`), usually as a context manager, rather than iterating
+    it.
 
     ## Why is this bad?
     At a `yield` the generator is suspended with its scope still open, and the consumer's
@@ -76,7 +80,9 @@ class YieldInCancelScope(Rule):
 
     code = "ACK511"
     name = "yield-in-cancel-scope"
-    TRIGGERS = ("yield",)
+    # Cancel scopes act only in a running task: a file that uses them has an `async def`
+    # (anyio's and trio's synchronous scopes included).
+    TRIGGERS = ("async def",)
     PEER_CODES = ("ASYNC101", "ASYNC119")
     message = (
         "`yield` inside `{scope}` in generator `{function}`: the scope stays open while the "
@@ -115,6 +121,22 @@ async def server():
     async with anyio.create_task_group() as tg:
         yield tg
         tg.cancel_scope.cancel()
+'''),
+        # A FastAPI dependency: FastAPI enters it as a context manager, and the endpoint
+        # runs inside the deadline in the same task.
+        Valid('''\
+import asyncio
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+
+async def request_deadline():
+    async with asyncio.timeout(10):
+        yield
+
+@app.get("/report", dependencies=[Depends(request_deadline)])
+async def report():
+    return {"ok": True}
 '''),
         # The yield is in a nested generator, not in the scope's own body.
         Valid('''\
@@ -220,9 +242,13 @@ async def pages(client):
                 continue
             for item in ancestor.items:
                 scope = cancel_scope(context, item.item)
-                if scope is not None:
+                if scope is None:
+                    continue
+                nested = any(type(n) is cst.FunctionDef and n is not function
+                             for n in stack[:index])
+                if not context.shared(TaskUsage).handed_over(function, nested=nested):
                     self.report(node, scope=scope, function=function.name.value)
-                    return
+                return
 
 
 def _is_context_manager(function: cst.FunctionDef) -> bool:

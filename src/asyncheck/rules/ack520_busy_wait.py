@@ -81,7 +81,7 @@ class BusyWait(Rule):
 
     code = "ACK520"
     name = "busy-wait"
-    TRIGGERS = ("async def",)  # the polling sleep is awaited: only inside `async def`
+    TRIGGERS = ("async def",)  # reports only inside `async def`
     PEER_CODES = ("ASYNC110",)
     message = (
         "`while {test}:` polls with `{sleep}`: wait for the change instead "

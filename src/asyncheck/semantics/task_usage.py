@@ -246,6 +246,31 @@ class TaskUsage:
         return awaited > 0
 
 
+    def handed_over(self, function: cst.FunctionDef, *, nested: bool) -> bool:
+        """Whether the project hands ``function`` itself to something else, which then
+        calls it (``Depends(get_db)``, ``FastAPI(lifespan=lifespan)``,
+        ``asynccontextmanager(stream)``): some use of its name is not a call.  A public
+        name is looked for in the other modules that name it too (more than
+        :data:`MAX_MODULES_READ` of them count as handed over)."""
+        name = function.name.value
+        found = self._module_occurrences()
+        if found.total[name] > found.called[name]:
+            return True
+        if nested or (name.startswith("_") and not name.endswith("__")):
+            return False
+        index = self._model.index
+        others = index.modules_mentioning(name, besides=self._model.module_name,
+                                          limit=MAX_MODULES_READ)
+        if others is None:
+            return True
+        for module in sorted(others):
+            tree = index.module_tree(module)
+            there = _Collector().run(tree) if tree is not None else None
+            if there is None or there.total[name] > there.called[name]:
+                return True
+        return False
+
+
 #: How many other modules naming a public coroutine function are read to see how they use
 #: it; a name more widespread than this counts as used in other ways.
 MAX_MODULES_READ = 8
