@@ -148,6 +148,9 @@ def test_output_naming_an_input_is_refused(tmp_path: Path, cli: RunCli) -> None:
 def signal_during_the_write(signame: str) -> str:
     return f"""
         import os, signal
+        # A run started in the background inherits SIGINT ignored; Ctrl-C reaches a
+        # foreground run, whose Python turns it into KeyboardInterrupt.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         real_fsync = os.fsync
         def fsync(fd):
             # Ctrl-C or CI cancellation while the fixed file is being written.
