@@ -171,6 +171,21 @@ def test_parsing_in_groups_of_statements_gives_the_whole_files_tree(
     assert parsed.module.deep_equals(whole)
 
 
+@pytest.mark.parametrize("text", [
+    # libcst drops blank lines before an indented line at the end of a text (not in the
+    # middle): no group may end there.
+    "x = 1\n\n\n   # indented comment at the top level\n\ny = 2\n",
+    "def f():\n    pass\n\n\n        # deeper\n    # body\n\n# top\ny = 2\n",
+    "x = 1\n   \n\t\ny = 2   ",
+])
+def test_groups_never_end_with_an_indented_blank_or_comment_line(
+        monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    parsed = segmented(text, monkeypatch)
+    whole = cst.parse_module(text)
+    assert parsed.module.code == text == whole.code
+    assert parsed.module.deep_equals(whole)
+
+
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_groups_of_statements_give_the_whole_files_tree_on_real_code(
         monkeypatch: pytest.MonkeyPatch, path: Path) -> None:

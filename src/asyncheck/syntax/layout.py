@@ -84,6 +84,10 @@ class Layout:
     #: The first indented logical line: where its code starts, and its indentation (what
     #: libcst takes for the file's default indentation).
     first_indent: tuple[int, str] | None = None
+    #: The starts (of :attr:`starts`) after an indented blank or comment line: a text cut
+    #: there would end with it, and libcst drops blank lines before such a line at the end
+    #: of a text (a parse of the whole keeps them).
+    uncut: set[int] = field(default_factory=set)
 
 
 def scan(text: str) -> Layout | None:
@@ -101,6 +105,7 @@ def scan(text: str) -> Layout | None:
     run = 0  # the string literals of the current implicit concatenation
     run_start = 0
     after_string = -1  # the end of its last literal (or of a comment after it)
+    indented_filler = False  # an indented blank or comment line since the last code line
     indent = _INDENT_RE.match(text)
     assert indent is not None  # it matches the empty string
     code = indent.end()
@@ -125,11 +130,12 @@ def scan(text: str) -> Layout | None:
                 deepest = 0
                 texts = []
             following = text[end:end + 1]
+            line = match.end(1)
             if not following or following in "#\r\n":
                 logical = None  # a blank line, or a comment
+                indented_filler = indented_filler or end > line
                 continue
             logical = end
-            line = match.end(1)
             if end > line:
                 if layout.first_indent is None and "\f" not in text[line:end]:
                     layout.first_indent = (end, text[line:end])
@@ -137,7 +143,10 @@ def scan(text: str) -> Layout | None:
                 # Column 0: a new top-level statement, unless it continues the one before.
                 if not decorated and not _CLAUSE_RE.match(text, end):
                     starts.append(end)
+                    if indented_filler:
+                        layout.uncut.add(end)
                 decorated = following == "@"
+            indented_filler = False
         elif char == "'" or char == '"':
             if end - start == 1:
                 return None  # a string that does not end

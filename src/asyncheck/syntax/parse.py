@@ -162,15 +162,16 @@ def _parse_segments(text: str, layout: Layout) -> Parsed:
     line's indentation: the tree leaves out the newlines and indents equal to those, so
     all groups must agree), and its statements join the first group's.  The comment and
     blank lines that end a group belong, in a parse of the whole text, to the next
-    statement: they are moved there.
+    statement: they are moved there.  A group never ends with an indented blank or comment
+    line (:attr:`~asyncheck.syntax.layout.Layout.uncut`).
     """
-    starts = layout.starts
+    cuts = [start for start in layout.starts if start not in layout.uncut]
     bounds = [0]
     while True:
-        number = bisect.bisect_left(starts, bounds[-1] + SEGMENT_CHARS)
-        if number >= len(starts) or len(text) - starts[number] < SEGMENT_CHARS // 2:
+        number = bisect.bisect_left(cuts, bounds[-1] + SEGMENT_CHARS)
+        if number >= len(cuts) or len(text) - cuts[number] < SEGMENT_CHARS // 2:
             break
-        bounds.append(starts[number])
+        bounds.append(cuts[number])
     bounds.append(len(text))
     if len(bounds) == 2:
         return _parse_piece(text, stand_in=bool(layout.string_runs))
