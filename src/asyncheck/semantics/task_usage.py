@@ -23,6 +23,7 @@ time a rule asks (:func:`~asyncheck.semantics.model.SemanticModel.shared`).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -190,21 +191,29 @@ class TaskUsage:
             return spawned > 0
         # A public name, or a private one its own module never uses (a mixin's method
         # started by another class): every other module that names it is read too.
-        index = self._model.index
-        others = index.modules_mentioning(name, besides=self._model.module_name,
-                                          limit=MAX_MODULES_READ)
+        others = self._elsewhere(name)
         if others is None:
             return False
-        for module in sorted(others):
-            tree = index.module_tree(module)
-            if tree is None:
+        for found in others:
+            if found is None:
                 return False
-            there, there_total = _task_uses(_Collector().run(tree), name)
+            there, there_total = _task_uses(found, name)
             if there != there_total:
                 return False
             spawned += there
         return spawned > 0
 
+    def _elsewhere(self, name: str) -> Iterator[_Occurrences | None] | None:
+        """The occurrences of ``name`` in each other module of the project that names it,
+        read one at a time (None for a module that cannot be read); None when more than
+        :data:`MAX_MODULES_READ` modules name it (not in sight)."""
+        index = self._model.index
+        others = index.modules_mentioning(name, besides=self._model.module_name,
+                                          limit=MAX_MODULES_READ)
+        if others is None:
+            return None
+        return (None if tree is None else _Collector().run(tree)
+                for tree in map(index.module_tree, sorted(others)))
 
     def _module_occurrences(self) -> _Occurrences:
         if self._occurrences is None:
@@ -230,21 +239,14 @@ class TaskUsage:
         private = name.startswith("_") and not name.endswith("__")
         if nested or private:
             return awaited > 0
-        index = self._model.index
-        others = index.modules_mentioning(name, besides=self._model.module_name,
-                                          limit=MAX_MODULES_READ)
+        others = self._elsewhere(name)
         if others is None:
             return False
-        for module in sorted(others):
-            tree = index.module_tree(module)
-            if tree is None:
-                return False
-            there = _Collector().run(tree)
-            if there.total[name] > there.awaited[name] or there.defined[name]:
+        for there in others:
+            if there is None or there.total[name] > there.awaited[name] or there.defined[name]:
                 return False
             awaited += there.awaited[name]
         return awaited > 0
-
 
     def handed_over(self, function: cst.FunctionDef, *, nested: bool) -> bool:
         """Whether the project hands ``function`` itself to something else, which then
@@ -258,17 +260,10 @@ class TaskUsage:
             return True
         if nested or (name.startswith("_") and not name.endswith("__")):
             return False
-        index = self._model.index
-        others = index.modules_mentioning(name, besides=self._model.module_name,
-                                          limit=MAX_MODULES_READ)
+        others = self._elsewhere(name)
         if others is None:
             return True
-        for module in sorted(others):
-            tree = index.module_tree(module)
-            there = _Collector().run(tree) if tree is not None else None
-            if there is None or there.total[name] > there.called[name]:
-                return True
-        return False
+        return any(there is None or there.total[name] > there.called[name] for there in others)
 
 
 #: How many other modules naming a public coroutine function are read to see how they use
