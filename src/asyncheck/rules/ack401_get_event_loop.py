@@ -15,6 +15,7 @@ from asyncheck.semantics.event_loop import (
     version_ceiling,
 )
 from asyncheck.semantics.names import dotted_name
+from asyncheck.syntax.walk import find_all
 
 #: From this version on ``get_event_loop()`` raises ``RuntimeError`` when no loop is set; a
 #: branch that only runs before it is the version gate the deprecation asks for.
@@ -131,10 +132,10 @@ class GetEventLoop(Rule):
             return True
         known = self._schedules.get(id(function))
         if known is None:
-            names = _ScheduledCalls()
-            function.body.visit(names)
+            # Nested functions count: they run on the same loop.
+            called = {_called_name(call) for call in find_all(function.body, (cst.Call,))}
             known = self._schedules[id(function)] = bool(
-                names.seen & _SCHEDULES) and not names.seen & _STARTS_LOOP
+                called & _SCHEDULES) and not called & _STARTS_LOOP
         return known
 
     def _handled(self, call: cst.Call) -> bool:
@@ -446,20 +447,12 @@ _SCHEDULES = frozenset({
 _STARTS_LOOP = frozenset({"run_until_complete", "run_forever", "run", "new_event_loop"})
 
 
-class _ScheduledCalls(cst.CSTVisitor):
-    """The method and function names a function body calls (nested functions included:
-    they run on the same loop)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: set[str] = set()
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute):
-            self.seen.add(func.attr.value)
-        elif isinstance(func, cst.Name):
-            self.seen.add(func.value)
+def _called_name(call: cst.Call) -> str | None:
+    """``loop.create_task(...)`` -> ``"create_task"``, ``spawn(...)`` -> ``"spawn"``."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else None
 
 
 def _checks_running(statement: cst.BaseStatement,
