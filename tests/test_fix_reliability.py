@@ -144,6 +144,22 @@ def test_output_naming_an_input_is_refused(tmp_path: Path, cli: RunCli) -> None:
     assert "poll.py:5:5: ACK200" in (tmp_path / "report.txt").read_text()
 
 
+def test_output_naming_the_configuration_or_the_baseline_is_refused(tmp_path: Path,
+                                                                    cli: RunCli) -> None:
+    (tmp_path / "poll.py").write_text(SLEEPY)
+    config = "[tool.asyncheck]\nbaseline = \"accepted.json\"\n"
+    (tmp_path / "pyproject.toml").write_text(config)
+    assert cli(".", "--write-baseline", "accepted.json", cwd=tmp_path).returncode == 0
+    accepted = (tmp_path / "accepted.json").read_bytes()
+    for args in ([".", "-o", "pyproject.toml"], [".", "-o", "accepted.json"],
+                 [".", "--write-baseline", "pyproject.toml"],
+                 [".", "--write-baseline", "new.json", "-o", "new.json"]):
+        result = cli(*args, cwd=tmp_path)
+        assert result.returncode == 2, (args, result.stderr)
+        assert (tmp_path / "pyproject.toml").read_text() == config, args
+        assert (tmp_path / "accepted.json").read_bytes() == accepted, args
+
+
 # -- interruptions ----------------------------------------------------------------------------
 def signal_during_the_write(signame: str) -> str:
     return f"""

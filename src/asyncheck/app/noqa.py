@@ -43,7 +43,7 @@ def _commentable_lines(text: str) -> tuple[set[int], dict[int, int], dict[int, i
     comments: dict[int, int] = {}
     start: int | None = None
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        for token in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):
             kind = token.type
             if kind in (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT):
                 commentable.add(token.start[0])

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from asyncheck.app.cache import FactsStore
 from asyncheck.app.facts import Claims, HandOff, forget_scratch_directories, scratch_directory
+from asyncheck.app.writing import stop_writing
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic
 from asyncheck.text.prefilter import PreFilter
@@ -239,6 +240,7 @@ def exit_with_parent(scratch: Sequence[Path] = ()) -> None:
 
         def watch() -> None:
             wait_for_ready([sentinel])  # readable once the parent's end is closed: it ended
+            stop_writing(timeout=10.0)  # a fix being written is finished first
             parent_gone()
 
         threading.Thread(target=watch, name="asyncheck-parent-watch", daemon=True).start()

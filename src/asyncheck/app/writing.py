@@ -51,14 +51,24 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK)
 
 
-#: The signals that end a run on a user's or a CI runner's request.
-_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM")
+#: The signals that end a run on a user's or a CI runner's request (and SIGHUP, which a pool
+#: process gets when its parent dies).
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                       if hasattr(signal, name))
+#: Held while a file is written: a thread that ends the process takes it first.
+_WRITING = threading.Lock()
+
+
+def stop_writing(timeout: float) -> None:
+    """Wait (at most ``timeout`` seconds) for a write in progress to finish, and let no
+    other start: called by a thread about to end the process (``os._exit``), which no
+    signal handler could hold back."""
+    _WRITING.acquire(timeout=timeout)
 
 
 @contextmanager
 def _stop_signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM until the block is done, then let them act as they would
+    """Hold SIGINT, SIGTERM and SIGHUP until the block is done, then let them act as they would
     have: a file is never left half written or with its temporary file beside it.
 
     Only the main thread can set handlers; elsewhere the block runs unprotected from
@@ -120,7 +130,7 @@ def write_atomically(path: Path, data: bytes, *, expected: bytes | None = None) 
         status = target.stat()
     except OSError as error:
         raise WriteError(f"cannot write {path}: {error.strerror or error}") from None
-    with _stop_signals_held():
+    with _WRITING, _stop_signals_held():
         if status.st_nlink > 1:
             _rewrite_in_place(target, path, data, expected)
         else:

@@ -425,6 +425,14 @@ def _check(
         overrides["python"] = python
     root = find_project_root(anchors or [Path.cwd()])
     settings = load_settings(config_path, known_codes=CATALOG, overrides=overrides, root=root)
+    # The files the run reads besides the code: a report written over one loses it.
+    kept = [Path(f) for f in (config_path, baseline_file or settings.baseline) if f is not None]
+    for option, target in (("--output", output), ("--write-baseline", write_baseline)):
+        if target is not None and _is_an_input(Path(target), kept):
+            raise ConfigError(f"{option} {target} is a file this run reads (the configuration "
+                              "or the baseline); it would be overwritten")
+    if output is not None and write_baseline is not None and Path(output) == Path(write_baseline):
+        raise ConfigError("--output and --write-baseline name the same file")
 
     if fix_mode == "noqa" and STDIN_PATH in paths:
         raise ConfigError("--add-noqa changes files in place; it does not read standard input")
