@@ -116,6 +116,14 @@ class AsyncFunctionWithoutAwait(Rule):
     )
 
     VALID = [
+        # The real fix is another rule's: a blocking call (ACK200), a dropped coroutine
+        # (ACK100), a session that needs the running loop.
+        Valid("import time\n\nasync def _load():\n    time.sleep(1)\n\n"
+              "async def main():\n    await _load()\n"),
+        Valid("async def _fetch():\n    return 1\n\nasync def _start():\n    _fetch()\n\n"
+              "async def main():\n    await _start()\n    await _fetch()\n"),
+        Valid("import aiohttp\n\nasync def _open():\n    return aiohttp.ClientSession()\n\n"
+              "async def main():\n    session = await _open()\n    await session.close()\n"),
         Valid('''\
 async def fetch(session, url):
     async with session.get(url) as resp:
