@@ -3,11 +3,10 @@
 ``tests/flake8_async_cases/`` holds our transcription of flake8-async's test files (see its
 README.md for the credit and the mapping of names).  A line flake8-async reports carries
 ``# ASYNCnnn``; asyncheck should report the rule that checks the same thing on that line.
-The catch rate (caught / flake8-async's findings) must stay at 90 % or more over the checks
-whose asyncio form is the same pitfall; ASYNC119's is measured and listed but not held to
-it: flake8-async reports a ``yield`` in *any* context manager of an async generator, ACK511
-only in the ones whose exit must run in the task that entered them (cancel scopes, task
-groups), and none of ASYNC119's cases uses one.
+The catch rate (caught / flake8-async's findings) must stay at 90 % or more over all
+five checks, and at 85 % or more for each.  ASYNC119 (a ``yield`` in *any* context manager
+of an async generator) is ACK513, which is off by default and selected here; a ``yield``
+inside a cancel scope or a task group is ACK511's (ASYNC101's) finding.
 """
 
 from __future__ import annotations
@@ -26,11 +25,11 @@ MAPPING = {
     "ASYNC100": "ACK512",
     "ASYNC101": "ACK511",
     "ASYNC110": "ACK520",
-    "ASYNC119": "ACK511",
+    "ASYNC119": "ACK513",
     "ASYNC124": "ACK530",
 }
-#: Checks held to the catch rate (see the module docstring for ASYNC119).
-HELD = ("ASYNC100", "ASYNC101", "ASYNC110", "ASYNC124")
+#: Checks held to the catch rate.
+HELD = ("ASYNC100", "ASYNC101", "ASYNC110", "ASYNC119", "ASYNC124")
 CATCH_RATE = 0.90
 _MARK = re.compile(r"#\s*(ASYNC\d{3})\s*$")
 

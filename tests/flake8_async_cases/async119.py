@@ -1,9 +1,7 @@
 """ASYNC119 (yield in a context manager in an async generator) cases of flake8-async,
-transcribed (see README.md); ACK511 is expected on every ``# ASYNC119`` line.
-
-flake8-async reports a yield inside any context manager; asyncheck's ACK511 reports it only
-inside cancel scopes and task groups.  The cases use a plain file as the context manager,
-which asyncio has no reason to map to anything else."""
+transcribed (see README.md); ACK513 (off by default, selected by the test) is expected on
+every ``# ASYNC119`` line.  The cases use a plain file as the context manager, which asyncio
+has no reason to map to anything else."""
 
 import contextlib
 from contextlib import asynccontextmanager

@@ -5,17 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncheck.lint import Invalid, Rule, Valid
-from asyncheck.semantics.names import dotted_name
-from asyncheck.semantics.structure import cancel_scope
-from asyncheck.semantics.task_usage import TaskUsage
-
-#: Decorators (last part of the name, called or not) that make a generator a context
-#: manager or a pytest fixture, whose consumer runs inside the scope on purpose, in the same
-#: task, and leaves it before the generator goes on; or run it in a task of its own that
-#: hands the values over a channel (trio's ``as_safe_channel``).
-SAFE_GENERATOR_DECORATORS = frozenset({
-    "asynccontextmanager", "contextmanager", "fixture", "yield_fixture", "as_safe_channel",
-})
+from asyncheck.semantics.structure import consumer_iterates, site_cancel_scope, yield_site
 
 
 class YieldInCancelScope(Rule):
@@ -227,38 +217,9 @@ async def pages(client):
 
     def visit_Yield(self, node: cst.Yield) -> None:
         context = self.context
-        function = context.current_function
-        if function is None or _is_context_manager(function):
+        site = yield_site(context)
+        if site is None or not site.blocks:
             return
-        stack = context.stack
-        for index in range(len(stack) - 2, 0, -1):
-            ancestor = stack[index]
-            if ancestor is function:
-                return
-            if type(ancestor) is not cst.With:
-                continue
-            assert isinstance(ancestor, cst.With)
-            if stack[index + 1] is not ancestor.body:
-                continue
-            for item in ancestor.items:
-                scope = cancel_scope(context, item.item)
-                if scope is None:
-                    continue
-                nested = any(type(n) is cst.FunctionDef and n is not function
-                             for n in stack[:index])
-                if not context.shared(TaskUsage).handed_over(function, nested=nested):
-                    self.report(node, scope=scope, function=function.name.value)
-                return
-
-
-def _is_context_manager(function: cst.FunctionDef) -> bool:
-    """Decorated as a context manager or a pytest fixture (see
-    :data:`SAFE_GENERATOR_DECORATORS`)."""
-    for decorator in function.decorators:
-        expr = decorator.decorator
-        if isinstance(expr, cst.Call):
-            expr = expr.func
-        name = dotted_name(expr)
-        if name is not None and name.rpartition(".")[2] in SAFE_GENERATOR_DECORATORS:
-            return True
-    return False
+        scope = site_cancel_scope(context, site)
+        if scope is not None and consumer_iterates(context, site):
+            self.report(node, scope=scope, function=site.function.name.value)

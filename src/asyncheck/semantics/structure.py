@@ -11,10 +11,13 @@ be interrupted, at a *suspension point* of its body: an ``await``, ``async for``
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import libcst as cst
 
 from asyncheck.semantics.model import SemanticModel
+from asyncheck.semantics.names import dotted_name
+from asyncheck.semantics.task_usage import TaskUsage
 from asyncheck.syntax.walk import iter_children, walk_body
 
 # Node tests are ``type(node) is ...``, not ``isinstance``: see semantics/names.py.
@@ -107,6 +110,73 @@ def _defaults(params: cst.Parameters) -> list[cst.BaseExpression]:
     return [p.default for p in (*params.posonly_params, *params.params, *params.kwonly_params)
             if p.default is not None]
 
+
+
+# -- a yield inside a `with` (ACK511, ACK513) ---------------------------------------------------
+#: Decorators (last part of the name, called or not) that make a generator a context
+#: manager or a pytest fixture, whose consumer runs inside the generator's `with` blocks on
+#: purpose, in the same task, and leaves them before the generator goes on; or run it in a
+#: task of its own that hands the values over a channel (trio's ``as_safe_channel``).
+SAFE_GENERATOR_DECORATORS = frozenset({
+    "asynccontextmanager", "contextmanager", "fixture", "yield_fixture", "as_safe_channel",
+})
+
+
+@dataclass(frozen=True)
+class YieldSite:
+    """Where the ``yield`` being visited stands: its generator, and the ``with`` statements
+    of that generator whose body holds it, innermost first."""
+
+    function: cst.FunctionDef
+    blocks: tuple[cst.With, ...]
+    #: The generator is defined inside another function.
+    nested: bool
+
+
+def yield_site(context: SemanticModel) -> YieldSite | None:
+    """The :class:`YieldSite` of the ``yield`` on top of ``context``'s stack (None outside a
+    function).  A ``with`` counts when the yield is in its body, not in its items."""
+    function = context.current_function
+    if function is None:
+        return None
+    stack = context.stack
+    blocks: list[cst.With] = []
+    for index in range(len(stack) - 2, -1, -1):
+        ancestor = stack[index]
+        if ancestor is function:
+            nested = any(type(n) is cst.FunctionDef for n in stack[:index])
+            return YieldSite(function, tuple(blocks), nested)
+        if type(ancestor) is cst.With:
+            assert isinstance(ancestor, cst.With)
+            if stack[index + 1] is ancestor.body:
+                blocks.append(ancestor)
+    return None
+
+
+def consumer_iterates(context: SemanticModel, site: YieldSite) -> bool:
+    """Whether the generator of ``site`` is iterated by a consumer that can stop at any
+    item: not a context manager or a pytest fixture (see
+    :data:`SAFE_GENERATOR_DECORATORS`), and not handed to something else that drives it
+    (``Depends(request_deadline)``, ``FastAPI(lifespan=lifespan)``,
+    ``asynccontextmanager(stream)``; :meth:`TaskUsage.handed_over`)."""
+    for decorator in site.function.decorators:
+        expr = decorator.decorator
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        name = dotted_name(expr)
+        if name is not None and name.rpartition(".")[2] in SAFE_GENERATOR_DECORATORS:
+            return False
+    return not context.shared(TaskUsage).handed_over(site.function, nested=site.nested)
+
+
+def site_cancel_scope(context: SemanticModel, site: YieldSite) -> str | None:
+    """The innermost cancel scope (:func:`cancel_scope`) of ``site``'s blocks, if any."""
+    for block in site.blocks:
+        for item in block.items:
+            scope = cancel_scope(context, item.item)
+            if scope is not None:
+                return scope
+    return None
 
 
 # -- polled state (ACK520) ----------------------------------------------------------------------
