@@ -163,18 +163,6 @@ def test_fifos_in_the_cache_directory_are_cache_misses(tmp_path: Path) -> None:
     assert all(path.is_file() for path in cache.glob("results-*.json"))
 
 
-def test_a_fifo_at_the_cache_writer_temporary_name_is_not_written_through(
-        tmp_path: Path) -> None:
-    code = ("import os, sys\nfrom pathlib import Path\nfrom asyncheck.app import cache\n"
-            "target = Path(sys.argv[1])\n"
-            "os.mkfifo(target.with_name(f'{target.name}.{os.getpid()}.tmp'))\n"
-            "cache._write_json(target, {'ok': 1})\nprint(target.read_text())\n")
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "results.json")],
-                            capture_output=True, text=True, timeout=60, check=False)
-    assert (result.returncode, result.stdout) == (0, '{"ok":1}\n'), result.stderr
-    assert [path.name for path in tmp_path.iterdir()] == ["results.json"]
-
-
 # -- file names: not UTF-8, holding a newline ---------------------------------------------
 
 #: Bytes that are not UTF-8, and a newline that would forge a finding line of its own.

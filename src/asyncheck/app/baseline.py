@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asyncheck.app.writing import WriteError, write_atomically
+from asyncheck.app.writing import WriteError, write_file
 from asyncheck.core.diagnostic import Diagnostic
 from asyncheck.core.source import SourceError, decode_source
 
@@ -166,23 +166,11 @@ def render(keyed_findings: Sequence[tuple[Diagnostic, Key]]) -> str:
 def write(path: Path, keyed_findings: Sequence[tuple[Diagnostic, Key]]) -> int:
     """Write the baseline for these findings to ``path``; how many entries it holds."""
     text = render(keyed_findings)
-    if path.is_file():  # replaced as a fix is: links kept, atomically
-        try:
-            write_atomically(path, text.encode("utf-8"))
-        except WriteError as error:
-            raise BaselineError(str(error).replace("cannot write", "cannot write baseline", 1)
-                                ) from None
-        return len(keyed_findings)
-    temporary = path.with_name(f".{path.name}.asyncheck-tmp")
     try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError as error:
-        try:
-            temporary.unlink()
-        except OSError:
-            pass
-        raise BaselineError(f"cannot write baseline {path}: {error.strerror or error}") from None
+        write_file(path, text.encode("utf-8"))
+    except WriteError as error:
+        raise BaselineError(str(error).replace("cannot write", "cannot write baseline", 1)
+                            ) from None
     return len(keyed_findings)
 
 

@@ -13,7 +13,6 @@ would run whatever it contains.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -24,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from asyncheck import __version__
+from asyncheck.app.writing import WriteError, write_file
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic, FixSummary
 
@@ -176,10 +176,10 @@ class Cache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             gitignore = self.path.parent / ".gitignore"
             if not gitignore.exists():
-                gitignore.write_text("# Created by asyncheck.\n*\n", encoding="utf-8")
+                write_file(gitignore, b"# Created by asyncheck.\n*\n", scratch=True)
             _write_json(self.path, {"format": _FORMAT, "entries": {
                 path: entry.to_json() for path, entry in self.entries.items()}})
-        except OSError:
+        except (OSError, WriteError):
             pass
 
 
@@ -224,30 +224,12 @@ class FactsStore:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 self._made = True
             _write_json(path, data)
-        except OSError:
+        except (OSError, WriteError):
             pass
 
 
 def _write_json(path: Path, data: object) -> None:
-    """Write ``data`` as JSON to ``path`` atomically (through a temporary file named by
-    process id, then renamed).  Encoded in one call and written at once: ``json.dump`` to
-    a file encodes piece by piece in Python, which every one-file run would pay for the
-    results of the whole project."""
-    text = json.dumps(data, separators=(",", ":"))
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    # A new file (O_EXCL): what already sits at that name (left by a killed process whose
-    # pid is now ours, or a FIFO that would block the open) is removed, never written to.
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    try:
-        descriptor = os.open(temporary, flags, 0o666)
-    except FileExistsError:
-        os.unlink(temporary)
-        descriptor = os.open(temporary, flags, 0o666)
-    try:
-        with open(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    """Write ``data`` as JSON to ``path`` atomically (:func:`~asyncheck.app.writing.write_file`,
+    as a scratch file).  Encoded in one call: ``json.dump`` to a file encodes piece by piece
+    in Python, which every one-file run would pay for the results of the whole project."""
+    write_file(path, json.dumps(data, separators=(",", ":")).encode("utf-8"), scratch=True)

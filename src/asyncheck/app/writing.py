@@ -1,20 +1,21 @@
-"""Writing a fixed file: all or nothing, keeping its permissions, its links and other
-programs' edits.
+"""Writing files: all or nothing, keeping their permissions, their links and other
+programs' edits.  Every file asyncheck writes goes through here: a fixed file
+(:func:`write_atomically`), a report, a baseline, a cache file (:func:`write_file`).
 
-The fixed bytes go to a temporary file next to the file that is replaced, which is removed
-whatever happens (an exception, Ctrl-C, SIGTERM).  The file is replaced only if it still
-holds the bytes the fix was made from: an editor or formatter that changed it in the
-meantime keeps its edits.  A symbolic link is followed (the file it points to is fixed and
+The bytes go to a new temporary file of a name of its own next to the file that is
+replaced, which is removed whatever happens (an exception, Ctrl-C, SIGTERM).  A fixed file
+is replaced only if it still holds the bytes the fix was made from: an editor or formatter
+that changed it in the meantime keeps its edits.  A symbolic link is followed (the file it points to is fixed and
 the link stays), and a file with several hard links is rewritten in place so that every
 name keeps showing the same file.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import stat
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from typing import Any
 
 
 class WriteError(Exception):
-    """A fixed file could not be written; the original is untouched."""
+    """A file could not be written; the original is untouched."""
 
 
 class FileChangedError(WriteError):
@@ -114,7 +115,8 @@ def _check_unchanged(path: Path, shown: Path, expected: bytes | None) -> None:
 
 
 def write_atomically(path: Path, data: bytes, *, expected: bytes | None = None) -> None:
-    """Replace the contents of ``path`` by ``data``, keeping the file's permissions.
+    """Replace the contents of ``path`` (a fixed file) by ``data``, keeping the file's
+    permissions.
 
     ``expected``: the bytes the fix was made from; when the file no longer holds them it
     is left alone (:class:`FileChangedError`).  A symbolic link is followed and kept; a
@@ -137,24 +139,92 @@ def write_atomically(path: Path, data: bytes, *, expected: bytes | None = None) 
             _replace(target, path, data, expected, stat.S_IMODE(status.st_mode))
 
 
-def _replace(target: Path, shown: Path, data: bytes, expected: bytes | None, mode: int) -> None:
-    """Write a temporary file beside ``target`` and rename it over ``target``."""
+def write_file(path: Path, data: bytes, *, scratch: bool = False) -> None:
+    """Create or replace the file ``path`` with exactly ``data``: a report (``--output``),
+    a baseline, a cache file.  All or nothing: a run stopped part way (Ctrl-C, SIGTERM, a
+    full disk) leaves the old file as it was, and two runs writing it at once leave one
+    whole file, never a mix.
+
+    An existing file keeps its permissions; a symbolic link is followed and kept; a file
+    with several hard links is rewritten in place, keeping the links.  A character device
+    or a pipe (``-o /dev/null``, ``-o /dev/stdout``) is written to as it is; a read-only
+    file is refused.  ``scratch``: a file only asyncheck uses (its cache), whose loss is
+    harmless: not synced to the disk, and whatever sits at its name (a pipe, a read-only
+    file) is replaced.  Raises :class:`WriteError` with a one-line reason.
+    """
+    target = Path(os.path.realpath(path))
     try:
-        handle = tempfile.NamedTemporaryFile(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".asyncheck-tmp", delete=False)
+        status: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        status = None
+    except OSError as error:
+        raise WriteError(f"cannot write {path}: {error.strerror or error}") from None
+    mode: int | None = None
+    if status is not None and not scratch:
+        if stat.S_ISCHR(status.st_mode) or stat.S_ISFIFO(status.st_mode):
+            _write_stream(target, path, data)
+            return
+        if not stat.S_ISREG(status.st_mode):
+            raise WriteError(f"cannot write {path}: not a regular file")
+        if not _writable(target):
+            raise WriteError(f"cannot write {path}: the file is read-only")
+        mode = stat.S_IMODE(status.st_mode)
+    with _WRITING, _stop_signals_held():
+        if mode is not None and status is not None and status.st_nlink > 1:
+            _rewrite_in_place(target, path, data, None)
+        else:
+            _replace(target, path, data, None, mode, sync=not scratch)
+
+
+def _write_stream(target: Path, shown: Path, data: bytes) -> None:
+    """Write ``data`` to a device or a pipe, which cannot be replaced."""
+    try:
+        with open(target, "wb") as handle:
+            handle.write(data)
+    except OSError as error:
+        raise WriteError(f"cannot write {shown}: {error.strerror or error}") from None
+
+
+#: How many names are tried for a temporary file before giving up.
+_TEMPORARY_TRIES = 100
+
+
+def _create_temporary(target: Path) -> tuple[int, Path]:
+    """A new file beside ``target`` (``.<name>.<random>.asyncheck-tmp``), opened for writing
+    (``O_EXCL``: nothing already at that name, a leftover or a link planted there, is ever
+    written through), with the permissions a new file gets (``0o666`` less the umask)."""
+    flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_BINARY", 0))
+    for _ in range(_TEMPORARY_TRIES):
+        name = target.with_name(f".{target.name}.{os.urandom(6).hex()}.asyncheck-tmp")
+        try:
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
+
+
+def _replace(target: Path, shown: Path, data: bytes, expected: bytes | None, mode: int | None,
+             *, sync: bool = True) -> None:
+    """Write a temporary file beside ``target`` and rename it over ``target``; ``mode``:
+    the permissions to give it (None: a new file's)."""
+    try:
+        descriptor, temporary = _create_temporary(target)
     except OSError as error:
         raise WriteError(f"cannot write {shown}: {error.strerror or error}") from None
     try:
-        with handle:
+        with open(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(handle.name, mode)
+            if sync:
+                os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
         _check_unchanged(target, shown, expected)
-        os.replace(handle.name, target)
+        os.replace(temporary, target)
     except BaseException as error:
         try:
-            os.unlink(handle.name)
+            os.unlink(temporary)
         except OSError:
             pass
         if isinstance(error, OSError):

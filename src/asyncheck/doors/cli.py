@@ -522,10 +522,14 @@ def _check(
                             diffs=diffs)
     report = get_reporter(output_format)(result, options)
     if output is not None:
+        from asyncheck.app.writing import WriteError, write_file  # start-up time, as in _check
+
         try:
-            Path(output).write_text(report, encoding="utf-8")
-        except OSError as error:
-            raise ConfigError(f"cannot write {output}: {error.strerror or error}") from None
+            # As bytes: the report's own line ends, on every platform; a file name that is
+            # not UTF-8 as it was (as the standard output writes it).
+            write_file(Path(output), report.encode("utf-8", "surrogateescape"))
+        except WriteError as error:
+            raise ConfigError(str(error)) from None
     else:
         _out(report, nl=False, err=output_to_stderr, color=options.color or None)
 
