@@ -200,6 +200,20 @@ async def events(channel):
 ''',
             line=6,
         ),
+        # The scope made first and entered by name (to reschedule it between items).
+        Invalid(
+            '''\
+import asyncio
+
+async def watch(api, url, inactivity):
+    timeout = asyncio.timeout(inactivity)
+    async with timeout as scope:
+        async for event in api.stream(url):
+            yield event
+            scope.reschedule(asyncio.get_running_loop().time() + inactivity)
+''',
+            line=7, message_contains="`asyncio.timeout`",
+        ),
         # Some other decorator does not make it a context manager.
         Invalid(
             '''\

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from asyncheck.lint import Invalid, Rule, Valid
@@ -20,8 +22,9 @@ class YieldInContextManager(Rule):
     `@pytest_asyncio.fixture`, however imported), nor in one decorated with trio's
     `@as_safe_channel`, nor in one the code hands to something else that drives it
     (`Depends(get_session)`, `FastAPI(lifespan=lifespan)`): the same exemptions as
-    ACK511.  A `yield` inside a cancel scope or a task group is ACK511's finding, and is
-    not reported twice.
+    ACK511.  Nor in a generator that catches `GeneratorExit` around the `yield`: it was
+    written to be closed early.  A `yield` inside a cancel scope or a task group is
+    ACK511's finding, and is not reported twice.
 
     ## Why is this bad?
     At a `yield` the generator is suspended with the block still open.  If the consumer
@@ -134,6 +137,19 @@ async def rows(conn):
             for row in cursor:
                 yield row
 '''),
+        # The generator catches GeneratorExit around the yield: written for an early close.
+        Valid('''\
+async def run_generator_flow(engine, flow):
+    async with engine.run_context():
+        gen = flow.fn()
+        try:
+            while True:
+                yield await gen.__anext__()
+        except (StopAsyncIteration, GeneratorExit) as exc:
+            await engine.handle_success(None)
+            if isinstance(exc, GeneratorExit):
+                await gen.aclose()
+'''),
     ]
     INVALID = [
         # A streaming endpoint's generator: a client that disconnects leaves the upstream
@@ -180,6 +196,8 @@ async def guarded(lock, source):
             return
         if site_cancel_scope(context, site) is not None:
             return  # ACK511's finding: one root cause, one finding
+        if _handles_close(context.stack, site.function):
+            return
         if consumer_iterates(context, site):
             self.report(node, manager=_describe(site.blocks[0]),
                         function=site.function.name.value)
@@ -191,3 +209,25 @@ def _describe(block: cst.With) -> str:
     if isinstance(expr, cst.Call):
         expr = expr.func
     return dotted_name(expr) or "the context manager"
+
+
+def _handles_close(stack: Sequence[cst.CSTNode], function: cst.FunctionDef) -> bool:
+    """Whether the yield on top of ``stack`` is in the body of a ``try`` of ``function``
+    with a handler of ``GeneratorExit``: the generator was written for an early close."""
+    for index in range(len(stack) - 2, -1, -1):
+        node = stack[index]
+        if node is function:
+            return False
+        if type(node) is cst.Try:
+            assert isinstance(node, cst.Try)
+            if stack[index + 1] is node.body and any(
+                    _names_generator_exit(handler.type) for handler in node.handlers):
+                return True
+    return False
+
+
+def _names_generator_exit(expr: cst.BaseExpression | None) -> bool:
+    if isinstance(expr, cst.Tuple):
+        return any(_names_generator_exit(element.value) for element in expr.elements)
+    name = dotted_name(expr) if expr is not None else None
+    return name is not None and name.rpartition(".")[2] == "GeneratorExit"

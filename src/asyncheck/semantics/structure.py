@@ -170,13 +170,30 @@ def consumer_iterates(context: SemanticModel, site: YieldSite) -> bool:
 
 
 def site_cancel_scope(context: SemanticModel, site: YieldSite) -> str | None:
-    """The innermost cancel scope (:func:`cancel_scope`) of ``site``'s blocks, if any."""
+    """The innermost cancel scope (:func:`cancel_scope`) of ``site``'s blocks, if any; a
+    block may enter a name the generator binds once to one (``timeout =
+    asyncio.timeout(30)`` ... ``async with timeout as cm:``)."""
     for block in site.blocks:
         for item in block.items:
-            scope = cancel_scope(context, item.item)
+            scope = cancel_scope(context, _bound_value(context, item.item))
             if scope is not None:
                 return scope
     return None
+
+
+def _bound_value(context: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``expr``, or the value a name is bound to when the current function binds it once,
+    by an assignment."""
+    if type(expr) is not cst.Name:
+        return expr
+    assert isinstance(expr, cst.Name)
+    found = context.scope.binding_scope(expr.value)
+    if found is None or found[0] is not context.scope or len(found[1]) != 1:
+        return expr
+    binding = found[1][0]
+    if binding.kind != "assign" or binding.entered is not None or binding.value is None:
+        return expr
+    return binding.value
 
 
 # -- polled state (ACK520) ----------------------------------------------------------------------
