@@ -62,11 +62,15 @@ class YieldInContextManager(Rule):
 
     ## Precision
     Off by default (as flake8-async's ASYNC119 is): on the ecosystem check (25 real async
-    projects, SPEC §10) it made FINDINGS_FIGURE.  Ordinary streaming generators over an open
-    file, response or connection are fine when every consumer exhausts them or closes them
-    with `aclosing()`, and most are written so.  Turn it on (`extend-select = ["ACK513"]`)
-    where generators are handed to consumers that can stop early (streaming responses to
-    clients that disconnect, pipelines that `break`).
+    projects, SPEC §10) 2 of its 13 findings were judged true (15 %): a pooled HTTP
+    connection and a database session held by generators whose consumers can stop early
+    (a failed download, a client that disconnects from a streaming response).  Most
+    generators that hold something across a `yield` are fine in practice: a local file
+    being read (closed promptly by asyncio's async-generator finalizer when the consumer
+    drops it), a generator its only consumer always exhausts or `aclose()`s, a lock held
+    across the `yield` on purpose, or an endless stream consumed until shutdown.  Turn it
+    on (`extend-select = ["ACK513"]`) where generators are handed to consumers that stop
+    early and what they hold is scarce or bound to a task.
     """
 
     code = "ACK513"
