@@ -546,6 +546,54 @@ class LibraryIndex:
                                     self_type=qualname.rpartition(".")[0])
         return None
 
+    def iterated_type(self, owner_type: str, is_async: bool) -> str | None:
+        """What ``async for x in obj`` (``for``) binds for an instance of ``owner_type``:
+        the ``T`` of ``__aiter__``'s ``AsyncIterator[T]``, else what ``__anext__`` gives
+        when ``__aiter__`` returns the object itself (or another class of the library)."""
+        canonical = self.is_class(owner_type)
+        if canonical is None:
+            return None
+        iter_method, next_method = ("__aiter__", "__anext__") if is_async else \
+            ("__iter__", "__next__")
+        iterable = self.resolve(f"{canonical}.{iter_method}")
+        if iterable is None or not isinstance(iterable[1], LibFunction) or \
+                iterable[1].opaque:
+            return None
+        owner = iterable[0].rpartition(".")[0]
+        function = iterable[1]
+        element = _iterator_element(function.returns, is_async)
+        if element is not None:
+            return self._plain_type(element, owner, self_type=owner_type)
+        if function.is_async and not function.is_generator:
+            return None  # ``async def __aiter__`` is a mistake the library would not make
+        if function.is_generator or (not is_async and function.is_async):
+            return None
+        iterator = owner_type if function.returns == _SELF else \
+            self._plain_type(function.returns, owner, self_type=owner_type)
+        if iterator is None:
+            return None
+        if is_async:
+            return self.awaited_type(f"{iterator}.{next_method}")
+        return self.call_type(f"{iterator}.{next_method}")
+
+    def iterated_call_type(self, qualname: str, is_async: bool) -> str | None:
+        """What ``async for x in qualname(...)`` binds when the function is annotated to
+        return ``AsyncIterator[T]``/``AsyncGenerator[T, ...]`` (also an async generator
+        function so annotated): ``T``."""
+        found = self.resolve(qualname)
+        if found is None or not isinstance(found[1], LibFunction):
+            return None
+        function = found[1]
+        if function.kind in ("acm", "cm", "property"):
+            return None
+        if function.is_async and not function.is_generator and not function.opaque:
+            return None  # a coroutine function: its coroutine is not iterable
+        element = _iterator_element(function.returns, is_async)
+        if element is None:
+            return None
+        return self._plain_type(element, found[0].rpartition(".")[0],
+                                self_type=qualname.rpartition(".")[0])
+
     def call_kind(self, qualname: str) -> str | None:
         """What calling a library function makes, when it is not a plain call:
         ``"acm"``/``"cm"`` (a ``contextlib`` context manager function), ``"async-generator"``,
@@ -680,6 +728,31 @@ _STANDARD_PROTOCOL_METHODS: dict[str, frozenset[str]] = {
     "typing.Iterator": _ITER, "collections.abc.Iterator": _ITER,
     "typing.Iterable": frozenset({"__iter__"}), "collections.abc.Iterable": frozenset({"__iter__"}),
 }
+
+
+_ASYNC_ITERATORS = frozenset({
+    "typing.AsyncIterator", "typing.AsyncIterable", "typing.AsyncGenerator",
+    "collections.abc.AsyncIterator", "collections.abc.AsyncIterable",
+    "collections.abc.AsyncGenerator", "typing_extensions.AsyncIterator",
+    "typing_extensions.AsyncGenerator",
+})
+_SYNC_ITERATORS = frozenset({
+    "typing.Iterator", "typing.Iterable", "typing.Generator", "collections.abc.Iterator",
+    "collections.abc.Iterable", "collections.abc.Generator", "builtins.list", "typing.List",
+    "typing.Sequence", "collections.abc.Sequence", "builtins.set", "typing.Set",
+    "builtins.frozenset", "typing.FrozenSet",
+})
+
+
+def _iterator_element(returns: TypeExpr | None, is_async: bool) -> TypeExpr | None:
+    """``T`` of ``AsyncIterator[T]``/``AsyncGenerator[T, S]`` (``Iterator[T]``,
+    ``Generator[T, S, R]`` for a plain ``for``), else None."""
+    if not isinstance(returns, list) or len(returns) < 2:
+        return None
+    if returns[0] in (_ASYNC_ITERATORS if is_async else _SYNC_ITERATORS):
+        element = returns[1]
+        return element if element != "?" else None
+    return None
 
 
 def _head(expr: TypeExpr | None) -> str | None:
@@ -974,7 +1047,8 @@ class _Extractor:
                 returns = _SELF  # ``def __aenter__(self: T) -> T``
             else:
                 returns = self.type_expr(node.returns)
-        elif in_class and not self.is_stub and node.name in ("__aenter__", "__enter__") and \
+        elif in_class and not self.is_stub and \
+                node.name in ("__aenter__", "__enter__", "__aiter__", "__iter__") and \
                 _returns_only_self(node):
             returns = _SELF
         elif not self.is_stub:
