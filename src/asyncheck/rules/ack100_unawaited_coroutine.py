@@ -15,6 +15,7 @@ from asyncheck.semantics.coroutines import (
     classify_use,
     in_expected_failure,
 )
+from asyncheck.semantics.parameters import non_awaitable_parameter
 
 #: Fates after which the coroutine certainly never runs.
 _LOST = frozenset({UseKind.DROPPED, UseKind.TRUTH, UseKind.INSPECTED})
@@ -139,6 +140,8 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
             return
         if _is_lost(use, is_gather):
             self._report_lost(node, function, use, is_gather)
+        elif use.kind in (UseKind.PASSED, UseKind.ADDED) and not is_gather:
+            self._check_argument(node, function)
         elif use.kind is UseKind.BOUND and len(use.names) == 1:
             (name,) = use.names
             if name == "_":
@@ -157,6 +160,23 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
                 problem=f"is assigned to `{name}` and never awaited, returned or passed on"
             + _result_hint(name, uses),
             )
+
+    def _check_argument(self, node: cst.Call, function: str) -> None:
+        """``log(fetch_status())`` where ``log``'s parameter is annotated ``str``."""
+        stack = self.context.stack
+        if len(stack) < 3:
+            return
+        arg, outer = stack[-2], stack[-3]
+        if type(arg) is not cst.Arg or type(outer) is not cst.Call or arg.value is not node:
+            return
+        expected = non_awaitable_parameter(self.context, outer, arg, call_text(outer))
+        if expected is None:
+            return
+        where = f"parameter `{expected.parameter}` of `{expected.callee}`" \
+            if expected.parameter else f"`{expected.callee}`"
+        self.report(node, subject=_subject(function, False), problem=(
+            f"is passed to {where}, which expects {expected.expects}, not an "
+            f"awaitable: `await {function}(...)`"))
 
     def _report_lost(self, node: cst.Call, function: str, use: Use, is_gather: bool) -> None:
         context = self.context

@@ -22,7 +22,7 @@ import builtins
 import hashlib
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, Union
 
@@ -74,15 +74,25 @@ class LibFunction:
     opaque: bool = False
     #: An ``async def`` whose body yields: an async generator, not a coroutine.
     is_generator: bool = False
+    #: Its parameters, in order, as (kind, name, annotation): kind ``"p"`` positional-only,
+    #: ``"a"`` positional or keyword, ``"*"``/``"**"`` the star ones, ``"k"`` keyword-only.
+    #: None when no parameter is annotated (or the overloads disagree).
+    params: tuple[tuple[str, str, TypeExpr | None], ...] | None = None
 
     def to_json(self) -> list[object]:
-        return [self.is_async, self.returns, self.kind, self.opaque, self.is_generator]
+        data: list[object] = [self.is_async, self.returns, self.kind, self.opaque,
+                              self.is_generator]
+        if self.params is not None:
+            data.append([list(p) for p in self.params])
+        return data
 
     @classmethod
     def from_json(cls, data: list[object]) -> LibFunction:
-        is_async, returns, kind, opaque, is_generator = data
+        is_async, returns, kind, opaque, is_generator, *rest = data
+        params = tuple((str(p[0]), str(p[1]), p[2]) for p in rest[0]  # type: ignore[attr-defined]
+                       ) if rest else None
         return cls(bool(is_async), returns, str(kind), bool(opaque),  # type: ignore[arg-type]
-                   bool(is_generator))
+                   bool(is_generator), params)
 
 
 @dataclass(frozen=True)
@@ -923,6 +933,8 @@ class _Extractor:
             first = chosen[0]
             if all(f == first for f in chosen):
                 result[qualname] = first
+            elif all(replace(f, params=None) == replace(first, params=None) for f in chosen):
+                result[qualname] = replace(first, params=None)  # the parameters differ
             elif len({f.is_async for f in chosen}) == 1 and len({f.kind for f in chosen}) == 1:
                 # Overloads that differ in their return types only: a coroutine either way;
                 # the type is the one class all the others derive from, if any (decided
@@ -971,8 +983,7 @@ class _Extractor:
                                               and n not in implied_params)
                 base_expr = base_expr.value  # ``Mixin[T]`` is a ``Mixin``
             base = self.names.qualify(base_expr)
-            if base is not None and base not in ("typing.Generic", "typing.Protocol",
-                                                 "builtins.object"):
+            if base is not None and base not in ("typing.Generic", "builtins.object"):
                 bases.append(base)
         attributes: dict[str, TypeExpr] = {}
         for statement in _simple(node.body):
@@ -1065,7 +1076,25 @@ class _Extractor:
             # async generator written as a stub; unsure.
             opaque = True
         self.defs.setdefault(qualname, []).append(
-            (LibFunction(is_async, returns, kind, opaque, is_generator), is_overload))
+            (LibFunction(is_async, returns, kind, opaque, is_generator,
+                         self._parameters(node.args)), is_overload))
+
+    def _parameters(self, args: ast.arguments
+                    ) -> tuple[tuple[str, str, TypeExpr | None], ...] | None:
+        """The parameters with their annotations; None when none is annotated."""
+        found: list[tuple[str, str, TypeExpr | None]] = []
+        annotated = False
+        groups: list[tuple[str, list[ast.arg]]] = [
+            ("p", args.posonlyargs), ("a", args.args),
+            ("*", [args.vararg] if args.vararg is not None else []),
+            ("k", args.kwonlyargs), ("**", [args.kwarg] if args.kwarg is not None else [])]
+        for kind, group in groups:
+            for arg in group:
+                annotation = self.type_expr(arg.annotation) if arg.annotation is not None \
+                    else None
+                annotated = annotated or annotation is not None
+                found.append((kind, arg.arg, annotation))
+        return tuple(found) if annotated else None
 
     def _returned_class(self, node: ast.FunctionDef | ast.AsyncFunctionDef, kind: str
                         ) -> TypeExpr | None:

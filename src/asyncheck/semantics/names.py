@@ -480,8 +480,8 @@ def function_type_comment(
         # Also on the body's first line (PEP 484), before the docstring.
         body = function.body
         if type(body) is cst.IndentedBlock and body.body:
-            first = [line.comment for line in body.body[0].leading_lines
-                     if line.comment is not None]
+            leading: Sequence[cst.EmptyLine] = getattr(body.body[0], "leading_lines", ())
+            first = [line.comment for line in leading if line.comment is not None]
             comment = first[0] if first else None
     if comment is None or "type:" not in comment.value:
         return None
@@ -1237,3 +1237,55 @@ def _walk_small_statements(body: cst.BaseSuite
         elif type(statement) not in (cst.FunctionDef, cst.ClassDef):
             for suite in child_suites(statement):
                 yield from _walk_small_statements(suite)
+
+
+_UNIONS = frozenset({"typing.Union", "typing.Optional", "typing_extensions.Union",
+                     "typing_extensions.Optional"})
+_WRAPPERS = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+_LITERALS = frozenset({"typing.Literal", "typing_extensions.Literal"})
+
+
+def annotation_members(resolver: Resolver, annotation: cst.BaseExpression, scope: Scope,
+                       depth: int = 0) -> tuple[str, ...] | None:
+    """The classes a parameter annotation admits, as qualified names (``"None"`` for
+    None; a generic's head for ``dict[str, int]``); None for anything else (a type
+    variable, ``Callable[...]``, an unknown name)."""
+    if depth > 5:
+        return None
+    if type(annotation) is cst.SimpleString:
+        text = annotation.evaluated_value
+        if not isinstance(text, str):
+            return None
+        parsed = _parse_type(text)
+        if parsed is None:
+            return None
+        return annotation_members(resolver, parsed, scope, depth + 1)
+    if type(annotation) is cst.Name and annotation.value == "None":
+        return ("None",)
+    if type(annotation) is cst.BinaryOperation and type(annotation.operator) is cst.BitOr:
+        left = annotation_members(resolver, annotation.left, scope, depth + 1)
+        right = annotation_members(resolver, annotation.right, scope, depth + 1)
+        return left + right if left is not None and right is not None else None
+    if type(annotation) is cst.Subscript:
+        head = resolver.qualified_name(annotation.value, scope)
+        if head is None:
+            return None
+        elements = [e.slice.value for e in annotation.slice if type(e.slice) is cst.Index]
+        if head in _UNIONS:
+            members: tuple[str, ...] = () if head.endswith("Union") else ("None",)
+            for element in elements:
+                found = annotation_members(resolver, element, scope, depth + 1)
+                if found is None:
+                    return None
+                members += found
+            return members
+        if head in _WRAPPERS:
+            return annotation_members(resolver, elements[0], scope, depth + 1) \
+                if elements else None
+        if head in _LITERALS:
+            return ("typing.Literal",)
+        return (head,)
+    if type(annotation) is cst.Name or type(annotation) is cst.Attribute:
+        qualname = resolver.qualified_name(annotation, scope)
+        return (qualname,) if qualname is not None else None
+    return None
