@@ -644,11 +644,8 @@ class Resolver:
                 types.add(self._element_type(*binding.unpacked_from, scope))
             elif binding.iterated is not None:
                 types.add(self.iterated_type(*binding.iterated, scope))
-        if len(types) == 1:
-            (only,) = types
-            if only is not None:
-                return Instance(only)
-        return _LOCAL
+        only = self._agreed(types)
+        return Instance(only) if only is not None else _LOCAL
 
     def _entered_type(self, manager: cst.BaseExpression, is_async: bool, scope: Scope
                       ) -> str | None:
@@ -1013,10 +1010,20 @@ class Resolver:
                 types.add(self.annotation_type(annotation, method_scope))
             elif value is not None and not _is_none(value):
                 types.add(self.expression_type(value, method_scope))
+        return self._agreed(types)
+
+    def _agreed(self, types: set[str | None]) -> str | None:
+        """The one type all bindings agree on; names of one library class count as one
+        (``redis.asyncio.Redis`` annotated, ``redis.asyncio.client.Redis`` made by a
+        factory): the shortest name is kept."""
         if len(types) == 1:
             (only,) = types
             return only
-        return None
+        if None in types or self.library is None or len(types) > 4:
+            return None
+        named = sorted((t for t in types if t is not None), key=len)
+        canonical = {self.library.is_class(t) for t in named}
+        return named[0] if len(canonical) == 1 and None not in canonical else None
 
     def annotation_type(self, annotation: cst.BaseExpression, scope: Scope) -> str | None:
         """The class an annotation names: ``requests.Session``, ``"Session"``,
