@@ -73,7 +73,11 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
     (`conn = await asyncpg.connect()`, `client.chat.completions.create(...)`); a bundled
     knowledge file covers the most used async libraries when the environment lacks them.
     Async generators and `async def`s with a decorator that may change what they return
-    are left alone.  A coroutine iterated with a plain `for` is also reported.
+    are left alone.  A coroutine iterated with a plain `for` is also reported, and one
+    passed to a parameter whose annotation cannot take an awaitable (`def log(msg: str)`,
+    `bytes`, `dict[str, Any]`, `X | None`, a class of the project or of a library that is
+    not awaitable; not `Any`, `object`, a type variable, `Awaitable`, a protocol, nor a
+    union holding one of these), or to `int`, `list`, `sorted`, `json.dumps` and the like.
 
     ## Why is this bad?
     Calling an `async def` only creates a coroutine object; nothing of its body runs until
@@ -304,6 +308,15 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
             "    with pytest.raises(RuntimeError, match='no running event loop'):\n"
             "        asyncio.gather()\n"
         ),
+        # Parameters that take awaitables, or may: handed over, not lost.
+        Valid(
+            "from typing import Any, Awaitable, TypeVar\n\nT = TypeVar('T')\n\n"
+            "async def fetch():\n    ...\n\n"
+            "def keep(value: Any) -> None:\n    ...\n\n"
+            "def schedule(job: Awaitable[None] | None) -> None:\n    ...\n\n"
+            "def first(value: T) -> T:\n    return value\n\n"
+            "def start():\n    keep(fetch())\n    schedule(fetch())\n    first(fetch())\n"
+        ),
         # An untyped parameter's methods are unknown.
         Valid("async def poll(queue):\n    item = queue.get()\n"),
         # `loop.run_in_executor` and `create_task` schedule at once (ACK102 is for tasks).
@@ -399,6 +412,15 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
                     "    async with session.get(f'/reports/{name}') as resp:\n"
                     "        return await resp.json()\n"),
             },
+        ),
+        # Passed where its result was meant: the parameter is annotated `str`.
+        Invalid(
+            "import logging\n\nasync def current_status(db):\n"
+            "    return await db.fetch_status()\n\n"
+            "def log_status(status: str) -> None:\n"
+            "    logging.info('status: %s', status)\n\n"
+            "async def report(db):\n    log_status(current_status(db))\n",
+            line=10, message_contains="parameter `status` of `log_status`, which expects `str`",
         ),
         # Config names a library coroutine function asyncheck cannot see.
         Invalid(
