@@ -720,6 +720,10 @@ def test_coroutine_passed_to_a_non_awaitable_parameter(tmp_path: Path) -> None:
         fakelog.union(status())
         fakelog.to_sink(status())
         await log(await status()) if False else None
+        text = status()  # expect: ACK100
+        log(text)
+        kept = status()
+        fakelog.anything(kept)
     """
     assert [f for f in lint(tmp_path, code, LOGLIB) if f[1] == "ACK100"] == expected(code)
 

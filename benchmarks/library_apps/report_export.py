@@ -53,5 +53,9 @@ async def export(dsn: str, path: str) -> None:
         record("export", json.dumps(await summary(conn)))
         record(render_csv(conn, "audit"))  # expect: ACK100 direct/argument
         record("done", detail=await render_csv(conn, "audit"))
+        trailer = render_csv(conn, "summary")  # expect: ACK100 direct/argument
+        record("trailer", trailer)
+        header = render_csv(conn, "header")
+        record("header", await header)
     finally:
         await conn.close()

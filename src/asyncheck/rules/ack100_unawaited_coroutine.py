@@ -15,6 +15,7 @@ from asyncheck.semantics.coroutines import (
     classify_use,
     in_expected_failure,
 )
+from asyncheck.semantics.names import Scope
 from asyncheck.semantics.parameters import non_awaitable_parameter
 
 #: Fates after which the coroutine certainly never runs.
@@ -51,6 +52,7 @@ class _Bound:
     function: str
     statement: cst.CSTNode | None
     is_gather: bool
+    scope: Scope
 
 
 class UnawaitedCoroutine(FlowRule[_Bound]):
@@ -152,18 +154,42 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
                 self._report_lost(node, function, Use(UseKind.DROPPED), is_gather)
                 return
             self.defer(context.scope, name,
-                       _Bound(node, function, context.current_statement(), is_gather))
+                       _Bound(node, function, context.current_statement(), is_gather,
+                              context.scope))
 
     def names_resolved(self, name: str, records: list[_Bound], uses: list[Use]) -> None:
-        if not all(_is_lost(use, records[0].is_gather) for use in uses):
-            return
+        is_gather = records[0].is_gather
+        hint = ""
+        for use in uses:
+            if _is_lost(use, is_gather):
+                continue
+            expected = self._passed_to_non_awaitable(use, records[0].scope) \
+                if not is_gather else None
+            if expected is None:
+                return
+            hint = hint or f"; `{call_text(expected[0])}` gets it as {expected[1]}"
         for record in records:
             self.report(
                 record.call, statement=record.statement,
                 subject=_subject(record.function, record.is_gather),
-                problem=f"is assigned to `{name}` and never awaited, returned or passed on"
-            + _result_hint(name, uses),
+                problem=f"is assigned to `{name}` and never awaited{hint}" if hint else
+                f"is assigned to `{name}` and never awaited, returned or passed on"
+                + _result_hint(name, uses),
             )
+
+    def _passed_to_non_awaitable(self, use: Use, scope: Scope) -> tuple[cst.Call, str] | None:
+        """For a name passed to a call: the call and the parameter's expectation when it
+        cannot take an awaitable."""
+        if use.kind is not UseKind.PASSED or use.argument is None or \
+                type(use.node) is not cst.Call:
+            return None
+        expected = non_awaitable_parameter(self.context, use.node, use.argument,
+                                           call_text(use.node), scope)
+        if expected is None:
+            return None
+        where = f"parameter `{expected.parameter}`, which expects {expected.expects}" \
+            if expected.parameter else f"its argument, which must be {expected.expects}"
+        return use.node, where
 
     def _check_argument(self, node: cst.Call, function: str) -> None:
         """``log(fetch_status())`` where ``log``'s parameter is annotated ``str``."""

@@ -92,18 +92,21 @@ Param = tuple[str, str, "tuple[str, ...] | None", str]
 
 
 def non_awaitable_parameter(model: SemanticModel, call: cst.Call, arg: cst.Arg,
-                            callee_text: str) -> Expectation | None:
-    """When ``arg`` of ``call`` goes to a parameter whose annotation cannot take an
-    awaitable: which one and what it expects; else None."""
+                            callee_text: str, scope: Scope | None = None) -> Expectation | None:
+    """When ``arg`` of ``call`` (made in ``scope``, by default the current one) goes to a
+    parameter whose annotation cannot take an awaitable: which one and what it expects;
+    else None."""
     if arg.star:
         return None
+    if scope is None:
+        scope = model.scope
     func = call.func
-    qualname = model.qualified_name(func)
+    qualname = model.resolver.qualified_name(func, scope)
     if qualname in BUILTIN_EXPECTATIONS:
         if arg.keyword is None and call.args and call.args[0] is arg:
             return Expectation(callee_text, "", BUILTIN_EXPECTATIONS[qualname])
         return None
-    found = _signature(model, call)
+    found = _signature(model, call, scope)
     if found is None:
         return None
     params, owner_scope = found
@@ -137,19 +140,19 @@ def _matching(params: Sequence[Param], call: cst.Call, arg: cst.Arg) -> Param | 
     return next((p for p in params if p[0] == "**"), None)
 
 
-def _signature(model: SemanticModel, call: cst.Call) -> tuple[list[Param], Scope] | None:
+def _signature(model: SemanticModel, call: cst.Call, scope: Scope
+               ) -> tuple[list[Param], Scope] | None:
     """The callee's parameters (a bound method's first one dropped)."""
     func = call.func
-    scope = model.scope
     resolver = model.resolver
     if type(func) is cst.Name:
-        symbol = model.lookup(func.value)
+        symbol = resolver.lookup(func.value, scope)
         if isinstance(symbol, LocalFunction):
             return _local_params(resolver, symbol.node, symbol.scope, bound=False)
         if isinstance(symbol, LocalClass):
             return _local_constructor(model, symbol.qualname)
     elif type(func) is cst.Attribute:
-        owner_type = model.expression_type(func.value)
+        owner_type = resolver.expression_type(func.value, scope)
         if owner_type is not None:
             if owner_type.startswith(model.module_name + "."):
                 method = model.method_definition(owner_type, func.attr.value)
@@ -161,7 +164,7 @@ def _signature(model: SemanticModel, call: cst.Call) -> tuple[list[Param], Scope
                 return _local_params(resolver, method, class_scope,
                                      bound=not _has_decorator(method, "staticmethod"))
             return _outside_params(model, f"{owner_type}.{func.attr.value}", instance=True)
-    qualname = model.qualified_name(func)
+    qualname = resolver.qualified_name(func, scope)
     if qualname is None:
         return None
     return _outside_params(model, qualname, instance=False)
