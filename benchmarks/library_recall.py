@@ -5,8 +5,10 @@ redis.asyncio, aiofiles, httpx, aiohttp, openai, SQLAlchemy's asyncio extension,
 aiosqlite, websockets) correctly and wrongly; every wrong use carries
 ``# expect: ACK100 <receiver>/<misuse>`` on its line, where ``receiver`` says how the code
 got the object (``direct`` module function, ``await-result``, ``async-with``, ``factory``,
-``self-attr``, ``param`` annotation, ``global``, ``chain`` of attributes) and ``misuse``
-what it does with the coroutine (``statement``, ``assigned`` and never awaited, ``truth``).
+``self-attr``, ``param`` annotation, ``global``, ``chain`` of attributes, ``type-comment``
+(PEP 484 ``# type:`` comments), ``loop-target`` of a ``for``/``async for``) and ``misuse``
+what it does with the coroutine (``statement``, ``assigned`` and never awaited, ``truth``,
+``argument``: passed to a parameter annotated with a type no awaitable has).
 
 The libraries and both type checkers are installed with pip into ``benchmarks/.venv-libs``
 (git-ignored; ``--setup`` makes it).  A tool finds a missing await when it reports on that

@@ -18,6 +18,7 @@ from asyncheck.app.runner import run
 from asyncheck.core.catalog import CATALOG
 from asyncheck.core.config import ConfigError, load_settings
 from asyncheck.doors.cli import main
+from asyncheck.doors.testing import lint_source
 
 
 def make_venv(root: Path, packages: dict[str, str], *, name: str = "venv-libs") -> Path:
@@ -555,3 +556,216 @@ def test_unannotated_factories_overloads_bounds_and_dynamic_clients(tmp_path: Pa
             s3.get_paginator("list")
     """
     assert lint(tmp_path, code, packages) == expected(code)
+
+
+MQ = dict(FAKEDB)
+MQ["fakemq/__init__.py"] = """
+from typing import AsyncIterator, AsyncGenerator
+from typing_extensions import Self
+
+class Message:
+    body: bytes
+    async def ack(self) -> None: ...
+    async def reject(self, requeue: bool = False) -> None: ...
+    def info(self) -> dict: ...
+
+class Consumer:
+    def __aiter__(self) -> Self: ...
+    async def __anext__(self) -> Message: ...
+    def messages(self) -> AsyncIterator[Message]: ...
+    async def batches(self) -> AsyncGenerator[Message, None]:
+        yield Message()
+
+class Stream:
+    def __aiter__(self) -> AsyncIterator[Message]: ...
+
+class Plain:
+    def __aiter__(self):
+        return self
+    async def __anext__(self) -> Message: ...
+
+def consumer() -> Consumer: ...
+"""
+
+def test_type_comments_and_loop_targets(tmp_path: Path) -> None:
+    """``# type:`` comments (also of names imported only under TYPE_CHECKING, and a def's
+    signature comment), and ``async for``/``for`` targets typed from ``__aiter__``/
+    ``__anext__``, ``AsyncIterator[T]`` returns and ``list[T]`` annotations."""
+    code = """
+    from typing import TYPE_CHECKING, AsyncIterator
+    import fakemq
+    if TYPE_CHECKING:
+        from fakedb import Connection
+        from fakemq import Message
+
+    def get():
+        ...
+
+    class Repo:
+        def __init__(self, conn):
+            self.conn = conn  # type: Connection
+            self.other = None  # type: Connection | None
+
+        async def save(self):
+            self.conn.execute("x")  # expect: ACK100
+            self.other.execute("x")  # expect: ACK100
+
+    async def handler(conn, n):
+        # type: (Connection, int) -> None
+        conn.execute("x")  # expect: ACK100
+
+    async def local():
+        conn = get()  # type: Connection
+        conn.execute("x")  # expect: ACK100
+
+    async def consume(c: fakemq.Consumer, s: fakemq.Stream, p: fakemq.Plain):
+        async for msg in c:
+            msg.ack()  # expect: ACK100
+        async for m2 in c.messages():
+            m2.reject()  # expect: ACK100
+        async for m3 in s:
+            m3.ack()  # expect: ACK100
+        async for m4 in p:
+            m4.ack()  # expect: ACK100
+        async for m5 in fakemq.consumer():
+            m5.ack()  # expect: ACK100
+        async for m6 in c.batches():
+            m6.ack()  # expect: ACK100
+            await m6.reject()
+
+    class Own:
+        def __aiter__(self):
+            return self
+        async def __anext__(self) -> "Message":
+            ...
+
+    async def gen() -> AsyncIterator["Message"]:
+        yield fakemq.Message()
+
+    async def own(o: Own, msgs: list["Message"]):
+        async for a in o:
+            a.ack()  # expect: ACK100
+        async for b in gen():
+            b.ack()  # expect: ACK100
+        for c in msgs:
+            c.ack()  # expect: ACK100
+    """
+    assert [f for f in lint(tmp_path, code, MQ) if f[1] == "ACK100"] == expected(code)
+
+LOGLIB = dict(MQ)
+LOGLIB["fakelog/__init__.py"] = """
+from typing import Any, Optional, TypeVar, Awaitable, Callable, Protocol
+T = TypeVar("T")
+
+class Event:
+    def __init__(self, name: str, payload: dict[str, Any]) -> None: ...
+
+class Sink(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+def log(msg: str, *, level: int = 0) -> None: ...
+def anything(value: Any) -> None: ...
+def obj(value: object) -> None: ...
+def generic(value: T) -> T: ...
+def waits(value: Awaitable[int]) -> None: ...
+def maybe(value: Optional[str]) -> None: ...
+def union(value: "str | Awaitable[str]") -> None: ...
+def to_sink(sink: Sink) -> None: ...
+def emit(event: Event) -> None: ...
+def many(*values: int, **named: str) -> None: ...
+"""
+
+def test_coroutine_passed_to_a_non_awaitable_parameter(tmp_path: Path) -> None:
+    """A parameter annotated with a class no awaitable is an instance of (this file's
+    defs and classes, a library's functions and constructors, a few builtins); ``Any``,
+    ``object``, type variables, ``Awaitable``, unions holding one, protocols: silent."""
+    code = """
+    import json
+    from typing import Any
+    import fakelog
+    from fakelog import log, Event
+
+    async def status() -> str:
+        return "ok"
+
+    class Report:
+        def __init__(self, title: str, rows: list[str]) -> None:
+            self.title = title
+
+        def add(self, row: str) -> None:
+            ...
+
+    def show(text: str | None, extra: Any = None) -> None:
+        print(text)
+
+    async def main(report: Report):
+        log(status())  # expect: ACK100
+        log("x", level=status())  # expect: ACK100
+        fakelog.maybe(status())  # expect: ACK100
+        fakelog.emit(status())  # expect: ACK100
+        Event(status(), {})  # expect: ACK100
+        Event("x", payload=status())  # expect: ACK100
+        fakelog.many(1, status())  # expect: ACK100
+        fakelog.many(named=status())  # expect: ACK100
+        show(status())  # expect: ACK100
+        report.add(status())  # expect: ACK100
+        Report(status(), [])  # expect: ACK100
+        json.dumps(status())  # expect: ACK100
+        sorted(status())  # expect: ACK100
+        show("x", status())
+        fakelog.anything(status())
+        fakelog.obj(status())
+        fakelog.generic(status())
+        fakelog.waits(status())
+        fakelog.union(status())
+        fakelog.to_sink(status())
+        await log(await status()) if False else None
+        text = status()  # expect: ACK100
+        log(text)
+        kept = status()
+        fakelog.anything(kept)
+    """
+    assert [f for f in lint(tmp_path, code, LOGLIB) if f[1] == "ACK100"] == expected(code)
+
+
+def test_non_awaitable_parameter_of_another_project_file(tmp_path: Path) -> None:
+    util = textwrap.dedent("""
+        from dataclasses import dataclass
+        from typing import Protocol
+
+        class Store:
+            def __init__(self, name: str) -> None: ...
+            def put(self, key: "bytes | None") -> None: ...
+            @staticmethod
+            def check(value: int) -> None: ...
+
+        @dataclass
+        class Row(Store):
+            value: object
+
+        def log(msg: str) -> None: ...
+
+        def wrap(coro) -> None: ...
+    """)
+    code = textwrap.dedent("""
+        from .util import log, Store, Row, wrap
+
+        async def status() -> str:
+            return "ok"
+
+        async def main(store: Store):
+            store.put(status())
+            log(status())
+            Store(status())
+            Store.check(status())
+            Row(status())
+            wrap(status())
+    """)
+    found = lint_source(code, codes=["ACK100"], filename="pkg/app.py",
+                        other_files={"pkg/__init__.py": "", "pkg/util.py": util})
+    assert [(d.line, d.message.partition(" is passed to ")[2].partition(",")[0])
+            for d in found] == [(8, "parameter `key` of `store.put`"),
+                                (9, "parameter `msg` of `log`"),
+                                (10, "parameter `name` of `Store`"),
+                                (11, "parameter `value` of `Store.check`")]
+    assert "which expects `bytes | None`, not an awaitable" in found[0].message

@@ -15,6 +15,8 @@ from asyncheck.semantics.coroutines import (
     classify_use,
     in_expected_failure,
 )
+from asyncheck.semantics.names import Scope
+from asyncheck.semantics.parameters import non_awaitable_parameter
 
 #: Fates after which the coroutine certainly never runs.
 _LOST = frozenset({UseKind.DROPPED, UseKind.TRUTH, UseKind.INSPECTED})
@@ -50,6 +52,7 @@ class _Bound:
     function: str
     statement: cst.CSTNode | None
     is_gather: bool
+    scope: Scope
 
 
 class UnawaitedCoroutine(FlowRule[_Bound]):
@@ -72,7 +75,11 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
     (`conn = await asyncpg.connect()`, `client.chat.completions.create(...)`); a bundled
     knowledge file covers the most used async libraries when the environment lacks them.
     Async generators and `async def`s with a decorator that may change what they return
-    are left alone.  A coroutine iterated with a plain `for` is also reported.
+    are left alone.  A coroutine iterated with a plain `for` is also reported, and one
+    passed to a parameter whose annotation cannot take an awaitable (`def log(msg: str)`,
+    `bytes`, `dict[str, Any]`, `X | None`, a class of the project or of a library that is
+    not awaitable; not `Any`, `object`, a type variable, `Awaitable`, a protocol, nor a
+    union holding one of these), or to `int`, `list`, `sorted`, `json.dumps` and the like.
 
     ## Why is this bad?
     Calling an `async def` only creates a coroutine object; nothing of its body runs until
@@ -139,24 +146,67 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
             return
         if _is_lost(use, is_gather):
             self._report_lost(node, function, use, is_gather)
+        elif use.kind in (UseKind.PASSED, UseKind.ADDED) and not is_gather:
+            self._check_argument(node, function)
         elif use.kind is UseKind.BOUND and len(use.names) == 1:
             (name,) = use.names
             if name == "_":
                 self._report_lost(node, function, Use(UseKind.DROPPED), is_gather)
                 return
             self.defer(context.scope, name,
-                       _Bound(node, function, context.current_statement(), is_gather))
+                       _Bound(node, function, context.current_statement(), is_gather,
+                              context.scope))
 
     def names_resolved(self, name: str, records: list[_Bound], uses: list[Use]) -> None:
-        if not all(_is_lost(use, records[0].is_gather) for use in uses):
-            return
+        is_gather = records[0].is_gather
+        hint = ""
+        for use in uses:
+            if _is_lost(use, is_gather):
+                continue
+            expected = self._passed_to_non_awaitable(use, records[0].scope) \
+                if not is_gather else None
+            if expected is None:
+                return
+            hint = hint or f"; `{call_text(expected[0])}` gets it as {expected[1]}"
         for record in records:
             self.report(
                 record.call, statement=record.statement,
                 subject=_subject(record.function, record.is_gather),
-                problem=f"is assigned to `{name}` and never awaited, returned or passed on"
-            + _result_hint(name, uses),
+                problem=f"is assigned to `{name}` and never awaited{hint}" if hint else
+                f"is assigned to `{name}` and never awaited, returned or passed on"
+                + _result_hint(name, uses),
             )
+
+    def _passed_to_non_awaitable(self, use: Use, scope: Scope) -> tuple[cst.Call, str] | None:
+        """For a name passed to a call: the call and the parameter's expectation when it
+        cannot take an awaitable."""
+        if use.kind is not UseKind.PASSED or use.argument is None or \
+                type(use.node) is not cst.Call:
+            return None
+        expected = non_awaitable_parameter(self.context, use.node, use.argument,
+                                           call_text(use.node), scope)
+        if expected is None:
+            return None
+        where = f"parameter `{expected.parameter}`, which expects {expected.expects}" \
+            if expected.parameter else f"its argument, which must be {expected.expects}"
+        return use.node, where
+
+    def _check_argument(self, node: cst.Call, function: str) -> None:
+        """``log(fetch_status())`` where ``log``'s parameter is annotated ``str``."""
+        stack = self.context.stack
+        if len(stack) < 3:
+            return
+        arg, outer = stack[-2], stack[-3]
+        if type(arg) is not cst.Arg or type(outer) is not cst.Call or arg.value is not node:
+            return
+        expected = non_awaitable_parameter(self.context, outer, arg, call_text(outer))
+        if expected is None:
+            return
+        where = f"parameter `{expected.parameter}` of `{expected.callee}`" \
+            if expected.parameter else f"`{expected.callee}`"
+        self.report(node, subject=_subject(function, False), problem=(
+            f"is passed to {where}, which expects {expected.expects}, not an "
+            f"awaitable: `await {function}(...)`"))
 
     def _report_lost(self, node: cst.Call, function: str, use: Use, is_gather: bool) -> None:
         context = self.context
@@ -284,6 +334,15 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
             "    with pytest.raises(RuntimeError, match='no running event loop'):\n"
             "        asyncio.gather()\n"
         ),
+        # Parameters that take awaitables, or may: handed over, not lost.
+        Valid(
+            "from typing import Any, Awaitable, TypeVar\n\nT = TypeVar('T')\n\n"
+            "async def fetch():\n    ...\n\n"
+            "def keep(value: Any) -> None:\n    ...\n\n"
+            "def schedule(job: Awaitable[None] | None) -> None:\n    ...\n\n"
+            "def first(value: T) -> T:\n    return value\n\n"
+            "def start():\n    keep(fetch())\n    schedule(fetch())\n    first(fetch())\n"
+        ),
         # An untyped parameter's methods are unknown.
         Valid("async def poll(queue):\n    item = queue.get()\n"),
         # `loop.run_in_executor` and `create_task` schedule at once (ACK102 is for tasks).
@@ -379,6 +438,15 @@ class UnawaitedCoroutine(FlowRule[_Bound]):
                     "    async with session.get(f'/reports/{name}') as resp:\n"
                     "        return await resp.json()\n"),
             },
+        ),
+        # Passed where its result was meant: the parameter is annotated `str`.
+        Invalid(
+            "import logging\n\nasync def current_status(db):\n"
+            "    return await db.fetch_status()\n\n"
+            "def log_status(status: str) -> None:\n"
+            "    logging.info('status: %s', status)\n\n"
+            "async def report(db):\n    log_status(current_status(db))\n",
+            line=10, message_contains="parameter `status` of `log_status`, which expects `str`",
         ),
         # Config names a library coroutine function asyncheck cannot see.
         Invalid(

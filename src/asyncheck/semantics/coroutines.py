@@ -71,6 +71,8 @@ class Use:
     node: cst.CSTNode | None = None
     attribute: str = ""
     called: bool = False
+    #: For :attr:`UseKind.PASSED`: the argument (``node`` is then the call).
+    argument: cst.Arg | None = None
 
 
 #: Builtins that look at an object without running it: passing a coroutine to them does
@@ -170,7 +172,7 @@ def _argument_use(call: cst.Call, arg: cst.Arg) -> Use:
         and arg.keyword is None
     ):
         return Use(UseKind.ADDED, names=(func.value.value,))
-    return Use(UseKind.PASSED)
+    return Use(UseKind.PASSED, node=call, argument=arg)
 
 
 def _assignment_use(statement: cst.Assign | cst.AnnAssign, node: cst.CSTNode) -> Use:

@@ -22,7 +22,7 @@ import builtins
 import hashlib
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, Union
 
@@ -74,15 +74,25 @@ class LibFunction:
     opaque: bool = False
     #: An ``async def`` whose body yields: an async generator, not a coroutine.
     is_generator: bool = False
+    #: Its parameters, in order, as (kind, name, annotation): kind ``"p"`` positional-only,
+    #: ``"a"`` positional or keyword, ``"*"``/``"**"`` the star ones, ``"k"`` keyword-only.
+    #: None when no parameter is annotated (or the overloads disagree).
+    params: tuple[tuple[str, str, TypeExpr | None], ...] | None = None
 
     def to_json(self) -> list[object]:
-        return [self.is_async, self.returns, self.kind, self.opaque, self.is_generator]
+        data: list[object] = [self.is_async, self.returns, self.kind, self.opaque,
+                              self.is_generator]
+        if self.params is not None:
+            data.append([list(p) for p in self.params])
+        return data
 
     @classmethod
     def from_json(cls, data: list[object]) -> LibFunction:
-        is_async, returns, kind, opaque, is_generator = data
+        is_async, returns, kind, opaque, is_generator, *rest = data
+        params = tuple((str(p[0]), str(p[1]), p[2]) for p in rest[0]  # type: ignore[attr-defined]
+                       ) if rest else None
         return cls(bool(is_async), returns, str(kind), bool(opaque),  # type: ignore[arg-type]
-                   bool(is_generator))
+                   bool(is_generator), params)
 
 
 @dataclass(frozen=True)
@@ -546,6 +556,54 @@ class LibraryIndex:
                                     self_type=qualname.rpartition(".")[0])
         return None
 
+    def iterated_type(self, owner_type: str, is_async: bool) -> str | None:
+        """What ``async for x in obj`` (``for``) binds for an instance of ``owner_type``:
+        the ``T`` of ``__aiter__``'s ``AsyncIterator[T]``, else what ``__anext__`` gives
+        when ``__aiter__`` returns the object itself (or another class of the library)."""
+        canonical = self.is_class(owner_type)
+        if canonical is None:
+            return None
+        iter_method, next_method = ("__aiter__", "__anext__") if is_async else \
+            ("__iter__", "__next__")
+        iterable = self.resolve(f"{canonical}.{iter_method}")
+        if iterable is None or not isinstance(iterable[1], LibFunction) or \
+                iterable[1].opaque:
+            return None
+        owner = iterable[0].rpartition(".")[0]
+        function = iterable[1]
+        element = _iterator_element(function.returns, is_async)
+        if element is not None:
+            return self._plain_type(element, owner, self_type=owner_type)
+        if function.is_async and not function.is_generator:
+            return None  # ``async def __aiter__`` is a mistake the library would not make
+        if function.is_generator or (not is_async and function.is_async):
+            return None
+        iterator = owner_type if function.returns == _SELF else \
+            self._plain_type(function.returns, owner, self_type=owner_type)
+        if iterator is None:
+            return None
+        if is_async:
+            return self.awaited_type(f"{iterator}.{next_method}")
+        return self.call_type(f"{iterator}.{next_method}")
+
+    def iterated_call_type(self, qualname: str, is_async: bool) -> str | None:
+        """What ``async for x in qualname(...)`` binds when the function is annotated to
+        return ``AsyncIterator[T]``/``AsyncGenerator[T, ...]`` (also an async generator
+        function so annotated): ``T``."""
+        found = self.resolve(qualname)
+        if found is None or not isinstance(found[1], LibFunction):
+            return None
+        function = found[1]
+        if function.kind in ("acm", "cm", "property"):
+            return None
+        if function.is_async and not function.is_generator and not function.opaque:
+            return None  # a coroutine function: its coroutine is not iterable
+        element = _iterator_element(function.returns, is_async)
+        if element is None:
+            return None
+        return self._plain_type(element, found[0].rpartition(".")[0],
+                                self_type=qualname.rpartition(".")[0])
+
     def call_kind(self, qualname: str) -> str | None:
         """What calling a library function makes, when it is not a plain call:
         ``"acm"``/``"cm"`` (a ``contextlib`` context manager function), ``"async-generator"``,
@@ -680,6 +738,31 @@ _STANDARD_PROTOCOL_METHODS: dict[str, frozenset[str]] = {
     "typing.Iterator": _ITER, "collections.abc.Iterator": _ITER,
     "typing.Iterable": frozenset({"__iter__"}), "collections.abc.Iterable": frozenset({"__iter__"}),
 }
+
+
+_ASYNC_ITERATORS = frozenset({
+    "typing.AsyncIterator", "typing.AsyncIterable", "typing.AsyncGenerator",
+    "collections.abc.AsyncIterator", "collections.abc.AsyncIterable",
+    "collections.abc.AsyncGenerator", "typing_extensions.AsyncIterator",
+    "typing_extensions.AsyncGenerator",
+})
+_SYNC_ITERATORS = frozenset({
+    "typing.Iterator", "typing.Iterable", "typing.Generator", "collections.abc.Iterator",
+    "collections.abc.Iterable", "collections.abc.Generator", "builtins.list", "typing.List",
+    "typing.Sequence", "collections.abc.Sequence", "builtins.set", "typing.Set",
+    "builtins.frozenset", "typing.FrozenSet",
+})
+
+
+def _iterator_element(returns: TypeExpr | None, is_async: bool) -> TypeExpr | None:
+    """``T`` of ``AsyncIterator[T]``/``AsyncGenerator[T, S]`` (``Iterator[T]``,
+    ``Generator[T, S, R]`` for a plain ``for``), else None."""
+    if not isinstance(returns, list) or len(returns) < 2:
+        return None
+    if returns[0] in (_ASYNC_ITERATORS if is_async else _SYNC_ITERATORS):
+        element = returns[1]
+        return element if element != "?" else None
+    return None
 
 
 def _head(expr: TypeExpr | None) -> str | None:
@@ -850,6 +933,8 @@ class _Extractor:
             first = chosen[0]
             if all(f == first for f in chosen):
                 result[qualname] = first
+            elif all(replace(f, params=None) == replace(first, params=None) for f in chosen):
+                result[qualname] = replace(first, params=None)  # the parameters differ
             elif len({f.is_async for f in chosen}) == 1 and len({f.kind for f in chosen}) == 1:
                 # Overloads that differ in their return types only: a coroutine either way;
                 # the type is the one class all the others derive from, if any (decided
@@ -898,8 +983,7 @@ class _Extractor:
                                               and n not in implied_params)
                 base_expr = base_expr.value  # ``Mixin[T]`` is a ``Mixin``
             base = self.names.qualify(base_expr)
-            if base is not None and base not in ("typing.Generic", "typing.Protocol",
-                                                 "builtins.object"):
+            if base is not None and base not in ("typing.Generic", "builtins.object"):
                 bases.append(base)
         attributes: dict[str, TypeExpr] = {}
         for statement in _simple(node.body):
@@ -974,7 +1058,8 @@ class _Extractor:
                 returns = _SELF  # ``def __aenter__(self: T) -> T``
             else:
                 returns = self.type_expr(node.returns)
-        elif in_class and not self.is_stub and node.name in ("__aenter__", "__enter__") and \
+        elif in_class and not self.is_stub and \
+                node.name in ("__aenter__", "__enter__", "__aiter__", "__iter__") and \
                 _returns_only_self(node):
             returns = _SELF
         elif not self.is_stub:
@@ -991,7 +1076,25 @@ class _Extractor:
             # async generator written as a stub; unsure.
             opaque = True
         self.defs.setdefault(qualname, []).append(
-            (LibFunction(is_async, returns, kind, opaque, is_generator), is_overload))
+            (LibFunction(is_async, returns, kind, opaque, is_generator,
+                         self._parameters(node.args)), is_overload))
+
+    def _parameters(self, args: ast.arguments
+                    ) -> tuple[tuple[str, str, TypeExpr | None], ...] | None:
+        """The parameters with their annotations; None when none is annotated."""
+        found: list[tuple[str, str, TypeExpr | None]] = []
+        annotated = False
+        groups: list[tuple[str, list[ast.arg]]] = [
+            ("p", args.posonlyargs), ("a", args.args),
+            ("*", [args.vararg] if args.vararg is not None else []),
+            ("k", args.kwonlyargs), ("**", [args.kwarg] if args.kwarg is not None else [])]
+        for kind, group in groups:
+            for arg in group:
+                annotation = self.type_expr(arg.annotation) if arg.annotation is not None \
+                    else None
+                annotated = annotated or annotation is not None
+                found.append((kind, arg.arg, annotation))
+        return tuple(found) if annotated else None
 
     def _returned_class(self, node: ast.FunctionDef | ast.AsyncFunctionDef, kind: str
                         ) -> TypeExpr | None:

@@ -23,6 +23,7 @@ its bindings in that scope agree on.
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, Union
@@ -109,6 +110,9 @@ class Binding:
     #: is then the context manager, and the name is what its ``__enter__``/``__aenter__``
     #: gives).
     entered: str | None = None
+    #: For a ``for``/``async for`` target: the iterable and whether the loop is async
+    #: (``value`` stays None: the name is one element, not the iterable).
+    iterated: tuple[cst.BaseExpression, bool] | None = None
 
 
 @dataclass(eq=False)
@@ -251,6 +255,7 @@ class _BindingCollector:
             self.statements(node.body)
         elif type(node) is cst.FunctionDef:
             self.parameters(node.params)
+            self.signature_comment(node)
             self.suite(node.body)
         elif type(node) is cst.Lambda:
             self.parameters(node.params)
@@ -266,6 +271,31 @@ class _BindingCollector:
             annotation = param.annotation.annotation if param.annotation is not None else None
             self.add(param.name.value, Binding("param", param, annotation=annotation))
 
+    def signature_comment(self, function: cst.FunctionDef) -> None:
+        """``def f(conn):  # type: (Connection) -> None``: the parameters' annotations."""
+        signature = function_type_comment(function)
+        if signature is None:
+            return
+        params = function.params
+        ordered: list[cst.Param] = [*params.posonly_params, *params.params]
+        if type(params.star_arg) is cst.Param:
+            ordered.append(params.star_arg)
+        ordered.extend(params.kwonly_params)
+        if params.star_kwarg is not None:
+            ordered.append(params.star_kwarg)
+        types = signature[0]
+        if types is None:
+            return
+        if len(types) == len(ordered) - 1 and self.scope.parent is not None and \
+                self.scope.parent.kind == "class":
+            ordered = ordered[1:]  # a method's comment may leave ``self`` out
+        if len(types) != len(ordered):
+            return
+        for param, annotation in zip(ordered, types, strict=True):
+            bindings = self.bindings.get(param.name.value)
+            if annotation is not None and bindings and bindings[0].annotation is None:
+                bindings[0].annotation = annotation
+
     def suite(self, body: cst.BaseSuite) -> None:
         if type(body) is cst.IndentedBlock:
             self.statements(body.body)
@@ -276,8 +306,22 @@ class _BindingCollector:
         for statement in statements:
             if type(statement) is cst.SimpleStatementLine:
                 self.small_statements(statement.body)
+                comment = statement.trailing_whitespace.comment
+                if comment is not None and len(statement.body) == 1:
+                    single = statement.body[0]
+                    if type(single) is cst.Assign and len(single.targets) == 1:
+                        self.annotate(single.targets[0].target, comment)
             else:
                 self.compound(statement)
+
+    def annotate(self, target: cst.BaseExpression, comment: cst.Comment) -> None:
+        """``name = value  # type: T``: the name's binding just added is annotated ``T``."""
+        if type(target) is not cst.Name:
+            return
+        annotation = type_comment(comment)
+        bindings = self.bindings.get(target.value)
+        if annotation is not None and bindings:
+            bindings[-1].annotation = annotation
 
     def compound(self, node: cst.BaseStatement) -> None:
         if type(node) is cst.FunctionDef:
@@ -287,7 +331,15 @@ class _BindingCollector:
             self.add(node.name.value, Binding("class", node))
             return
         if type(node) is cst.For:
-            self.targets(node.target, None)
+            if type(node.target) is cst.Name:
+                self.add(node.target.value, Binding(
+                    "assign", node.target,
+                    iterated=(node.iter, node.asynchronous is not None)))
+                header = _header_comment(node)
+                if header is not None:
+                    self.annotate(node.target, header)
+            else:
+                self.targets(node.target, None)
         elif type(node) is cst.With:
             entered = "async" if node.asynchronous is not None else "sync"
             for item in node.items:
@@ -295,6 +347,9 @@ class _BindingCollector:
                     if type(item.asname.name) is cst.Name:
                         self.add(item.asname.name.value, Binding(
                             "assign", item.asname.name, value=item.item, entered=entered))
+                        header = _header_comment(node)
+                        if header is not None and len(node.items) == 1:
+                            self.annotate(item.asname.name, header)
                     else:
                         self.targets(item.asname.name, item.item)
         elif type(node) is cst.Try or type(node) is cst.TryStar:
@@ -385,6 +440,82 @@ def child_suites(node: cst.BaseStatement) -> Iterator[cst.BaseSuite]:
         orelse = getattr(orelse, "orelse", None) if type(orelse) is cst.If else None
 
 
+#: ``# type: T`` (PEP 484 type comments), not ``# type: ignore``.
+_TYPE_COMMENT = re.compile(r"#\s*type:\s*(?!ignore\b)([^#]*[^#\s])")
+
+
+def _parse_type(text: str) -> cst.BaseExpression | None:
+    try:
+        return cst.parse_expression(text)
+    except Exception:  # libcst raises its own errors and RecursionError alike
+        return None
+
+
+def type_comment(comment: cst.Comment) -> cst.BaseExpression | None:
+    """The type a ``# type: T`` comment gives (parsed), or None."""
+    text = comment.value
+    if "type:" not in text:
+        return None
+    match = _TYPE_COMMENT.match(text)
+    if match is None or match.group(1).startswith("("):
+        return None  # a signature: only after a def's colon
+    return _parse_type(match.group(1))
+
+
+def _header_comment(node: cst.CSTNode) -> cst.Comment | None:
+    """The comment after a compound statement's colon (``for x in y:  # type: T``)."""
+    body = getattr(node, "body", None)
+    if type(body) is cst.IndentedBlock:
+        return body.header.comment
+    return None
+
+
+def function_type_comment(
+    function: cst.FunctionDef,
+) -> tuple[list[cst.BaseExpression | None] | None, cst.BaseExpression | None] | None:
+    """``def f(a, b):  # type: (A, B) -> R``: the parameters' types (None for ``...``,
+    ``*A`` for a star parameter given as ``A``) and the return type; None without one."""
+    comment = _header_comment(function)
+    if comment is None:
+        # Also on the body's first line (PEP 484), before the docstring.
+        body = function.body
+        if type(body) is cst.IndentedBlock and body.body:
+            leading: Sequence[cst.EmptyLine] = getattr(body.body[0], "leading_lines", ())
+            first = [line.comment for line in leading if line.comment is not None]
+            comment = first[0] if first else None
+    if comment is None or "type:" not in comment.value:
+        return None
+    match = _TYPE_COMMENT.match(comment.value)
+    if match is None:
+        return None
+    text = match.group(1)
+    depth, close = 0, -1
+    for position, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+            if depth == 0:
+                close = position
+                break
+    if not text.startswith("(") or close < 0 or not text[close + 1:].strip().startswith("->"):
+        return None
+    returns = _parse_type(text[close + 1:].strip()[2:].strip())
+    inner = text[1:close].strip()
+    if not inner:
+        return [], returns
+    if inner == "...":
+        return None, returns  # the parameters are not said
+    parsed = _parse_type(f"({inner},)".replace("**", "*"))
+    if type(parsed) is not cst.Tuple:
+        return None
+    types: list[cst.BaseExpression | None] = []
+    for element in parsed.elements:
+        value = element.value
+        types.append(value.value if type(value) is cst.StarredElement else value)
+    return types, returns
+
+
 def _is_none(expr: cst.BaseExpression | None) -> bool:
     return type(expr) is cst.Name and expr.value == "None"
 
@@ -410,6 +541,12 @@ class LibraryTypes(Protocol):
 
     def is_class(self, qualname: str) -> str | None:
         """The canonical name of the class ``qualname`` denotes, if it is one."""
+
+    def iterated_type(self, owner_type: str, is_async: bool) -> str | None:
+        """What ``(async) for x in obj`` binds for an instance of ``owner_type``."""
+
+    def iterated_call_type(self, qualname: str, is_async: bool) -> str | None:
+        """What ``(async) for x in qualname(...)`` binds (an iterator-returning function)."""
 
 
 class Resolver:
@@ -505,11 +642,10 @@ class Resolver:
                 types.add(self.expression_type(binding.value, scope))
             elif binding.unpacked_from is not None:
                 types.add(self._element_type(*binding.unpacked_from, scope))
-        if len(types) == 1:
-            (only,) = types
-            if only is not None:
-                return Instance(only)
-        return _LOCAL
+            elif binding.iterated is not None:
+                types.add(self.iterated_type(*binding.iterated, scope))
+        only = self._agreed(types)
+        return Instance(only) if only is not None else _LOCAL
 
     def _entered_type(self, manager: cst.BaseExpression, is_async: bool, scope: Scope
                       ) -> str | None:
@@ -528,6 +664,115 @@ class Resolver:
         if entered is None:
             return manager_type
         return entered or None
+
+    def iterated_type(self, iterable: cst.BaseExpression, is_async: bool, scope: Scope
+                      ) -> str | None:
+        """What ``async for x in iterable`` (``for``) binds: the ``T`` of an
+        ``AsyncIterator[T]``/``AsyncGenerator[T, ...]`` a function is annotated to return,
+        or what the iterable's class's ``__aiter__``/``__anext__`` give (``Self`` and
+        library classes followed).  A plain ``for`` over a name or attribute annotated
+        ``list[T]``/``Sequence[T]``/... gives ``T``."""
+        if type(iterable) is cst.Call:
+            found = self._iterated_call(iterable, is_async, scope)
+            if found is not None:
+                return found or None
+        if not is_async:
+            annotation = self._collection_annotation(iterable, scope)
+            element = _collection_element(annotation, self, scope) if annotation is not None \
+                else None
+            if element is not None:
+                return element
+        iterable_type = self.expression_type(iterable, scope)
+        if iterable_type is None:
+            return None
+        class_scope = self._class_scope_for(iterable_type, scope)
+        if class_scope is not None:
+            return self._local_iterated(class_scope, is_async)
+        if self.library is not None:
+            return self.library.iterated_type(iterable_type, is_async)
+        return None
+
+    def _iterated_call(self, call: cst.Call, is_async: bool, scope: Scope) -> str | None:
+        """For ``for x in f(...)``: what ``f``'s ``(Async)Iterator[T]`` annotation says
+        (``""``: ``f`` is known and says nothing; None: ask the call's type instead)."""
+        callee = call.func
+        function: cst.FunctionDef | None = None
+        function_scope = scope
+        if type(callee) is cst.Name:
+            symbol = self.lookup(callee.value, scope)
+            if isinstance(symbol, LocalFunction):
+                function, function_scope = symbol.node, symbol.scope
+        elif type(callee) is cst.Attribute:
+            owner_type = self.expression_type(callee.value, scope)
+            class_scope = self._class_scope_for(owner_type, scope) if owner_type else None
+            if class_scope is not None:
+                function = _method_def(class_scope, callee.attr.value)
+                function_scope = class_scope
+        if function is not None:
+            if function.returns is None:
+                return ""
+            element = _iterator_annotation_element(
+                function.returns.annotation, is_async, self, function_scope)
+            return self.annotation_type(element, function_scope) or "" if element is not None \
+                else ""
+        if self.library is None:
+            return None
+        qualname = self.qualified_name(callee, scope)
+        if qualname is None:
+            return None
+        return self.library.iterated_call_type(qualname, is_async)
+
+    def _local_iterated(self, class_scope: Scope, is_async: bool) -> str | None:
+        """For a class of this file: its ``__aiter__`` annotated ``AsyncIterator[T]``, or
+        returning ``self`` with ``__anext__`` annotated ``T`` (``__iter__``/``__next__``)."""
+        iter_name, next_name = ("__aiter__", "__anext__") if is_async else \
+            ("__iter__", "__next__")
+        iterator = _method_def(class_scope, iter_name)
+        if iterator is None:
+            return None
+        if iterator.returns is not None:
+            element = _iterator_annotation_element(
+                iterator.returns.annotation, is_async, self, class_scope)
+            if element is not None:
+                return self.annotation_type(element, class_scope)
+        if not _returns_self(iterator) and not (
+                iterator.returns is not None and self.annotation_type(
+                    iterator.returns.annotation, class_scope) == class_scope.qualname):
+            return None
+        step = _method_def(class_scope, next_name)
+        if step is None or step.returns is None or \
+                (step.asynchronous is not None) != is_async:
+            return None
+        return self.annotation_type(step.returns.annotation, class_scope)
+
+    def _collection_annotation(self, expr: cst.BaseExpression, scope: Scope
+                               ) -> cst.BaseExpression | None:
+        """The annotation a name (a parameter, ``x: list[T] = ...``) or ``self.attr``
+        is declared with, when it is the only one."""
+        if type(expr) is cst.Name:
+            found = scope.binding_scope(expr.value)
+            if found is None:
+                return None
+            bindings = found[1]
+            return bindings[0].annotation if len(bindings) == 1 else None
+        if type(expr) is cst.Attribute:
+            owner_type = self.expression_type(expr.value, scope)
+            class_scope = self._class_scope_for(owner_type, scope) if owner_type else None
+            if class_scope is None:
+                return None
+            attr = expr.attr.value
+            by_attr = self._self_assignments.get(id(class_scope.node))
+            if by_attr is None:
+                by_attr = self._self_assignments[id(class_scope.node)] = \
+                    _self_assignments(class_scope)
+            declared = [b.annotation for b in class_scope.bindings.get(attr, [])]
+            declared += [annotation for _method, _value, annotation in by_attr.get(attr, ())]
+            annotated = [a for a in declared if a is not None]
+            if len(annotated) == 1 and len(declared) >= 1:
+                # Other assignments without an annotation keep the declared type.
+                return annotated[0]
+            return None
+        return None
 
     def _element_type(self, value: cst.Call, position: int, scope: Scope) -> str | None:
         """The type of one element of a call's tuple result (``Type.method[0]`` in the tables)."""
@@ -664,8 +909,13 @@ class Resolver:
     def _returns(self, function: cst.FunctionDef, scope: Scope) -> str | None:
         """The type a function of this file is annotated to return (not for ``async def``,
         whose call makes a coroutine)."""
-        if function.returns is None or function.asynchronous is not None:
+        if function.asynchronous is not None:
             return None
+        if function.returns is None:
+            signature = function_type_comment(function)
+            if signature is None or signature[1] is None:
+                return None
+            return self.annotation_type(signature[1], scope)
         return self.annotation_type(function.returns.annotation, scope)
 
     def attribute_type(self, owner_type: str, attr: str, scope: Scope) -> str | None:
@@ -760,10 +1010,20 @@ class Resolver:
                 types.add(self.annotation_type(annotation, method_scope))
             elif value is not None and not _is_none(value):
                 types.add(self.expression_type(value, method_scope))
+        return self._agreed(types)
+
+    def _agreed(self, types: set[str | None]) -> str | None:
+        """The one type all bindings agree on; names of one library class count as one
+        (``redis.asyncio.Redis`` annotated, ``redis.asyncio.client.Redis`` made by a
+        factory): the shortest name is kept."""
         if len(types) == 1:
             (only,) = types
             return only
-        return None
+        if None in types or self.library is None or len(types) > 4:
+            return None
+        named = sorted((t for t in types if t is not None), key=len)
+        canonical = {self.library.is_class(t) for t in named}
+        return named[0] if len(canonical) == 1 and None not in canonical else None
 
     def annotation_type(self, annotation: cst.BaseExpression, scope: Scope) -> str | None:
         """The class an annotation names: ``requests.Session``, ``"Session"``,
@@ -808,6 +1068,82 @@ _PATH_TYPES = frozenset({
     "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath",
     "pathlib.PurePosixPath", "pathlib.PureWindowsPath", "anyio.Path", "trio.Path",
 })
+
+
+#: Annotations whose first argument is what ``async for`` gives.
+_ASYNC_ITERATOR_ANNOTATIONS = frozenset({
+    "typing.AsyncIterator", "typing.AsyncIterable", "typing.AsyncGenerator",
+    "collections.abc.AsyncIterator", "collections.abc.AsyncIterable",
+    "collections.abc.AsyncGenerator", "typing_extensions.AsyncIterator",
+    "typing_extensions.AsyncGenerator",
+})
+_ITERATOR_ANNOTATIONS = frozenset({
+    "typing.Iterator", "typing.Iterable", "typing.Generator", "collections.abc.Iterator",
+    "collections.abc.Iterable", "collections.abc.Generator",
+})
+#: Collections whose (first) type argument is what a plain ``for`` gives.
+_COLLECTION_ANNOTATIONS = _ITERATOR_ANNOTATIONS | frozenset({
+    "builtins.list", "builtins.set", "builtins.frozenset", "typing.List", "typing.Set",
+    "typing.FrozenSet", "typing.Sequence", "typing.MutableSequence", "typing.Collection",
+    "typing.AbstractSet", "typing.MutableSet", "typing.Deque", "collections.deque",
+    "collections.abc.Sequence", "collections.abc.MutableSequence",
+    "collections.abc.Collection", "collections.abc.Set", "collections.abc.MutableSet",
+})
+
+
+def _subscript_arguments(annotation: cst.BaseExpression, resolver: Resolver, scope: Scope
+                         ) -> tuple[str, list[cst.BaseExpression]] | None:
+    """``Head[A, B]`` -> (qualified ``Head``, [A, B]); a string annotation is parsed."""
+    if type(annotation) is cst.SimpleString:
+        text = annotation.evaluated_value
+        parsed = _parse_type(text) if isinstance(text, str) else None
+        return _subscript_arguments(parsed, resolver, scope) if parsed is not None else None
+    if type(annotation) is not cst.Subscript:
+        return None
+    head = resolver.qualified_name(annotation.value, scope)
+    if head is None:
+        return None
+    elements = [e.slice.value for e in annotation.slice if type(e.slice) is cst.Index]
+    return head, elements
+
+
+def _iterator_annotation_element(annotation: cst.BaseExpression, is_async: bool,
+                                 resolver: Resolver, scope: Scope) -> cst.BaseExpression | None:
+    """``T`` of an ``AsyncIterator[T]``/``AsyncGenerator[T, S]`` annotation (the plain
+    ones for a plain ``for``)."""
+    found = _subscript_arguments(annotation, resolver, scope)
+    if found is None or not found[1]:
+        return None
+    heads = _ASYNC_ITERATOR_ANNOTATIONS if is_async else _COLLECTION_ANNOTATIONS
+    return found[1][0] if found[0] in heads else None
+
+
+def _collection_element(annotation: cst.BaseExpression, resolver: Resolver, scope: Scope
+                        ) -> str | None:
+    """The class of the elements of a ``list[T]``/``Sequence[T]``/... annotation."""
+    found = _subscript_arguments(annotation, resolver, scope)
+    if found is None or len(found[1]) != 1 or found[0] not in _COLLECTION_ANNOTATIONS:
+        return None
+    return resolver.annotation_type(found[1][0], scope)
+
+
+def _returns_self(function: cst.FunctionDef) -> bool:
+    """``def __aiter__(self): return self`` (its only statement), or annotated ``Self`` or
+    with the class's own name."""
+    params = [*function.params.posonly_params, *function.params.params]
+    if not params:
+        return False
+    if function.returns is not None:
+        annotation = function.returns.annotation
+        return type(annotation) is cst.Name and annotation.value == "Self" or (
+            type(annotation) is cst.Attribute and annotation.attr.value == "Self")
+    body = function.body
+    statements = body.body if type(body) is cst.IndentedBlock else []
+    if len(statements) != 1 or type(statements[0]) is not cst.SimpleStatementLine:
+        return False
+    small = statements[0].body
+    return len(small) == 1 and type(small[0]) is cst.Return and \
+        type(small[0].value) is cst.Name and small[0].value.value == params[0].name.value
 
 
 def _method_def(class_scope: Scope, name: str) -> cst.FunctionDef | None:
@@ -865,12 +1201,15 @@ def _self_assignments(class_scope: Scope) -> dict[str, list[SelfAssignment]]:
             if not params:
                 continue
             self_name = params[0].name.value
-            for statement in _walk_small_statements(function.body):
+            for statement, comment in _walk_small_statements(function.body):
                 if type(statement) is cst.Assign:
+                    annotation = type_comment(comment) if comment is not None and \
+                        len(statement.targets) == 1 else None
                     for target in statement.targets:
                         attr = _self_attr(target.target, self_name)
                         if attr is not None:
-                            found.setdefault(attr, []).append((function, statement.value, None))
+                            found.setdefault(attr, []).append(
+                                (function, statement.value, annotation))
                 elif type(statement) is cst.AnnAssign:
                     attr = _self_attr(statement.target, self_name)
                     if attr is not None:
@@ -887,15 +1226,73 @@ def _self_attr(target: cst.BaseExpression, self_name: str) -> str | None:
     return None
 
 
-def _walk_small_statements(body: cst.BaseSuite) -> Iterator[cst.BaseSmallStatement]:
-    """Small statements of a block and its nested blocks, not of nested defs/classes."""
+def _walk_small_statements(body: cst.BaseSuite
+                           ) -> Iterator[tuple[cst.BaseSmallStatement, cst.Comment | None]]:
+    """Small statements of a block and its nested blocks, not of nested defs/classes, each
+    with the comment of its line when it is the line's only statement (a type comment)."""
     if type(body) is cst.SimpleStatementSuite:
-        yield from body.body
+        for small in body.body:
+            yield small, None
         return
     assert type(body) is cst.IndentedBlock
     for statement in body.body:
         if type(statement) is cst.SimpleStatementLine:
-            yield from statement.body
+            comment = statement.trailing_whitespace.comment \
+                if len(statement.body) == 1 else None
+            for small in statement.body:
+                yield small, comment
         elif type(statement) not in (cst.FunctionDef, cst.ClassDef):
             for suite in child_suites(statement):
                 yield from _walk_small_statements(suite)
+
+
+_UNIONS = frozenset({"typing.Union", "typing.Optional", "typing_extensions.Union",
+                     "typing_extensions.Optional"})
+_WRAPPERS = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+_LITERALS = frozenset({"typing.Literal", "typing_extensions.Literal"})
+
+
+def annotation_members(resolver: Resolver, annotation: cst.BaseExpression, scope: Scope,
+                       depth: int = 0) -> tuple[str, ...] | None:
+    """The classes a parameter annotation admits, as qualified names (``"None"`` for
+    None; a generic's head for ``dict[str, int]``); None for anything else (a type
+    variable, ``Callable[...]``, an unknown name)."""
+    if depth > 5:
+        return None
+    if type(annotation) is cst.SimpleString:
+        text = annotation.evaluated_value
+        if not isinstance(text, str):
+            return None
+        parsed = _parse_type(text)
+        if parsed is None:
+            return None
+        return annotation_members(resolver, parsed, scope, depth + 1)
+    if type(annotation) is cst.Name and annotation.value == "None":
+        return ("None",)
+    if type(annotation) is cst.BinaryOperation and type(annotation.operator) is cst.BitOr:
+        left = annotation_members(resolver, annotation.left, scope, depth + 1)
+        right = annotation_members(resolver, annotation.right, scope, depth + 1)
+        return left + right if left is not None and right is not None else None
+    if type(annotation) is cst.Subscript:
+        head = resolver.qualified_name(annotation.value, scope)
+        if head is None:
+            return None
+        elements = [e.slice.value for e in annotation.slice if type(e.slice) is cst.Index]
+        if head in _UNIONS:
+            members: tuple[str, ...] = () if head.endswith("Union") else ("None",)
+            for element in elements:
+                found = annotation_members(resolver, element, scope, depth + 1)
+                if found is None:
+                    return None
+                members += found
+            return members
+        if head in _WRAPPERS:
+            return annotation_members(resolver, elements[0], scope, depth + 1) \
+                if elements else None
+        if head in _LITERALS:
+            return ("typing.Literal",)
+        return (head,)
+    if type(annotation) is cst.Name or type(annotation) is cst.Attribute:
+        qualname = resolver.qualified_name(annotation, scope)
+        return (qualname,) if qualname is not None else None
+    return None
