@@ -412,6 +412,10 @@ def test_pool_processes_parse_each_module_once(
         return real_parse(text)
 
     monkeypatch.setattr(parse, "_parse_source", logged_parse)  # inherited by forked workers
+    # The waiting process gives up after a while and parses for itself (a safety net for
+    # a stuck claim); on a loaded machine that can come before the other parse ends.
+    from asyncheck.app import facts
+    monkeypatch.setattr(facts, "_WAIT_LIMIT", 120.0)
     chains = Settings(extend_select=("ACK290",))  # ACK290 is off by default
     pooled = run([str(project)], chains, jobs=2)
     parsed = log.read_text().split()
