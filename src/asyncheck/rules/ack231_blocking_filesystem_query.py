@@ -14,7 +14,11 @@ class BlockingFilesystemQuery(BlockingCallRule):
     the pure string ones such as `join`, `normpath`, `basename`), `os.listdir`,
     `os.scandir`, `os.walk`, `os.stat`, `os.lstat`, `glob.glob`/`iglob`, and the
     `exists`, `is_file`, `is_dir`, `is_symlink`, `iterdir`, `glob`, `rglob`, `stat`,
-    `lstat` methods of `pathlib.Path` objects.
+    `lstat` methods of `pathlib.Path` objects; and metadata changes: `os.makedirs`,
+    `os.mkdir`, `os.remove`, `os.unlink`, `os.rename`/`renames`, `os.replace`, `os.rmdir`,
+    `os.removedirs`, `os.chmod`, `os.chown`, `os.symlink`, `os.link`, `os.utime`, and the
+    `mkdir`, `unlink`, `rename`, `replace`, `rmdir`, `touch`, `chmod`, `symlink_to`,
+    `hardlink_to` methods of `pathlib.Path` objects.
 
     Off by default: one `stat` is usually fast, so this is for code that must never touch
     the disk on the loop (enable with `--extend-select ACK231`).
@@ -97,6 +101,14 @@ class BlockingFilesystemQuery(BlockingCallRule):
             "            print(item)\n"
             "    return sorted(root.glob('*.json'))\n",
             line=4, count=2,
+        ),
+        Invalid(
+            "import os\nfrom pathlib import Path\n\n"
+            "async def rotate(log_dir: Path, name: str) -> None:\n"
+            "    os.makedirs(log_dir / 'old', exist_ok=True)\n"
+            "    os.replace(log_dir / name, log_dir / 'old' / name)\n"
+            "    (log_dir / name).touch()\n",
+            line=5, count=3,
         ),
         Invalid(
             "import glob\n\nasync def logs():\n    return glob.glob('/var/log/*.log')\n",

@@ -410,6 +410,21 @@ def inherited_name(resolver: Resolver, scope: Scope, qualname: str) -> str:
     return qualname
 
 
+def table_class(resolver: Resolver, scope: Scope, class_qualname: str, method: str) -> str | None:
+    """The class of the tables whose ``method`` a class of this module inherits
+    (``queue.Queue`` for ``class Inbox(queue.Queue)`` and ``put``), if any."""
+    found = inherited_name(resolver, scope, f"{class_qualname}.{method}")
+    return found.rpartition(".")[0] if found in BLOCKING_CALLS else None
+
+
+def local_class_scope(scope: Scope, class_qualname: str) -> Scope | None:
+    """The scope of a class of this module, from its qualified name."""
+    module = scope.module_scope
+    if not class_qualname.startswith(module.qualname + "." if module.qualname else ""):
+        return None
+    return find_class_scope(module, class_qualname)
+
+
 def _local_class_bases(resolver: Resolver, module: Scope, owner: str,
                        attr: str) -> tuple[str, ...]:
     """The resolved bases of the module's class ``owner`` when it does not define ``attr``
