@@ -20,7 +20,8 @@ class BlockingSslSetup(BlockingCallRule):
 
     A client given its TLS set-up loads nothing and is not reported: `verify=False`,
     `verify=` a context built elsewhere (an `ssl.SSLContext`, a call that makes one, a name
-    such as `ssl_context`), or a `transport=`.
+    such as `ssl_context`), or a `transport=`; nor is one given `**options`, which may
+    carry them.
 
     ## Why is this bad?
     Loading certificates reads and parses files (the system CA store, `certifi`'s bundle:

@@ -425,13 +425,20 @@ def local_class_scope(scope: Scope, class_qualname: str) -> Scope | None:
     return find_class_scope(module, class_qualname)
 
 
+def _class_bases_key(node: cst.CSTNode) -> object:
+    """The key of :func:`_local_class_bases`'s memo in a module scope's facts (the facts are
+    keyed by the function that computes them from the scope's node; this memo is filled
+    class by class instead)."""
+    return {}
+
+
 def _local_class_bases(resolver: Resolver, module: Scope, owner: str,
                        attr: str) -> tuple[str, ...]:
     """The resolved bases of the module's class ``owner`` when it does not define ``attr``
     itself (none for a class that does, or that is not a class of the module)."""
-    known = module.facts.get(_local_class_bases)
+    known = module.facts.get(_class_bases_key)
     if known is None:
-        known = module.facts[_local_class_bases] = {}
+        known = module.facts[_class_bases_key] = {}
     assert isinstance(known, dict)
     bases = known.get(owner)
     if bases is None:
@@ -494,9 +501,12 @@ def _is_none(expr: cst.BaseExpression) -> bool:
 
 
 def _prebuilt_tls(resolver: Resolver, scope: Scope, call: cst.Call) -> bool:
-    """An HTTP client given its TLS set-up: ``transport=...``, ``verify=False``, or
+    """An HTTP client given its TLS set-up (or maybe given it, through ``**options``):
+    ``transport=...``, ``verify=False``, or
     ``verify=`` a context (an ``ssl.SSLContext``, a call that makes one, a name such as
     ``ssl_context``/``ctx``) rather than ``True`` or a certificate file to load."""
+    if any(arg.star == "**" for arg in call.args):
+        return True  # ``httpx.AsyncClient(**options)``: the options may carry ``verify=``
     transport = call_argument(call, 99, "transport")
     if transport is not None and not _is_none(transport):
         return True
