@@ -22,7 +22,8 @@ class BlockingDatabase(BlockingCallRule):
     `refresh` (and SQLModel's `exec`) on a `Session` (`Session(engine)`, a
     `sessionmaker(...)`'s call, a `scoped_session`, or an annotation such as
     `db: Session`). The asyncio API (`AsyncEngine`, `AsyncSession`, `async_sessionmaker`,
-    and a `sessionmaker(class_=AsyncSession)`) is not reported.
+    and a `sessionmaker(class_=AsyncSession)`) is not reported, nor is an awaited call
+    (`await session.execute(query)` on a `session: Session` that holds an async one).
 
     ## Why is this bad?
     A query waits for the database while holding the event loop's thread: one slow query in
@@ -69,6 +70,14 @@ class BlockingDatabase(BlockingCallRule):
             "    legacy = LegacySessions()\n"
             "    await legacy.execute(query)\n"
             "    return (await db.scalars(query)).all()\n"
+        ),
+        # Awaited: an async session whatever the annotation says (a sync session's
+        # `execute` gives a result that cannot be awaited).
+        Valid(
+            "import sqlalchemy as sa\n\n"
+            "async def run_history(session: sa.orm.Session, query):\n"
+            "    result = await session.execute(query)\n"
+            "    return result.mappings().all()\n"
         ),
         Valid(
             "import sqlite3\n\n"
