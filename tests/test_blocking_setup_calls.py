@@ -5,6 +5,7 @@ objects (ACK230), metadata changes (ACK231), SQLAlchemy's sync API (ACK260), wai
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from asyncheck.doors.testing import lint_source
 from conftest import RunCli
@@ -17,24 +18,22 @@ def _found(source: str, *codes: str, filename: str = "app/service.py",
         options={"select": ("ALL",)})]
 
 
-def test_new_rules_are_on_by_default_and_explained(cli: RunCli) -> None:
+def test_new_rules_are_explained_and_off_by_default(cli: RunCli, tmp_path: Path) -> None:
     for code, words in (("ACK232", "create_default_context"), ("ACK233", "import_module")):
         explain = cli("--explain", code)
-        assert explain.returncode == 0 and "## Why is this bad?" in explain.stdout
+        assert explain.returncode == 0 and "## Precision" in explain.stdout
         assert words in explain.stdout
-        assert json.loads(cli("--explain", code, "--format", "json").stdout)["default"] in (
-            True, "on")
-
-
-def test_default_run_reports_ssl_setup_and_imports() -> None:
-    source = (
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "setup.py").write_text(
         "import importlib, ssl\n\n"
         "async def setup(name, cafile):\n"
         "    context = ssl.create_default_context(cafile=cafile)\n"
-        "    return context, importlib.import_module(name)\n"
-    )
-    found = [(d.line, d.code) for d in lint_source(source, filename="app/setup.py")]
-    assert found == [(4, "ACK232"), (5, "ACK233")]
+        "    return context, importlib.import_module(name)\n")
+    assert cli("--no-cache", "setup.py", cwd=tmp_path).returncode == 0
+    found = cli("--no-cache", "--extend-select", "ACK232,ACK233", "--format", "json", "setup.py",
+                cwd=tmp_path)
+    assert [(d["line"], d["code"]) for d in json.loads(found.stdout)] == [
+        (4, "ACK232"), (5, "ACK233")]
 
 
 def test_an_httpx_client_given_its_tls_setup_is_not_reported() -> None:
