@@ -478,17 +478,25 @@ def _in_memory(resolver: Resolver, scope: Scope, call: cst.Call, qualname: str) 
 
 
 def _in_memory_archive(resolver: Resolver, scope: Scope, call: cst.Call) -> bool:
+    """``call`` opens an archive (``tarfile.open``, ``zipfile.ZipFile``) on an in-memory
+    buffer: its ``fileobj=``/``file=`` argument, else its first one, is a ``BytesIO``."""
     for keyword in ("fileobj", "file"):
-        given = call_argument(call, 99, keyword)
+        given = _keyword_argument(call, keyword)
         if given is not None:
             return _is_in_memory(resolver, scope, given)
     qualname = resolver.qualified_name(call.func, scope)
     if qualname is None or canonical_blocking_name(qualname) not in _ARCHIVE_CONSTRUCTORS:
         return False
     first = call_argument(call, 0, "name")
-    if first is not None and qualname.startswith("tarfile.") and _is_none(first):
-        return False
     return first is not None and _is_in_memory(resolver, scope, first)
+
+
+def _keyword_argument(call: cst.Call, keyword: str) -> cst.BaseExpression | None:
+    """The argument passed as ``keyword=``, if any."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    return None
 
 
 def _is_in_memory(resolver: Resolver, scope: Scope, expr: cst.BaseExpression) -> bool:
@@ -502,15 +510,15 @@ def _is_none(expr: cst.BaseExpression) -> bool:
 
 def _prebuilt_tls(resolver: Resolver, scope: Scope, call: cst.Call) -> bool:
     """An HTTP client given its TLS set-up (or maybe given it, through ``**options``):
-    ``transport=...``, ``verify=False``, or
-    ``verify=`` a context (an ``ssl.SSLContext``, a call that makes one, a name such as
-    ``ssl_context``/``ctx``) rather than ``True`` or a certificate file to load."""
+    ``transport=...``, ``verify=False``, or ``verify=`` a context (an ``ssl.SSLContext``, a
+    call that makes one, a name such as ``ssl_context``/``ctx``) rather than ``True`` or a
+    certificate file to load."""
     if any(arg.star == "**" for arg in call.args):
         return True  # ``httpx.AsyncClient(**options)``: the options may carry ``verify=``
-    transport = call_argument(call, 99, "transport")
+    transport = _keyword_argument(call, "transport")
     if transport is not None and not _is_none(transport):
         return True
-    verify = call_argument(call, 99, "verify")
+    verify = _keyword_argument(call, "verify")
     if verify is None:
         return False
     if _is_false(verify) or type(verify) is cst.Call:
