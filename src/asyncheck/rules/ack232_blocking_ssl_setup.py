@@ -60,8 +60,8 @@ class BlockingSslSetup(BlockingCallRule):
     given the shared context with `httpx.AsyncClient(verify=SSL_CONTEXT)`.
 
     ## Precision
-    Off by default: on the ecosystem check (25 real async projects, SPEC §10) 1 of 14
-    judged findings was true (7 %), far below the 90 % a default rule keeps. The true one set
+    Off by default: on the ecosystem check (25 real async projects, SPEC §10) 1 of 13
+    judged findings was true (8 %), far below the 90 % a default rule keeps. The true one set
     up an integration on Home Assistant's shared loop (whose own blocking-call detector
     reports these calls); the false ones built a context or client once: per connection, per
     cached engine or version check, at start-up, or for a periodic heartbeat, where a few
