@@ -14,15 +14,15 @@ from asyncheck.semantics.blocking import (
 from asyncheck.app.registry import all_rules
 from asyncheck.doors.testing import lint_source
 
-ALL_BLOCKING = ("ACK200", "ACK210", "ACK220", "ACK230", "ACK231", "ACK240", "ACK250",
-                "ACK260", "ACK270", "ACK290")
+ALL_BLOCKING = ("ACK200", "ACK210", "ACK220", "ACK230", "ACK231", "ACK232", "ACK233",
+                "ACK240", "ACK250", "ACK260", "ACK270", "ACK290")
 
 
 _MODULES = frozenset({
     "time", "requests", "niquests", "httpx", "httpx2", "urllib.request", "urllib3", "subprocess",
     "os", "os.path", "builtins", "io", "shutil", "glob", "socket", "smtplib", "ftplib",
     "sys.stdin", "sys.stdin.buffer", "sqlite3", "psycopg2", "psycopg", "pymysql", "MySQLdb",
-    "redis", "pymongo", "asyncio",
+    "redis", "pymongo", "asyncio", "ssl", "importlib", "tarfile", "zipfile",
 })
 
 

@@ -95,6 +95,40 @@ FACTORY_RETURN_TYPES: dict[str, str] = {
     "asyncio.run_coroutine_threadsafe": "concurrent.futures.Future",
     # threading
     "threading.current_thread": "threading.Thread",
+    # TLS contexts (ACK232 reports loading their certificates)
+    "ssl.create_default_context": "ssl.SSLContext",
+    "ssl._create_unverified_context": "ssl.SSLContext",
+    # urllib3 pools (ACK210)
+    "urllib3.connection_from_url": "urllib3.HTTPConnectionPool",
+    "urllib3.connectionpool.connection_from_url": "urllib3.HTTPConnectionPool",
+    "urllib3.proxy_from_url": "urllib3.ProxyManager",
+    "urllib3.poolmanager.proxy_from_url": "urllib3.ProxyManager",
+    "urllib3.PoolManager.connection_from_url": "urllib3.HTTPConnectionPool",
+    "urllib3.PoolManager.connection_from_host": "urllib3.HTTPConnectionPool",
+    "urllib3.HTTPConnectionPool": "urllib3.HTTPConnectionPool",
+    "urllib3.HTTPSConnectionPool": "urllib3.HTTPSConnectionPool",
+    # file objects and archives (ACK230): what ``open`` and friends give
+    "builtins.open": "io.TextIOWrapper",
+    "io.open": "io.TextIOWrapper",
+    "os.fdopen": "io.TextIOWrapper",
+    "pathlib.Path.open": "io.TextIOWrapper",
+    "tarfile.open": "tarfile.TarFile",
+    "tarfile.TarFile.open": "tarfile.TarFile",
+    # SQLAlchemy's synchronous engine and session (ACK260); a ``class_=`` argument makes a
+    # session factory give that class instead (see ``Resolver.call_type``)
+    "sqlalchemy.create_engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.engine.create_engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.engine_from_config": "sqlalchemy.engine.Engine",
+    "sqlmodel.create_engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.engine.Engine.connect": "sqlalchemy.engine.Connection",
+    "sqlalchemy.engine.Engine.begin": "sqlalchemy.engine.Connection",
+    "sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.sessionmaker",
+    "sqlalchemy.orm.session.sessionmaker": "sqlalchemy.orm.sessionmaker",
+    "sqlalchemy.orm.scoping.scoped_session": "sqlalchemy.orm.scoped_session",
+    "sqlalchemy.orm.sessionmaker.__call__": "sqlalchemy.orm.Session",
+    "sqlalchemy.orm.scoped_session": "sqlalchemy.orm.scoped_session",
+    "sqlalchemy.orm.scoped_session.__call__": "sqlalchemy.orm.Session",
+    "sqlalchemy.orm.sessionmaker.begin": "sqlalchemy.orm.Session",
 }
 
 #: Coroutine functions of the standard library and common libraries (calling one makes a

@@ -54,6 +54,11 @@ class BlockingCallRule(Rule):
         context = self.context
         if not context.in_async_function:
             return
+        stack = context.stack
+        if len(stack) >= 2 and type(stack[-2]) is cst.Await:
+            # ``await session.execute(q)``: awaited, so the object is an async one whatever
+            # its annotation says (``session: Session`` holding an ``AsyncSession``).
+            return
         # Every ACK2xx rule asks about every call: the table is searched once per call.
         matches = context.shared(_call_matches)
         key = id(node)

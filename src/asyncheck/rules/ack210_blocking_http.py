@@ -14,7 +14,10 @@ class BlockingHttp(BlockingCallRule):
     and `urllib3.request`; and the request methods of client objects: `requests.Session`
     (from `requests.Session()`, `requests.session()`, `with requests.Session() as s`, or an
     annotation such as `session: requests.Session`, also as a string or `Optional`),
-    `httpx.Client` (also `from httpx import Client`), `urllib3.PoolManager` and
+    `httpx.Client` and `httpx2.Client` (also `from httpx import Client`; `close()` too),
+    urllib3's pools (`PoolManager`, `ProxyManager`, `HTTPConnectionPool`,
+    `HTTPSConnectionPool`, also as `urllib3.poolmanager.*`/`urllib3.connectionpool.*`, from
+    `connection_from_url`, or known by an annotation such as `c: urllib3.PoolManager`) and
     `http.client.HTTPConnection`/`HTTPSConnection`.
 
     Async clients (`httpx.AsyncClient`, `aiohttp.ClientSession`) are not reported, nor is a
@@ -172,6 +175,24 @@ class BlockingHttp(BlockingCallRule):
             "async def hook(url):\n"
             "    pool.request('POST', url, body=b'{}')\n",
             line=6,
+        ),
+        # urllib3's pools known by an annotation, in any of their modules' spellings.
+        Invalid(
+            "import urllib3\nfrom urllib3 import connectionpool\n\n"
+            "pool: urllib3.PoolManager = urllib3.PoolManager(num_pools=4)\n\n"
+            "async def hook(url, replica: connectionpool.HTTPSConnectionPool):\n"
+            "    pool.request('POST', url, body=b'{}')\n"
+            "    replica.urlopen('POST', '/hook', body=b'{}')\n",
+            line=7, count=2, message_contains="urllib3.PoolManager.request",
+        ),
+        # httpx2 (the maintained fork), and closing a sync client.
+        Invalid(
+            "import httpx2\n\n"
+            "SYNC = httpx2.Client(base_url='https://api.example.com')\n\n"
+            "async def shutdown():\n"
+            "    httpx2.post('https://api.example.com/bye')\n"
+            "    SYNC.close()\n",
+            line=6, count=2,
         ),
         Invalid(
             "import http.client\n\n"

@@ -11,8 +11,19 @@ class BlockingFileIo(BlockingCallRule):
     Reports file I/O made directly inside an `async def`: `open`, `io.open`,
     `builtins.open`, `os.fdopen`; the `open`, `read_text`, `read_bytes`, `write_text` and
     `write_bytes` methods of `pathlib.Path` objects (from `Path(...)`, `Path.cwd()`,
-    `path / "name"`, `path.parent`, an annotation); and `shutil.copy*`, `shutil.move`,
-    `shutil.rmtree`.
+    `path / "name"`, `path.parent`, an annotation); `shutil.copy*`, `shutil.copytree`,
+    `shutil.move`, `shutil.rmtree`, `shutil.make_archive`/`unpack_archive`; `tarfile.open`,
+    `zipfile.ZipFile` and their objects' `extract`, `extractall`, `extractfile`, `add`,
+    `write`, `writestr`, `read`; and the `read`, `readline(s)`, `write`, `writelines`,
+    `seek`, `flush` and `truncate` methods of file objects (from `open` and the others
+    above, kept in an attribute such as `self._log = open(...)`, or known by an annotation
+    such as `handle: io.TextIOWrapper`).
+
+    One file use is one finding: on a name the same function bound to a reported `open`
+    (`with open(path) as f: f.read()`) only the `open` is reported. An archive opened on an
+    in-memory buffer (`zipfile.ZipFile(io.BytesIO(data))`, `tarfile.open(fileobj=buffer)`)
+    reads no disk: it is not reported, nor are its `read`/`writestr`; its `extractall`
+    still writes files and is.
 
     ## Why is this bad?
     Disk I/O blocks the thread. A local SSD answers quickly, but a network share, a busy
@@ -88,6 +99,13 @@ class BlockingFileIo(BlockingCallRule):
             "async def upload(open, name):\n"
             "    return open(name)\n"
         ),
+        # An archive read in memory touches no disk.
+        Valid(
+            "import io, json, zipfile\n\n"
+            "async def read_manifest(upload: bytes) -> dict:\n"
+            "    with zipfile.ZipFile(io.BytesIO(upload)) as bundle:\n"
+            "        return json.loads(bundle.read('manifest.json'))\n"
+        ),
         # Silenced for flake8-async's same check (ASYNC230): the maintainers decided.
         Valid(
             "async def save_chunk(path, chunk, write_async):\n"
@@ -112,6 +130,35 @@ class BlockingFileIo(BlockingCallRule):
         ),
     ]
     INVALID = [
+        # A journal kept open since start-up, written from a coroutine.
+        Invalid(
+            "class Journal:\n"
+            "    def __init__(self, path: str) -> None:\n"
+            "        self._log = open(path, 'a', encoding='utf-8')\n\n"
+            "    async def record(self, change: str) -> None:\n"
+            "        self._log.write(change + '\\n')\n"
+            "        self._log.flush()\n",
+            line=6, count=2, message_contains="io.TextIOWrapper.write",
+        ),
+        Invalid(
+            "import io\n\n"
+            "async def append_row(out: io.BufferedWriter, row: bytes) -> None:\n"
+            "    out.write(row)\n",
+            line=4,
+        ),
+        # Archives: unpacking writes files even from an in-memory upload.
+        Invalid(
+            "import io, shutil, tarfile, zipfile\n\n"
+            "async def import_bundle(upload: bytes, target: str) -> list[str]:\n"
+            "    with zipfile.ZipFile(io.BytesIO(upload)) as bundle:\n"
+            "        names = bundle.namelist()\n"
+            "        bundle.extractall(target)\n"
+            "    with tarfile.open(target + '.tar.gz', 'w:gz') as backup:\n"
+            "        backup.add(target)\n"
+            "    shutil.unpack_archive(target + '.zip', target)\n"
+            "    return names\n",
+            line=6, count=4,
+        ),
         # A module that only looks like a test by its folder's neighbours is still linted,
         # and the roles can be switched off.
         Invalid(

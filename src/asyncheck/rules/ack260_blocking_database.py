@@ -16,6 +16,15 @@ class BlockingDatabase(BlockingCallRule):
     bound by `with sqlite3.connect(...) as conn`, from `conn.cursor()`, or annotated such as
     `conn: sqlite3.Connection`).
 
+    SQLAlchemy's synchronous API too: `connect`, `begin`, `execute`, `scalar` on an `Engine`
+    (from `create_engine(...)`, also SQLModel's), `execute`, `scalar(s)`, `commit` on its
+    connections, and `execute`, `scalar`, `scalars`, `query`, `get`, `commit`, `flush`,
+    `refresh` (and SQLModel's `exec`) on a `Session` (`Session(engine)`, a
+    `sessionmaker(...)`'s call, a `scoped_session`, or an annotation such as
+    `db: Session`). The asyncio API (`AsyncEngine`, `AsyncSession`, `async_sessionmaker`,
+    and a `sessionmaker(class_=AsyncSession)`) is not reported, nor is an awaited call
+    (`await session.execute(query)` on a `session: Session` that holds an async one).
+
     ## Why is this bad?
     A query waits for the database while holding the event loop's thread: one slow query in
     a FastAPI handler stalls every other request the worker is serving.
@@ -39,13 +48,37 @@ class BlockingDatabase(BlockingCallRule):
                 return await cursor.fetchone()
     ```
     For PostgreSQL use asyncpg or psycopg's `AsyncConnection`, for Redis `redis.asyncio`,
-    for MongoDB motor.
+    for MongoDB motor, for SQLAlchemy `create_async_engine` and `AsyncSession`.
     """
 
     code = "ACK260"
     name = "blocking-database"
 
     VALID = [
+        # SQLAlchemy's asyncio API, also through a `sessionmaker(class_=AsyncSession)`.
+        Valid(
+            "from sqlalchemy import select\n"
+            "from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine\n"
+            "from sqlalchemy.orm import sessionmaker\n\n"
+            "engine = create_async_engine('postgresql+asyncpg://db/app')\n"
+            "Sessions = async_sessionmaker(engine)\n"
+            "LegacySessions = sessionmaker(engine, class_=AsyncSession)\n\n"
+            "async def list_users(db: AsyncSession, query):\n"
+            "    async with Sessions() as session:\n"
+            "        await session.execute(query)\n"
+            "        await session.commit()\n"
+            "    legacy = LegacySessions()\n"
+            "    await legacy.execute(query)\n"
+            "    return (await db.scalars(query)).all()\n"
+        ),
+        # Awaited: an async session whatever the annotation says (a sync session's
+        # `execute` gives a result that cannot be awaited).
+        Valid(
+            "import sqlalchemy as sa\n\n"
+            "async def run_history(session: sa.orm.Session, query):\n"
+            "    result = await session.execute(query)\n"
+            "    return result.mappings().all()\n"
+        ),
         Valid(
             "import sqlite3\n\n"
             "def migrate(path):\n"
@@ -79,6 +112,31 @@ class BlockingDatabase(BlockingCallRule):
         ),
     ]
     INVALID = [
+        # SQLAlchemy's sync session in a FastAPI-style handler.
+        Invalid(
+            "from sqlalchemy import create_engine, select\n"
+            "from sqlalchemy.orm import Session, sessionmaker\n\n"
+            "engine = create_engine('postgresql://db/app')\n"
+            "SessionLocal = sessionmaker(bind=engine)\n\n"
+            "async def list_users(db: Session):\n"
+            "    return db.scalars(select(User)).all()\n\n"
+            "async def rename(user_id: int, name: str):\n"
+            "    with SessionLocal() as session:\n"
+            "        user = session.get(User, user_id)\n"
+            "        user.name = name\n"
+            "        session.commit()\n\n"
+            "class User:\n"
+            "    name: str\n",
+            line=8, count=3, message_contains="AsyncSession",
+        ),
+        Invalid(
+            "import sqlalchemy\n\n"
+            "engine = sqlalchemy.create_engine('sqlite:///app.db')\n\n"
+            "async def count_rows(table):\n"
+            "    with engine.connect() as conn:\n"
+            "        return conn.execute(sqlalchemy.select(sqlalchemy.func.count()).select_from(table)).scalar()\n",
+            line=6, count=2,
+        ),
         Invalid(
             "import sqlite3\n\n"
             "async def get_user(user_id):\n"

@@ -14,7 +14,9 @@ class BlockingWait(BlockingCallRule):
     `threading.Event`/`Condition`; `get`, `put` and `join` on `queue.Queue` objects (not
     `get_nowait`/`put_nowait`, not `block=False`); `Thread.join()`; and `.result()` on
     `concurrent.futures` futures (from `executor.submit(...)`) and on
-    `asyncio.run_coroutine_threadsafe(...)`. A literal zero timeout (`event.wait(0)`,
+    `asyncio.run_coroutine_threadsafe(...)`. The same methods are reported through `self`
+    in a subclass of these classes that does not override them (`self.get(timeout=5)` in a
+    method of `class Inbox(queue.Queue)`), and on its instances. A literal zero timeout (`event.wait(0)`,
     `future.result(timeout=0)`, `q.get(timeout=0)`) polls and is not reported.
 
     Waits that visibly cannot hold the loop are not reported either:
@@ -76,6 +78,15 @@ class BlockingWait(BlockingCallRule):
     name = "blocking-wait"
 
     VALID = [
+        # A subclass that overrides the wait with its own non-blocking one.
+        Valid(
+            "import queue\n\n"
+            "class Mailbox(queue.Queue):\n"
+            "    def get(self, block=True, timeout=None):\n"
+            "        return super().get(block=False)\n\n"
+            "    async def next_message(self):\n"
+            "        return self.get(timeout=5)\n"
+        ),
         Valid(
             "import queue, threading\n\n"
             "jobs = queue.Queue()\nlock = threading.Lock()\n\n"
@@ -294,5 +305,16 @@ class BlockingWait(BlockingCallRule):
             "    results.put(item, timeout=1)\n"
             "    results.join()\n",
             line=5, count=2,
+        ),
+        # Through `self` in a subclass: the inherited `get` waits on the thread queue.
+        Invalid(
+            "import queue\n\n"
+            "class KernelInbox(queue.Queue):\n"
+            "    async def next_reply(self, msg_id: str, wait: float):\n"
+            "        while True:\n"
+            "            reply = self.get(timeout=wait)\n"
+            "            if reply['parent_id'] == msg_id:\n"
+            "                return reply\n",
+            line=6, message_contains="`self.get(...)` (`queue.Queue.get`)",
         ),
     ]

@@ -20,7 +20,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asyncheck.semantics.names import Resolver, Scope, dotted_name
+from asyncheck.semantics.names import (
+    Resolver,
+    Scope,
+    base_class,
+    dotted_name,
+    find_class_scope,
+)
 from asyncheck.syntax.walk import iter_children
 
 
@@ -37,6 +43,13 @@ class BlockingCall:
     (``event.wait(0)``, ``future.result(timeout=0)``) polls instead of waiting.
     ``nonblocking_socket`` marks socket methods that do not block on a socket the same
     function (or class, for ``self.sock``) switched to non-blocking mode.
+    ``in_memory_argument`` marks archive constructors (and the methods of their objects)
+    that touch no disk when given an in-memory buffer (``zipfile.ZipFile(io.BytesIO(data))``).
+    ``verify_argument`` marks HTTP clients that load no certificates when given a TLS context
+    built elsewhere (``verify=ctx``), ``verify=False`` or a ``transport=``.
+    ``file_method`` marks methods of file objects: not reported on a name the same function
+    bound to a call that is itself reported (``with open(p) as f: f.read()`` is one finding,
+    on the ``open``).
     """
 
     code: str
@@ -45,6 +58,9 @@ class BlockingCall:
     needs_arguments: bool = False
     nonblocking_socket: bool = False
     timeout_argument: int | None = None
+    in_memory_argument: bool = False
+    verify_argument: bool = False
+    file_method: bool = False
 
 
 BLOCKING_CALLS: dict[str, BlockingCall] = {}
@@ -59,9 +75,12 @@ def _add(
     needs_arguments: bool = False,
     nonblocking_socket: bool = False,
     timeout_argument: int | None = None,
+    in_memory_argument: bool = False,
+    verify_argument: bool = False,
+    file_method: bool = False,
 ) -> None:
     entry = BlockingCall(code, way_out, block_argument, needs_arguments, nonblocking_socket,
-                         timeout_argument)
+                         timeout_argument, in_memory_argument, verify_argument, file_method)
     for name in names:
         BLOCKING_CALLS[name] = entry
 
@@ -86,10 +105,11 @@ _add("ACK210", "`niquests.AsyncSession`, or " + _TO_THREAD,
       *_methods(["niquests.Session"], [*_HTTP_VERBS, "send"])])
 _add("ACK210", "`httpx.AsyncClient`, or " + _TO_THREAD,
      [*_methods(["httpx", "httpx2"], [*_HTTP_VERBS, "stream"]),
-      *_methods(["httpx.Client", "httpx2.Client"], [*_HTTP_VERBS, "stream", "send"])])
+      *_methods(["httpx.Client", "httpx2.Client"], [*_HTTP_VERBS, "stream", "send", "close"])])
 _add("ACK210", "`aiohttp.ClientSession` or `httpx.AsyncClient`, or " + _TO_THREAD,
      ["urllib.request.urlopen", "urllib.request.urlretrieve", "urllib3.request",
-      *_methods(["urllib3.PoolManager", "urllib3.ProxyManager"],
+      *_methods(["urllib3.PoolManager", "urllib3.ProxyManager", "urllib3.HTTPConnectionPool",
+                 "urllib3.HTTPSConnectionPool"],
                 ["request", "urlopen", "request_encode_url", "request_encode_body"]),
       *_methods(["http.client.HTTPConnection", "http.client.HTTPSConnection"],
                 ["connect", "request", "getresponse", "send", "endheaders"])])
@@ -116,7 +136,23 @@ _add("ACK230", "`anyio.Path` or aiofiles, or " + _TO_THREAD,
      _methods(["pathlib.Path"], ["read_text", "read_bytes", "write_text", "write_bytes"]))
 _add("ACK230", _TO_THREAD,
      _methods(["shutil"], ["copy", "copy2", "copyfile", "copyfileobj", "copymode", "copystat",
-                           "copytree", "move", "rmtree"]))
+                           "copytree", "move", "rmtree", "make_archive", "unpack_archive"]))
+_add("ACK230", _TO_THREAD,
+     ["tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open", "zipfile.ZipFile"],
+     in_memory_argument=True)
+_add("ACK230", _TO_THREAD,
+     [*_methods(["tarfile.TarFile"], ["extract", "extractall", "extractfile", "add", "addfile"]),
+      *_methods(["zipfile.ZipFile"], ["extract", "extractall", "write"])])
+_add("ACK230", _TO_THREAD,
+     _methods(["zipfile.ZipFile"], ["read", "writestr", "testzip"]), in_memory_argument=True)
+#: File objects (what ``open``, ``io.open``, ``os.fdopen`` and ``Path.open`` give, or an
+#: annotation names): their methods that read, write or wait for the disk.
+FILE_OBJECT_TYPES = ("io.TextIOWrapper", "io.BufferedReader", "io.BufferedWriter",
+                     "io.BufferedRandom", "io.FileIO")
+_add("ACK230", "`aiofiles.open(...)` or `anyio.open_file(...)`, or " + _TO_THREAD,
+     _methods(FILE_OBJECT_TYPES, ["read", "read1", "readinto", "readline", "readlines", "write",
+                                  "writelines", "seek", "flush", "truncate"]),
+     file_method=True)
 
 # -- ACK231 blocking-filesystem-query (off by default) ---------------------------------------
 _add("ACK231", "`anyio.Path` or aiofiles.os, or " + _TO_THREAD,
@@ -127,6 +163,31 @@ _add("ACK231", "`anyio.Path` or aiofiles.os, or " + _TO_THREAD,
       "glob.glob", "glob.iglob",
       *_methods(["pathlib.Path"], ["exists", "is_file", "is_dir", "is_symlink", "iterdir",
                                    "glob", "rglob", "stat", "lstat"])])
+_add("ACK231", "`anyio.Path` or aiofiles.os, or " + _TO_THREAD,
+     [*_methods(["os"], ["makedirs", "mkdir", "remove", "unlink", "rename", "renames",
+                         "replace", "rmdir", "removedirs", "chmod", "chown", "symlink", "link",
+                         "utime"]),
+      *_methods(["pathlib.Path"], ["mkdir", "unlink", "rename", "replace", "rmdir", "touch",
+                                   "chmod", "symlink_to", "hardlink_to"])])
+
+# -- ACK232 blocking-ssl-setup ---------------------------------------------------------------
+_SSL_ONCE = ("build the context once at start-up and reuse it, or "
+             "`await asyncio.to_thread(...)`")
+_add("ACK232", _SSL_ONCE,
+     ["ssl.create_default_context", "ssl._create_unverified_context",
+      "ssl.get_server_certificate",
+      *_methods(["ssl.SSLContext"], ["load_verify_locations", "load_cert_chain",
+                                     "load_default_certs", "set_default_verify_paths"])])
+_add("ACK232", "create the client once at start-up and reuse it, or pass `verify=` a context "
+     "built once",
+     _methods(["httpx", "httpx2"], ["Client", "AsyncClient", "HTTPTransport",
+                                    "AsyncHTTPTransport"]),
+     verify_argument=True)
+
+# -- ACK233 blocking-import ------------------------------------------------------------------
+_add("ACK233", "import the module at start-up (or at the top of the file), or "
+     "`await asyncio.to_thread(importlib.import_module, name)`",
+     ["importlib.import_module", "importlib.reload", "builtins.__import__"])
 
 # -- ACK240 blocking-network -----------------------------------------------------------------
 _add("ACK240", "`await asyncio.open_connection(...)`, or " + _TO_THREAD,
@@ -175,6 +236,16 @@ _add("ACK260", "aiomysql or asyncmy, or " + _TO_THREAD,
 _add("ACK260", "`redis.asyncio.Redis`",
      ["redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url"])
 _add("ACK260", "motor (`motor.motor_asyncio.AsyncIOMotorClient`)", ["pymongo.MongoClient"])
+_SQLALCHEMY_WAY_OUT = ("SQLAlchemy's `AsyncEngine`/`AsyncSession` (`create_async_engine`, "
+                       "`async_sessionmaker`), or " + _TO_THREAD)
+_add("ACK260", _SQLALCHEMY_WAY_OUT,
+     [*_methods(["sqlalchemy.engine.Engine"], ["connect", "begin", "execute", "scalar",
+                                               "raw_connection"]),
+      *_methods(["sqlalchemy.engine.Connection"], ["execute", "exec_driver_sql", "scalar",
+                                                   "scalars", "commit"]),
+      *_methods(["sqlalchemy.orm.Session", "sqlalchemy.orm.scoped_session"],
+                ["execute", "scalar", "scalars", "query", "get", "commit", "flush", "refresh",
+                 "exec"])])
 
 # -- ACK270 blocking-wait --------------------------------------------------------------------
 _THREADING_LOCKS = ("threading.Lock", "threading.RLock", "threading.Semaphore",
@@ -218,6 +289,26 @@ TYPE_ALIASES: dict[str, str] = {
     "psycopg.cursor.Cursor": "psycopg.Cursor",
     "redis.client.Redis": "redis.Redis",
     "pymongo.mongo_client.MongoClient": "pymongo.MongoClient",
+    "httpx2._client.Client": "httpx2.Client",
+    "urllib3.connectionpool.HTTPConnectionPool": "urllib3.HTTPConnectionPool",
+    "urllib3.connectionpool.HTTPSConnectionPool": "urllib3.HTTPSConnectionPool",
+    "_io.TextIOWrapper": "io.TextIOWrapper",
+    "_io.BufferedReader": "io.BufferedReader",
+    "_io.BufferedWriter": "io.BufferedWriter",
+    "_io.BufferedRandom": "io.BufferedRandom",
+    "_io.FileIO": "io.FileIO",
+    "zipfile._ZipFile": "zipfile.ZipFile",
+    "sqlalchemy.Engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.engine.base.Engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.future.Engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.future.engine.Engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.Connection": "sqlalchemy.engine.Connection",
+    "sqlalchemy.engine.base.Connection": "sqlalchemy.engine.Connection",
+    "sqlalchemy.future.Connection": "sqlalchemy.engine.Connection",
+    "sqlalchemy.orm.session.Session": "sqlalchemy.orm.Session",
+    "sqlalchemy.orm.scoping.scoped_session": "sqlalchemy.orm.scoped_session",
+    "sqlmodel.Session": "sqlalchemy.orm.Session",
+    "sqlmodel.orm.session.Session": "sqlalchemy.orm.Session",
 }
 
 
@@ -251,8 +342,17 @@ def match_blocking_call(resolver: Resolver, scope: Scope, call: cst.Call) -> Blo
     qualname = canonical_blocking_name(qualname)
     entry = BLOCKING_CALLS.get(qualname)
     if entry is None:
-        return None
+        qualname = inherited_name(resolver, scope, qualname)
+        entry = BLOCKING_CALLS.get(qualname)
+        if entry is None:
+            return None
     if entry.needs_arguments and not call.args:
+        return None
+    if entry.in_memory_argument and _in_memory(resolver, scope, call, qualname):
+        return None
+    if entry.verify_argument and _prebuilt_tls(resolver, scope, call):
+        return None
+    if entry.file_method and _opened_here(resolver, scope, call):
         return None
     if entry.block_argument is not None and _passes_false(call, *entry.block_argument):
         return None
@@ -278,7 +378,175 @@ def match_blocking_with(resolver: Resolver, scope: Scope, item: cst.BaseExpressi
         return None
     qualname = canonical_blocking_name(f"{owner}.__enter__")
     entry = BLOCKING_CALLS.get(qualname)
+    if entry is None:
+        qualname = inherited_name(resolver, scope, qualname)
+        entry = BLOCKING_CALLS.get(qualname)
     return BlockingMatch(qualname, entry) if entry is not None else None
+
+
+# -- subclasses of the tables' classes ----------------------------------------------------------
+
+def inherited_name(resolver: Resolver, scope: Scope, qualname: str) -> str:
+    """The table name a method of a class of this module inherits: ``pkg.Inbox.get`` for a
+    ``class Inbox(queue.Queue)`` that does not define ``get`` is ``queue.Queue.get`` (so
+    ``self.get(timeout=5)`` in its methods is the queue's blocking ``get``); ``qualname``
+    itself when nothing is inherited from the tables."""
+    owner, _, attr = qualname.rpartition(".")
+    module = scope.module_scope
+    if not owner or not owner.startswith(module.qualname + "." if module.qualname else ""):
+        return qualname
+    seen: set[str] = set()
+    pending = [owner]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for base in _local_class_bases(resolver, module, current, attr):
+            candidate = canonical_blocking_name(f"{base}.{attr}")
+            if candidate in BLOCKING_CALLS:
+                return candidate
+            pending.append(base)
+    return qualname
+
+
+def table_class(resolver: Resolver, scope: Scope, class_qualname: str, method: str) -> str | None:
+    """The class of the tables whose ``method`` a class of this module inherits
+    (``queue.Queue`` for ``class Inbox(queue.Queue)`` and ``put``), if any."""
+    found = inherited_name(resolver, scope, f"{class_qualname}.{method}")
+    return found.rpartition(".")[0] if found in BLOCKING_CALLS else None
+
+
+def local_class_scope(scope: Scope, class_qualname: str) -> Scope | None:
+    """The scope of a class of this module, from its qualified name."""
+    module = scope.module_scope
+    if not class_qualname.startswith(module.qualname + "." if module.qualname else ""):
+        return None
+    return find_class_scope(module, class_qualname)
+
+
+def _class_bases_key(node: cst.CSTNode) -> object:
+    """The key of :func:`_local_class_bases`'s memo in a module scope's facts (the facts are
+    keyed by the function that computes them from the scope's node; this memo is filled
+    class by class instead)."""
+    return {}
+
+
+def _local_class_bases(resolver: Resolver, module: Scope, owner: str,
+                       attr: str) -> tuple[str, ...]:
+    """The resolved bases of the module's class ``owner`` when it does not define ``attr``
+    itself (none for a class that does, or that is not a class of the module)."""
+    known = module.facts.get(_class_bases_key)
+    if known is None:
+        known = module.facts[_class_bases_key] = {}
+    assert isinstance(known, dict)
+    bases = known.get(owner)
+    if bases is None:
+        class_scope = find_class_scope(module, owner)
+        if class_scope is None or class_scope.parent is None:
+            bases = ((), frozenset())
+        else:
+            node = class_scope.node
+            assert isinstance(node, cst.ClassDef)
+            names = tuple(q for arg in node.bases if arg.keyword is None
+                          and (q := resolver.qualified_name(base_class(arg), class_scope.parent))
+                          is not None)
+            bases = (names, frozenset(class_scope.bindings))
+        known[owner] = bases
+    names, defined = bases
+    return () if attr in defined else names
+
+
+# -- arguments that make a call harmless --------------------------------------------------------
+
+_ARCHIVE_CONSTRUCTORS = frozenset({"tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open",
+                                   "zipfile.ZipFile"})
+_IN_MEMORY_TYPES = frozenset({"io.BytesIO", "io.StringIO"})
+
+
+def _in_memory(resolver: Resolver, scope: Scope, call: cst.Call, qualname: str) -> bool:
+    """An archive opened on an in-memory buffer (``zipfile.ZipFile(io.BytesIO(data))``,
+    ``tarfile.open(fileobj=buffer)``), or a method of one such archive object."""
+    if qualname in _ARCHIVE_CONSTRUCTORS:
+        return _in_memory_archive(resolver, scope, call)
+    if type(call.func) is not cst.Attribute:
+        return False
+    values = resolver.bound_values(call.func.value, scope)
+    return bool(values) and all(
+        type(value) is cst.Call and _in_memory_archive(resolver, value_scope, value)
+        for value, value_scope in values)
+
+
+def _in_memory_archive(resolver: Resolver, scope: Scope, call: cst.Call) -> bool:
+    """``call`` opens an archive (``tarfile.open``, ``zipfile.ZipFile``) on an in-memory
+    buffer: its ``fileobj=``/``file=`` argument, else its first one, is a ``BytesIO``."""
+    for keyword in ("fileobj", "file"):
+        given = _keyword_argument(call, keyword)
+        if given is not None:
+            return _is_in_memory(resolver, scope, given)
+    qualname = resolver.qualified_name(call.func, scope)
+    if qualname is None or canonical_blocking_name(qualname) not in _ARCHIVE_CONSTRUCTORS:
+        return False
+    first = call_argument(call, 0, "name")
+    return first is not None and _is_in_memory(resolver, scope, first)
+
+
+def _keyword_argument(call: cst.Call, keyword: str) -> cst.BaseExpression | None:
+    """The argument passed as ``keyword=``, if any."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    return None
+
+
+def _is_in_memory(resolver: Resolver, scope: Scope, expr: cst.BaseExpression) -> bool:
+    found = resolver.expression_type(expr, scope)
+    return found is not None and found in _IN_MEMORY_TYPES
+
+
+def _is_none(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def _prebuilt_tls(resolver: Resolver, scope: Scope, call: cst.Call) -> bool:
+    """An HTTP client given its TLS set-up (or maybe given it, through ``**options``):
+    ``transport=...``, ``verify=False``, or ``verify=`` a context (an ``ssl.SSLContext``, a
+    call that makes one, a name such as ``ssl_context``/``ctx``) rather than ``True`` or a
+    certificate file to load."""
+    if any(arg.star == "**" for arg in call.args):
+        return True  # ``httpx.AsyncClient(**options)``: the options may carry ``verify=``
+    transport = _keyword_argument(call, "transport")
+    if transport is not None and not _is_none(transport):
+        return True
+    verify = _keyword_argument(call, "verify")
+    if verify is None:
+        return False
+    if _is_false(verify) or type(verify) is cst.Call:
+        return True
+    found = resolver.expression_type(verify, scope)
+    if found is not None and canonical_blocking_name(found) == "ssl.SSLContext":
+        return True
+    text = dotted_name(verify)
+    last = text.rpartition(".")[2].lower() if text is not None else ""
+    return "context" in last or "ctx" in last
+
+
+def _opened_here(resolver: Resolver, scope: Scope, call: cst.Call) -> bool:
+    """``f.read()`` on a name the same function bound only to calls that are themselves
+    blocking (``with open(path) as f:``, ``f = open(path)``): that call is the finding."""
+    receiver = call.func.value if type(call.func) is cst.Attribute else None
+    if type(receiver) is not cst.Name or scope.kind != "function":
+        return False
+    bindings = scope.bindings.get(receiver.value)
+    if not bindings:
+        return False
+    for binding in bindings:
+        value = binding.value
+        if binding.kind != "assign" or type(value) is not cst.Call:
+            return False
+        if match_blocking_call(resolver, scope, value) is None:
+            return False
+    return True
 
 
 def _is_false(expr: cst.BaseExpression | None) -> bool:

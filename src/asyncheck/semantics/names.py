@@ -875,14 +875,28 @@ class Resolver:
                         return self._returns(method, class_scope)
         qualname = self.qualified_name(callee, scope)
         if qualname is None:
-            if self.library is not None and type(callee) is cst.Name:
+            if type(callee) is cst.Name:
                 # Calling an instance of a library class (a session factory): its __call__.
                 instance_type = self.expression_type(callee, scope)
                 if instance_type is not None:
-                    return self.library.call_type(f"{instance_type}.__call__")
+                    called = self.return_types.get(f"{instance_type}.__call__")
+                    if called:
+                        return called
+                    if self.library is not None:
+                        return self.library.call_type(f"{instance_type}.__call__")
             return None
         if qualname in self.return_types:
+            if any(arg.keyword is not None and arg.keyword.value == "class_" for arg in call.args):
+                # ``sessionmaker(class_=AsyncSession)``: the factory makes another class.
+                return None
             return self.return_types[qualname] or None
+        if type(callee) is cst.Attribute:
+            # A session factory kept in an attribute (``self.sessions()``).
+            instance_type = self.expression_type(callee, scope)
+            if instance_type is not None:
+                called = self.return_types.get(f"{instance_type}.__call__")
+                if called:
+                    return called
         if self.project_return_type is not None:
             returned = self.project_return_type(qualname)
             if returned is not None:

@@ -34,8 +34,10 @@ from asyncheck.semantics.blocking import (
     BlockingMatch,
     call_argument,
     canonical_blocking_name,
+    local_class_scope,
     match_blocking_call,
     match_blocking_with,
+    table_class,
 )
 from asyncheck.semantics.names import Resolver, Scope, dotted_name
 from asyncheck.syntax.walk import NESTED_SCOPES, ends_block, iter_children, walk_body
@@ -331,16 +333,52 @@ def _mentions(node: cst.CSTNode, name: str) -> bool:
 # -- unbounded queues -------------------------------------------------------------------------
 
 def _unbounded_queue(resolver: Resolver, scope: Scope, receiver: cst.BaseExpression) -> bool:
-    """Every value the receiver is bound to is a queue made without a positive maxsize."""
+    """Every value the receiver is bound to is a queue made without a positive maxsize
+    (``self`` in a queue subclass: its ``__init__`` makes it so)."""
+    if type(receiver) is cst.Name and scope.enclosing_class() is not None:
+        symbol_type = resolver.expression_type(receiver, scope)
+        class_scope = scope.enclosing_class()
+        if class_scope is not None and symbol_type == class_scope.qualname:
+            return _unbounded_subclass(resolver, class_scope)
     values = resolver.bound_values(receiver, scope)
     return bool(values) and all(
         type(value) is cst.Call and _unbounded_constructor(resolver, value_scope, value)
         for value, value_scope in values)
 
 
+def _unbounded_subclass(resolver: Resolver, class_scope: Scope) -> bool:
+    """A queue subclass whose ``__init__`` calls ``super().__init__()`` without a positive
+    ``maxsize`` and takes none itself: every instance is unbounded."""
+    bindings = class_scope.bindings.get("__init__", [])
+    if len(bindings) != 1 or type(bindings[0].node) is not cst.FunctionDef:
+        return False
+    init = bindings[0].node
+    params = init.params
+    if type(params.star_arg) is cst.Param or params.star_kwarg is not None or any(
+            p.name.value == "maxsize" for p in [*params.params, *params.kwonly_params]):
+        return False
+    for current in walk_body(init):
+        if (type(current) is cst.Call and type(current.func) is cst.Attribute
+                and current.func.attr.value == "__init__"
+                and type(current.func.value) is cst.Call
+                and dotted_name(current.func.value.func) == "super"):
+            if any(arg.star for arg in current.args):
+                return False
+            maxsize = call_argument(current, 0, "maxsize")
+            return maxsize is None or _non_positive_literal(maxsize)
+    return False
+
+
 def _unbounded_constructor(resolver: Resolver, scope: Scope, call: cst.Call) -> bool:
     qualname = resolver.qualified_name(call.func, scope)
-    if qualname is None or canonical_blocking_name(qualname) not in QUEUE_TYPES:
+    if qualname is not None and canonical_blocking_name(qualname) not in QUEUE_TYPES:
+        # A queue subclass of this module: its own ``__init__`` decides, else the call.
+        class_scope = local_class_scope(scope, qualname)
+        if class_scope is None or table_class(resolver, scope, qualname, "put") not in QUEUE_TYPES:
+            return False
+        if class_scope.bindings.get("__init__"):
+            return _unbounded_subclass(resolver, class_scope)
+    if qualname is None:
         return False
     if any(arg.star for arg in call.args):
         return False
