@@ -1,4 +1,5 @@
-"""Blocking calls reached through sync helpers of the project (ACK290).
+"""Calls reached through sync helpers of the project: blocking calls (ACK290), and any
+other kind of call a rule asks for (:func:`call_chain`; ACK400's loop runs).
 
 An ``async def`` that calls ``load_config()`` blocks the event loop just as much as one that
 calls ``open()`` itself, when ``load_config`` (or something it calls, at any depth, in any
@@ -20,7 +21,7 @@ still reach a blocking call through a later callee.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from asyncheck.semantics.blocking import blocking_call
@@ -181,6 +182,92 @@ def blocking_chain(
         # `explore` refers to itself through its closure: a reference cycle that would
         # keep the index's memo and the file's context alive until the collector runs.
         del explore
+    if chain is None:
+        return None
+    return HelperChain(chain[:-1], chain[-1])
+
+
+# -- chains to other kinds of calls (ACK400: a loop run through sync helpers) -----------------
+
+#: Explored functions per project index and question (the ``key`` of :func:`call_chain`).
+_CHAIN_MEMO: weakref.WeakKeyDictionary[
+    ProjectIndex, dict[Hashable, dict[str, tuple[str, ...] | None]]
+] = weakref.WeakKeyDictionary()
+
+
+def call_chain(
+    index: ProjectIndex,
+    facts: FunctionFacts,
+    *,
+    key: Hashable,
+    ends: Callable[[tuple[str, ...]], str | None],
+    guarded: Callable[[FunctionFacts], bool] | None = None,
+    switched_off: frozenset[str] = frozenset(),
+) -> HelperChain | None:
+    """The chain from the sync project function ``facts`` to a call that ``ends`` picks out
+    of a function's calls (any depth, across files, cycles cut as in :func:`blocking_chain`).
+
+    ``ends(calls)`` gives the qualified name of the call ending the chain among the calls a
+    function makes directly, or None.  ``guarded(facts)``: the function visibly handles the
+    situation itself (e.g. checks for a running loop before starting one); it ends no chain
+    and is not followed.  ``key`` names the question (``ends`` and ``guarded`` must answer
+    the same for the same key): answers are memoised per project index and key.
+    ``switched_off``: as in :func:`blocking_chain`, the parameter guards the call site
+    makes false; the calls of ``facts`` itself under them are not followed.
+    """
+    if facts.is_async:
+        return None
+    memo = _CHAIN_MEMO.setdefault(index, {}).setdefault(key, {})
+    open_functions: list[str] = []
+    top_off = switched_off if facts.call_guards else frozenset()
+
+    def explore(current: FunctionFacts, off: frozenset[str] = frozenset()
+                ) -> tuple[tuple[str, ...] | None, int]:
+        name_key = current.qualname
+        if not off and name_key in memo:
+            return memo[name_key], _CLOSED
+        if name_key in open_functions:
+            return None, open_functions.index(name_key)
+        remember = memo if not off else {}
+        if guarded is not None and guarded(current):
+            remember[name_key] = None
+            return None, _CLOSED
+        name = display_name(index, name_key)
+        calls = current.calls
+        if off and current.call_guards:
+            calls = tuple(call for call, guards in zip(calls, current.call_guards)
+                          if not is_switched_off(guards, off))
+        end = ends(calls)
+        if end is not None:
+            remember[name_key] = (name, end)
+            return (name, end), _CLOSED
+        position = len(open_functions)
+        if position >= MAX_DEPTH:
+            return None, 0
+        open_functions.append(name_key)
+        lowest = _CLOSED
+        found: tuple[str, ...] | None = None
+        try:
+            for call in calls:
+                callee = project_function(index, call)
+                if callee is None or callee.is_async:
+                    continue
+                inner, reached = explore(callee)
+                lowest = min(lowest, reached)
+                if inner is not None:
+                    found = (name, *inner)
+                    break
+        finally:
+            open_functions.pop()
+        if found is not None or lowest >= position:
+            remember[name_key] = found
+            return found, _CLOSED
+        return found, lowest
+
+    try:
+        chain, _ = explore(facts, top_off)
+    finally:
+        del explore  # see blocking_chain: no reference cycle through the closure
     if chain is None:
         return None
     return HelperChain(chain[:-1], chain[-1])
