@@ -33,6 +33,7 @@ from asyncheck.semantics.names import (
     make_function_scope,
     make_module_scope,
 )
+from asyncheck.semantics.spawned_tasks import FACTORY_METHOD_NAMES, returned_fresh_task
 from asyncheck.semantics.waits import may_be_harmless, path_to, wait_cannot_block
 from asyncheck.syntax.walk import BodyVisitor, find_all
 from asyncheck.text.scans import UNSURE, ModuleText
@@ -82,6 +83,11 @@ class FunctionFacts:
     #: (:func:`~asyncheck.semantics.branches.parameter_table`); recorded only with guards.
     params: tuple[str, ...] = ()
     param_defaults: tuple[str, ...] = ()
+    #: The factory of a task it makes and returns without keeping it
+    #: (:func:`~asyncheck.semantics.spawned_tasks.returned_fresh_task`: ``def spawn(c):
+    #: return asyncio.create_task(c)``), ``""`` for none: a caller dropping the result
+    #: drops the task (ACK102).
+    returns_task: str = ""
 
 
 #: Decorators that leave an ``async def`` a coroutine function (``"name()"`` when called:
@@ -749,6 +755,9 @@ def _function_facts(statement: cst.FunctionDef, function_scope: Scope, scope: Sc
         defines_async=collector.defines_async,
         ambiguous=ambiguous,
         **guarded,  # type: ignore[arg-type]
+        # Only bodies calling a task factory look at what they return.
+        returns_task=returned_fresh_task(statement, resolver, function_scope)
+        if collector.spawns else "",
     )
 
 
@@ -865,6 +874,8 @@ class _BodyCollector(BodyVisitor):
         self.call_nodes: list[cst.Call] = []
         self.blocking_nodes: list[cst.Call] = []
         self.tests_names = False
+        #: It calls something named like a task factory (``create_task``, ``ensure_future``).
+        self.spawns = False
         self.is_generator = False
         self.defines_async = False
 
@@ -877,6 +888,11 @@ class _BodyCollector(BodyVisitor):
         self.is_generator = True
 
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not self.spawns and (
+                type(func) is cst.Attribute and func.attr.value in FACTORY_METHOD_NAMES
+                or type(func) is cst.Name and func.value in FACTORY_METHOD_NAMES):
+            self.spawns = True
         qualname = self.resolver.qualified_name(node.func, self.scope)
         if qualname is not None:
             self.calls.append(qualname)
