@@ -15,7 +15,7 @@ from asyncheck.semantics.event_loop import (
     is_event_loop,
     loop_run_call,
 )
-from asyncheck.semantics.helper_chains import call_chain, project_function
+from asyncheck.semantics.helper_chains import call_chain, functions_reaching, project_function
 from asyncheck.semantics.names import dotted_name
 from asyncheck.semantics.project import FunctionFacts, ProjectIndex
 
@@ -118,6 +118,19 @@ class NestedEventLoop(Rule):
             if qualname is None:
                 return
         index = context.index
+        reaching, names = functions_reaching(
+            index, key="ACK400 loop run", words=_LOOP_RUN_WORDS,
+            ends=lambda facts: loop_run_call(facts.calls) is not None,
+            guarded=_guard_checker(index))
+        if qualname.rpartition(".")[2] not in names:
+            return  # no sync function of that name may run a loop: nothing to parse
+
+        def reaches(name: str) -> bool:
+            return name.rpartition(".")[2] in names and (
+                name in reaching or index.canonical(name) in reaching)
+
+        if not reaches(qualname):
+            return
         facts = project_function(index, qualname)
         if facts is None or facts.is_async:
             return
@@ -125,7 +138,7 @@ class NestedEventLoop(Rule):
         if facts.params:
             off = switched_off(node, facts.params, facts.param_defaults)
         chain = call_chain(index, facts, key="ACK400 loop run", ends=loop_run_call,
-                           guarded=_guard_checker(index), switched_off=off)
+                           guarded=_guard_checker(index), switched_off=off, reaches=reaches)
         if chain is None:
             return
         function = context.current_function
@@ -295,6 +308,12 @@ def _shown(call: str) -> str:
     """``asyncio.run``; a loop's method as ``loop.run_until_complete``."""
     method = call.rpartition(".")[2]
     return f"loop.{method}" if method in LOOP_RUN_METHODS else call
+
+
+#: The words naming a loop run in a module's text (``asyncio.run(...)``, a loop's
+#: ``run_until_complete``/``run_forever``, ``asyncio.Runner``).  A module importing
+#: ``run`` from asyncio under another name is not searched.
+_LOOP_RUN_WORDS = ("run_until_complete", "run_forever", "Runner", "asyncio.run")
 
 
 def _guard_checker(index: ProjectIndex) -> Callable[[FunctionFacts], bool]:

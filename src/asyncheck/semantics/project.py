@@ -225,6 +225,8 @@ class ProjectIndex:
         self._mentions: dict[str, frozenset[str]] = {}
         #: Every module's text, read on the first such question.
         self._project_bytes: list[tuple[str, bytes | None]] | None = None
+        #: (module, words) -> whether its text holds one of them (:meth:`text_holds`).
+        self._holds: dict[tuple[str, tuple[bytes, ...]], bool] = {}
 
     @classmethod
     def empty(cls) -> ProjectIndex:
@@ -532,6 +534,29 @@ class ProjectIndex:
             return None
         self.accessed.update(others)
         return others
+
+    def text_holds(self, module: str, words: tuple[bytes, ...]) -> bool:
+        """Whether the text of project module ``module`` holds one of ``words``
+        (substrings, in code, comments or strings alike; True when it cannot be read),
+        from its bytes, without parsing."""
+        self.accessed.add(module)
+        key = (module, words)
+        held = self._holds.get(key)
+        if held is None:
+            path = self.modules.get(module)
+            data = self._module_bytes(path) if path is not None else None
+            held = self._holds[key] = data is None or any(word in data for word in words)
+        return held
+
+    def defines_here(self, module: str, name: str) -> bool:
+        """Whether bytes show that ``module`` binds ``name`` with its own top-level
+        ``def`` or ``class`` (rather than importing it from elsewhere), surely."""
+        text = self._module_text(module)
+        if text is None:
+            return False
+        defined = text.defined_names
+        encoded = name.encode()
+        return encoded in defined and UNSURE not in defined and encoded not in text.imported
 
     def module_tree(self, module: str) -> cst.Module | None:
         """A project module parsed (not kept: for the rare question facts do not answer)."""
