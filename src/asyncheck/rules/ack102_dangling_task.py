@@ -15,18 +15,10 @@ from asyncheck.semantics.coroutines import (
     in_expected_failure,
 )
 from asyncheck.semantics.event_loop import LOOP_RUN_METHODS, is_event_loop
+from asyncheck.semantics.helper_chains import display_name, project_function
 from asyncheck.semantics.names import dotted_name
+from asyncheck.semantics.spawned_tasks import TASK_FACTORIES, TASK_LOOP_NAMES
 from asyncheck.syntax.walk import walk_body
-
-#: Calls that schedule a task the event loop only holds weakly.
-TASK_FACTORIES = frozenset({
-    "asyncio.create_task",
-    "asyncio.ensure_future",
-    "asyncio.tasks.create_task",
-    "asyncio.tasks.ensure_future",
-    "asyncio.AbstractEventLoop.create_task",
-    "asyncio.events.AbstractEventLoop.create_task",
-})
 
 #: ``ensure_future`` under its names: given a task or future, it returns it, no new task.
 _ENSURE_FUTURE = frozenset({"asyncio.ensure_future", "asyncio.tasks.ensure_future"})
@@ -36,8 +28,10 @@ _FUTURE_TYPES = frozenset({
     "asyncio.Task", "asyncio.tasks.Task", "asyncio.Future", "asyncio.futures.Future",
 })
 
-#: Names an event loop object usually goes by, when its type is not known otherwise.
-_LOOP_NAMES = frozenset({"loop", "_loop", "event_loop", "_event_loop"})
+_LOOP_NAMES = TASK_LOOP_NAMES
+
+#: What the text of a module defining a task-returning helper holds.
+_FACTORY_WORDS = (b"create_task", b"ensure_future")
 
 _LOST = frozenset({UseKind.DROPPED, UseKind.TRUTH, UseKind.INSPECTED})
 
@@ -63,6 +57,10 @@ class DanglingTask(FlowRule[_Task]):
     is used for nothing but `.add_done_callback(...)`.  `TaskGroup.create_task` is fine:
     the group holds its tasks.  `ensure_future(x)` of something that already is a task or
     future makes no new task (`ensure_future(create_task(c))` is judged as the inner task).
+    Also a task made and returned by a sync function of the project whose caller drops
+    the result (`def spawn(coro): return asyncio.create_task(coro)`, a method alike, also
+    through a local the helper only returns); a helper that also keeps the task
+    (`self._tasks.add(task)`) is fine.
     Not reported where losing the task cannot matter: in `__del__` (best-effort
     finalisation of an object that is itself going away), and in sync code whose next
     statements run the loop (`loop.run_until_complete(...)`), which runs the task there.
@@ -93,7 +91,8 @@ class DanglingTask(FlowRule[_Task]):
     """
 
     code = "ACK102"
-    TRIGGERS = ("create_task", "ensure_future")
+    #: ``async def``: a project helper that returns a new task may be called anywhere.
+    TRIGGERS = ("create_task", "ensure_future", "async def")
     name = "dangling-task"
     QUIET_IN = frozenset({"test"})  # a lost task fails that test, not a user's service
     PEER_CODES = ("RUF006",)
@@ -104,11 +103,15 @@ class DanglingTask(FlowRule[_Task]):
 
     def visit_Call(self, node: cst.Call) -> None:
         factory = self._task_factory(node)
+        made_by = ""
         if factory is None:
-            return
+            helper = self._task_helper(node)
+            if helper is None:
+                return
+            factory, made_by = helper
         context = self.context
         stack = context.stack
-        if self._wraps_task(node):
+        if not made_by and self._wraps_task(node):
             return  # no new task: what happens to the one passed in is judged where it is made
         position = len(stack) - 1
         if self._wrapped_in_ensure_future(node):
@@ -119,17 +122,45 @@ class DanglingTask(FlowRule[_Task]):
         if self._finalising() or self._loop_runs_next():
             return
         if use.kind in _LOST:
-            self.report(node, factory=factory, problem="is discarded")
+            self.report(node, factory=factory, problem="is discarded" + made_by)
         elif _only_callback(use):
             self.report(node, factory=factory,
-                        problem="is only given a done-callback and then dropped")
+                        problem="is only given a done-callback and then dropped" + made_by)
         elif use.kind is UseKind.BOUND and len(use.names) == 1:
             (name,) = use.names
             if name == "_":
-                self.report(node, factory=factory, problem="is assigned to `_`")
+                self.report(node, factory=factory, problem="is assigned to `_`" + made_by)
             elif context.scope.kind == "function":
                 # A module-level name keeps the task alive for the whole program.
                 self.defer(context.scope, name, _Task(node, factory, context.current_statement()))
+
+    def _task_helper(self, call: cst.Call) -> tuple[str, str] | None:
+        """A sync project function (or method) that makes a task and returns it without
+        keeping it: (the call as written, how the message says where the task comes from)."""
+        context = self.context
+        func = call.func
+        if type(func) not in (cst.Name, cst.Attribute):
+            return None
+        qualname = context.qualified_name(func)
+        if qualname is None:
+            return None
+        index = context.index
+        split = index.split_module(qualname)
+        if split is None:
+            return None
+        module, rest = split
+        if not index.text_holds(module, _FACTORY_WORDS) and index.defines_here(
+                module, rest.partition(".")[0]):
+            return None  # bytes show that it makes no task: nothing to parse
+        facts = project_function(index, qualname)
+        if facts is None or facts.is_async or not facts.returns_task:
+            return None
+        made = facts.returns_task.replace("asyncio.tasks.", "asyncio.")
+        if made.endswith("AbstractEventLoop.create_task"):
+            made = "loop.create_task"
+        helper = display_name(index, facts.qualname)
+        return (dotted_name(func) or helper,
+                f" (`{helper}` returns the new task of `{made}(...)` and keeps no reference)")
 
     def _wraps_task(self, call: cst.Call) -> bool:
         """``ensure_future(x)`` of something that already is a task or future: it returns
@@ -320,8 +351,52 @@ class DanglingTask(FlowRule[_Task]):
             "        asyncio.ensure_future(agen.aclose(), loop=loop)\n"
             "        loop.run_until_complete(loop.shutdown_asyncgens())\n"
         ),
+        # Helpers that keep the task they return, and callers that keep it.
+        Valid(
+            "import asyncio\n\nclass Supervisor:\n"
+            "    def __init__(self):\n        self._tasks = set()\n\n"
+            "    def spawn(self, coro):\n"
+            "        task = asyncio.create_task(coro)\n"
+            "        self._tasks.add(task)\n"
+            "        task.add_done_callback(self._tasks.discard)\n"
+            "        return task\n\n"
+            "    async def run(self, jobs):\n"
+            "        for job in jobs:\n            self.spawn(job())\n\n"
+            "def start(coro):\n    return asyncio.create_task(coro)\n\n"
+            "async def main(job):\n"
+            "    task = start(job())\n"
+            "    await task\n"
+        ),
     ]
     INVALID = [
+        # A helper returning a new task that its caller drops, across files.
+        Invalid(
+            "from app.tasks import spawn\n\n"
+            "async def on_message(bus, msg):\n"
+            "    spawn(bus.ack(msg))\n"
+            "    await bus.handle(msg)\n",
+            filename="app/consumer.py",
+            other_files={
+                "app/__init__.py": "",
+                "app/tasks.py": ("import asyncio, logging\n\n"
+                                 "def spawn(coro):\n"
+                                 "    task = asyncio.get_running_loop().create_task(coro)\n"
+                                 "    task.add_done_callback(logging.debug)\n"
+                                 "    return task\n"),
+            },
+            line=4, column=5,
+            message_contains="`spawn(...)` is discarded (`spawn` returns the new task of "
+                             "`loop.create_task(...)` and keeps no reference)",
+        ),
+        Invalid(
+            "import asyncio\n\nclass Client:\n"
+            "    def __init__(self, loop):\n        self.loop = loop\n\n"
+            "    def _spawn(self, coro):\n        return self.loop.create_task(coro)\n\n"
+            "    async def reconnect(self):\n        ...\n\n"
+            "    def connection_lost(self, exc):\n"
+            "        self._spawn(self.reconnect())\n",
+            line=14, message_contains="`Client._spawn` returns the new task",
+        ),
         Invalid(
             "import asyncio\n\nasync def handle_order(order):\n"
             "    asyncio.create_task(send_receipt(order))\n"

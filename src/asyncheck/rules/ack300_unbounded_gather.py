@@ -48,7 +48,8 @@ class UnboundedGather(Rule):
     things (`close`, `disconnect`, `cancel`, ..., also `stop_timer(t)` or a close method
     handed to a helper), or waiting on awaitables made elsewhere (`ensure_future(aw)`,
     `wrap_future(fut)`, a value checked with `inspect.isawaitable`, a coroutine that only
-    awaits its argument); nor is a `*args` parameter, whose size is the caller's fixed
+    awaits its argument) — though wrapping each element of a list of new coroutines
+    (`[ensure_future(c) for c in coros]`, `coros` grown in a loop) is that list's fan-out; nor is a `*args` parameter, whose size is the caller's fixed
     argument list. A pool of identical workers whose call does not use the loop variable
     (`worker(queue) for _ in range(n)`) is the cure, not the problem.
 
@@ -114,6 +115,11 @@ class UnboundedGather(Rule):
     message = "{call} starts {work} for every element of {source} at once with no limit"
 
     VALID = [
+        # Futures made elsewhere, each wrapped: waiting on existing work.
+        Valid(
+            "import asyncio\n\nasync def settle(futures):\n"
+            "    await asyncio.wait([asyncio.ensure_future(f) for f in futures])\n"
+        ),
         Valid(
             "import asyncio\n\nasync def fetch(session, url):\n"
             "    async with session.get(url) as response:\n        return await response.json()\n\n"
@@ -430,6 +436,19 @@ async def main():
         ),
     ]
     INVALID = [
+        # Coroutines collected in a loop over a parameter, each wrapped in a task at the
+        # wait: the wrapper adds no limit.
+        Invalid(
+            "import asyncio\n\nasync def fetch(session, url):\n"
+            "    async with session.get(url) as response:\n        return await response.json()\n\n"
+            "async def crawl(session, urls):\n"
+            "    coros = []\n"
+            "    for url in urls:\n"
+            "        coros.append(fetch(session, url))\n"
+            "    done, _ = await asyncio.wait([asyncio.ensure_future(c) for c in coros])\n"
+            "    return [task.result() for task in done]\n",
+            line=11, column=21, message_contains="`fetch(...)` for every element of `coros`",
+        ),
         # A one-shot command floods an API as well as a service does (the seed's script);
         # only tests are left alone.
         Invalid(

@@ -1053,6 +1053,12 @@ class ConcurrencyAnalysis:
             elt = expr.elt
             calls: tuple[cst.Call, ...] = (elt,) if isinstance(elt, cst.Call) else ()
             targets = comprehension_targets(expr.for_in)
+            if isinstance(elt, cst.Call) and self._wraps_each(elt, expr.for_in, targets, scope):
+                # `[ensure_future(c) for c in coros]`: the awaitables of `coros`, each
+                # wrapped; new work when `coros` holds new coroutines.
+                inner = self.fanout(expr.for_in.iter, scope, depth + 1)
+                if inner is not None and inner.starts_work:
+                    return inner
             existing = isinstance(elt, cst.Call) and self.works_on_existing(elt, targets, scope)
             pool = (isinstance(elt, cst.Call) and expr.for_in.inner_for_in is None
                     and self.is_worker_pool(elt, expr.for_in.iter, targets, scope))
@@ -1075,6 +1081,19 @@ class ConcurrencyAnalysis:
         if isinstance(expr, cst.Name):
             return self._name_fanout(expr.value, scope, depth)
         return None
+
+    def _wraps_each(self, elt: cst.Call, for_in: cst.CompFor, targets: set[str],
+                    scope: Scope) -> bool:
+        """The element is a task or timeout wrapper of the loop variable itself, in a
+        single ``for`` clause without conditions: ``ensure_future(c) for c in coros``."""
+        if for_in.inner_for_in is not None or for_in.ifs or len(targets) != 1:
+            return False
+        args = [a for a in elt.args if a.keyword is None and not a.star]
+        if not args or not isinstance(args[0].value, cst.Name) or (
+                args[0].value.value not in targets):
+            return False
+        return self.is_task_spawn(elt, scope) or (
+            self.resolver.qualified_name(elt.func, scope) in COROUTINE_WRAPPERS)
 
     def _name_fanout(self, name: str, scope: Scope, depth: int) -> Fanout | None:
         found = scope.binding_scope(name)

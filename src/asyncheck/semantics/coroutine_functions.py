@@ -66,7 +66,13 @@ class CoroutineFunctions:
         return result
 
     def _coroutine_function_name(self, call: cst.Call, scope: Scope) -> str | None:
-        func = call.func
+        return self.referenced_coroutine_function(call.func, scope)
+
+    def referenced_coroutine_function(self, func: cst.BaseExpression, scope: Scope
+                                      ) -> str | None:
+        """If ``func`` (an expression in ``scope``, called or not) names a known coroutine
+        function, its name as written; else None (the same knowledge as
+        :meth:`coroutine_function_name`, for a function handed over rather than called)."""
         if type(func) is cst.Name:
             symbol = self.resolver.lookup(func.value, scope)
             if isinstance(symbol, LocalFunction):

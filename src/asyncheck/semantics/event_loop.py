@@ -46,6 +46,33 @@ LOOP_RUNNERS: frozenset[str] = frozenset({
 #: Event-loop methods that block the calling thread running the loop.
 LOOP_RUN_METHODS: frozenset[str] = frozenset({"run_until_complete", "run_forever"})
 
+#: Calls that tell whether a loop is running in this thread: a sync helper that makes one
+#: before starting a loop (``try: asyncio.get_running_loop() except RuntimeError:
+#: asyncio.run(...)``, ``if loop.is_running(): ...``) chooses what to do when called from
+#: a coroutine.  ``nest_asyncio.apply()`` makes nested runs work on purpose.
+RUNNING_LOOP_CHECKS: frozenset[str] = frozenset({
+    "asyncio.get_running_loop",
+    "asyncio._get_running_loop",
+    "asyncio.events.get_running_loop",
+    "asyncio.events._get_running_loop",
+    "sniffio.current_async_library",
+    "nest_asyncio.apply",
+    *(f"{loop_type}.is_running" for loop_type in EVENT_LOOP_TYPES),
+})
+
+
+def loop_run_call(calls: tuple[str, ...]) -> str | None:
+    """The first call among qualified names ``calls`` that runs an event loop in the calling
+    thread (``asyncio.run``, ``loop.run_until_complete`` of a loop of known type), or None."""
+    for call in calls:
+        if call in LOOP_RUNNERS:
+            return call
+        owner, _, method = call.rpartition(".")
+        if method in LOOP_RUN_METHODS and owner in EVENT_LOOP_TYPES:
+            return call
+    return None
+
+
 #: ``asyncio.get_event_loop`` under the names it is importable as.
 GET_EVENT_LOOP: frozenset[str] = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
 

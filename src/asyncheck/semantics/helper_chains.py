@@ -1,4 +1,5 @@
-"""Blocking calls reached through sync helpers of the project (ACK290).
+"""Calls reached through sync helpers of the project: blocking calls (ACK290), and any
+other kind of call a rule asks for (:func:`call_chain`; ACK400's loop runs).
 
 An ``async def`` that calls ``load_config()`` blocks the event loop just as much as one that
 calls ``open()`` itself, when ``load_config`` (or something it calls, at any depth, in any
@@ -20,7 +21,7 @@ still reach a blocking call through a later callee.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from asyncheck.semantics.blocking import blocking_call
@@ -184,3 +185,193 @@ def blocking_chain(
     if chain is None:
         return None
     return HelperChain(chain[:-1], chain[-1])
+
+
+# -- chains to other kinds of calls (ACK400: a loop run through sync helpers) -----------------
+
+#: Explored functions per project index and question (the ``key`` of :func:`call_chain`).
+_CHAIN_MEMO: weakref.WeakKeyDictionary[
+    ProjectIndex, dict[Hashable, dict[str, tuple[str, ...] | None]]
+] = weakref.WeakKeyDictionary()
+
+
+def call_chain(
+    index: ProjectIndex,
+    facts: FunctionFacts,
+    *,
+    key: Hashable,
+    ends: Callable[[tuple[str, ...]], str | None],
+    guarded: Callable[[FunctionFacts], bool] | None = None,
+    switched_off: frozenset[str] = frozenset(),
+    reaches: Callable[[str], bool] | None = None,
+) -> HelperChain | None:
+    """The chain from the sync project function ``facts`` to a call that ``ends`` picks out
+    of a function's calls (any depth, across files, cycles cut as in :func:`blocking_chain`).
+
+    ``ends(calls)`` gives the qualified name of the call ending the chain among the calls a
+    function makes directly, or None.  ``guarded(facts)``: the function visibly handles the
+    situation itself (e.g. checks for a running loop before starting one); it ends no chain
+    and is not followed.  ``key`` names the question (``ends`` and ``guarded`` must answer
+    the same for the same key): answers are memoised per project index and key.
+    ``reaches(qualname)``: False when a callee surely cannot lead to such a call (bytes
+    show it, e.g. :meth:`ProjectIndex.imports_reach_text`); it is then not parsed.
+    ``switched_off``: as in :func:`blocking_chain`, the parameter guards the call site
+    makes false; the calls of ``facts`` itself under them are not followed.
+    """
+    if facts.is_async:
+        return None
+    memo = _CHAIN_MEMO.setdefault(index, {}).setdefault(key, {})
+    open_functions: list[str] = []
+    top_off = switched_off if facts.call_guards else frozenset()
+
+    def explore(current: FunctionFacts, off: frozenset[str] = frozenset()
+                ) -> tuple[tuple[str, ...] | None, int]:
+        name_key = current.qualname
+        if not off and name_key in memo:
+            return memo[name_key], _CLOSED
+        if name_key in open_functions:
+            return None, open_functions.index(name_key)
+        remember = memo if not off else {}
+        name = display_name(index, name_key)
+        calls = current.calls
+        if off and current.call_guards:
+            calls = tuple(call for call, guards in zip(calls, current.call_guards)
+                          if not is_switched_off(guards, off))
+        end = ends(calls)
+        if end is not None:
+            # A guard matters only on a chain: asked last, it need not read further modules.
+            chain = None if guarded is not None and guarded(current) else (name, end)
+            remember[name_key] = chain
+            return chain, _CLOSED
+        position = len(open_functions)
+        if position >= MAX_DEPTH:
+            return None, 0
+        open_functions.append(name_key)
+        lowest = _CLOSED
+        found: tuple[str, ...] | None = None
+        try:
+            for call in calls:
+                if reaches is not None and not reaches(call):
+                    continue
+                callee = project_function(index, call)
+                if callee is None or callee.is_async:
+                    continue
+                inner, reached = explore(callee)
+                lowest = min(lowest, reached)
+                if inner is not None:
+                    found = (name, *inner)
+                    break
+        finally:
+            open_functions.pop()
+        if found is not None and guarded is not None and guarded(current):
+            found = None  # the guard is on the chain: it holds for every callee
+            lowest = _CLOSED
+        if found is not None or lowest >= position:
+            remember[name_key] = found
+            return found, _CLOSED
+        return found, lowest
+
+    try:
+        chain, _ = explore(facts, top_off)
+    finally:
+        del explore  # see blocking_chain: no reference cycle through the closure
+    if chain is None:
+        return None
+    return HelperChain(chain[:-1], chain[-1])
+
+
+#: The functions found by :func:`functions_reaching`, per project index and question:
+#: (their qualified names, their last names, the modules read to know).
+_REACHING: weakref.WeakKeyDictionary[
+    ProjectIndex, dict[Hashable, tuple[frozenset[str], frozenset[str], frozenset[str]]]
+] = weakref.WeakKeyDictionary()
+
+#: A name mentioned in more modules than this is not followed back to its callers (a
+#: method called ``run`` or ``get``): :func:`functions_reaching` stays cheap, and a chain
+#: through it goes unreported.
+MAX_CALLER_MODULES = 40
+
+
+def functions_reaching(
+    index: ProjectIndex,
+    *,
+    key: Hashable,
+    words: tuple[str, ...],
+    ends: Callable[[FunctionFacts], bool],
+    guarded: Callable[[FunctionFacts], bool] | None = None,
+    follow_callers: bool = True,
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(qualified names, last names) of the sync project functions for which ``ends``
+    holds (``ends(facts)``: e.g. its calls include a loop run), and, ``follow_callers``,
+    of those that reach one through further sync project functions: found backwards,
+    from the modules whose text names the call (``words``, whole words) to the modules
+    that name a function found so far, so that only those modules are parsed.  A forward
+    search from every call site would parse every module a coroutine calls into.
+    ``guarded`` functions (see :func:`call_chain`) are left out, and with them the
+    chains through them.  Memoised per project index and ``key``."""
+    memo = _REACHING.setdefault(index, {})
+    known = memo.get(key)
+    if known is None:
+        asking, index.accessed = index.accessed, set()
+        try:
+            known = memo[key] = _search_back(index, words, ends, guarded,
+                                             MAX_DEPTH if follow_callers else 0)
+        finally:
+            index.accessed = asking
+    index.accessed.update(known[2])
+    return known[0], known[1]
+
+
+def _search_back(
+    index: ProjectIndex,
+    words: tuple[str, ...],
+    ends: Callable[[FunctionFacts], bool],
+    guarded: Callable[[FunctionFacts], bool] | None,
+    rounds: int,
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    found: set[str] = set()
+    modules: set[str] = set()
+    for word in words:
+        modules |= index.modules_mentioning(word, besides="") or set()
+    candidates = _sync_functions(index, modules)
+    new = {q for q, f in candidates.items()
+           if ends(f) and not (guarded is not None and guarded(f))}
+    found |= new
+    searched_names: set[str] = set()
+    for _round in range(rounds):
+        if not new:
+            break
+        names = {q.rpartition(".")[2] for q in new} - searched_names
+        searched_names |= names
+        callers_modules: set[str] = set()
+        for name in names:
+            mentioning = index.modules_mentioning(name, besides="", limit=MAX_CALLER_MODULES)
+            if mentioning is not None:
+                callers_modules |= mentioning
+        new = set()
+        for qualname, facts in _sync_functions(index, callers_modules).items():
+            if qualname in found:
+                continue
+            if any(call in found or index.canonical(call) in found for call in facts.calls
+                   if call.rpartition(".")[2] in searched_names):
+                if guarded is None or not guarded(facts):
+                    new.add(qualname)
+        found |= new
+    return (frozenset(found), frozenset(q.rpartition(".")[2] for q in found),
+            frozenset(index.accessed))
+
+
+def _sync_functions(index: ProjectIndex, modules: set[str]) -> dict[str, FunctionFacts]:
+    """The sync functions (and methods) of these modules whose calls run on the caller's
+    thread (:func:`project_function`'s decorators), by qualified name."""
+    functions: dict[str, FunctionFacts] = {}
+    for module in sorted(modules):
+        facts = index.module_facts(module)
+        if facts is None:
+            continue
+        for qualname in facts.functions:
+            function = facts.functions[qualname]
+            if not function.is_async and all(
+                    d in SYNC_PRESERVING_DECORATORS for d in function.decorators):
+                functions[qualname] = function
+    return functions

@@ -207,6 +207,11 @@ class SemanticModel:
         """
         return self.coroutine_functions.coroutine_function_name(call, self._scopes[-1])
 
+    def referenced_coroutine_function(self, expr: cst.BaseExpression) -> str | None:
+        """If ``expr`` names a known coroutine function (``close``, ``self.close``,
+        ``session.close`` of a known type) without calling it, its name as written."""
+        return self.coroutine_functions.referenced_coroutine_function(expr, self._scopes[-1])
+
     def is_coroutine_function(self, qualname: str) -> bool:
         """Whether calling what ``qualname`` names makes a coroutine: the built-in table,
         config ``coroutine-functions``, or a project function or method (methods looked up

@@ -33,6 +33,7 @@ from asyncheck.semantics.names import (
     make_function_scope,
     make_module_scope,
 )
+from asyncheck.semantics.spawned_tasks import FACTORY_METHOD_NAMES, returned_fresh_task
 from asyncheck.semantics.waits import may_be_harmless, path_to, wait_cannot_block
 from asyncheck.syntax.walk import BodyVisitor, find_all
 from asyncheck.text.scans import UNSURE, ModuleText
@@ -82,6 +83,11 @@ class FunctionFacts:
     #: (:func:`~asyncheck.semantics.branches.parameter_table`); recorded only with guards.
     params: tuple[str, ...] = ()
     param_defaults: tuple[str, ...] = ()
+    #: The factory of a task it makes and returns without keeping it
+    #: (:func:`~asyncheck.semantics.spawned_tasks.returned_fresh_task`: ``def spawn(c):
+    #: return asyncio.create_task(c)``), ``""`` for none: a caller dropping the result
+    #: drops the task (ACK102).
+    returns_task: str = ""
 
 
 #: Decorators that leave an ``async def`` a coroutine function (``"name()"`` when called:
@@ -219,6 +225,8 @@ class ProjectIndex:
         self._mentions: dict[str, frozenset[str]] = {}
         #: Every module's text, read on the first such question.
         self._project_bytes: list[tuple[str, bytes | None]] | None = None
+        #: (module, words) -> whether its text holds one of them (:meth:`text_holds`).
+        self._holds: dict[tuple[str, tuple[bytes, ...]], bool] = {}
 
     @classmethod
     def empty(cls) -> ProjectIndex:
@@ -527,6 +535,29 @@ class ProjectIndex:
         self.accessed.update(others)
         return others
 
+    def text_holds(self, module: str, words: tuple[bytes, ...]) -> bool:
+        """Whether the text of project module ``module`` holds one of ``words``
+        (substrings, in code, comments or strings alike; True when it cannot be read),
+        from its bytes, without parsing."""
+        self.accessed.add(module)
+        key = (module, words)
+        held = self._holds.get(key)
+        if held is None:
+            path = self.modules.get(module)
+            data = self._module_bytes(path) if path is not None else None
+            held = self._holds[key] = data is None or any(word in data for word in words)
+        return held
+
+    def defines_here(self, module: str, name: str) -> bool:
+        """Whether bytes show that ``module`` binds ``name`` with its own top-level
+        ``def`` or ``class`` (rather than importing it from elsewhere), surely."""
+        text = self._module_text(module)
+        if text is None:
+            return False
+        defined = text.defined_names
+        encoded = name.encode()
+        return encoded in defined and UNSURE not in defined and encoded not in text.imported
+
     def module_tree(self, module: str) -> cst.Module | None:
         """A project module parsed (not kept: for the rare question facts do not answer)."""
         path = self.modules.get(module)
@@ -749,6 +780,9 @@ def _function_facts(statement: cst.FunctionDef, function_scope: Scope, scope: Sc
         defines_async=collector.defines_async,
         ambiguous=ambiguous,
         **guarded,  # type: ignore[arg-type]
+        # Only bodies calling a task factory look at what they return.
+        returns_task=returned_fresh_task(statement, resolver, function_scope)
+        if collector.spawns else "",
     )
 
 
@@ -865,6 +899,8 @@ class _BodyCollector(BodyVisitor):
         self.call_nodes: list[cst.Call] = []
         self.blocking_nodes: list[cst.Call] = []
         self.tests_names = False
+        #: It calls something named like a task factory (``create_task``, ``ensure_future``).
+        self.spawns = False
         self.is_generator = False
         self.defines_async = False
 
@@ -877,6 +913,11 @@ class _BodyCollector(BodyVisitor):
         self.is_generator = True
 
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not self.spawns and (
+                type(func) is cst.Attribute and func.attr.value in FACTORY_METHOD_NAMES
+                or type(func) is cst.Name and func.value in FACTORY_METHOD_NAMES):
+            self.spawns = True
         qualname = self.resolver.qualified_name(node.func, self.scope)
         if qualname is not None:
             self.calls.append(qualname)

@@ -1,0 +1,169 @@
+"""Issue 20's callback and chain rules: ACK104 (an async def handed to a callback API),
+ACK400 and ACK102 through sync helpers of the project."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from asyncheck.doors.testing import lint_source
+from asyncheck.semantics.project import ModuleFacts, extract_module_facts
+
+
+def messages(code: str, source: str, **kwargs: object) -> list[str]:
+    return [d.message for d in lint_source(source, codes=[code], **kwargs)  # type: ignore[arg-type]
+            if d.code == code]
+
+
+# -- ACK104 ---------------------------------------------------------------------------------
+
+def test_a_name_defined_both_sync_and_async_is_not_reported() -> None:
+    source = (
+        "import atexit, sys\n\n"
+        "if sys.version_info >= (3, 11):\n"
+        "    async def cleanup():\n        ...\n"
+        "else:\n"
+        "    def cleanup():\n        ...\n\n"
+        "atexit.register(cleanup)\n"
+    )
+    assert messages("ACK104", source) == []
+
+
+def test_a_subclass_method_that_is_sync_is_not_taken_for_the_base_coroutine() -> None:
+    source = (
+        "import atexit\n\n"
+        "class Base:\n    async def close(self):\n        ...\n\n"
+        "class SyncClient(Base):\n"
+        "    def close(self):\n        ...\n\n"
+        "    def install(self):\n        atexit.register(self.close)\n\n"
+        "class AsyncClient(Base):\n"
+        "    def install(self):\n        atexit.register(self.close)\n"
+    )
+    found = lint_source(source, codes=["ACK104"])
+    assert [(d.line, d.code) for d in found] == [(16, "ACK104")]
+
+
+def test_positions_of_the_callable_follow_each_api() -> None:
+    source = (
+        "import asyncio, signal, threading, weakref\n\n"
+        "async def job(*args):\n    ...\n\n"
+        "def wire(loop: asyncio.AbstractEventLoop, owner):\n"
+        "    signal.signal(signal.SIGTERM, job)\n"        # 7: handler, second
+        "    threading.Timer(5.0, job).start()\n"          # 8: function, second
+        "    threading.Thread(None, job).start()\n"        # 9: target, second
+        "    weakref.finalize(owner, job)\n"               # 10: func, second
+        "    loop.call_later(1, job)\n"                    # 11: callback, second
+        "    loop.call_at(loop.time() + 1, callback=job)\n"  # 12: by keyword
+        "    signal.signal(job, signal.SIG_IGN)\n"         # not the handler: no finding
+        "    threading.Timer(job, print)\n"                # not the function: no finding
+    )
+    found = lint_source(source, codes=["ACK104"])
+    assert [d.line for d in found] == [7, 8, 9, 10, 11, 12]
+
+
+# -- ACK400 through helpers ----------------------------------------------------------------
+
+def test_a_call_cycle_still_reaches_the_loop_run_and_one_without_terminates() -> None:
+    source = (
+        "import asyncio\n\n"
+        "async def fetch():\n    ...\n\n"
+        "def ping(n):\n    return pong(n - 1) if n else None\n\n"
+        "def pong(n):\n"
+        "    if n > 5:\n        return ping(n - 1)\n"
+        "    return asyncio.run(fetch())\n\n"
+        "def even(n):\n    return n == 0 or odd(n - 1)\n\n"
+        "def odd(n):\n    return n != 0 and even(n - 1)\n\n"
+        "async def main():\n"
+        "    even(4)\n"
+        "    return ping(10)\n"
+    )
+    assert messages("ACK400", source) == [
+        "`ping(...)` inside `async def main` starts an event loop while one is running "
+        "(RuntimeError): main -> ping -> pong -> asyncio.run; make the helper async and "
+        "`await` it"]
+
+
+def test_a_guard_anywhere_on_the_chain_stops_it() -> None:
+    source = (
+        "import asyncio\n\n"
+        "def loop_is_running():\n"
+        "    try:\n        asyncio.get_running_loop()\n"
+        "    except RuntimeError:\n        return False\n"
+        "    return True\n\n"
+        "def run(coro):\n    return asyncio.run(coro)\n\n"
+        "def maybe_run(coro):\n"
+        "    if loop_is_running():\n        return coro\n"
+        "    return run(coro)\n\n"
+        "async def job():\n    ...\n\n"
+        "async def handler():\n"
+        "    maybe_run(job())\n"
+        "    run(job())\n"
+    )
+    found = lint_source(source, codes=["ACK400"])
+    assert [d.line for d in found] == [23]
+
+
+def test_a_literal_argument_switching_the_loop_run_off() -> None:
+    source = (
+        "import asyncio\n\n"
+        "def fetch(coro, wait=True):\n"
+        "    if wait:\n        return asyncio.run(coro)\n"
+        "    return coro\n\n"
+        "async def job():\n    ...\n\n"
+        "async def handler():\n"
+        "    return await fetch(job(), wait=False)\n\n"
+        "async def other():\n"
+        "    fetch(job())\n"
+    )
+    found = lint_source(source, codes=["ACK400"])
+    assert [d.line for d in found] == [15]
+
+
+# -- ACK102 through helpers ----------------------------------------------------------------
+
+def _returns_task(source: str) -> dict[str, str]:
+    facts = extract_module_facts(cst.parse_module(source), "m")
+    stored = ModuleFacts.from_json(facts.to_json())  # what the facts store keeps
+    return {name: f.returns_task for name, f in stored.functions.items() if f.returns_task}
+
+
+def test_which_helpers_return_a_fresh_task() -> None:
+    source = (
+        "import asyncio\n\n"
+        "def direct(c):\n    return asyncio.create_task(c)\n\n"
+        "def named(loop, c):\n"
+        "    task = loop.create_task(c)\n"
+        "    task.add_done_callback(print)\n"
+        "    return task\n\n"
+        "def stored(self, c):\n"
+        "    task = asyncio.ensure_future(c)\n"
+        "    self.tasks.add(task)\n"
+        "    return task\n\n"
+        "def on_self(self, c):\n"
+        "    self.task = asyncio.create_task(c)\n"
+        "    return self.task\n\n"
+        "def group(tg: asyncio.TaskGroup, c):\n    return tg.create_task(c)\n\n"
+        "def nested(c):\n"
+        "    def inner():\n        return asyncio.create_task(c)\n"
+        "    return inner\n"
+    )
+    assert _returns_task(source) == {
+        "m.direct": "asyncio.create_task",
+        "m.named": "loop.create_task",
+        "m.nested.<locals>.inner": "asyncio.create_task",
+    }
+
+
+def test_a_helper_task_kept_by_the_caller_or_dropped() -> None:
+    source = (
+        "import asyncio\n\n"
+        "def spawn(c):\n    return asyncio.create_task(c)\n\n"
+        "async def job():\n    ...\n\n"
+        "background = set()\n\n"
+        "async def main():\n"
+        "    background.add(spawn(job()))\n"
+        "    _ = spawn(job())\n"
+        "    spawn(job()).add_done_callback(print)\n"
+        "    await asyncio.gather(spawn(job()))\n"
+    )
+    found = lint_source(source, codes=["ACK102"])
+    assert [(d.line, "spawn" in d.message) for d in found] == [(13, True), (14, True)]
