@@ -76,12 +76,15 @@ def build_index(
                         listed_coroutines=listed_coroutines(settings), library=library)
 
 
-def project_environment(settings: Settings, root: Path | None) -> Environment:
+def project_environment(settings: Settings, root: Path | None, *,
+                        cache_dir: Path | None = None) -> Environment:
     """The environment whose libraries a project's lint reads (SPEC §9): as configured,
-    else found from the project root; none for in-memory projects that configure none."""
+    else found from the project root; none for in-memory projects that configure none.
+    ``cache_dir`` keeps what a bare interpreter said about its site-packages."""
     if root is None and settings.python is None:
         return Environment.none()
-    return resolve_environment(settings.python, root)
+    return resolve_environment(settings.python, root, origin=settings.python_origin,
+                               cache_dir=cache_dir)
 
 
 def build_linter(

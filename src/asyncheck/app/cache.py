@@ -67,7 +67,7 @@ class _Entry:
 
 
 @lru_cache(maxsize=1)
-def _code_key() -> str:
+def code_key() -> str:
     """What every cache file is keyed by first: its format, asyncheck's version and code,
     and the Python running it (computed once per process)."""
     return "\0".join([str(_FORMAT), __version__, _code_stamp(), sys.version])
@@ -128,7 +128,7 @@ class Cache:
         """The cache for this configuration in ``directory`` (empty if missing or unusable);
         ``environment`` identifies the libraries read (installing one changes findings)."""
         key = hashlib.sha256("\0".join([
-            _code_key(), settings.cache_key(), environment,
+            code_key(), settings.cache_key(), environment,
             *sorted(f"{name}={path}" for name, path in modules.items()),
         ]).encode()).hexdigest()[:32]
         results = directory / f"results-{key}.json"
@@ -172,15 +172,30 @@ class Cache:
         """Write the cache atomically (errors are ignored: a cache is an optimisation)."""
         if not self._dirty or self.path is None:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.path.parent / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("# Created by asyncheck.\n*\n", encoding="utf-8")
-            _write_json(self.path, {"format": _FORMAT, "entries": {
-                path: entry.to_json() for path, entry in self.entries.items()}})
-        except OSError:
-            pass
+        save_json(self.path, {"format": _FORMAT, "entries": {
+            path: entry.to_json() for path, entry in self.entries.items()}})
+
+
+def save_json(path: Path, data: object) -> None:
+    """Write ``data`` to ``path`` in a cache directory, made (with a ``.gitignore`` that
+    ignores it) if missing; errors are ignored: a cache is an optimisation."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        gitignore = path.parent / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text("# Created by asyncheck.\n*\n", encoding="utf-8")
+        _write_json(path, data)
+    except OSError:
+        pass
+
+
+def load_json(path: Path) -> object | None:
+    """What :func:`save_json` wrote to ``path``; None when missing or unreadable."""
+    try:
+        data: object = json.loads(read_regular_file(path) or b"null")
+    except (ValueError, RecursionError):
+        return None
+    return data
 
 
 class FactsStore:
@@ -195,7 +210,7 @@ class FactsStore:
     """
 
     def __init__(self, directory: Path) -> None:
-        key = hashlib.sha256(_code_key().encode()).hexdigest()[:16]
+        key = hashlib.sha256(code_key().encode()).hexdigest()[:16]
         self.directory = directory / f"facts-{key}"
         self._made = False
 

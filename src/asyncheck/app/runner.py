@@ -25,20 +25,8 @@ from asyncheck.app.discovery import (
     module_name_for,
     project_module_names,
 )
-from asyncheck.app.environment import resolve_environment
-from asyncheck.app.facts import scratch_directory
-from asyncheck.app.noqa import add_noqa
-from asyncheck.app.pool import (
-    SERIAL_BELOW,
-    Job,
-    Outcome,
-    Triaged,
-    Worker,
-    WorkerSpec,
-    default_jobs,
-    lint_in_process,
-    run_pool,
-)
+from asyncheck.app.environment import Environment, resolve_environment
+from asyncheck.app.jobs import Job, Outcome, Triaged
 from asyncheck.app.writing import WriteError, file_identity, write_atomically
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic
@@ -48,10 +36,9 @@ from asyncheck.core.source import (
     decode_source,
     encode_source,
 )
-from asyncheck.text.prefilter import PreFilter
-from asyncheck.text.scans import imported_modules
 
 if TYPE_CHECKING:
+    from asyncheck.app.pool import Worker, WorkerSpec
     from asyncheck.lint.engine import FileResult
 
 STDIN_PATH = "-"
@@ -93,6 +80,9 @@ def _read(job: Job, outcome: Outcome) -> bytes | None:
 
 
 def _triage_file(worker: Worker, job: Job) -> Triaged:
+    # Imported here, with the workers: a run answered from the cache reads no module text.
+    from asyncheck.text.scans import imported_modules
+
     outcome = Outcome(job.path)
     data = _read(job, outcome)
     if data is None or (worker.prefilter is not None and not worker.prefilter.may_report(
@@ -192,6 +182,9 @@ def _fix_file(worker: Worker, job: Job, data: bytes, outcome: Outcome) -> None:
 
 def _add_noqa(job: Job, data: bytes, outcome: Outcome) -> None:
     """``--add-noqa``: comment the file's findings away, written back like a fix."""
+    # Imported here, for --add-noqa only: start-up time.
+    from asyncheck.app.noqa import add_noqa
+
     if not outcome.diagnostics or job.path == STDIN_PATH:
         return
     try:
@@ -254,21 +247,34 @@ def run(
     if stdin_filename:
         anchor_paths.append(Path(stdin_filename))
     root = find_project_root(anchor_paths or [Path.cwd()])
-    discovered = discover_files(file_paths, settings, root=root) if file_paths else None
+    # The results of a fix are not cached (the files change), the walk of the project is.
+    discovered = discover_files(file_paths, settings, root=root,
+                                cache_dir=cache_dir) if file_paths else None
     if discovered is not None:
         result.errors.extend(discovered.errors)
-    modules = project_module_names(root, settings)
+    modules = project_module_names(root, settings, cache_dir=cache_dir)
     worker: Worker | None = None
-    spec: WorkerSpec | None = None
     scratch = ExitStack()
+    found: list[Environment] = []
+
+    def environment() -> Environment:
+        # Found once per run, for the cache key and every worker process.
+        if not found:
+            found.append(resolve_environment(settings.python, root, cache_dir=cache_dir,
+                                             origin=settings.python_origin))
+        return found[0]
 
     def local_worker(pooled: bool = False) -> Worker:
         # Built on the first file not answered by the cache: a fully cached run never
         # imports the rules (nor libcst).
-        nonlocal worker, spec
+        nonlocal worker
         if worker is None:
-            # Imported here for that reason: start-up time.
+            # Imported here for that reason: start-up time (the pool's modules import
+            # multiprocessing and concurrent.futures).
             from asyncheck.app.assemble import enabled_rules
+            from asyncheck.app.facts import scratch_directory  # likewise
+            from asyncheck.app.pool import Worker, WorkerSpec  # likewise
+            from asyncheck.text.prefilter import PreFilter  # likewise
 
             skipper = PreFilter(enabled_rules(settings), settings, modules) if prefilter else None
             # Module facts go to the cache directory, or for this run only to a scratch
@@ -283,7 +289,8 @@ def run(
                     scratch_directory("asyncheck-", len(modules)))),)
                 store = FactsStore(scratch_directories[0])
             spec = WorkerSpec(settings, root, modules, fix_mode, skipper, store,
-                              _triage_file, _lint_triaged, scratch=scratch_directories)
+                              _triage_file, _lint_triaged, scratch=scratch_directories,
+                              environment=environment())
             worker = Worker(spec)
         return worker
 
@@ -311,8 +318,8 @@ def run(
         jobs_list = _once_per_file(jobs_list)
     cache = None
     if cache_dir is not None and fix_mode is None:
-        environment = resolve_environment(settings.python, root).fingerprint()
-        cache = Cache.open(cache_dir, settings, modules, environment=environment)
+        cache = Cache.open(cache_dir, settings, modules,
+                           environment=environment().fingerprint())
     pending: list[Job] = []
     done = 0
     for job in jobs_list:
@@ -336,24 +343,34 @@ def run(
         if progress is not None:
             progress(done, len(jobs_list))
 
-    workers = jobs if jobs is not None else default_jobs()
     with scratch:
-        if len(pending) < SERIAL_BELOW:
-            for job in pending:
-                finished(_check_file(local_worker(), job))
-        elif workers <= 1:
-            lint_in_process(local_worker(), pending, finished)
-        else:
-            local_worker(pooled=True)  # the pre-filter and the facts store, for every process
-            assert spec is not None
-            if spec.prefilter is not None:
-                spec.prefilter.prepare()
-            run_pool(pending, min(workers, len(pending)), spec, finished)
+        if pending:
+            _lint_pending(pending, jobs, local_worker, finished)
     if cache is not None:
         cache.save()
     result.diagnostics.sort(key=Diagnostic.sort_key)
     result.diffs.sort()
     return result
+
+
+def _lint_pending(pending: list[Job], jobs: int | None,
+                  local_worker: Callable[[bool], Worker],
+                  finished: Callable[[Outcome], None]) -> None:
+    """Lint the files the cache did not answer: in this process, or over a process pool."""
+    # Imported here, when a file is to be linted: start-up time (see local_worker).
+    from asyncheck.app.pool import SERIAL_BELOW, default_jobs, lint_in_process, run_pool
+
+    workers = jobs if jobs is not None else default_jobs()
+    if len(pending) < SERIAL_BELOW:
+        for job in pending:
+            finished(_check_file(local_worker(False), job))
+    elif workers <= 1:
+        lint_in_process(local_worker(False), pending, finished)
+    else:
+        worker = local_worker(True)  # the pre-filter and the facts store, for every process
+        if worker.prefilter is not None:
+            worker.prefilter.prepare()
+        run_pool(pending, min(workers, len(pending)), worker.spec, finished)
 
 
 def _once_per_file(jobs: list[Job]) -> list[Job]:
