@@ -119,6 +119,9 @@ class Cache:
         self.path = path
         self.modules = modules
         self.entries: dict[str, _Entry] = {}
+        #: Entries as read, made :class:`_Entry` when looked up: a one-file run reads the
+        #: whole project's results and needs one of them.
+        self._read: dict[str, object] = {}
         self._module_digests: dict[str, str | None] = {}
         self._dirty = False
 
@@ -136,11 +139,22 @@ class Cache:
         try:
             data = json.loads(read_regular_file(results) or b"null")
             if isinstance(data, dict) and data.get("format") == _FORMAT:
-                cache.entries = {str(path): _Entry.from_json(entry)
-                                 for path, entry in data["entries"].items()}
+                read = data["entries"]
+                if isinstance(read, dict):
+                    cache._read = read
         except Exception:  # missing, truncated, foreign: start afresh
-            cache.entries = {}
+            cache._read = {}
         return cache
+
+    def _entry(self, path: str) -> _Entry | None:
+        entry = self.entries.get(path)
+        if entry is None and path in self._read:
+            try:
+                entry = _Entry.from_json(self._read.pop(path))
+            except Exception:  # malformed: linted again and replaced
+                return None
+            self.entries[path] = entry
+        return entry
 
     def module_digest(self, module: str) -> str | None:
         """The content hash of a project module's file (None if it has none)."""
@@ -151,8 +165,8 @@ class Cache:
 
     def lookup(self, path: str) -> CachedFile | None:
         """The cached findings of ``path`` if the file and its dependencies are unchanged."""
-        entry = self.entries.get(path)
-        if not isinstance(entry, _Entry):
+        entry = self._entry(path)
+        if entry is None:
             return None
         digest = _file_digest(Path(path))
         if digest is None or digest != entry.digest:
@@ -172,8 +186,9 @@ class Cache:
         """Write the cache atomically (errors are ignored: a cache is an optimisation)."""
         if not self._dirty or self.path is None:
             return
-        save_json(self.path, {"format": _FORMAT, "entries": {
-            path: entry.to_json() for path, entry in self.entries.items()}})
+        entries = dict(self._read)
+        entries.update((path, entry.to_json()) for path, entry in self.entries.items())
+        save_json(self.path, {"format": _FORMAT, "entries": entries})
 
 
 def save_json(path: Path, data: object) -> None:

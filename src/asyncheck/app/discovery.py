@@ -261,8 +261,8 @@ def discover_files(paths: Sequence[Path], settings: Settings, *, root: Path,
 
     for path in paths:
         if path.is_dir() and not explain and _same_directory(path, root):
-            for relative, resolved, module in _project_walk(root, patterns, cache_dir):
-                add(path / relative, resolved, module)
+            for relative, module, resolved in _project_walk(root, patterns, cache_dir):
+                add(path / relative, resolved or root / relative, module)
         elif path.is_dir():
             for found, resolved in _walk(path, root, patterns,
                                          result.skipped if explain else None):
@@ -328,8 +328,9 @@ def project_module_names(root: Path, settings: Settings, *,
     file of a name wins); the walk is kept in ``cache_dir`` when given."""
     resolved_root = root.resolve()
     modules: dict[str, Path] = {}
-    for relative, _, module in _project_walk(resolved_root, _excludes(settings), cache_dir):
-        modules.setdefault(module, root / relative)
+    for relative, module, _ in _project_walk(resolved_root, _excludes(settings), cache_dir):
+        if module not in modules:
+            modules[module] = root / relative
     return modules
 
 
@@ -349,8 +350,12 @@ def _same_directory(path: Path, root: Path) -> bool:
 # enough to know that the walk would find the same files, and costs a few milliseconds.
 
 _WALK_FORMAT = 1
+#: A Python file a walk of the project found: its path relative to the root, its module
+#: name, and its resolved path when that is not the root joined with the relative path (a
+#: symbolic link).
+_Found = tuple[str, str, Path | None]
 #: One walk per (root, excludes) of this process: (its record, its files).
-_WALKS: dict[tuple[str, tuple[str, ...]], tuple[_WalkRecord, list[tuple[str, Path, str]]]] = {}
+_WALKS: dict[tuple[str, tuple[str, ...]], tuple[_WalkRecord, list[_Found]]] = {}
 
 
 @dataclass
@@ -406,11 +411,10 @@ def _listing(directory: str, entries: Sequence[os.DirEntry[str]]) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
-def _project_walk(root: Path, patterns: tuple[str, ...],
-                  cache_dir: Path | None) -> list[tuple[str, Path, str]]:
-    """(path relative to ``root``, resolved path, module name) of every Python file a walk
-    of the (resolved) project root finds, in walk order: from this process's last walk or
-    the cache directory when the directories it read list the same, else walked again."""
+def _project_walk(root: Path, patterns: tuple[str, ...], cache_dir: Path | None) -> list[_Found]:
+    """Every Python file a walk of the (resolved) project root finds, in walk order: from
+    this process's last walk or the cache directory when the directories it read list the
+    same, else walked again."""
     key = (str(root), patterns)
     remembered = _WALKS.get(key)
     if remembered is not None and remembered[0].unchanged():
@@ -420,16 +424,17 @@ def _project_walk(root: Path, patterns: tuple[str, ...],
         name = hashlib.sha256("\0".join([str(_WALK_FORMAT), code_key(), *key[:1], *patterns])
                               .encode()).hexdigest()[:32]
         store = cache_dir / f"walk-{name}.json"
-        loaded = _load_walk(store, root)
+        loaded = _load_walk(store)
         if loaded is not None and loaded[0].unchanged():
             _WALKS[key] = loaded
             return loaded[1]
     record = _WalkRecord()
     packages: dict[Path, tuple[str, ...]] = {}
-    files = []
+    files: list[_Found] = []
     for path, resolved in _walk(root, root, patterns, record=record):
         module = _module_name(resolved, root, packages) or path.stem
-        files.append((path.relative_to(root).as_posix(), resolved, module))
+        relative = path.relative_to(root).as_posix()
+        files.append((relative, module, None if resolved == path else resolved))
     record.packages_above = {str(d): bool(parts) for d, parts in packages.items()
                              if str(d) not in record.directories}
     if record.reusable:
@@ -437,12 +442,11 @@ def _project_walk(root: Path, patterns: tuple[str, ...],
         if store is not None:
             save_json(store, {"format": _WALK_FORMAT, "directories": record.directories,
                               "packages_above": record.packages_above,
-                              "files": [[relative, module] for relative, _, module in files]})
+                              "files": [[relative, module] for relative, module, _ in files]})
     return files
 
 
-def _load_walk(store: Path, root: Path
-               ) -> tuple[_WalkRecord, list[tuple[str, Path, str]]] | None:
+def _load_walk(store: Path) -> tuple[_WalkRecord, list[_Found]] | None:
     data = load_json(store)
     try:
         assert isinstance(data, dict) and data["format"] == _WALK_FORMAT
@@ -450,7 +454,6 @@ def _load_walk(store: Path, root: Path
         assert isinstance(directories, dict) and isinstance(above, dict)
         record = _WalkRecord({str(d): str(listing) for d, listing in directories.items()},
                              {str(d): bool(is_package) for d, is_package in above.items()})
-        return record, [(str(relative), root / str(relative), str(module))
-                        for relative, module in files]
+        return record, [(str(relative), str(module), None) for relative, module in files]
     except (AssertionError, KeyError, TypeError, ValueError):
         return None

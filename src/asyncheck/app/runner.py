@@ -27,7 +27,6 @@ from asyncheck.app.discovery import (
 )
 from asyncheck.app.environment import Environment, resolve_environment
 from asyncheck.app.jobs import Job, Outcome, Triaged
-from asyncheck.app.writing import WriteError, file_identity, write_atomically
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic
 from asyncheck.core.source import (
@@ -38,7 +37,7 @@ from asyncheck.core.source import (
 )
 
 if TYPE_CHECKING:
-    from asyncheck.app.pool import Worker, WorkerSpec
+    from asyncheck.app.pool import Worker
     from asyncheck.lint.engine import FileResult
 
 STDIN_PATH = "-"
@@ -134,6 +133,7 @@ def _fix_file(worker: Worker, job: Job, data: bytes, outcome: Outcome) -> None:
     # Imported here, for fixes only, to save start-up time: a fully cached run imports no
     # libcst.
     from asyncheck.lint.fixer import fix_source, unified_diff
+    from asyncheck.app.writing import WriteError, write_atomically  # likewise
 
     linter = worker.linter
     try:
@@ -184,6 +184,7 @@ def _add_noqa(job: Job, data: bytes, outcome: Outcome) -> None:
     """``--add-noqa``: comment the file's findings away, written back like a fix."""
     # Imported here, for --add-noqa only: start-up time.
     from asyncheck.app.noqa import add_noqa
+    from asyncheck.app.writing import WriteError, write_atomically  # likewise
 
     if not outcome.diagnostics or job.path == STDIN_PATH:
         return
@@ -376,6 +377,8 @@ def _lint_pending(pending: list[Job], jobs: int | None,
 def _once_per_file(jobs: list[Job]) -> list[Job]:
     """The jobs less those naming a file an earlier job names too (hard links; discovery
     has already dropped symbolic links to files it lints): a file is fixed once."""
+    from asyncheck.app.writing import file_identity  # for fixes only: start-up time
+
     seen: set[tuple[int, int]] = set()
     kept = []
     for job in jobs:

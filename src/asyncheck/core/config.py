@@ -8,7 +8,6 @@ key and the file.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import hashlib
 import json
@@ -362,6 +361,8 @@ def _validate(table: Mapping[str, Any], where: str, known: frozenset[str]) -> di
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in _KEYS:
+            import difflib  # imported here, for a misspelt key only: start-up time
+
             hint = difflib.get_close_matches(key, list(_KEYS), n=1)
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
             raise ConfigError(f"{where}: unknown key '{key}'{suggestion}")
@@ -444,6 +445,8 @@ def _codes(value: Any, key: str, where: str, known: frozenset[str]) -> list[str]
         if not _CODE_PREFIX_RE.fullmatch(code) or (
             code != "ALL" and not any(k.startswith(code) for k in known)
         ):
+            import difflib  # imported here, for a misspelt code only: start-up time
+
             hint = difflib.get_close_matches(code, sorted(known), n=1)
             suggestion = f" (did you mean {hint[0]}?)" if hint else ""
             raise ConfigError(f"{where}: '{key}' has unknown rule code '{code}'{suggestion}")
