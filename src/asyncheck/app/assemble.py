@@ -14,8 +14,8 @@ import libcst as cst
 
 from asyncheck.app.discovery import project_module_names
 from asyncheck.app.environment import (
+    BundledKnowledge,
     Environment,
-    bundled_modules,
     bundled_packages,
     resolve_environment,
 )
@@ -68,8 +68,9 @@ def build_index(
     library = None
     if environment.source != "none":
         # The environment's libraries, and the bundled knowledge for those it lacks.
+        bundled = BundledKnowledge(store)
         library = LibraryIndex(environment.module_file, store=store,
-                               describe=environment.source, bundled=bundled_modules,
+                               describe=environment.source, bundled=lambda: bundled,
                                bundled_packages=bundled_packages())
     return ProjectIndex(modules, parse, store=store, hand_off=hand_off,
                         known_text=prefilter.scanned_text if prefilter is not None else None,

@@ -20,10 +20,11 @@ import json
 import os
 import site
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from asyncheck.app.cache import load_json, save_json
 
@@ -141,6 +142,66 @@ def bundled_modules() -> dict[str, object]:
     except (OSError, ValueError, KeyError, TypeError, EOFError):
         return {}
     return modules if isinstance(modules, dict) else {}
+
+
+class _Store(Protocol):
+    """Where the bundled knowledge of each package is kept for later runs (the facts
+    store of the cache directory, :class:`asyncheck.app.cache.FactsStore`)."""
+
+    def load(self, module: str, is_package: bool, digest: str) -> object | None:
+        """The JSON data saved under this name and version, or None."""
+
+    def save(self, module: str, is_package: bool, digest: str, data: object) -> None:
+        """Keep the JSON data under this name and version."""
+
+
+class BundledKnowledge(Mapping[str, object]):
+    """The bundled knowledge (module name -> its facts, JSON), read one top-level package
+    at a time from ``store`` when it holds the package's part.  The file itself is read
+    whole (8 MB of JSON: about 0.4 s) once per process when a part is missing, and all its
+    parts are then stored: a run that lints one edited file reads only the packages it
+    asks about."""
+
+    def __init__(self, store: _Store | None) -> None:
+        self._store = store
+        self._packages: dict[str, dict[str, object]] = {}
+        self._digest: str | None = None
+
+    def _package(self, top: str) -> dict[str, object]:
+        found = self._packages.get(top)
+        if found is not None:
+            return found
+        if self._store is not None:
+            if self._digest is None:
+                try:
+                    self._digest = hashlib.sha256(_KNOWLEDGE.read_bytes()).hexdigest()
+                except OSError:
+                    self._digest = ""
+            kept = self._store.load(f"bundled knowledge: {top}", False, self._digest)
+            if isinstance(kept, dict):
+                self._packages[top] = kept
+                return kept
+        parts: dict[str, dict[str, object]] = {}
+        for module, facts in bundled_modules().items():
+            parts.setdefault(module.partition(".")[0], {})[module] = facts
+        for package in bundled_packages() | parts.keys():
+            part = parts.get(package, {})
+            if self._store is not None and self._digest:
+                self._store.save(f"bundled knowledge: {package}", False, self._digest, part)
+            self._packages.setdefault(package, part)
+        return self._packages.setdefault(top, {})
+
+    def __getitem__(self, module: str) -> object:
+        return self._package(module.partition(".")[0])[module]
+
+    def __contains__(self, module: object) -> bool:
+        return isinstance(module, str) and module in self._package(module.partition(".")[0])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(bundled_modules())
+
+    def __len__(self) -> int:
+        return len(bundled_modules())
 
 
 def resolve_environment(
