@@ -19,11 +19,13 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from asyncheck import __version__
+from asyncheck.app.modules import path_texts
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic, FixSummary
 
@@ -115,7 +117,7 @@ def _file_digest(path: Path) -> str | None:
 class Cache:
     """Findings per file path for one configuration of one project."""
 
-    def __init__(self, path: Path | None, modules: dict[str, Path]) -> None:
+    def __init__(self, path: Path | None, modules: Mapping[str, Path]) -> None:
         self.path = path
         self.modules = modules
         self.entries: dict[str, _Entry] = {}
@@ -126,13 +128,13 @@ class Cache:
         self._dirty = False
 
     @classmethod
-    def open(cls, directory: Path, settings: Settings, modules: dict[str, Path], *,
+    def open(cls, directory: Path, settings: Settings, modules: Mapping[str, Path], *,
              environment: str = "") -> Cache:
         """The cache for this configuration in ``directory`` (empty if missing or unusable);
         ``environment`` identifies the libraries read (installing one changes findings)."""
         key = hashlib.sha256("\0".join([
             code_key(), settings.cache_key(), environment,
-            *sorted(f"{name}={path}" for name, path in modules.items()),
+            *sorted(f"{name}={path}" for name, path in path_texts(modules)),
         ]).encode()).hexdigest()[:32]
         results = directory / f"results-{key}.json"
         cache = cls(results, modules)

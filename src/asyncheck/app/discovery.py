@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from asyncheck.app.cache import code_key, load_json, save_json
+from asyncheck.app.modules import ProjectModules
 from asyncheck.core.config import DEFAULT_EXCLUDES, Settings
 
 if TYPE_CHECKING:
@@ -323,15 +324,11 @@ def _package_parts(directory: Path, known: dict[Path, tuple[str, ...]]) -> tuple
 
 
 def project_module_names(root: Path, settings: Settings, *,
-                         cache_dir: Path | None = None) -> dict[str, Path]:
+                         cache_dir: Path | None = None) -> ProjectModules:
     """Module name -> file for every Python file of the project under ``root`` (the first
     file of a name wins); the walk is kept in ``cache_dir`` when given."""
-    resolved_root = root.resolve()
-    modules: dict[str, Path] = {}
-    for relative, module, _ in _project_walk(resolved_root, _excludes(settings), cache_dir):
-        if module not in modules:
-            modules[module] = root / relative
-    return modules
+    return ProjectModules(root, ((module, relative) for relative, module, _ in _project_walk(
+        root.resolve(), _excludes(settings), cache_dir)))
 
 
 def _same_directory(path: Path, root: Path) -> bool:

@@ -57,7 +57,7 @@ class WorkerSpec:
 
     settings: Settings
     root: Path
-    modules: dict[str, Path]
+    modules: Mapping[str, Path]
     fix_mode: str | None
     prefilter: PreFilter | None
     store: FactsStore | None
