@@ -1,6 +1,6 @@
 """Paths in, diagnostics out: discovery, the result cache, and what happens to one file.
 
-Each file is a :class:`~asyncheck.app.pool.Job` checked by :func:`_check_file` with a
+Each file is a :class:`~asyncheck.app.jobs.Job` checked by :func:`_check_file` with a
 per-process :class:`~asyncheck.app.pool.Worker` (rules, settings and the lazy project index
 built once per process): read, pre-filtered, linted or fixed (the fixed file written back).
 Small runs stay in this process, so a one-file pre-commit run pays no pool start-up; larger
