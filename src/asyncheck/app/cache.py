@@ -135,7 +135,7 @@ class Cache:
         key = hashlib.sha256("\0".join([
             code_key(), settings.cache_key(), environment,
             *sorted(f"{name}={path}" for name, path in path_texts(modules)),
-        ]).encode()).hexdigest()[:32]
+        ]).encode("utf-8", "surrogateescape")).hexdigest()[:32]  # non-UTF-8 file names
         results = directory / f"results-{key}.json"
         cache = cls(results, modules)
         try:
@@ -235,7 +235,8 @@ class FactsStore:
         self.lasting = lasting
 
     def _path(self, module: str, is_package: bool, digest: str) -> Path:
-        name = hashlib.sha256(f"{module}\0{is_package}\0{digest}".encode()).hexdigest()[:32]
+        name = hashlib.sha256(f"{module}\0{is_package}\0{digest}".encode(
+            "utf-8", "surrogateescape")).hexdigest()[:32]  # a module named by a non-UTF-8 file
         return self.directory / f"{name}.json"
 
     def load(self, module: str, is_package: bool, digest: str) -> object | None:

@@ -405,7 +405,8 @@ def _listing(directory: str, entries: Sequence[os.DirEntry[str]]) -> str:
             except OSError:
                 text = b"?"
             parts.append(f"{kind}{name}:{hashlib.sha256(text).hexdigest()}")
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    # File names that are not UTF-8 arrive as surrogate escapes: encoded back as they were.
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _project_walk(root: Path, patterns: tuple[str, ...], cache_dir: Path | None) -> list[_Found]:
