@@ -229,6 +229,18 @@ def test_odd_names_in_json_output_name_the_files(tmp_path: Path) -> None:
     assert [os.fsencode(path) for path in paths] == list(ODD_NAMES)
 
 
+def test_odd_names_are_cached_like_others(tmp_path: Path) -> None:
+    odd_tree(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    cold, warm = (subprocess.run([*asyncheck_command(), "--format", "json", "."], cwd=tmp_path,
+                                 env=env, capture_output=True, timeout=120, check=False)
+                  for _ in range(2))
+    assert (cold.returncode, cold.stderr) == (warm.returncode, warm.stderr) == (1, b"")
+    assert json.loads(warm.stdout) == json.loads(cold.stdout)
+    assert len(json.loads(cold.stdout)) == 2 and list(tmp_path.glob(".asyncheck_cache/results-*"))
+
+
 def test_odd_names_in_error_messages_are_one_line(tmp_path: Path) -> None:
     name = b"gone\nasyncheck: forged.py"
     os.symlink(b"nowhere", os.path.join(os.fsencode(tmp_path), name))

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import libcst as cst
 
+from asyncheck.app.cache import FactsStore as CacheStore
 from asyncheck.app.discovery import project_module_names
 from asyncheck.app.environment import (
+    BundledKnowledge,
     Environment,
-    bundled_modules,
     bundled_packages,
     resolve_environment,
 )
@@ -68,20 +69,27 @@ def build_index(
     library = None
     if environment.source != "none":
         # The environment's libraries, and the bundled knowledge for those it lacks.
+        # Its parts are worth storing for later runs only (decoding the whole file is
+        # cheaper than encoding them for another process of this run).
+        bundled = BundledKnowledge(store if isinstance(store, CacheStore) and store.lasting
+                                   else None)
         library = LibraryIndex(environment.module_file, store=store,
-                               describe=environment.source, bundled=bundled_modules,
+                               describe=environment.source, bundled=lambda: bundled,
                                bundled_packages=bundled_packages())
     return ProjectIndex(modules, parse, store=store, hand_off=hand_off,
                         known_text=prefilter.scanned_text if prefilter is not None else None,
                         listed_coroutines=listed_coroutines(settings), library=library)
 
 
-def project_environment(settings: Settings, root: Path | None) -> Environment:
+def project_environment(settings: Settings, root: Path | None, *,
+                        cache_dir: Path | None = None) -> Environment:
     """The environment whose libraries a project's lint reads (SPEC §9): as configured,
-    else found from the project root; none for in-memory projects that configure none."""
+    else found from the project root; none for in-memory projects that configure none.
+    ``cache_dir`` keeps what a bare interpreter said about its site-packages."""
     if root is None and settings.python is None:
         return Environment.none()
-    return resolve_environment(settings.python, root)
+    return resolve_environment(settings.python, root, origin=settings.python_origin,
+                               cache_dir=cache_dir)
 
 
 def build_linter(

@@ -18,11 +18,13 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from asyncheck import __version__
+from asyncheck.app.modules import path_texts
 from asyncheck.app.writing import WriteError, write_file
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic, FixSummary
@@ -67,7 +69,7 @@ class _Entry:
 
 
 @lru_cache(maxsize=1)
-def _code_key() -> str:
+def code_key() -> str:
     """What every cache file is keyed by first: its format, asyncheck's version and code,
     and the Python running it (computed once per process)."""
     return "\0".join([str(_FORMAT), __version__, _code_stamp(), sys.version])
@@ -115,32 +117,46 @@ def _file_digest(path: Path) -> str | None:
 class Cache:
     """Findings per file path for one configuration of one project."""
 
-    def __init__(self, path: Path | None, modules: dict[str, Path]) -> None:
+    def __init__(self, path: Path | None, modules: Mapping[str, Path]) -> None:
         self.path = path
         self.modules = modules
         self.entries: dict[str, _Entry] = {}
+        #: Entries as read, made :class:`_Entry` when looked up: a one-file run reads the
+        #: whole project's results and needs one of them.
+        self._read: dict[str, object] = {}
         self._module_digests: dict[str, str | None] = {}
         self._dirty = False
 
     @classmethod
-    def open(cls, directory: Path, settings: Settings, modules: dict[str, Path], *,
+    def open(cls, directory: Path, settings: Settings, modules: Mapping[str, Path], *,
              environment: str = "") -> Cache:
         """The cache for this configuration in ``directory`` (empty if missing or unusable);
         ``environment`` identifies the libraries read (installing one changes findings)."""
         key = hashlib.sha256("\0".join([
-            _code_key(), settings.cache_key(), environment,
-            *sorted(f"{name}={path}" for name, path in modules.items()),
-        ]).encode()).hexdigest()[:32]
+            code_key(), settings.cache_key(), environment,
+            *sorted(f"{name}={path}" for name, path in path_texts(modules)),
+        ]).encode("utf-8", "surrogateescape")).hexdigest()[:32]  # non-UTF-8 file names
         results = directory / f"results-{key}.json"
         cache = cls(results, modules)
         try:
             data = json.loads(read_regular_file(results) or b"null")
             if isinstance(data, dict) and data.get("format") == _FORMAT:
-                cache.entries = {str(path): _Entry.from_json(entry)
-                                 for path, entry in data["entries"].items()}
+                read = data["entries"]
+                if isinstance(read, dict):
+                    cache._read = read
         except Exception:  # missing, truncated, foreign: start afresh
-            cache.entries = {}
+            cache._read = {}
         return cache
+
+    def _entry(self, path: str) -> _Entry | None:
+        entry = self.entries.get(path)
+        if entry is None and path in self._read:
+            try:
+                entry = _Entry.from_json(self._read.pop(path))
+            except Exception:  # malformed: linted again and replaced
+                return None
+            self.entries[path] = entry
+        return entry
 
     def module_digest(self, module: str) -> str | None:
         """The content hash of a project module's file (None if it has none)."""
@@ -151,8 +167,8 @@ class Cache:
 
     def lookup(self, path: str) -> CachedFile | None:
         """The cached findings of ``path`` if the file and its dependencies are unchanged."""
-        entry = self.entries.get(path)
-        if not isinstance(entry, _Entry):
+        entry = self._entry(path)
+        if entry is None:
             return None
         digest = _file_digest(Path(path))
         if digest is None or digest != entry.digest:
@@ -172,15 +188,31 @@ class Cache:
         """Write the cache atomically (errors are ignored: a cache is an optimisation)."""
         if not self._dirty or self.path is None:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.path.parent / ".gitignore"
-            if not gitignore.exists():
-                write_file(gitignore, b"# Created by asyncheck.\n*\n", scratch=True)
-            _write_json(self.path, {"format": _FORMAT, "entries": {
-                path: entry.to_json() for path, entry in self.entries.items()}})
-        except (OSError, WriteError):
-            pass
+        entries = dict(self._read)
+        entries.update((path, entry.to_json()) for path, entry in self.entries.items())
+        save_json(self.path, {"format": _FORMAT, "entries": entries})
+
+
+def save_json(path: Path, data: object) -> None:
+    """Write ``data`` to ``path`` in a cache directory, made (with a ``.gitignore`` that
+    ignores it) if missing; errors are ignored: a cache is an optimisation."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        gitignore = path.parent / ".gitignore"
+        if not gitignore.exists():
+            write_file(gitignore, b"# Created by asyncheck.\n*\n", scratch=True)
+        _write_json(path, data)
+    except (OSError, WriteError):
+        pass
+
+
+def load_json(path: Path) -> object | None:
+    """What :func:`save_json` wrote to ``path``; None when missing or unreadable."""
+    try:
+        data: object = json.loads(read_regular_file(path) or b"null")
+    except (ValueError, RecursionError):
+        return None
+    return data
 
 
 class FactsStore:
@@ -194,13 +226,17 @@ class FactsStore:
     unreadable is treated as missing.
     """
 
-    def __init__(self, directory: Path) -> None:
-        key = hashlib.sha256(_code_key().encode()).hexdigest()[:16]
+    def __init__(self, directory: Path, *, lasting: bool = True) -> None:
+        key = hashlib.sha256(code_key().encode()).hexdigest()[:16]
         self.directory = directory / f"facts-{key}"
         self._made = False
+        #: Whether later runs read it (a cache directory), or only this run's processes
+        #: (a scratch directory): what only later runs gain from is not stored there.
+        self.lasting = lasting
 
     def _path(self, module: str, is_package: bool, digest: str) -> Path:
-        name = hashlib.sha256(f"{module}\0{is_package}\0{digest}".encode()).hexdigest()[:32]
+        name = hashlib.sha256(f"{module}\0{is_package}\0{digest}".encode(
+            "utf-8", "surrogateescape")).hexdigest()[:32]  # a module named by a non-UTF-8 file
         return self.directory / f"{name}.json"
 
     def load(self, module: str, is_package: bool, digest: str) -> object | None:

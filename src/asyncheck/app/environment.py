@@ -6,7 +6,8 @@ virtualenv directory; ``none`` turns library knowledge off); the active virtuale
 (``VIRTUAL_ENV``); a ``.venv`` or ``venv`` directory at the project root; the interpreter
 running asyncheck.  A virtualenv is read from its directory (``pyvenv.cfg``,
 ``lib/pythonX.Y/site-packages``) without running anything; only a bare interpreter outside a
-virtualenv is asked, once, for its ``site.getsitepackages()``.
+virtualenv is asked for its ``site.getsitepackages()``, once: the answer is kept in the
+cache directory, by the interpreter's path and modification time.
 
 Library modules are only ever read as text (the project index parses them); nothing here
 imports them.
@@ -14,17 +15,18 @@ imports them.
 
 from __future__ import annotations
 
-import gzip
+import hashlib
 import json
 import os
-import shutil
 import site
-import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
+
+from asyncheck.app.cache import load_json, save_json
 
 #: How a module's file is looked for inside one search directory, best first: a stub beats
 #: the source next to it (``.pyi`` says the types; the ``.py`` may say nothing).
@@ -131,6 +133,9 @@ def bundled_packages() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def bundled_modules() -> dict[str, object]:
     """The bundled knowledge: module name -> its facts (JSON), read on first use."""
+    # Imported here, on first use: start-up time (a run answered from the cache needs none).
+    import gzip
+
     try:
         data = json.loads(gzip.decompress(_KNOWLEDGE.read_bytes()))
         modules = data["modules"]
@@ -139,46 +144,100 @@ def bundled_modules() -> dict[str, object]:
     return modules if isinstance(modules, dict) else {}
 
 
+class _Store(Protocol):
+    """Where the bundled knowledge of each package is kept for later runs (the facts
+    store of the cache directory, :class:`asyncheck.app.cache.FactsStore`)."""
+
+    def load(self, module: str, is_package: bool, digest: str) -> object | None:
+        """The JSON data saved under this name and version, or None."""
+
+    def save(self, module: str, is_package: bool, digest: str, data: object) -> None:
+        """Keep the JSON data under this name and version."""
+
+
+class BundledKnowledge(Mapping[str, object]):
+    """The bundled knowledge (module name -> its facts, JSON), read one top-level package
+    at a time from ``store`` when it holds the package's part.  The file itself is read
+    whole (8 MB of JSON: about 0.4 s) once per process when a part is missing, and all its
+    parts are then stored: a run that lints one edited file reads only the packages it
+    asks about."""
+
+    def __init__(self, store: _Store | None) -> None:
+        self._store = store
+        self._packages: dict[str, dict[str, object]] = {}
+        self._digest: str | None = None
+
+    def _package(self, top: str) -> dict[str, object]:
+        found = self._packages.get(top)
+        if found is not None:
+            return found
+        if self._store is not None:
+            if self._digest is None:
+                try:
+                    self._digest = hashlib.sha256(_KNOWLEDGE.read_bytes()).hexdigest()
+                except OSError:
+                    self._digest = ""
+            kept = self._store.load(f"bundled knowledge: {top}", False, self._digest)
+            if isinstance(kept, dict):
+                self._packages[top] = kept
+                return kept
+        parts: dict[str, dict[str, object]] = {}
+        for module, facts in bundled_modules().items():
+            parts.setdefault(module.partition(".")[0], {})[module] = facts
+        for package in bundled_packages() | parts.keys():
+            part = parts.get(package, {})
+            if self._store is not None and self._digest:
+                self._store.save(f"bundled knowledge: {package}", False, self._digest, part)
+            self._packages.setdefault(package, part)
+        return self._packages.setdefault(top, {})
+
+    def __getitem__(self, module: str) -> object:
+        return self._package(module.partition(".")[0])[module]
+
+    def __contains__(self, module: object) -> bool:
+        return isinstance(module, str) and module in self._package(module.partition(".")[0])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(bundled_modules())
+
+    def __len__(self) -> int:
+        return len(bundled_modules())
+
+
 def resolve_environment(
     python: str | None,
     root: Path | None,
     *,
     environ: Mapping[str, str] | None = None,
-    config_path: Path | None = None,
-    from_command_line: bool = False,
+    origin: str | None = None,
+    cache_dir: Path | None = None,
 ) -> Environment:
     """The environment to read libraries from (see the module docstring for the order).
 
-    ``python`` is the setting (``--python`` or config ``python``), relative to the
-    configuration file's directory when it comes from one."""
+    ``python`` is the setting (``--python`` or config ``python``), located already
+    (:func:`asyncheck.core.config.locate_python`); ``origin`` says where it was set
+    (``--python`` when not given).  A bare interpreter's answer is kept in ``cache_dir``."""
     environ = os.environ if environ is None else environ
     if python is not None:
         if python.strip().lower() == "none":
             return Environment.none()
-        source = "--python" if from_command_line or config_path is None else (
-            f"python in {config_path}")
-        path = Path(python).expanduser()
-        if not path.is_absolute() and config_path is not None and not from_command_line:
-            path = config_path.parent / path
-        if not path.exists() and os.sep not in python and shutil.which(python):
-            path = Path(str(shutil.which(python)))  # a command name: `--python python3.12`
-        return _from_path(path, source)
+        return _from_path(Path(python).expanduser(), origin or "--python", cache_dir)
     virtual_env = environ.get("VIRTUAL_ENV")
     if virtual_env:
-        found = _from_path(Path(virtual_env), "VIRTUAL_ENV")
+        found = _from_path(Path(virtual_env), "VIRTUAL_ENV", cache_dir)
         if found.search_paths:
             return found
     if root is not None:
         for name in (".venv", "venv"):
             candidate = root / name
             if (candidate / "pyvenv.cfg").is_file():
-                found = _from_path(candidate, f"{name} at the project root")
+                found = _from_path(candidate, f"{name} at the project root", cache_dir)
                 if found.search_paths:
                     return found
     return _running_interpreter()
 
 
-def _from_path(path: Path, source: str) -> Environment:
+def _from_path(path: Path, source: str, cache_dir: Path | None) -> Environment:
     """An interpreter or a virtualenv directory."""
     if path.is_dir():
         paths = _venv_site_packages(path)
@@ -189,7 +248,7 @@ def _from_path(path: Path, source: str) -> Environment:
         venv = path.parent.parent
         if (venv / "pyvenv.cfg").is_file():
             return _with_pth(Environment(source, str(venv), _venv_site_packages(venv)))
-        paths, problem = _ask_interpreter(str(path))
+        paths, problem = _ask_interpreter(str(path), cache_dir)
         return _with_pth(Environment(source, str(path), paths, problem))
     return Environment(source, str(path), (), "no such interpreter or directory")
 
@@ -234,9 +293,37 @@ def _read_pyvenv_cfg(path: Path) -> dict[str, str]:
     return values
 
 
+def _ask_interpreter(python: str, cache_dir: Path | None
+                     ) -> tuple[tuple[Path, ...], str | None]:
+    """A bare interpreter's site-packages: the one case that runs something.  Asked once
+    per process, and once for all runs with a cache directory (the answer is kept there
+    by the interpreter's resolved path, size and modification time: running it costs a
+    one-file pre-commit run a tenth of a second)."""
+    try:
+        executable = os.path.realpath(python)
+        info = os.stat(executable)
+        identity = f"{executable}\0{info.st_size}\0{info.st_mtime_ns}"
+    except OSError:
+        identity = None
+    store = None
+    if cache_dir is not None and identity is not None:
+        name = hashlib.sha256(identity.encode()).hexdigest()[:32]
+        store = cache_dir / f"interpreter-{name}.json"
+        kept = load_json(store)
+        if isinstance(kept, dict) and kept.get("identity") == identity and isinstance(
+                kept.get("paths"), list):
+            return tuple(Path(str(p)) for p in kept["paths"] if Path(str(p)).is_dir()), None
+    paths, problem = _run_interpreter(python)
+    if store is not None and problem is None:
+        save_json(store, {"identity": identity, "paths": [str(p) for p in paths]})
+    return paths, problem
+
+
 @lru_cache(maxsize=8)
-def _ask_interpreter(python: str) -> tuple[tuple[Path, ...], str | None]:
-    """A bare interpreter's site-packages: the one case that runs something (once)."""
+def _run_interpreter(python: str) -> tuple[tuple[Path, ...], str | None]:
+    # Imported here: only a bare interpreter is run (start-up time).
+    import subprocess
+
     script = ("import json, site; p = site.getsitepackages(); "
               "u = site.getusersitepackages() if site.ENABLE_USER_SITE else None; "
               "print(json.dumps(p + ([u] if u else [])))")

@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from asyncheck.app.cache import FactsStore
+from asyncheck.app.environment import Environment
 from asyncheck.app.facts import Claims, HandOff, forget_scratch_directories, scratch_directory
+from asyncheck.app.jobs import Job, Outcome, Triaged
 from asyncheck.app.writing import stop_writing
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic
@@ -50,47 +52,12 @@ CHUNK_SIZE = 8
 
 
 @dataclass(frozen=True)
-class Job:
-    """One file to lint: its path and module."""
-
-    path: str
-    module_name: str
-    is_package: bool
-
-
-@dataclass
-class Outcome:
-    """What linting (or fixing) one file came to; it crosses process boundaries."""
-
-    path: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    error: str | None = None
-    digest: str | None = None
-    deps: tuple[str, ...] = ()
-    fixed: Counter[str] = field(default_factory=Counter)
-    dropped: list[str] = field(default_factory=list)
-    diff: str | None = None
-    new_text: str | None = None
-
-
-@dataclass
-class Triaged:
-    """A file looked at before linting: finished already (the pre-filter skipped it, or it
-    cannot be read), or to be linted after the project modules it imports."""
-
-    job: Job
-    outcome: Outcome | None = None
-    imports: tuple[str, ...] = ()
-    size: int = 0
-
-
-@dataclass(frozen=True)
 class WorkerSpec:
     """How to build a :class:`Worker` (sent to every pool process)."""
 
     settings: Settings
     root: Path
-    modules: dict[str, Path]
+    modules: Mapping[str, Path]
     fix_mode: str | None
     prefilter: PreFilter | None
     store: FactsStore | None
@@ -108,6 +75,8 @@ class WorkerSpec:
     #: This run's scratch directories (the facts store's, the claims): a pool process
     #: whose parent was killed removes them, being the last of the run left.
     scratch: tuple[Path, ...] = ()
+    #: The environment whose libraries are read (found once, by the run).
+    environment: Environment | None = None
 
 
 class Worker:
@@ -118,6 +87,7 @@ class Worker:
         # never imports the rules (nor libcst), which saves start-up time.
         from asyncheck.app.assemble import build_linter
 
+        self.spec = spec
         self.settings = spec.settings
         self.triage_file = spec.triage_file
         self.lint_file = spec.lint_file
@@ -136,7 +106,8 @@ class Worker:
             spec.settings, root=spec.root, modules=spec.modules, store=spec.store,
             hand_off=HandOff(self._may_parse, self._parse_ahead) if pooled else None,
             # Fixes rewrite files after the pre-filter read them.
-            prefilter=spec.prefilter if spec.fix_mode is None else None)
+            prefilter=spec.prefilter if spec.fix_mode is None else None,
+            environment=spec.environment)
         self.index = self.linter.index
         self.fix_mode = spec.fix_mode
         self.prefilter = spec.prefilter

@@ -1,6 +1,6 @@
 """Paths in, diagnostics out: discovery, the result cache, and what happens to one file.
 
-Each file is a :class:`~asyncheck.app.pool.Job` checked by :func:`_check_file` with a
+Each file is a :class:`~asyncheck.app.jobs.Job` checked by :func:`_check_file` with a
 per-process :class:`~asyncheck.app.pool.Worker` (rules, settings and the lazy project index
 built once per process): read, pre-filtered, linted or fixed (the fixed file written back).
 Small runs stay in this process, so a one-file pre-commit run pays no pool start-up; larger
@@ -25,21 +25,8 @@ from asyncheck.app.discovery import (
     module_name_for,
     project_module_names,
 )
-from asyncheck.app.environment import resolve_environment
-from asyncheck.app.facts import scratch_directory
-from asyncheck.app.noqa import add_noqa
-from asyncheck.app.pool import (
-    SERIAL_BELOW,
-    Job,
-    Outcome,
-    Triaged,
-    Worker,
-    WorkerSpec,
-    default_jobs,
-    lint_in_process,
-    run_pool,
-)
-from asyncheck.app.writing import WriteError, file_identity, write_atomically
+from asyncheck.app.environment import Environment, resolve_environment
+from asyncheck.app.jobs import Job, Outcome, Triaged
 from asyncheck.core.config import Settings
 from asyncheck.core.diagnostic import Diagnostic
 from asyncheck.core.source import (
@@ -48,10 +35,9 @@ from asyncheck.core.source import (
     decode_source,
     encode_source,
 )
-from asyncheck.text.prefilter import PreFilter
-from asyncheck.text.scans import imported_modules
 
 if TYPE_CHECKING:
+    from asyncheck.app.pool import Worker
     from asyncheck.lint.engine import FileResult
 
 STDIN_PATH = "-"
@@ -93,6 +79,9 @@ def _read(job: Job, outcome: Outcome) -> bytes | None:
 
 
 def _triage_file(worker: Worker, job: Job) -> Triaged:
+    # Imported here, with the workers: a run answered from the cache reads no module text.
+    from asyncheck.text.scans import imported_modules
+
     outcome = Outcome(job.path)
     data = _read(job, outcome)
     if data is None or (worker.prefilter is not None and not worker.prefilter.may_report(
@@ -144,6 +133,7 @@ def _fix_file(worker: Worker, job: Job, data: bytes, outcome: Outcome) -> None:
     # Imported here, for fixes only, to save start-up time: a fully cached run imports no
     # libcst.
     from asyncheck.lint.fixer import fix_source, unified_diff
+    from asyncheck.app.writing import WriteError, write_atomically  # likewise
 
     linter = worker.linter
     try:
@@ -192,6 +182,10 @@ def _fix_file(worker: Worker, job: Job, data: bytes, outcome: Outcome) -> None:
 
 def _add_noqa(job: Job, data: bytes, outcome: Outcome) -> None:
     """``--add-noqa``: comment the file's findings away, written back like a fix."""
+    # Imported here, for --add-noqa only: start-up time.
+    from asyncheck.app.noqa import add_noqa
+    from asyncheck.app.writing import WriteError, write_atomically  # likewise
+
     if not outcome.diagnostics or job.path == STDIN_PATH:
         return
     try:
@@ -254,21 +248,34 @@ def run(
     if stdin_filename:
         anchor_paths.append(Path(stdin_filename))
     root = find_project_root(anchor_paths or [Path.cwd()])
-    discovered = discover_files(file_paths, settings, root=root) if file_paths else None
+    # The results of a fix are not cached (the files change), the walk of the project is.
+    discovered = discover_files(file_paths, settings, root=root,
+                                cache_dir=cache_dir) if file_paths else None
     if discovered is not None:
         result.errors.extend(discovered.errors)
-    modules = project_module_names(root, settings)
+    modules = project_module_names(root, settings, cache_dir=cache_dir)
     worker: Worker | None = None
-    spec: WorkerSpec | None = None
     scratch = ExitStack()
+    found: list[Environment] = []
+
+    def environment() -> Environment:
+        # Found once per run, for the cache key and every worker process.
+        if not found:
+            found.append(resolve_environment(settings.python, root, cache_dir=cache_dir,
+                                             origin=settings.python_origin))
+        return found[0]
 
     def local_worker(pooled: bool = False) -> Worker:
         # Built on the first file not answered by the cache: a fully cached run never
         # imports the rules (nor libcst).
-        nonlocal worker, spec
+        nonlocal worker
         if worker is None:
-            # Imported here for that reason: start-up time.
+            # Imported here for that reason: start-up time (the pool's modules import
+            # multiprocessing and concurrent.futures).
             from asyncheck.app.assemble import enabled_rules
+            from asyncheck.app.facts import scratch_directory  # likewise
+            from asyncheck.app.pool import Worker, WorkerSpec  # likewise
+            from asyncheck.text.prefilter import PreFilter  # likewise
 
             skipper = PreFilter(enabled_rules(settings), settings, modules) if prefilter else None
             # Module facts go to the cache directory, or for this run only to a scratch
@@ -281,9 +288,10 @@ def run(
             elif pooled:
                 scratch_directories = (Path(scratch.enter_context(
                     scratch_directory("asyncheck-", len(modules)))),)
-                store = FactsStore(scratch_directories[0])
+                store = FactsStore(scratch_directories[0], lasting=False)
             spec = WorkerSpec(settings, root, modules, fix_mode, skipper, store,
-                              _triage_file, _lint_triaged, scratch=scratch_directories)
+                              _triage_file, _lint_triaged, scratch=scratch_directories,
+                              environment=environment())
             worker = Worker(spec)
         return worker
 
@@ -311,8 +319,8 @@ def run(
         jobs_list = _once_per_file(jobs_list)
     cache = None
     if cache_dir is not None and fix_mode is None:
-        environment = resolve_environment(settings.python, root).fingerprint()
-        cache = Cache.open(cache_dir, settings, modules, environment=environment)
+        cache = Cache.open(cache_dir, settings, modules,
+                           environment=environment().fingerprint())
     pending: list[Job] = []
     done = 0
     for job in jobs_list:
@@ -336,19 +344,9 @@ def run(
         if progress is not None:
             progress(done, len(jobs_list))
 
-    workers = jobs if jobs is not None else default_jobs()
     with scratch:
-        if len(pending) < SERIAL_BELOW:
-            for job in pending:
-                finished(_check_file(local_worker(), job))
-        elif workers <= 1:
-            lint_in_process(local_worker(), pending, finished)
-        else:
-            local_worker(pooled=True)  # the pre-filter and the facts store, for every process
-            assert spec is not None
-            if spec.prefilter is not None:
-                spec.prefilter.prepare()
-            run_pool(pending, min(workers, len(pending)), spec, finished)
+        if pending:
+            _lint_pending(pending, jobs, local_worker, finished)
     if cache is not None:
         cache.save()
     result.diagnostics.sort(key=Diagnostic.sort_key)
@@ -356,9 +354,31 @@ def run(
     return result
 
 
+def _lint_pending(pending: list[Job], jobs: int | None,
+                  local_worker: Callable[[bool], Worker],
+                  finished: Callable[[Outcome], None]) -> None:
+    """Lint the files the cache did not answer: in this process, or over a process pool."""
+    # Imported here, when a file is to be linted: start-up time (see local_worker).
+    from asyncheck.app.pool import SERIAL_BELOW, default_jobs, lint_in_process, run_pool
+
+    workers = jobs if jobs is not None else default_jobs()
+    if len(pending) < SERIAL_BELOW:
+        for job in pending:
+            finished(_check_file(local_worker(False), job))
+    elif workers <= 1:
+        lint_in_process(local_worker(False), pending, finished)
+    else:
+        worker = local_worker(True)  # the pre-filter and the facts store, for every process
+        if worker.prefilter is not None:
+            worker.prefilter.prepare()
+        run_pool(pending, min(workers, len(pending)), worker.spec, finished)
+
+
 def _once_per_file(jobs: list[Job]) -> list[Job]:
     """The jobs less those naming a file an earlier job names too (hard links; discovery
     has already dropped symbolic links to files it lints): a file is fixed once."""
+    from asyncheck.app.writing import file_identity  # for fixes only: start-up time
+
     seen: set[tuple[int, int]] = set()
     kept = []
     for job in jobs:

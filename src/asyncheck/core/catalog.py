@@ -10,7 +10,6 @@ imported classes, so adding a rule is adding its module and nothing else.
 
 from __future__ import annotations
 
-import ast
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -84,6 +83,8 @@ def default_enabled() -> dict[str, bool]:
 def documentation(code: str) -> str:
     """A rule's docstring, dedented, read from its module's source: ``--explain`` prints it
     without importing the rules (and libcst).  Empty if the module cannot be read."""
+    import ast  # imported here, for --explain and the rule pages only: start-up time
+
     for path in sorted(RULES_DIRECTORY.glob(f"{code.lower()}_*.py")):
         try:
             tree = ast.parse(path.read_bytes())

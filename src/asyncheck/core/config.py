@@ -8,10 +8,10 @@ key and the file.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import hashlib
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -83,6 +83,9 @@ class Settings:
     #: directory, ``"none"`` for no library knowledge; None: found as the environment says
     #: (``--python``, ``python = "..."``; relative to the configuration file).
     python: str | None = None
+    #: Where ``python`` was set, as ``--explain-env`` and ``--show-settings`` name it:
+    #: ``--python`` or ``python in <config file>`` (None: not set, or set in code).
+    python_origin: str | None = field(default=None, compare=False)
     config_path: Path | None = field(default=None, compare=False)
     root: Path | None = field(default=None, compare=False)
 
@@ -250,16 +253,38 @@ def load_settings(
     values = _validate(table, where, known)
     if "baseline" in values and config_file is not None:
         values["baseline"] = str(config_file.parent / values["baseline"])
-    if config_file is not None and values.get("python", "none").lower() != "none":
+    if config_file is not None and "python" in values:
         # A configured path is relative to the configuration file, not to the working
         # directory (the command line's is relative to the working directory).
-        values["python"] = str(config_file.parent / Path(values["python"]).expanduser())
+        values["python"] = locate_python(values["python"], config_file.parent)
+        values["python_origin"] = f"python in {config_file}"
     if overrides:
         values.update(_validate(overrides, "command line", known))
+        if "python" in overrides:
+            values["python"] = locate_python(values["python"], None)
+            values["python_origin"] = "--python"
     if root is None and config_file is not None:
         root = config_file.parent
     values.update(_declared_pythons(config_file, root, values.get("target_version")))
     return Settings(**values, config_path=config_file, root=root)
+
+
+def locate_python(value: str, base: Path | None) -> str:
+    """The interpreter or virtualenv a ``python`` setting names: ``none``; a path,
+    relative to ``base`` (the configuration file's directory; the working directory when
+    None); or a command name without a directory (``python3.12``), looked up on ``PATH``
+    when no such file or directory sits in ``base``."""
+    if value.strip().lower() == "none":
+        return "none"
+    path = Path(value).expanduser()
+    candidate = base / path if base is not None and not path.is_absolute() else path
+    if candidate.exists() or any(sep in value for sep in ("/", os.sep, os.altsep) if sep):
+        return str(candidate)
+    # Imported here: only a command name needs it (start-up time).
+    import shutil
+
+    found = shutil.which(value)
+    return found if found is not None else str(candidate)
 
 
 _TARGET_VERSION_RE = re.compile(r"py3(\d{1,2})")
@@ -336,6 +361,8 @@ def _validate(table: Mapping[str, Any], where: str, known: frozenset[str]) -> di
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in _KEYS:
+            import difflib  # imported here, for a misspelt key only: start-up time
+
             hint = difflib.get_close_matches(key, list(_KEYS), n=1)
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
             raise ConfigError(f"{where}: unknown key '{key}'{suggestion}")
@@ -418,6 +445,8 @@ def _codes(value: Any, key: str, where: str, known: frozenset[str]) -> list[str]
         if not _CODE_PREFIX_RE.fullmatch(code) or (
             code != "ALL" and not any(k.startswith(code) for k in known)
         ):
+            import difflib  # imported here, for a misspelt code only: start-up time
+
             hint = difflib.get_close_matches(code, sorted(known), n=1)
             suggestion = f" (did you mean {hint[0]}?)" if hint else ""
             raise ConfigError(f"{where}: '{key}' has unknown rule code '{code}'{suggestion}")

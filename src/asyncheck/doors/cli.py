@@ -442,8 +442,8 @@ def _check(
     if show is not None:
         return _show(show, paths, settings, config_path=config_path, root=root,
                      cache_dir=cache_dir, output_format=output_format, verbose=verbose)
-    from asyncheck.app import baseline as baselines  # likewise: start-up time
-
+    if write_baseline is not None or baseline_file or settings.baseline:
+        from asyncheck.app import baseline as baselines  # likewise: start-up time
     accepted: baselines.Baseline | None = None
     if write_baseline is None and (baseline_file or settings.baseline):
         try:

@@ -14,7 +14,7 @@ from asyncheck.core.config import DEFAULT_EXCLUDES, Settings
 from asyncheck.doors.reporters.printable import printable
 
 #: Settings fields that are not ``[tool.asyncheck]`` keys of their own.
-_NOT_KEYS = {"config_path", "root", "python_below"}
+_NOT_KEYS = {"config_path", "root", "python_below", "python_origin"}
 
 
 def _toml_value(name: str, value: Any) -> Any:
@@ -40,7 +40,7 @@ def settings_table(settings: Settings) -> dict[str, Any]:
 def environment_of(settings: Settings) -> str:
     """The environment library knowledge is read from, found as a run finds it (SPEC §9)."""
     environment = resolve_environment(settings.python, settings.root,
-                                      config_path=settings.config_path)
+                                      origin=settings.python_origin)
     return environment.source + (f" ({environment.location})" if environment.location else "")
 
 

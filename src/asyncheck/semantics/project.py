@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 import libcst as cst
 
@@ -149,6 +149,8 @@ class ModuleFacts:
 
 
 _FUNCTION_FIELDS = tuple(f.name for f in fields(FunctionFacts))
+#: What :meth:`ProjectIndex.module_data` finds in a module.
+_Data = TypeVar("_Data")
 
 
 class FactsStore(Protocol):
@@ -227,6 +229,8 @@ class ProjectIndex:
         self._project_bytes: list[tuple[str, bytes | None]] | None = None
         #: (module, words) -> whether its text holds one of them (:meth:`text_holds`).
         self._holds: dict[tuple[str, tuple[bytes, ...]], bool] = {}
+        #: (module, kind) -> what :meth:`module_data` found.
+        self._data: dict[tuple[str, str], object] = {}
 
     @classmethod
     def empty(cls) -> ProjectIndex:
@@ -557,6 +561,39 @@ class ProjectIndex:
         defined = text.defined_names
         encoded = name.encode()
         return encoded in defined and UNSURE not in defined and encoded not in text.imported
+    def module_data(self, module: str, kind: str, make: Callable[[cst.Module], _Data],
+                    encode: Callable[[_Data], object], decode: Callable[[object], _Data]
+                    ) -> _Data | None:
+        """What ``make`` finds in project module ``module``'s tree (``kind`` names what it
+        finds; ``encode`` and ``decode`` turn it into JSON and back): made once per
+        process, and kept in the facts store by the module's content, so that a question
+        several files ask about another module parses it once, and later runs not at all.
+        None when the module cannot be read."""
+        self.accessed.add(module)
+        key = (module, kind)
+        if key in self._data:
+            return cast("_Data | None", self._data[key])
+        path = self.modules.get(module)
+        found: _Data | None = None
+        name = digest = None
+        if path is not None and self._store is not None:
+            text = self._module_bytes(path)
+            if text is not None:
+                name, digest = f"{kind}: {module}", hashlib.sha256(text).hexdigest()
+                stored = self._store.load(name, False, digest)
+                if stored is not None:
+                    try:
+                        found = decode(stored)
+                    except (AssertionError, KeyError, TypeError, ValueError):
+                        found = None  # written by something else: made again
+        if found is None:
+            tree = self.module_tree(module)
+            if tree is not None:
+                found = make(tree)
+                if name is not None and digest is not None and self._store is not None:
+                    self._store.save(name, False, digest, encode(found))
+        self._data[key] = found
+        return found
 
     def module_tree(self, module: str) -> cst.Module | None:
         """A project module parsed (not kept: for the rare question facts do not answer)."""

@@ -91,6 +91,28 @@ class _Occurrences:
     #: Functions that hand one of their parameters to a task-starting call.
     spawning_helpers: set[str] = field(default_factory=set)
 
+    def to_json(self) -> dict[str, object]:
+        return {"total": self.total, "spawned": self.spawned, "called": self.called,
+                "awaited": self.awaited, "defined": self.defined, "handed_to": self.handed_to,
+                "spawning_helpers": sorted(self.spawning_helpers)}
+
+    @classmethod
+    def from_json(cls, data: object) -> _Occurrences:
+        """Raises on anything malformed (``AssertionError``, ``KeyError``, ...)."""
+        assert isinstance(data, dict)
+
+        def counts(key: str) -> Counter[str]:
+            value = data[key]
+            assert isinstance(value, dict)
+            return Counter({str(k): int(v) for k, v in value.items()})
+
+        handed_to = data["handed_to"]
+        assert isinstance(handed_to, dict)
+        return cls(counts("total"), counts("spawned"), counts("called"), counts("awaited"),
+                   counts("defined"),
+                   {str(k): [str(callee) for callee in v] for k, v in handed_to.items()},
+                   {str(name) for name in data["spawning_helpers"]})
+
 
 class _Collector:
     """One walk of a module: every occurrence of a name, and what receives it."""
@@ -212,8 +234,7 @@ class TaskUsage:
                                           limit=MAX_MODULES_READ)
         if others is None:
             return None
-        return (None if tree is None else _Collector().run(tree)
-                for tree in map(index.module_tree, sorted(others)))
+        return (_occurrences_in(self._model, module) for module in sorted(others))
 
     def _module_occurrences(self) -> _Occurrences:
         if self._occurrences is None:
@@ -264,6 +285,14 @@ class TaskUsage:
         if others is None:
             return True
         return any(there is None or there.total[name] > there.called[name] for there in others)
+
+
+def _occurrences_in(model: SemanticModel, module: str) -> _Occurrences | None:
+    """The occurrences of names in another project module (None: it cannot be read),
+    collected once per process and kept by the module's content: several files, and
+    several questions, read the same modules."""
+    return model.index.module_data(module, "task usage", lambda tree: _Collector().run(tree),
+                                   _Occurrences.to_json, _Occurrences.from_json)
 
 
 #: How many other modules naming a public coroutine function are read to see how they use
