@@ -167,3 +167,27 @@ def test_a_helper_task_kept_by_the_caller_or_dropped() -> None:
     )
     found = lint_source(source, codes=["ACK102"])
     assert [(d.line, "spawn" in d.message) for d in found] == [(13, True), (14, True)]
+
+
+def test_helpers_are_found_from_their_text_whatever_their_layout() -> None:
+    # The helpers that may run a loop are found from the modules' text before anything is
+    # parsed: a string or a bracketed line further left than the body, a method, a nested
+    # def and decorators must not hide the function holding the call.
+    source = (
+        "import asyncio\n\n"
+        "async def fetch(query):\n    ...\n\n"
+        "class Reports:\n"
+        "    @staticmethod\n"
+        "    def render(\n        name,\n    ):\n"
+        "        query = '''\nSELECT *\nFROM reports\n'''\n"
+        "        def label():\n            return name\n"
+        "        rows = (\nlabel())\n"
+        "        return asyncio.run(fetch(query))\n\n"
+        "def export(name):\n    return Reports.render(name)\n\n"
+        "async def handler(name):\n"
+        "    return export(name)\n"
+    )
+    assert messages("ACK400", source) == [
+        "`export(...)` inside `async def handler` starts an event loop while one is running "
+        "(RuntimeError): handler -> export -> Reports.render -> asyncio.run; make the "
+        "helper async and `await` it"]

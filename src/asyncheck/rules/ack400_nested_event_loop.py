@@ -118,19 +118,13 @@ class NestedEventLoop(Rule):
             if qualname is None:
                 return
         index = context.index
-        reaching, names = functions_reaching(
-            index, key="ACK400 loop run", words=_LOOP_RUN_WORDS,
-            ends=lambda facts: loop_run_call(facts.calls) is not None,
-            guarded=_guard_checker(index))
+        names = functions_reaching(index, key="ACK400 loop run", words=_LOOP_RUN_WORDS)
         if qualname.rpartition(".")[2] not in names:
             return  # no sync function of that name may run a loop: nothing to parse
 
         def reaches(name: str) -> bool:
-            return name.rpartition(".")[2] in names and (
-                name in reaching or index.canonical(name) in reaching)
+            return name.rpartition(".")[2] in names
 
-        if not reaches(qualname):
-            return
         facts = project_function(index, qualname)
         if facts is None or facts.is_async:
             return

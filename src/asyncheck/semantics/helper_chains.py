@@ -280,10 +280,10 @@ def call_chain(
     return HelperChain(chain[:-1], chain[-1])
 
 
-#: The functions found by :func:`functions_reaching`, per project index and question:
-#: (their qualified names, their last names, the modules read to know).
+#: The names found by :func:`functions_reaching`, per project index and question: (the
+#: last names of the functions, the modules read to know).
 _REACHING: weakref.WeakKeyDictionary[
-    ProjectIndex, dict[Hashable, tuple[frozenset[str], frozenset[str], frozenset[str]]]
+    ProjectIndex, dict[Hashable, tuple[frozenset[str], frozenset[str]]]
 ] = weakref.WeakKeyDictionary()
 
 #: A name mentioned in more modules than this is not followed back to its callers (a
@@ -291,87 +291,56 @@ _REACHING: weakref.WeakKeyDictionary[
 #: through it goes unreported.
 MAX_CALLER_MODULES = 40
 
+#: How many callers back :func:`functions_reaching` follows from the functions around the
+#: call: names alone, unresolved, spread through the project's call graph quickly.
+CALLER_ROUNDS = 2
+
 
 def functions_reaching(
     index: ProjectIndex,
     *,
     key: Hashable,
     words: tuple[str, ...],
-    ends: Callable[[FunctionFacts], bool],
-    guarded: Callable[[FunctionFacts], bool] | None = None,
     follow_callers: bool = True,
-) -> tuple[frozenset[str], frozenset[str]]:
-    """(qualified names, last names) of the sync project functions for which ``ends``
-    holds (``ends(facts)``: e.g. its calls include a loop run), and, ``follow_callers``,
-    of those that reach one through further sync project functions: found backwards,
-    from the modules whose text names the call (``words``, whole words) to the modules
-    that name a function found so far, so that only those modules are parsed.  A forward
-    search from every call site would parse every module a coroutine calls into.
-    ``guarded`` functions (see :func:`call_chain`) are left out, and with them the
-    chains through them.  Memoised per project index and ``key``."""
+) -> frozenset[str]:
+    """The last names of the sync project functions that may make a call named by
+    ``words`` (whole words, e.g. a loop run), and, ``follow_callers``, of those that may
+    reach one through further sync project functions: found backwards from the lines of
+    the modules naming the call, to the functions around them, to the lines naming those
+    functions, and so on (:func:`~asyncheck.text.scans.sync_functions_around`), from the
+    modules' text alone.  It may name more functions than reach the call, never fewer:
+    a filter for :func:`call_chain`'s ``reaches``, which parses only the modules on the
+    paths it leaves open.  (A forward search from every call site would parse every
+    module a coroutine calls into, and a backward one over parsed modules every module
+    naming a function on the way.)  Memoised per project index and ``key``."""
     memo = _REACHING.setdefault(index, {})
     known = memo.get(key)
     if known is None:
-        asking, index.accessed = index.accessed, set()
-        try:
-            known = memo[key] = _search_back(index, words, ends, guarded,
-                                             MAX_DEPTH if follow_callers else 0)
-        finally:
-            index.accessed = asking
-    index.accessed.update(known[2])
-    return known[0], known[1]
+        known = memo[key] = _search_back(index, words, CALLER_ROUNDS if follow_callers else 0)
+    index.accessed.update(known[1])
+    return known[0]
 
 
-def _search_back(
-    index: ProjectIndex,
-    words: tuple[str, ...],
-    ends: Callable[[FunctionFacts], bool],
-    guarded: Callable[[FunctionFacts], bool] | None,
-    rounds: int,
-) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    found: set[str] = set()
-    modules: set[str] = set()
+def _search_back(index: ProjectIndex, words: tuple[str, ...], rounds: int
+                 ) -> tuple[frozenset[str], frozenset[str]]:
+    read: set[str] = set()
+    new: set[str] = set()
     for word in words:
-        modules |= index.modules_mentioning(word, besides="") or set()
-    candidates = _sync_functions(index, modules)
-    new = {q for q, f in candidates.items()
-           if ends(f) and not (guarded is not None and guarded(f))}
-    found |= new
-    searched_names: set[str] = set()
+        for module in index.modules_mentioning(word, besides="") or ():
+            read.add(module)
+            new |= index.sync_functions_around(module, word)
+    found = set(new)
     for _round in range(rounds):
         if not new:
             break
-        names = {q.rpartition(".")[2] for q in new} - searched_names
-        searched_names |= names
-        callers_modules: set[str] = set()
-        for name in names:
+        added: set[str] = set()
+        for name in new:
+            if name.startswith("__") and name.endswith("__"):
+                continue  # called by the language, not by name
             mentioning = index.modules_mentioning(name, besides="", limit=MAX_CALLER_MODULES)
-            if mentioning is not None:
-                callers_modules |= mentioning
-        new = set()
-        for qualname, facts in _sync_functions(index, callers_modules).items():
-            if qualname in found:
-                continue
-            if any(call in found or index.canonical(call) in found for call in facts.calls
-                   if call.rpartition(".")[2] in searched_names):
-                if guarded is None or not guarded(facts):
-                    new.add(qualname)
+            for module in mentioning or ():
+                read.add(module)
+                added |= index.sync_functions_around(module, name, called=True)
+        new = added - found
         found |= new
-    return (frozenset(found), frozenset(q.rpartition(".")[2] for q in found),
-            frozenset(index.accessed))
-
-
-def _sync_functions(index: ProjectIndex, modules: set[str]) -> dict[str, FunctionFacts]:
-    """The sync functions (and methods) of these modules whose calls run on the caller's
-    thread (:func:`project_function`'s decorators), by qualified name."""
-    functions: dict[str, FunctionFacts] = {}
-    for module in sorted(modules):
-        facts = index.module_facts(module)
-        if facts is None:
-            continue
-        for qualname in facts.functions:
-            function = facts.functions[qualname]
-            if not function.is_async and all(
-                    d in SYNC_PRESERVING_DECORATORS for d in function.decorators):
-                functions[qualname] = function
-    return functions
+    return frozenset(found), frozenset(read)

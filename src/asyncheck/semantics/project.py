@@ -36,7 +36,7 @@ from asyncheck.semantics.names import (
 from asyncheck.semantics.spawned_tasks import FACTORY_METHOD_NAMES, returned_fresh_task
 from asyncheck.semantics.waits import may_be_harmless, path_to, wait_cannot_block
 from asyncheck.syntax.walk import BodyVisitor, find_all
-from asyncheck.text.scans import UNSURE, ModuleText
+from asyncheck.text.scans import UNSURE, ModuleText, sync_functions_around
 
 
 @dataclass(frozen=True)
@@ -538,6 +538,17 @@ class ProjectIndex:
             return None
         self.accessed.update(others)
         return others
+
+    def sync_functions_around(self, module: str, word: str, *, called: bool = False
+                              ) -> frozenset[str]:
+        """The names of the sync functions of project module ``module`` whose bodies may
+        name ``word``, from its text (:func:`~asyncheck.text.scans.sync_functions_around`:
+        a superset, for filtering)."""
+        path = self.modules.get(module)
+        data = self._module_bytes(path) if path is not None else None
+        if data is None:
+            return frozenset()
+        return sync_functions_around(data, word.encode(), called=called)
 
     def text_holds(self, module: str, words: tuple[bytes, ...]) -> bool:
         """Whether the text of project module ``module`` holds one of ``words``

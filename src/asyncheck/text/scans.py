@@ -405,3 +405,44 @@ def imported_modules(data: bytes, module: str, *, is_package: bool,
             found.add(base)
     found.discard(module)
     return found
+
+
+_DEF_LINE_RE = re.compile(rb"([ \t]*)(async[ \t]+)?def[ \t]+([A-Za-z_]\w*)")
+
+
+def _indentation(line: bytes) -> int:
+    """The width of a line's indentation, a tab counting as eight columns."""
+    blanks = line[:len(line) - len(line.lstrip(b" \t"))]
+    return len(blanks) + 7 * blanks.count(b"\t")
+
+
+def sync_functions_around(data: bytes, word: bytes, *, called: bool = False) -> frozenset[str]:
+    """The names of the sync functions (``def``, not ``async def``) whose bodies may hold
+    ``word`` (a whole word): for each line naming it, the nearest ``def`` line above it
+    that is less indented (a method's own name: the chain search asks by last name).
+    From the text alone, without parsing: it may name a function
+    that does not hold the word (a string, a line of a bracketed expression indented
+    less than its statement), so it is a filter for what parsing then checks, never an
+    answer.  ``called``: only lines where the word is followed by ``(``."""
+    pattern = re.compile(rb"(?<!\w)" + re.escape(word) + (rb"[ \t]*\(" if called else rb"(?!\w)"))
+    if pattern.search(data) is None:
+        return frozenset()
+    lines = data.splitlines()
+    found: set[str] = set()
+    for number, line in enumerate(lines):
+        if word not in line or pattern.search(line) is None:
+            continue
+        depth = _indentation(line)
+        for above in range(number - 1, -1, -1):
+            candidate = lines[above]
+            if not candidate.strip() or _indentation(candidate) >= depth:
+                continue
+            match = _DEF_LINE_RE.match(candidate)
+            if match is None:
+                # Not taken as the end of the function: a string or bracketed line of its
+                # body may start further left than its statements.
+                continue
+            if match.group(2) is None:
+                found.add(match.group(3).decode("ascii", "replace"))
+            break  # the innermost function holding the line
+    return frozenset(found)
