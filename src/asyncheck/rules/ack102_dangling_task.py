@@ -105,6 +105,8 @@ class DanglingTask(FlowRule[_Task]):
         factory = self._task_factory(node)
         made_by = ""
         if factory is None:
+            if not _may_lose(classify_use(self.context.stack, len(self.context.stack) - 1)):
+                return  # a helper's task used this way is kept: no need to know the helper
             helper = self._task_helper(node)
             if helper is None:
                 return
@@ -453,3 +455,10 @@ class DanglingTask(FlowRule[_Task]):
             line=5,
         ),
     ]
+
+
+def _may_lose(use: Use) -> bool:
+    """Whether a task used this way may be lost (reported at once or, bound to one local
+    name, when the function ends): the uses :meth:`DanglingTask.visit_Call` judges."""
+    return (use.kind in _LOST or _only_callback(use)
+            or (use.kind is UseKind.BOUND and len(use.names) == 1))
