@@ -36,6 +36,7 @@ from asyncheck.semantics.names import (
 from asyncheck.semantics.spawned_tasks import FACTORY_METHOD_NAMES, returned_fresh_task
 from asyncheck.semantics.waits import may_be_harmless, path_to, wait_cannot_block
 from asyncheck.syntax.walk import BodyVisitor, find_all
+from asyncheck.text.patterns import words
 from asyncheck.text.scans import UNSURE, ModuleText, sync_functions_around
 
 
@@ -174,6 +175,11 @@ class FactsHandOff(Protocol):
         process is making them; None when this process is to parse the module."""
 
 
+#: After this many names asked of :meth:`ProjectIndex.modules_mentioning`, the modules'
+#: words are collected once (a pass over every text) instead of scanning every text per name.
+_WORDS_AFTER = 12
+
+
 class ProjectIndex:
     """Cross-file facts for a project, answered on demand.
 
@@ -227,6 +233,8 @@ class ProjectIndex:
         self._mentions: dict[str, frozenset[str]] = {}
         #: Every module's text, read on the first such question.
         self._project_bytes: list[tuple[str, bytes | None]] | None = None
+        #: Every module's words, made once many names have been asked about.
+        self._project_words: list[tuple[str, frozenset[bytes] | None]] | None = None
         #: (module, words) -> whether its text holds one of them (:meth:`text_holds`).
         self._holds: dict[tuple[str, tuple[bytes, ...]], bool] = {}
         #: (module, kind) -> what :meth:`module_data` found.
@@ -527,11 +535,22 @@ class ProjectIndex:
                 # Read once: a second question costs a substring search, not a read.
                 self._project_bytes = [(module, self._module_bytes(path))
                                        for module, path in self.modules.items()]
+            if self._project_words is None and len(self._mentions) >= _WORDS_AFTER \
+                    and word.isidentifier():
+                # Asked about many names (a chain searched backwards): each module's set of
+                # words, made once, answers each of them without scanning every text again.
+                self._project_words = [(module, None if data is None else words(data))
+                                       for module, data in self._project_bytes]
             hits = set()
-            for module, data in self._project_bytes:
-                # The substring test first: several times faster than the pattern.
-                if data is None or (encoded in data and pattern.search(data) is not None):
-                    hits.add(module)  # unreadable: it may mention it
+            if self._project_words is not None and word.isidentifier():
+                for module, known in self._project_words:
+                    if known is None or encoded in known:
+                        hits.add(module)  # unreadable: it may mention it
+            else:
+                for module, data in self._project_bytes:
+                    # The substring test first: several times faster than the pattern.
+                    if data is None or (encoded in data and pattern.search(data) is not None):
+                        hits.add(module)  # unreadable: it may mention it
             found = self._mentions[word] = frozenset(hits)
         others = found - {besides}
         if limit is not None and len(others) > limit:

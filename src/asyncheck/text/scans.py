@@ -425,24 +425,28 @@ def sync_functions_around(data: bytes, word: bytes, *, called: bool = False) -> 
     less than its statement), so it is a filter for what parsing then checks, never an
     answer.  ``called``: only lines where the word is followed by ``(``."""
     pattern = re.compile(rb"(?<!\w)" + re.escape(word) + (rb"[ \t]*\(" if called else rb"(?!\w)"))
-    if pattern.search(data) is None:
-        return frozenset()
-    lines = data.splitlines()
     found: set[str] = set()
-    for number, line in enumerate(lines):
-        if word not in line or pattern.search(line) is None:
+    done_lines: set[int] = set()
+    for match in pattern.finditer(data):
+        start = data.rfind(b"\n", 0, match.start()) + 1
+        if start in done_lines:
             continue
-        depth = _indentation(line)
-        for above in range(number - 1, -1, -1):
-            candidate = lines[above]
+        done_lines.add(start)
+        end = data.find(b"\n", start)
+        depth = _indentation(data[start:end if end >= 0 else len(data)])
+        # Line by line upwards (only as far as the def: the text is not split whole).
+        while start > 0:
+            end = start - 1
+            start = data.rfind(b"\n", 0, end) + 1
+            candidate = data[start:end]
             if not candidate.strip() or _indentation(candidate) >= depth:
                 continue
-            match = _DEF_LINE_RE.match(candidate)
-            if match is None:
+            definition = _DEF_LINE_RE.match(candidate)
+            if definition is None:
                 # Not taken as the end of the function: a string or bracketed line of its
                 # body may start further left than its statements.
                 continue
-            if match.group(2) is None:
-                found.add(match.group(3).decode("ascii", "replace"))
+            if definition.group(2) is None:
+                found.add(definition.group(3).decode("ascii", "replace"))
             break  # the innermost function holding the line
     return frozenset(found)
