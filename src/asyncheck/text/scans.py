@@ -408,6 +408,10 @@ def imported_modules(data: bytes, module: str, *, is_package: bool,
 
 
 _DEF_LINE_RE = re.compile(rb"([ \t]*)(async[ \t]+)?def[ \t]+([A-Za-z_]\w*)")
+#: A compound statement or import starting at the left margin: outside every function.
+_TOP_LEVEL_STATEMENT_RE = re.compile(
+    rb"(?:(?:class|if|elif|else|for|while|try|except|finally|with)\b.*:[ \t]*(?:#.*)?"
+    rb"|(?:import|from)[ \t].*)\r?$")
 
 
 def _indentation(line: bytes) -> int:
@@ -443,8 +447,10 @@ def sync_functions_around(data: bytes, word: bytes, *, called: bool = False) -> 
                 continue
             definition = _DEF_LINE_RE.match(candidate)
             if definition is None:
-                # Not taken as the end of the function: a string or bracketed line of its
-                # body may start further left than its statements.
+                if _TOP_LEVEL_STATEMENT_RE.match(candidate) is not None:
+                    break  # a module-level statement: no function holds the line
+                # Otherwise not taken as the end of the function: a string or bracketed
+                # line of its body may start further left than its statements.
                 continue
             if definition.group(2) is None:
                 found.add(definition.group(3).decode("ascii", "replace"))
