@@ -155,20 +155,11 @@ def blocking_chain(
         if position >= MAX_DEPTH:
             return None, 0
         open_functions.append(key)
-        lowest = _CLOSED
-        found: tuple[str, ...] | None = None
         try:
-            for call in calls:
-                callee = project_function(index, call)
-                if callee is None or callee.is_async:
-                    continue
-                inner, reached = explore(callee)
-                lowest = min(lowest, reached)
-                if inner is not None:
-                    found = (name, *inner)
-                    break
+            inner, lowest = _through_callees(index, calls, explore)
         finally:
             open_functions.pop()
+        found = (name, *inner) if inner is not None else None
         # A "no" that depended on a function still open further out may change once that
         # function has tried its other callees: only final answers are remembered.
         if found is not None or lowest >= position:
@@ -185,6 +176,29 @@ def blocking_chain(
     if chain is None:
         return None
     return HelperChain(chain[:-1], chain[-1])
+
+
+def _through_callees(
+    index: ProjectIndex,
+    calls: tuple[str, ...],
+    explore: Callable[[FunctionFacts], tuple[tuple[str, ...] | None, int]],
+    reaches: Callable[[str], bool] | None = None,
+) -> tuple[tuple[str, ...] | None, int]:
+    """The depth-first step both chain searches share: the first chain that ``explore``
+    finds through a sync project function among ``calls`` (those ``reaches`` leaves open),
+    and the lowest open position the answers depended on (see :func:`blocking_chain`)."""
+    lowest = _CLOSED
+    for call in calls:
+        if reaches is not None and not reaches(call):
+            continue
+        callee = project_function(index, call)
+        if callee is None or callee.is_async:
+            continue
+        inner, reached = explore(callee)
+        lowest = min(lowest, reached)
+        if inner is not None:
+            return inner, lowest
+    return None, lowest
 
 
 # -- chains to other kinds of calls (ACK400: a loop run through sync helpers) -----------------
@@ -247,22 +261,11 @@ def call_chain(
         if position >= MAX_DEPTH:
             return None, 0
         open_functions.append(name_key)
-        lowest = _CLOSED
-        found: tuple[str, ...] | None = None
         try:
-            for call in calls:
-                if reaches is not None and not reaches(call):
-                    continue
-                callee = project_function(index, call)
-                if callee is None or callee.is_async:
-                    continue
-                inner, reached = explore(callee)
-                lowest = min(lowest, reached)
-                if inner is not None:
-                    found = (name, *inner)
-                    break
+            inner, lowest = _through_callees(index, calls, explore, reaches)
         finally:
             open_functions.pop()
+        found = (name, *inner) if inner is not None else None
         if found is not None and guarded is not None and guarded(current):
             found = None  # the guard is on the chain: it holds for every callee
             lowest = _CLOSED

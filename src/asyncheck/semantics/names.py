@@ -877,13 +877,7 @@ class Resolver:
         if qualname is None:
             if type(callee) is cst.Name:
                 # Calling an instance of a library class (a session factory): its __call__.
-                instance_type = self.expression_type(callee, scope)
-                if instance_type is not None:
-                    called = self.return_types.get(f"{instance_type}.__call__")
-                    if called:
-                        return called
-                    if self.library is not None:
-                        return self.library.call_type(f"{instance_type}.__call__")
+                return self._instance_call_type(callee, scope, ask_library=True)
             return None
         if qualname in self.return_types:
             if any(arg.keyword is not None and arg.keyword.value == "class_" for arg in call.args):
@@ -892,11 +886,9 @@ class Resolver:
             return self.return_types[qualname] or None
         if type(callee) is cst.Attribute:
             # A session factory kept in an attribute (``self.sessions()``).
-            instance_type = self.expression_type(callee, scope)
-            if instance_type is not None:
-                called = self.return_types.get(f"{instance_type}.__call__")
-                if called:
-                    return called
+            called = self._instance_call_type(callee, scope, ask_library=False)
+            if called is not None:
+                return called
         if self.project_return_type is not None:
             returned = self.project_return_type(qualname)
             if returned is not None:
@@ -918,6 +910,21 @@ class Resolver:
             instance_type = self.expression_type(callee, scope)
             if instance_type is not None:
                 return self.library.call_type(f"{instance_type}.__call__")
+        return None
+
+    def _instance_call_type(self, callee: cst.BaseExpression, scope: Scope, *,
+                            ask_library: bool) -> str | None:
+        """What calling ``callee``, an instance, returns: its type's ``__call__`` in the
+        table of return types (a session factory), or in the library's facts when
+        ``ask_library``."""
+        instance_type = self.expression_type(callee, scope)
+        if instance_type is None:
+            return None
+        called = self.return_types.get(f"{instance_type}.__call__")
+        if called:
+            return called
+        if ask_library and self.library is not None:
+            return self.library.call_type(f"{instance_type}.__call__")
         return None
 
     def _returns(self, function: cst.FunctionDef, scope: Scope) -> str | None:
