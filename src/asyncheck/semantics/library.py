@@ -312,9 +312,7 @@ class LibraryIndex:
     def _member(self, class_qualname: str, rest: str, depth: int) -> tuple[str, LibFunction | LibClass] | None:
         """A method (or nested class) of a class, looked up along its bases."""
         attr, _, tail = rest.partition(".")
-        for owner in self.lineage(class_qualname, depth):
-            split = self.split(owner)
-            facts = self.module(split[0]) if split is not None else None
+        for owner, facts in self.lineage_modules(class_qualname, depth):
             if facts is None:
                 continue
             member = f"{owner}.{attr}"
@@ -326,6 +324,14 @@ class LibraryIndex:
             if attr in facts.classes[owner].attributes if owner in facts.classes else False:
                 return None  # an attribute, not a method
         return None
+
+    def lineage_modules(self, class_qualname: str, depth: int = 0
+                        ) -> Iterator[tuple[str, LibModule | None]]:
+        """:meth:`lineage` with the facts of the module defining each class (None when
+        it cannot be read)."""
+        for owner in self.lineage(class_qualname, depth):
+            split = self.split(owner)
+            yield owner, self.module(split[0]) if split is not None else None
 
     def lineage(self, class_qualname: str, depth: int = 0) -> list[str]:
         """The class and its (library) bases, depth first, left to right, each once."""
@@ -491,9 +497,7 @@ class LibraryIndex:
         table = LIBRARY_RETURN_TYPES.get(f"{canonical}.{attr}")
         if table is not None:
             return table or None
-        for owner in self.lineage(canonical):
-            split = self.split(owner)
-            facts = self.module(split[0]) if split is not None else None
+        for owner, facts in self.lineage_modules(canonical):
             if facts is None:
                 continue
             member = f"{owner}.{attr}"
@@ -624,9 +628,7 @@ class LibraryIndex:
         canonical = self.is_class(owner_type)
         if canonical is None:
             return None
-        for owner in self.lineage(canonical):
-            split = self.split(owner)
-            facts = self.module(split[0]) if split is not None else None
+        for owner, facts in self.lineage_modules(canonical):
             if facts is None:
                 return None
             lib_class = facts.classes[owner]
@@ -693,9 +695,7 @@ class LibraryIndex:
         canonical = self.is_class(class_qualname)
         if canonical is None:
             return None
-        for owner in self.lineage(canonical):
-            split = self.split(owner)
-            facts = self.module(split[0]) if split is not None else None
+        for owner, facts in self.lineage_modules(canonical):
             lib_class = facts.classes.get(owner) if facts is not None else None
             if lib_class is None:
                 continue

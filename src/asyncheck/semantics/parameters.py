@@ -435,9 +435,7 @@ def _library_class_rejects(library: LibraryIndex, qualname: str) -> bool:
     canonical = library.is_class(qualname)
     if canonical is None:
         return False
-    for owner in library.lineage(canonical):
-        split = library.split(owner)
-        facts = library.module(split[0]) if split is not None else None
+    for owner, facts in library.lineage_modules(canonical):
         lib_class = facts.classes.get(owner) if facts is not None else None
         if lib_class is None or any(base in _AWAITABLE_BASES for base in lib_class.bases):
             return False
