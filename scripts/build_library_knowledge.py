@@ -2,7 +2,7 @@
 
 Runs that find no environment holding a library (pre-commit installs hooks into an
 isolated virtualenv) still know the most used async libraries from
-``src/asyncheck/app/library_knowledge.json.gz``: the facts asyncheck would read from the
+``src/asyncheck/app/library_knowledge.zip``: the facts asyncheck would read from the
 libraries' sources (coroutine functions and methods, return annotations, classes, bases,
 re-exports), extracted by the same code, at the versions pinned below.  The environment wins
 whenever it holds a library.
@@ -19,15 +19,15 @@ top-level packages below.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-OUTPUT = REPO / "src" / "asyncheck" / "app" / "library_knowledge.json.gz"
+OUTPUT = REPO / "src" / "asyncheck" / "app" / "library_knowledge.zip"
 INDEX = REPO / "src" / "asyncheck" / "app" / "library_knowledge_index.json"
 
 #: Pinned distribution -> its top-level import packages.
@@ -128,8 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         modules, versions = build(site)
     tops = sorted({name.split(".")[0] for name in modules})
     wanted = {pin.split("[")[0].split("==")[0].lower() for pin in PINS}
-    payload = json.dumps({"modules": modules}, separators=(",", ":"), sort_keys=True)
-    OUTPUT.write_bytes(gzip.compress(payload.encode(), mtime=0))
+    write_knowledge(modules)
     INDEX.write_text(json.dumps({
         "packages": tops,
         "versions": {k: v for k, v in sorted(versions.items())
@@ -137,6 +136,21 @@ def main(argv: list[str] | None = None) -> int:
     }, indent=1) + "\n")
     print(f"{len(modules)} modules of {len(tops)} packages: {OUTPUT.stat().st_size // 1000} kB")
     return 0
+
+
+def write_knowledge(modules: dict[str, object]) -> None:
+    """Write :data:`OUTPUT`: one JSON member per top-level package (``redis.json``: module
+    name -> facts), so that a run reads and decodes only the packages it asks about; fixed
+    member dates keep the file the same for the same facts."""
+    parts: dict[str, dict[str, object]] = {}
+    for module, facts in sorted(modules.items()):
+        parts.setdefault(module.partition(".")[0], {})[module] = facts
+    with zipfile.ZipFile(OUTPUT, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for package, part in sorted(parts.items()):
+            member = zipfile.ZipInfo(f"{package}.json", date_time=(1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(member, json.dumps(part, separators=(",", ":"), sort_keys=True),
+                        compresslevel=9)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,15 @@ ACK400 and ACK102 through sync helpers of the project."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import libcst as cst
 
+from asyncheck.app.runner import run
+from asyncheck.core.config import Settings
 from asyncheck.doors.testing import lint_source
 from asyncheck.semantics.project import ModuleFacts, extract_module_facts
+from asyncheck.text.scans import sync_functions_around, task_making_functions
 
 
 def messages(code: str, source: str, **kwargs: object) -> list[str]:
@@ -191,3 +196,60 @@ def test_helpers_are_found_from_their_text_whatever_their_layout() -> None:
         "`export(...)` inside `async def handler` starts an event loop while one is running "
         "(RuntimeError): handler -> export -> Reports.render -> asyncio.run; make the "
         "helper async and `await` it"]
+
+
+def test_task_helpers_in_other_files_are_found_through_reexports_bases_and_one_liners(
+        tmp_path: Path) -> None:
+    # Another file's helper is parsed only when its text may make a task; the bytes are
+    # followed through a package's re-export, a base class and a def on one line.
+    files = {
+        "pyproject.toml": "[project]\nname = 'demo'\n",
+        "svc/__init__.py": "from .spawning import spawn\n",
+        "svc/spawning.py": (
+            "import asyncio\n\n"
+            "def spawn(coro): return asyncio.create_task(coro)\n\n"
+            "def log(message):\n    print(message)\n\n"
+            "class Base:\n"
+            "    def start(self, coro):\n"
+            "        return asyncio.get_running_loop().create_task(coro)\n"
+        ),
+        "svc/worker.py": (
+            "from svc.spawning import Base\n\n"
+            "class Worker(Base):\n    def stop(self):\n        pass\n"
+        ),
+        "svc/app.py": (
+            "from svc import spawn\n"
+            "from svc.spawning import log\n"
+            "from svc.worker import Worker\n\n"
+            "async def job():\n    ...\n\n"
+            "async def main(worker: Worker):\n"
+            "    spawn(job())\n"
+            "    log('started')\n"
+            "    worker.start(job())\n"
+            "    worker.stop()\n"
+        ),
+    }
+    for relative, text in files.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    result = run([str(tmp_path / "svc/app.py")], Settings(select=("ACK102",)))
+    assert [(d.line, d.message.split(" (")[1].split(" returns")[0])
+            for d in result.diagnostics] == [(9, "`spawn`"), (11, "`Base.start`")]
+
+
+def test_the_functions_around_a_word_from_the_text_alone() -> None:
+    text = (
+        b"import asyncio\n\n"
+        b"def one_line(c): return asyncio.create_task(c)\n\n"
+        b"class Pool:\n"
+        b"    def start(self):\n"
+        b"        '''\nx in a docstring further left\n'''\n"
+        b"        return self._loop.create_task(\n            self.run())\n"
+        b"    async def close(self):\n        asyncio.create_task(self.stop())\n\n"
+        b"if __name__ == '__main__':\n    asyncio.create_task(main())\n"
+    )
+    assert sync_functions_around(text, b"create_task") == {"one_line", "start"}
+    assert sync_functions_around(text, b"run", called=True) == {"start"}
+    assert task_making_functions(text) == {b"one_line", b"start"}
+    assert task_making_functions(b"def f():\n    return 1\n") == frozenset()

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import libcst as cst
 
-from asyncheck.app.cache import FactsStore as CacheStore
 from asyncheck.app.discovery import project_module_names
 from asyncheck.app.environment import (
     BundledKnowledge,
@@ -69,10 +68,7 @@ def build_index(
     library = None
     if environment.source != "none":
         # The environment's libraries, and the bundled knowledge for those it lacks.
-        # Its parts are worth storing for later runs only (decoding the whole file is
-        # cheaper than encoding them for another process of this run).
-        bundled = BundledKnowledge(store if isinstance(store, CacheStore) and store.lasting
-                                   else None)
+        bundled = BundledKnowledge()
         library = LibraryIndex(environment.module_file, store=store,
                                describe=environment.source, bundled=lambda: bundled,
                                bundled_packages=bundled_packages())

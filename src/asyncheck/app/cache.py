@@ -226,13 +226,10 @@ class FactsStore:
     unreadable is treated as missing.
     """
 
-    def __init__(self, directory: Path, *, lasting: bool = True) -> None:
+    def __init__(self, directory: Path) -> None:
         key = hashlib.sha256(code_key().encode()).hexdigest()[:16]
         self.directory = directory / f"facts-{key}"
         self._made = False
-        #: Whether later runs read it (a cache directory), or only this run's processes
-        #: (a scratch directory): what only later runs gain from is not stored there.
-        self.lasting = lasting
 
     def _path(self, module: str, is_package: bool, digest: str) -> Path:
         name = hashlib.sha256(f"{module}\0{is_package}\0{digest}".encode(

@@ -24,7 +24,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
 
 from asyncheck.app.cache import load_json, save_json
 
@@ -115,7 +114,7 @@ def _candidates(base: Path, rest: Sequence[str]) -> list[Path]:
     return paths
 
 
-_KNOWLEDGE = Path(__file__).with_name("library_knowledge.json.gz")
+_KNOWLEDGE = Path(__file__).with_name("library_knowledge.zip")
 _KNOWLEDGE_INDEX = Path(__file__).with_name("library_knowledge_index.json")
 
 
@@ -130,72 +129,39 @@ def bundled_packages() -> frozenset[str]:
         return frozenset()
 
 
-@lru_cache(maxsize=1)
-def bundled_modules() -> dict[str, object]:
-    """The bundled knowledge: module name -> its facts (JSON), read on first use."""
+@lru_cache(maxsize=None)
+def bundled_package(top: str) -> dict[str, object]:
+    """The bundled knowledge of one top-level package: module name -> its facts (JSON),
+    read from its own member of the file on first use (a run decodes only the packages it
+    asks about); empty when the file does not cover it."""
     # Imported here, on first use: start-up time (a run answered from the cache needs none).
-    import gzip
+    import zipfile
 
     try:
-        data = json.loads(gzip.decompress(_KNOWLEDGE.read_bytes()))
-        modules = data["modules"]
-    except (OSError, ValueError, KeyError, TypeError, EOFError):
+        with zipfile.ZipFile(_KNOWLEDGE) as bundle:
+            modules = json.loads(bundle.read(f"{top}.json"))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
         return {}
     return modules if isinstance(modules, dict) else {}
 
 
-class _Store(Protocol):
-    """Where the bundled knowledge of each package is kept for later runs (the facts
-    store of the cache directory, :class:`asyncheck.app.cache.FactsStore`)."""
-
-    def load(self, module: str, is_package: bool, digest: str) -> object | None:
-        """The JSON data saved under this name and version, or None."""
-
-    def save(self, module: str, is_package: bool, digest: str, data: object) -> None:
-        """Keep the JSON data under this name and version."""
+def bundled_modules() -> dict[str, object]:
+    """All the bundled knowledge: module name -> its facts (JSON)."""
+    found: dict[str, object] = {}
+    for top in sorted(bundled_packages()):
+        found.update(bundled_package(top))
+    return found
 
 
 class BundledKnowledge(Mapping[str, object]):
     """The bundled knowledge (module name -> its facts, JSON), read one top-level package
-    at a time from ``store`` when it holds the package's part.  The file itself is read
-    whole (8 MB of JSON: about 0.4 s) once per process when a part is missing, and all its
-    parts are then stored: a run that lints one edited file reads only the packages it
-    asks about."""
-
-    def __init__(self, store: _Store | None) -> None:
-        self._store = store
-        self._packages: dict[str, dict[str, object]] = {}
-        self._digest: str | None = None
-
-    def _package(self, top: str) -> dict[str, object]:
-        found = self._packages.get(top)
-        if found is not None:
-            return found
-        if self._store is not None:
-            if self._digest is None:
-                try:
-                    self._digest = hashlib.sha256(_KNOWLEDGE.read_bytes()).hexdigest()
-                except OSError:
-                    self._digest = ""
-            kept = self._store.load(f"bundled knowledge: {top}", False, self._digest)
-            if isinstance(kept, dict):
-                self._packages[top] = kept
-                return kept
-        parts: dict[str, dict[str, object]] = {}
-        for module, facts in bundled_modules().items():
-            parts.setdefault(module.partition(".")[0], {})[module] = facts
-        for package in bundled_packages() | parts.keys():
-            part = parts.get(package, {})
-            if self._store is not None and self._digest:
-                self._store.save(f"bundled knowledge: {package}", False, self._digest, part)
-            self._packages.setdefault(package, part)
-        return self._packages.setdefault(top, {})
+    at a time (:func:`bundled_package`)."""
 
     def __getitem__(self, module: str) -> object:
-        return self._package(module.partition(".")[0])[module]
+        return bundled_package(module.partition(".")[0])[module]
 
     def __contains__(self, module: object) -> bool:
-        return isinstance(module, str) and module in self._package(module.partition(".")[0])
+        return isinstance(module, str) and module in bundled_package(module.partition(".")[0])
 
     def __iter__(self) -> Iterator[str]:
         return iter(bundled_modules())

@@ -288,7 +288,7 @@ def run(
             elif pooled:
                 scratch_directories = (Path(scratch.enter_context(
                     scratch_directory("asyncheck-", len(modules)))),)
-                store = FactsStore(scratch_directories[0], lasting=False)
+                store = FactsStore(scratch_directories[0])
             spec = WorkerSpec(settings, root, modules, fix_mode, skipper, store,
                               _triage_file, _lint_triaged, scratch=scratch_directories,
                               environment=environment())

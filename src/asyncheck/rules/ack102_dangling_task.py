@@ -31,7 +31,6 @@ _FUTURE_TYPES = frozenset({
 _LOOP_NAMES = TASK_LOOP_NAMES
 
 #: What the text of a module defining a task-returning helper holds.
-_FACTORY_WORDS = (b"create_task", b"ensure_future")
 
 _LOST = frozenset({UseKind.DROPPED, UseKind.TRUTH, UseKind.INSPECTED})
 
@@ -147,13 +146,8 @@ class DanglingTask(FlowRule[_Task]):
         if qualname is None:
             return None
         index = context.index
-        split = index.split_module(qualname)
-        if split is None:
-            return None
-        module, rest = split
-        if not index.text_holds(module, _FACTORY_WORDS) and index.defines_here(
-                module, rest.partition(".")[0]):
-            return None  # bytes show that it makes no task: nothing to parse
+        if index.surely_makes_no_task(qualname):
+            return None  # bytes show that no function it reaches makes a task: nothing to parse
         facts = project_function(index, qualname)
         if facts is None or facts.is_async or not facts.returns_task:
             return None

@@ -36,8 +36,8 @@ from asyncheck.semantics.names import (
 from asyncheck.semantics.spawned_tasks import FACTORY_METHOD_NAMES, returned_fresh_task
 from asyncheck.semantics.waits import may_be_harmless, path_to, wait_cannot_block
 from asyncheck.syntax.walk import BodyVisitor, find_all
-from asyncheck.text.patterns import words
-from asyncheck.text.scans import UNSURE, ModuleText, sync_functions_around
+from asyncheck.text.patterns import whole_word, words
+from asyncheck.text.scans import UNSURE, ModuleText, Outline, outline, sync_functions_around
 
 
 @dataclass(frozen=True)
@@ -235,6 +235,8 @@ class ProjectIndex:
         self._project_bytes: list[tuple[str, bytes | None]] | None = None
         #: Every module's words, made once many names have been asked about.
         self._project_words: list[tuple[str, frozenset[bytes] | None]] | None = None
+        #: Module -> its text and the text's outline (:meth:`sync_functions_around`).
+        self._outlines: dict[str, tuple[bytes | None, Outline | None]] = {}
         #: (module, words) -> whether its text holds one of them (:meth:`text_holds`).
         self._holds: dict[tuple[str, tuple[bytes, ...]], bool] = {}
         #: (module, kind) -> what :meth:`module_data` found.
@@ -405,6 +407,12 @@ class ProjectIndex:
             qualname,
             _lacks("async_names"), self._outside_not_coroutine)
 
+    def surely_makes_no_task(self, qualname: str) -> bool:
+        """True when bytes show that no sync project function reached through ``qualname``
+        names a task factory in its body (:attr:`ModuleText.task_makers`), so that calling
+        it cannot return a task it made: ACK102 need not parse its module to know."""
+        return self._ruled_out_by_bytes(qualname, _lacks_task_maker, lambda _outside: True)
+
     def _outside_not_coroutine(self, qualname: str) -> bool:
         """Whether a name outside the project is surely no coroutine function: neither
         listed nor one of the environment's libraries says so."""
@@ -530,7 +538,7 @@ class ProjectIndex:
         found = self._mentions.get(word)
         if found is None:
             encoded = word.encode()
-            pattern = re.compile(rb"(?<!\w)" + re.escape(encoded) + rb"(?!\w)")
+            pattern = whole_word(encoded)
             if self._project_bytes is None:
                 # Read once: a second question costs a substring search, not a read.
                 self._project_bytes = [(module, self._module_bytes(path))
@@ -563,11 +571,27 @@ class ProjectIndex:
         """The names of the sync functions of project module ``module`` whose bodies may
         name ``word``, from its text (:func:`~asyncheck.text.scans.sync_functions_around`:
         a superset, for filtering)."""
-        path = self.modules.get(module)
-        data = self._module_bytes(path) if path is not None else None
-        if data is None:
+        encoded = word.encode()
+        found = self._outline(module, encoded)
+        if found is None:
             return frozenset()
-        return sync_functions_around(data, word.encode(), called=called)
+        return sync_functions_around(found[0], encoded, called=called, shape=found[1])
+
+    def _outline(self, module: str, needed: bytes = b"") -> tuple[bytes, Outline] | None:
+        """A module's text and its outline, kept; None when it cannot be read or does not
+        hold ``needed`` (then no outline is made)."""
+        kept = self._outlines.get(module)
+        if kept is None:
+            path = self.modules.get(module)
+            data = self._module_bytes(path) if path is not None else None
+            kept = self._outlines[module] = (data, None)
+        data, shape = kept
+        if data is None or needed not in data:
+            return None
+        if shape is None:
+            shape = outline(data)
+            self._outlines[module] = (data, shape)
+        return data, shape
 
     def text_holds(self, module: str, words: tuple[bytes, ...]) -> bool:
         """Whether the text of project module ``module`` holds one of ``words``
@@ -591,6 +615,7 @@ class ProjectIndex:
         defined = text.defined_names
         encoded = name.encode()
         return encoded in defined and UNSURE not in defined and encoded not in text.imported
+
     def module_data(self, module: str, kind: str, make: Callable[[cst.Module], _Data],
                     encode: Callable[[_Data], object], decode: Callable[[object], _Data]
                     ) -> _Data | None:
@@ -743,6 +768,14 @@ def _lacks(field_name: str, *, with_members: bool = False
         return name not in names and UNSURE not in names and not (
             with_members and attr and name + b"." + attr.encode() in names)
     return lacks
+
+
+def _lacks_task_maker(text: ModuleText, name: bytes, attr: str) -> bool:
+    """For :meth:`ProjectIndex._ruled_out_by_bytes`: the function called (the method
+    ``attr``, or else ``name``) is no task maker of the module text."""
+    makers = text.task_makers
+    called = attr.rpartition(".")[2].encode() if attr else name
+    return called not in makers and UNSURE not in makers
 
 
 # -- extraction ---------------------------------------------------------------------------

@@ -23,6 +23,15 @@ def trigger_pattern(word: str) -> str:
     return re.escape(word).replace("\\ ", f"(?:[ \\t\\f]|{CONTINUATION.decode()})+")
 
 
+def whole_word(word: bytes, after: bytes = rb"(?!\w)") -> re.Pattern[bytes]:
+    """A pattern for ``word`` as a whole word, followed by what ``after`` matches.  The
+    literal comes first and the look-behind for a word byte before it after: the regular
+    expression engine then looks for the literal at memchr speed, about ten times faster
+    than with a leading look-behind, which it tries at every byte."""
+    literal = re.escape(word)
+    return re.compile(literal + rb"(?<!\w" + literal + rb")" + after)
+
+
 def words(data: bytes) -> frozenset[bytes]:
     """The identifier-like words of a file (and numbers: harmless)."""
     return frozenset(data.translate(_WORD_TABLE).split())

@@ -10,12 +10,13 @@ like a definition), a scan finds more rather than less: that only costs a parse.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from asyncheck.text.patterns import CONTINUATION, GAP, WORD_BYTES, words
+from asyncheck.text.patterns import CONTINUATION, GAP, WORD_BYTES, whole_word, words
 
 _CONTINUATION_RE = re.compile(CONTINUATION)
 #: A definition (indentation, "class", "async def", name), or any other line that starts at
@@ -224,6 +225,7 @@ class ModuleText:
     path: Path | None = None
     _defined_names: frozenset[bytes] | None = field(default=None, repr=False)
     _annotated_names: frozenset[bytes] | None = field(default=None, repr=False)
+    _task_makers: frozenset[bytes] | None = field(default=None, repr=False)
 
     @property
     def defined_names(self) -> frozenset[bytes]:
@@ -243,6 +245,15 @@ class ModuleText:
             assert self._annotated_names is not None
         return self._annotated_names
 
+    @property
+    def task_makers(self) -> frozenset[bytes]:
+        """The names of the sync functions whose bodies may name a task factory
+        (:func:`task_making_functions`)."""
+        if self._task_makers is None:
+            self._read_index_sets()
+            assert self._task_makers is not None
+        return self._task_makers
+
     def _read_index_sets(self) -> None:
         try:
             data = self.path.read_bytes() if self.path is not None else None
@@ -250,9 +261,11 @@ class ModuleText:
             data = None
         if data is None:
             self._defined_names = self._annotated_names = frozenset({UNSURE})
+            self._task_makers = frozenset({UNSURE})
         else:
             self._defined_names = module_level_definitions(data)
             self._annotated_names = frozenset(annotated_names(data))
+            self._task_makers = task_making_functions(data)
 
     @classmethod
     def scan(cls, data: bytes, module: str, *, is_package: bool,
@@ -265,6 +278,7 @@ class ModuleText:
         if path is None:
             scanned._defined_names = module_level_definitions(data)
             scanned._annotated_names = frozenset(annotated_names(data))
+            scanned._task_makers = task_making_functions(data)
         package = module if is_package else module.rpartition(".")[0]
         for written, listed in _import_statements(data):
             names = words(listed)
@@ -420,15 +434,87 @@ def _indentation(line: bytes) -> int:
     return len(blanks) + 7 * blanks.count(b"\t")
 
 
-def sync_functions_around(data: bytes, word: bytes, *, called: bool = False) -> frozenset[str]:
+@dataclass(frozen=True)
+class Outline:
+    """Where a module's text may open or close a function, from its bytes alone: the start
+    offset of each ``def`` line and of each compound statement or import at the left
+    margin, with its indentation and what it is (:func:`outline`)."""
+
+    #: Offsets of those lines' starts, ascending.
+    starts: list[int]
+    #: Their indentation widths (:func:`_indentation`).
+    depths: list[int]
+    #: The function's name for a ``def`` or ``async def`` line, None for a left-margin
+    #: statement (no function holds what follows it).
+    names: list[str | None]
+    #: Whether the line is an ``async def``.
+    is_async: list[bool]
+
+    def defines(self, name: str) -> bool:
+        """Whether some ``def`` or ``async def`` line names ``name`` (at any depth)."""
+        return name in self.names
+
+
+#: ``def name`` anywhere (the literal first: found at memchr speed); what precedes it on
+#: its line must then be blanks, or blanks and ``async``.
+_DEF_WORD_RE = re.compile(rb"def[ \t]+([A-Za-z_]\w*)")
+_DEF_PREFIX_RE = re.compile(rb"([ \t]*)(async[ \t]+)?")
+#: A left-margin statement after a line break (the first line is matched on its own).
+_TOP_LEVEL_LINES_RE = re.compile(rb"\n" + _TOP_LEVEL_STATEMENT_RE.pattern, re.MULTILINE)
+_FIRST_TOP_LEVEL_LINE_RE = re.compile(_TOP_LEVEL_STATEMENT_RE.pattern, re.MULTILINE)
+
+
+def outline(data: bytes) -> Outline:
+    """The :class:`Outline` of a module's text (made once per module and reused for every
+    word :func:`sync_functions_around` is asked)."""
+    lines: list[tuple[int, int, str | None, bool]] = []
+    for match in _DEF_WORD_RE.finditer(data):
+        start = data.rfind(b"\n", 0, match.start()) + 1
+        prefix = _DEF_PREFIX_RE.fullmatch(data, start, match.start())
+        if prefix is None:
+            continue  # `undef x`, `x = "def y"`: not a def line
+        blanks = prefix.group(1)
+        lines.append((start, len(blanks) + 7 * blanks.count(b"\t"),
+                      match.group(1).decode("ascii", "replace"), prefix.group(2) is not None))
+    if _FIRST_TOP_LEVEL_LINE_RE.match(data) is not None:
+        lines.append((0, 0, None, False))
+    lines.extend((match.start() + 1, 0, None, False)
+                 for match in _TOP_LEVEL_LINES_RE.finditer(data))
+    lines.sort(key=lambda line: line[0])
+    return Outline([line[0] for line in lines], [line[1] for line in lines],
+                   [line[2] for line in lines], [line[3] for line in lines])
+
+
+#: The calls that make a task (``asyncio.create_task``, ``loop.create_task``,
+#: ``asyncio.ensure_future``, a task group's ``create_task``), by their last name.
+TASK_FACTORY_WORDS = (b"create_task", b"ensure_future")
+
+
+def task_making_functions(data: bytes) -> frozenset[bytes]:
+    """The names of the sync functions whose bodies may name a task factory
+    (:func:`sync_functions_around` each of :data:`TASK_FACTORY_WORDS`): only those can
+    return a task they make.  A superset, from the text alone."""
+    found: set[str] = set()
+    shape = None
+    for word in TASK_FACTORY_WORDS:
+        if word in data:
+            shape = shape if shape is not None else outline(data)
+            found |= sync_functions_around(data, word, shape=shape)
+    return frozenset(name.encode() for name in found)
+
+
+def sync_functions_around(data: bytes, word: bytes, *, called: bool = False,
+                          shape: Outline | None = None) -> frozenset[str]:
     """The names of the sync functions (``def``, not ``async def``) whose bodies may hold
     ``word`` (a whole word): for each line naming it, the nearest ``def`` line above it
-    that is less indented (a method's own name: the chain search asks by last name).
+    that is less indented, and the line itself when it is a ``def`` line (a function on one
+    line); a method's own name, as the chain search asks by last name.
     From the text alone, without parsing: it may name a function
     that does not hold the word (a string, a line of a bracketed expression indented
     less than its statement), so it is a filter for what parsing then checks, never an
-    answer.  ``called``: only lines where the word is followed by ``(``."""
-    pattern = re.compile(rb"(?<!\w)" + re.escape(word) + (rb"[ \t]*\(" if called else rb"(?!\w)"))
+    answer.  ``called``: only lines where the word is followed by ``(``.  ``shape``: the
+    text's :func:`outline`, when the caller keeps it."""
+    pattern = whole_word(word, rb"[ \t]*\(" if called else rb"(?!\w)")
     found: set[str] = set()
     done_lines: set[int] = set()
     for match in pattern.finditer(data):
@@ -436,23 +522,23 @@ def sync_functions_around(data: bytes, word: bytes, *, called: bool = False) -> 
         if start in done_lines:
             continue
         done_lines.add(start)
+        if shape is None:
+            shape = outline(data)
         end = data.find(b"\n", start)
         depth = _indentation(data[start:end if end >= 0 else len(data)])
-        # Line by line upwards (only as far as the def: the text is not split whole).
-        while start > 0:
-            end = start - 1
-            start = data.rfind(b"\n", 0, end) + 1
-            candidate = data[start:end]
-            if not candidate.strip() or _indentation(candidate) >= depth:
+        # Upwards over the lines that may open or close a function.  Any other line less
+        # indented is not taken as the end of the function: a string or bracketed line of
+        # its body may start further left than its statements.
+        here = bisect_left(shape.starts, start)
+        if here < len(shape.starts) and shape.starts[here] == start:
+            name = shape.names[here]
+            if name is not None and not shape.is_async[here]:
+                found.add(name)  # `def stop(self): loop.run_until_complete(...)` on one line
+        for line in range(here - 1, -1, -1):
+            if shape.depths[line] >= depth:
                 continue
-            definition = _DEF_LINE_RE.match(candidate)
-            if definition is None:
-                if _TOP_LEVEL_STATEMENT_RE.match(candidate) is not None:
-                    break  # a module-level statement: no function holds the line
-                # Otherwise not taken as the end of the function: a string or bracketed
-                # line of its body may start further left than its statements.
-                continue
-            if definition.group(2) is None:
-                found.add(definition.group(3).decode("ascii", "replace"))
-            break  # the innermost function holding the line
+            name = shape.names[line]
+            if name is not None and not shape.is_async[line]:
+                found.add(name)
+            break  # the innermost function holding the line, or a module-level statement
     return frozenset(found)
