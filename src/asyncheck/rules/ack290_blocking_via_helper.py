@@ -46,7 +46,11 @@ class BlockingViaHelper(Rule):
     let it pass: a short `acquire()` … `release()` section on a thread mutex (no blocking
     call inside), a lock made just above, `put` on an unbounded `queue.Queue()`, a `get`
     guarded by an `empty()` check. Only calls of enabled rules count
-    (with ACK231 off, `os.path.exists` in a helper is fine). A helper with a decorator that
+    (with ACK231 off, `os.path.exists` in a helper is fine). An import in a helper
+    (`importlib.import_module`, ACK233) is not followed either: a module is imported once per
+    process and a helper is called again and again, so the import is nearly always a
+    cached lookup (anyio's `get_async_backend` imports its backend on first use); ACK233
+    reports it where it sits directly in an `async def`. A helper with a decorator that
     may run it elsewhere (`@sync_to_async`, a project decorator) is not followed; caching,
     retry and context-manager decorators (`functools.lru_cache`, `tenacity.retry`,
     `contextlib.contextmanager`, …) are.
@@ -158,6 +162,15 @@ class BlockingViaHelper(Rule):
             "def odd(n):\n    return n != 0 and even(n - 1)\n\n"
             "async def main(tree):\n"
             "    return walk(tree), even(10)\n"
+        ),
+        # A helper's import is imported once and then looked up, even with ACK233 on.
+        Valid(
+            "import importlib\n\n"
+            "def get_backend(name):\n"
+            "    return importlib.import_module(f'backends.{name}')\n\n"
+            "async def sleep(delay):\n"
+            "    return await get_backend('asyncio').sleep(delay)\n",
+            options={"extend_select": ("ACK233",)},
         ),
         # Only calls of enabled rules count: ACK231 is off by default.
         Valid(
@@ -487,11 +500,12 @@ def _called_unbound(context: FileContext, call: cst.Call, facts: FunctionFacts) 
 
 
 def _enabled_codes(settings: Settings) -> frozenset[str]:
-    """The rules the settings turn on: a helper blocks only through calls they report."""
+    """The rules the settings turn on: a helper blocks only through calls they report
+    (imports aside, see the rule's documentation)."""
     return _enabled_codes_for(
         None if settings.select is None else tuple(settings.select),
         tuple(settings.ignore), tuple(settings.extend_select),
-    )
+    ) - {"ACK233"}
 
 
 @lru_cache(maxsize=8)

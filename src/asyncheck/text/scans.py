@@ -23,10 +23,20 @@ _CONTINUATION_RE = re.compile(CONTINUATION)
 #: column 0 (all groups None), which ends the enclosing top-level definition.  A line that
 #: starts with a closing bracket continues a bracketed header (``) -> bytes:`` under a
 #: signature split over lines): it ends nothing.
+#: Matched after the line break before the line (:func:`_definitions`): a literal first
+#: lets the regular expression engine jump from line to line, where ``^`` would have it try
+#: every byte.  The indentation is taken whole (a look-ahead then a back-reference: an
+#: atomic group in Python 3.10): an indented line that is no definition fails at once
+#: instead of retrying every shorter indentation.
 _DEFINITION_RE = re.compile(
-    rb"^(?:([ \t]*)(?:(class)|(async(?:[ \t]|" + CONTINUATION + rb")+def)|def)(?:[ \t]|"
-    + CONTINUATION + rb")+([A-Za-z_][A-Za-z0-9_]*)|(?=[^\s#)\]}]))",
-    re.MULTILINE)
+    rb"\n(?:(?=([ \t]*))\1(?:(class)|(async(?:[ \t]|" + CONTINUATION + rb")+def)|def)(?:[ \t]|"
+    + CONTINUATION + rb")+([A-Za-z_][A-Za-z0-9_]*)|(?=[^\s#)\]}]))")
+
+
+def _definitions(data: bytes) -> Iterator[re.Match[bytes]]:
+    """The :data:`_DEFINITION_RE` lines of ``data``; a match's ``start()`` is its line's
+    offset in ``data``."""
+    return _DEFINITION_RE.finditer(b"\n" + data)
 #: After the word ``import``: the imported names (parenthesised over several lines, where
 #: comments may hold brackets, or continued with backslashes; a trailing comment is left out).
 _IMPORTED_RE = re.compile(rb"[ \t]*(\((?:[^)#]|#[^\n]*)*\)|(?:[^\r\n\\;#]|" + CONTINUATION
@@ -63,7 +73,7 @@ def async_names(data: bytes) -> set[bytes]:
         return found
     # The top-level definition the current line is in: (is_class, name), or None.
     enclosing: tuple[bool, bytes] | None = None
-    for match in _DEFINITION_RE.finditer(data):
+    for match in _definitions(data):
         indent, is_class, is_async, name = match.groups()
         if name is None or not indent:
             # A top-level line (a multi-line string's text at column 0 too: then an
@@ -90,7 +100,7 @@ def module_level_definitions(data: bytes) -> frozenset[bytes]:
     counts too, which only makes the set larger."""
     found: set[bytes] = set()
     enclosing: bytes | None = None
-    for match in _DEFINITION_RE.finditer(data):
+    for match in _definitions(data):
         indent, _is_class, _is_async, name = match.groups()
         if name is None or not indent:
             enclosing = name
@@ -120,7 +130,7 @@ def annotated_names(data: bytes) -> set[bytes]:
     enclosing: tuple[bool, bytes] | None = None
     member: bytes | None = None
     last: bytes | None = None
-    matches = _DEFINITION_RE.finditer(data)
+    matches = _definitions(data)
     upcoming = next(matches, None)
     while arrow >= 0:
         # Move to the line the arrow is on: the last definition or column-0 line before it.
