@@ -10,7 +10,6 @@ module is small and serialisable (:class:`ModuleFacts`) so that it can be cached
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from functools import partial
@@ -577,7 +576,7 @@ class ProjectIndex:
             return frozenset()
         return sync_functions_around(found[0], encoded, called=called, shape=found[1])
 
-    def _outline(self, module: str, needed: bytes = b"") -> tuple[bytes, Outline] | None:
+    def _outline(self, module: str, needed: bytes) -> tuple[bytes, Outline] | None:
         """A module's text and its outline, kept; None when it cannot be read or does not
         hold ``needed`` (then no outline is made)."""
         kept = self._outlines.get(module)

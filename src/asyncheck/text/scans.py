@@ -460,10 +460,6 @@ class Outline:
     #: Whether the line is an ``async def``.
     is_async: list[bool]
 
-    def defines(self, name: str) -> bool:
-        """Whether some ``def`` or ``async def`` line names ``name`` (at any depth)."""
-        return name in self.names
-
 
 #: ``def name`` anywhere (the literal first: found at memchr speed); what precedes it on
 #: its line must then be blanks, or blanks and ``async``.
