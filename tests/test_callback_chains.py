@@ -123,6 +123,33 @@ def test_a_literal_argument_switching_the_loop_run_off() -> None:
     assert [d.line for d in found] == [15]
 
 
+def test_a_loop_that_runs_no_time_for_a_literal_count_or_flag() -> None:
+    # asyncpg's cluster: `get_status` asks `_test_connection(timeout=0)`, which tries zero
+    # times; `connect` runs a loop for real.
+    source = (
+        "import asyncio\n\n"
+        "class Cluster:\n"
+        "    def _test_connection(self, timeout=60):\n"
+        "        loop = asyncio.new_event_loop()\n"
+        "        try:\n"
+        "            for i in range(timeout):\n"
+        "                loop.run_until_complete(asyncio.sleep(1))\n"
+        "        finally:\n            loop.close()\n\n"
+        "    def _drain(self, pending):\n"
+        "        while pending:\n"
+        "            pending = asyncio.run(asyncio.sleep(0, pending - 1))\n\n"
+        "    def get_status(self):\n"
+        "        return self._test_connection(timeout=0)\n\n"
+        "    async def status(self):\n        return self.get_status()\n\n"
+        "    async def drain_nothing(self):\n        self._drain(0)\n\n"
+        "    async def connect(self):\n"
+        "        self._test_connection(timeout=5)\n"
+        "        self._drain(3)\n"
+    )
+    found = lint_source(source, codes=["ACK400"])
+    assert [d.line for d in found] == [26, 27]
+
+
 # -- ACK102 through helpers ----------------------------------------------------------------
 
 def _returns_task(source: str) -> dict[str, str]:

@@ -11,7 +11,9 @@ it (:func:`guards_of_calls`); the rule reads the literals at the call site
 A guard is a token ``"p"`` (runs only when parameter ``p`` is truthy) or ``"!p"`` (only
 when it is falsy); a call's guards are its tokens joined by ``,`` (``""``: unguarded).  The
 tests read are ``if p:``, ``if not p:``, their ``and`` chains (for the body), the ``else``
-of a single test, and ``if not p: return`` (the rest of the block runs only when ``p``).
+of a single test, ``if not p: return`` (the rest of the block runs only when ``p``), and
+the loops ``while p:`` and ``for i in range(p):`` (their bodies run only when ``p``:
+``_test_connection(timeout=0)`` tries zero times).
 """
 
 from __future__ import annotations
@@ -108,7 +110,9 @@ def _statement(statement: cst.CSTNode, guards: tuple[str, ...], wanted: set[str]
     if isinstance(statement, cst.SimpleStatementLine):
         _mark(statement, guards, found)
         return
-    # Other compound statements: their headers run under the guards, their blocks too.
+    # Other compound statements: their headers run under the guards, their blocks too; a
+    # loop's body also under what its header says of a parameter (:func:`_loop_guards`).
+    body_guards = (*guards, *_loop_guards(statement, wanted))
     suites = []
     for child in _children(statement):
         if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
@@ -122,8 +126,38 @@ def _statement(statement: cst.CSTNode, guards: tuple[str, ...], wanted: set[str]
                     _mark(inner, guards, found)
         else:
             _mark(child, guards, found)
+    body = getattr(statement, "body", None)
     for suite in suites:
-        _block(_statements(suite), guards, wanted, found)
+        _block(_statements(suite), body_guards if suite is body else guards, wanted, found)
+
+
+def _loop_guards(statement: cst.CSTNode, wanted: set[str]) -> tuple[str, ...]:
+    """The tokens that hold in a loop's body: ``while p:`` runs it only when ``p`` is truthy,
+    and so does ``for i in range(p):`` (no iteration for 0, or any count below 1).  The
+    ``else`` of either runs without them."""
+    if type(statement) is cst.While:
+        assert isinstance(statement, cst.While)
+        return _test_guards(statement.test, wanted)
+    if type(statement) is cst.For:
+        assert isinstance(statement, cst.For)
+        count = _range_count(statement.iter)
+        if statement.asynchronous is None and count in wanted:
+            return (count,)
+    return ()
+
+
+def _range_count(expr: cst.BaseExpression) -> str | None:
+    """``p`` for ``range(p)``, else None."""
+    if type(expr) is not cst.Call:
+        return None
+    assert isinstance(expr, cst.Call)
+    func, args = expr.func, expr.args
+    if type(func) is not cst.Name or func.value != "range" or len(args) != 1:
+        return None
+    arg = args[0]
+    if arg.keyword is not None or arg.star or type(arg.value) is not cst.Name:
+        return None
+    return arg.value.value
 
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -166,6 +200,27 @@ def _negation(test: cst.BaseExpression, wanted: set[str]) -> str | None:
 
 
 
+def call_literals(call: cst.Call) -> str:
+    """What :func:`switched_off_by` needs of a call's arguments, kept in the project facts
+    for calls a chain passes through: ``T``/``F``/``-`` (unknown) per positional argument,
+    then ``|`` and ``name=T`` (or ``F``, ``-``) per keyword, comma-separated
+    (``_test_connection(timeout=0)``: ``"|timeout=F"``); ``""`` when no argument is a plain
+    literal, or the call unpacks arguments (nothing can be told)."""
+    if any(arg.star for arg in call.args):
+        return ""
+    positional = []
+    keywords = []
+    told = False
+    for arg in call.args:
+        truth = literal_truth(arg.value) or "-"
+        told = told or truth != "-"
+        if arg.keyword is None:
+            positional.append(truth)
+        else:
+            keywords.append(f"{arg.keyword.value}={truth}")
+    return "".join(positional) + "|" + ",".join(keywords) if told else ""
+
+
 def switched_off(call: cst.Call, names: Sequence[str], defaults: Sequence[str], *,
                  skip_first: bool = False) -> frozenset[str]:
     """The guard tokens a call makes false: ``p`` when it passes a falsy literal for
@@ -173,16 +228,29 @@ def switched_off(call: cst.Call, names: Sequence[str], defaults: Sequence[str], 
     when the call unpacks arguments (``*args``, ``**kwargs``): nothing is switched off."""
     if any(arg.star for arg in call.args):
         return frozenset()
-    values: dict[str, str] = {}
-    positional = [a for a in call.args if a.keyword is None]
+    positional = [literal_truth(a.value) for a in call.args if a.keyword is None]
     if skip_first:
         positional = positional[1:]
-    plain = [n for n in names if not n.startswith("*")]
-    for name, arg in zip(plain, positional):
-        values[name] = literal_truth(arg.value)
-    for arg in call.args:
-        if arg.keyword is not None:
-            values[arg.keyword.value] = literal_truth(arg.value)
+    keywords = {a.keyword.value: literal_truth(a.value) for a in call.args
+                if a.keyword is not None}
+    return _off(positional, keywords, names, defaults)
+
+
+def switched_off_by(literals: str, names: Sequence[str], defaults: Sequence[str]
+                    ) -> frozenset[str]:
+    """:func:`switched_off` for a call known by its :func:`call_literals`."""
+    if not literals:
+        return frozenset()
+    positional, _, keyword_part = literals.partition("|")
+    keywords = dict(item.split("=", 1) for item in keyword_part.split(",") if item)
+    return _off([UNKNOWN if t == "-" else t for t in positional],
+                {k: UNKNOWN if t == "-" else t for k, t in keywords.items()}, names, defaults)
+
+
+def _off(positional: Sequence[str], keywords: dict[str, str], names: Sequence[str],
+         defaults: Sequence[str]) -> frozenset[str]:
+    values: dict[str, str] = dict(zip((n for n in names if not n.startswith("*")), positional))
+    values.update(keywords)
     off = set()
     for name, default in zip(names, defaults):
         bare = name.lstrip("*")

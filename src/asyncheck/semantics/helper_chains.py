@@ -25,7 +25,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from asyncheck.semantics.blocking import blocking_call
-from asyncheck.semantics.branches import is_switched_off
+from asyncheck.semantics.branches import is_switched_off, switched_off_by
 from asyncheck.semantics.project import (
     COROUTINE_PRESERVING_DECORATORS,
     FunctionFacts,
@@ -142,12 +142,9 @@ def blocking_chain(
             if entry is not None and entry.code in codes:
                 remember[key] = (name, call)
                 return (name, call), _CLOSED
-        calls = current.calls
-        if off and current.call_guards:
-            calls = tuple(call for call, guards in zip(calls, current.call_guards)
-                          if not is_switched_off(guards, off))
+        calls = _open_calls(current, off)
         if check_configured:
-            for call in calls:
+            for call, _literals in calls:
                 if blocking_call(call) is None and configured(call) is not None:
                     remember[key] = (name, call)
                     return (name, call), _CLOSED
@@ -178,23 +175,37 @@ def blocking_chain(
     return HelperChain(chain[:-1], chain[-1])
 
 
+def _open_calls(current: FunctionFacts, off: frozenset[str]) -> list[tuple[str, str]]:
+    """The calls of ``current`` that may run given the guard tokens ``off``, each with its
+    literal arguments (:attr:`FunctionFacts.call_literals`)."""
+    literals = current.call_literals or ("",) * len(current.calls)
+    guards = current.call_guards if off else ()
+    return [(call, literal)
+            for position, (call, literal) in enumerate(zip(current.calls, literals))
+            if not guards or not is_switched_off(guards[position], off)]
+
+
 def _through_callees(
     index: ProjectIndex,
-    calls: tuple[str, ...],
-    explore: Callable[[FunctionFacts], tuple[tuple[str, ...] | None, int]],
+    calls: list[tuple[str, str]],
+    explore: Callable[[FunctionFacts, frozenset[str]], tuple[tuple[str, ...] | None, int]],
     reaches: Callable[[str], bool] | None = None,
 ) -> tuple[tuple[str, ...] | None, int]:
     """The depth-first step both chain searches share: the first chain that ``explore``
     finds through a sync project function among ``calls`` (those ``reaches`` leaves open),
-    and the lowest open position the answers depended on (see :func:`blocking_chain`)."""
+    and the lowest open position the answers depended on (see :func:`blocking_chain`).  A
+    call's literal arguments switch the callee's guarded calls off (``_test_connection(
+    timeout=0)`` runs no ``for i in range(timeout):``)."""
     lowest = _CLOSED
-    for call in calls:
+    for call, literals in calls:
         if reaches is not None and not reaches(call):
             continue
         callee = project_function(index, call)
         if callee is None or callee.is_async:
             continue
-        inner, reached = explore(callee)
+        off = switched_off_by(literals, callee.params, callee.param_defaults) \
+            if literals and (callee.call_guards or callee.blocking_guards) else frozenset()
+        inner, reached = explore(callee, off)
         lowest = min(lowest, reached)
         if inner is not None:
             return inner, lowest
@@ -247,11 +258,8 @@ def call_chain(
             return None, open_functions.index(name_key)
         remember = memo if not off else {}
         name = display_name(index, name_key)
-        calls = current.calls
-        if off and current.call_guards:
-            calls = tuple(call for call, guards in zip(calls, current.call_guards)
-                          if not is_switched_off(guards, off))
-        end = ends(calls)
+        calls = _open_calls(current, off)
+        end = ends(tuple(call for call, _literals in calls))
         if end is not None:
             # A guard matters only on a chain: asked last, it need not read further modules.
             chain = None if guarded is not None and guarded(current) else (name, end)

@@ -20,7 +20,7 @@ import libcst as cst
 
 from asyncheck.core.tables import BUILTIN_COROUTINE_FUNCTIONS
 from asyncheck.semantics.blocking import BlockingMatch, match_blocking_call
-from asyncheck.semantics.branches import guards_of_calls, parameter_table
+from asyncheck.semantics.branches import call_literals, guards_of_calls, parameter_table
 from asyncheck.semantics.library import LibraryIndex
 from asyncheck.semantics.names import (
     Resolver,
@@ -88,6 +88,11 @@ class FunctionFacts:
     #: return asyncio.create_task(c)``), ``""`` for none: a caller dropping the result
     #: drops the task (ACK102).
     returns_task: str = ""
+    #: For the calls above (a parallel tuple; empty when no call passes a plain literal):
+    #: their literal arguments (:func:`~asyncheck.semantics.branches.call_literals`), so that
+    #: a chain through ``get_status`` knows that ``_test_connection(timeout=0)`` switches the
+    #: callee's ``for i in range(timeout):`` off.
+    call_literals: tuple[str, ...] = ()
 
 
 #: Decorators that leave an ``async def`` a coroutine function (``"name()"`` when called:
@@ -854,6 +859,7 @@ def _function_facts(statement: cst.FunctionDef, function_scope: Scope, scope: Sc
         blocking_nodes = [node for position, node in enumerate(blocking_nodes)
                           if position not in harmless]
     decorators = tuple(_decorator_name(d, resolver, scope) for d in statement.decorators)
+    literals = tuple(call_literals(node) if node.args else "" for node in collector.call_nodes)
     guarded: dict[str, tuple[str, ...]] = {}
     if collector.tests_names and collector.calls:
         # Only bodies with an `if name:`-style test look for parameter guards.
@@ -882,6 +888,7 @@ def _function_facts(statement: cst.FunctionDef, function_scope: Scope, scope: Sc
         # Only bodies calling a task factory look at what they return.
         returns_task=returned_fresh_task(statement, resolver, function_scope)
         if collector.spawns else "",
+        call_literals=literals if any(literals) else (),
     )
 
 
@@ -1031,6 +1038,16 @@ class _BodyCollector(BodyVisitor):
     def visit_If(self, node: cst.If) -> None:
         # `if name:`, `if not name:`, `if a and b:`: maybe a parameter switching a branch.
         if type(node.test) in (cst.Name, cst.UnaryOperation, cst.BooleanOperation):
+            self.tests_names = True
+
+    def visit_While(self, node: cst.While) -> None:
+        # `while name:` runs its body only when `name` is truthy.
+        if type(node.test) in (cst.Name, cst.UnaryOperation, cst.BooleanOperation):
+            self.tests_names = True
+
+    def visit_For(self, node: cst.For) -> None:
+        # `for i in range(name):` runs its body only when `name` is truthy.
+        if type(node.iter) is cst.Call:
             self.tests_names = True
 
     def visit_With(self, node: cst.With) -> None:
