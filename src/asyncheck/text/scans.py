@@ -241,28 +241,26 @@ class ModuleText:
     def defined_names(self) -> frozenset[bytes]:
         """The names its module-level ``def`` and ``class`` statements bind (also under
         ``if``/``try``; :func:`module_level_definitions`)."""
-        if self._defined_names is None:
-            self._read_index_sets()
-            assert self._defined_names is not None
-        return self._defined_names
+        return self._index_set("_defined_names")
 
     @property
     def annotated_names(self) -> frozenset[bytes]:
         """The top-level names through which a return annotation may be reached
         (:func:`annotated_names`)."""
-        if self._annotated_names is None:
-            self._read_index_sets()
-            assert self._annotated_names is not None
-        return self._annotated_names
+        return self._index_set("_annotated_names")
 
     @property
     def task_makers(self) -> frozenset[bytes]:
         """The names of the sync functions whose bodies may name a task factory
         (:func:`task_making_functions`)."""
-        if self._task_makers is None:
+        return self._index_set("_task_makers")
+
+    def _index_set(self, field_name: str) -> frozenset[bytes]:
+        """One of the sets only the project index asks about, read on first need."""
+        if getattr(self, field_name) is None:
             self._read_index_sets()
-            assert self._task_makers is not None
-        return self._task_makers
+        found: frozenset[bytes] = getattr(self, field_name)
+        return found
 
     def _read_index_sets(self) -> None:
         try:
