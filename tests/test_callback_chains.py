@@ -280,3 +280,44 @@ def test_the_functions_around_a_word_from_the_text_alone() -> None:
     assert sync_functions_around(text, b"run", called=True) == {"start"}
     assert task_making_functions(text) == {b"one_line", b"start"}
     assert task_making_functions(b"def f():\n    return 1\n") == frozenset()
+
+
+def test_the_loop_run_search_kept_between_runs_sees_each_edit(tmp_path: Path) -> None:
+    # A pre-commit run lints the files just edited: the backward search for helpers that may
+    # run a loop is kept in the cache and reused only while the modules changed since tell
+    # it the same.  A helper that starts running a loop must be found, and one that stops
+    # must no longer be (the handler is edited each time too, so that it is linted again).
+    files = {
+        "pyproject.toml": "[project]\nname = 'demo'\n",
+        "svc/cli.py": (
+            "import asyncio\n\n"
+            "def main():\n    asyncio.run(serve())\n\n"
+            "async def serve():\n    ...\n"
+        ),
+        "svc/settings.py": "def load(path):\n    return {'path': path}\n",
+        "svc/handlers.py": (
+            "from svc.settings import load\n\n"
+            "async def reload(path):\n    return load(path)\n"
+        ),
+    }
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text, encoding="utf-8")
+    cache = tmp_path / ".cache"
+    settings, handlers = tmp_path / "svc/settings.py", tmp_path / "svc/handlers.py"
+
+    def findings_after(settings_text: str) -> list[int]:
+        settings.write_text(settings_text, encoding="utf-8")
+        handlers.write_text(handlers.read_text(encoding="utf-8") + "# edited\n",
+                            encoding="utf-8")
+        result = run([str(handlers), str(settings)], Settings(select=("ACK400",)),
+                     cache_dir=cache)
+        return [d.line for d in result.diagnostics]
+
+    quiet = files["svc/settings.py"]
+    running = ("import asyncio\n\ndef load(path):\n    return asyncio.run(fetch(path))\n\n"
+               "async def fetch(path):\n    return {'path': path}\n")
+    assert findings_after(quiet) == []
+    assert findings_after(running) == [4]
+    assert findings_after(running + "# a comment: the search finds the same\n") == [4]
+    assert findings_after(quiet) == []

@@ -380,3 +380,30 @@ def test_an_import_continued_with_a_backslash_in_a_crlf_file(tmp_path: Path) -> 
         assert with_filter == _findings([str(tmp_path)], settings, prefilter=False)
         assert [(Path(p).name, line, code) for p, line, code in with_filter] == [
             ("nightly.py", 6, "ACK100")]
+
+
+def test_setup_call_and_callback_rules_read_only_files_that_may_hold_a_coroutine(
+        tmp_path: Path) -> None:
+    # ACK232/ACK233 report only inside `async def`, ACK104 only where a coroutine function
+    # is at hand: `ssl`, `reload(` or `Thread(` in threaded code alone (most of a standard
+    # library) is no reason to parse a file.
+    settings = Settings(select=("ACK104", "ACK232", "ACK233"))
+    client = tmp_path / "client.py"
+    client.write_text("class Client:\n    async def close(self):\n        ...\n")
+    cleanup = tmp_path / "cleanup.py"
+    cleanup.write_text("import atexit\nfrom client import Client\n\n"
+                       "client = Client()\natexit.register(client.close)\n")
+    modules = {"client": client, "cleanup": cleanup}
+    skipper = PreFilter(enabled_rules(settings), settings, modules)
+    assert not skipper.may_report(
+        b"import importlib, ssl, threading\n\n"
+        b"def start(name):\n    threading.Thread(target=print).start()\n"
+        b"    ctx = ssl.create_default_context()\n    return importlib.reload(name), ctx\n")
+    assert skipper.may_report(b"import threading\n\nasync def job():\n    ...\n\n"
+                              b"threading.Thread(target=job).start()\n")
+    assert skipper.may_report(b"import ssl\n\nasync def connect():\n"
+                              b"    return ssl.create_default_context()\n")
+    # The coroutine function comes from another module: the import is followed.
+    assert skipper.may_report(cleanup.read_bytes(), "cleanup")
+    found = run([str(cleanup)], settings, jobs=1).diagnostics
+    assert [(d.line, d.code) for d in found] == [(5, "ACK104")]

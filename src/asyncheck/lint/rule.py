@@ -90,6 +90,13 @@ class Rule(cst.BatchableCSTVisitor):
     #: The rule reports calls of coroutine functions anywhere (not only inside async def):
     #: the names of the project's coroutine functions count as triggers too.
     TRIGGERS_INCLUDE_COROUTINE_NAMES: ClassVar[bool] = False
+    #: The rule reports only where a coroutine function is at hand, but not only inside
+    #: ``async def`` (ACK104: ``atexit.register(session.close)``): its trigger words count
+    #: only in a file with an ``async def``; another file is read only if it reaches a
+    #: project coroutine function or a library package with coroutines (as for
+    #: ``TRIGGERS_INCLUDE_COROUTINE_NAMES``).
+    #: Without it, ``Thread(`` and ``signal(`` would have most of a standard library parsed.
+    TRIGGERS_NEED_COROUTINES: ClassVar[bool] = False
     #: The codes other linters give the same check (ruff's ``RUF006``, flake8-async's
     #: ``ASYNC230``): a ``# noqa`` naming one of them is the maintainers' decision about this
     #: line, and silences this rule's finding there too.

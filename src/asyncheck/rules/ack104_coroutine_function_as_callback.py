@@ -144,6 +144,7 @@ class CoroutineFunctionAsCallback(Rule):
     TRIGGERS = ("atexit", "signal(", "Thread(", "Timer(", "finalize(", "call_soon", "call_later",
                 "call_at(", "add_signal_handler", "add_done_callback", "run_in_executor",
                 "xecutor")
+    TRIGGERS_NEED_COROUTINES = True  # what is handed over must be a coroutine function
     message = (
         "`{function}` is an `async def` handed to `{api}`, which {effect}; {advice}"
     )

@@ -77,7 +77,6 @@ class BlockingSslSetup(BlockingCallRule):
         "{call} loads certificates from disk and blocks the event loop inside "
         "`async def {function}`; {way_out}"
     )
-    TRIGGERS = ("ssl", "httpx", "load_", "set_default_verify_paths")  # what every call names
 
     VALID = [
         # Built once at import time, then reused by every request.

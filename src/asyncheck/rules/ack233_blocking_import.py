@@ -57,7 +57,6 @@ class BlockingImport(BlockingCallRule):
         "{call} reads and runs module files and blocks the event loop inside "
         "`async def {function}`; {way_out}"
     )
-    TRIGGERS = ("import_module", "reload", "__import__")  # every reported call's name
 
     VALID = [
         # Imported in a thread.

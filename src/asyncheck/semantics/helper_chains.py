@@ -23,6 +23,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import cast
 
 from asyncheck.semantics.blocking import blocking_call
 from asyncheck.semantics.branches import is_switched_off, switched_off_by
@@ -327,13 +328,91 @@ def functions_reaching(
     memo = _REACHING.setdefault(index, {})
     known = memo.get(key)
     if known is None:
-        known = memo[key] = _search_back(index, words, CALLER_ROUNDS if follow_callers else 0)
+        known = memo[key] = _search_back_kept(
+            index, words, CALLER_ROUNDS if follow_callers else 0)
     index.accessed.update(known[1])
     return known[0]
 
 
-def _search_back(index: ProjectIndex, words: tuple[str, ...], rounds: int
-                 ) -> tuple[frozenset[str], frozenset[str]]:
+def _search_back_kept(index: ProjectIndex, words: tuple[str, ...], rounds: int
+                      ) -> tuple[frozenset[str], frozenset[str]]:
+    """:func:`_search_back`, answered from the facts store when every module changed since
+    it was kept (a pre-commit run lints the file just edited) tells the same as before to
+    the search: which of the searched words and names it mentions, and the sync functions
+    around those the search followed.  The search sees the modules through nothing else,
+    so it would find the same again."""
+    question = f"chain search, {rounds} rounds, {MAX_CALLER_MODULES} modules: {' '.join(words)}"
+    stamps = index.module_stamps() if index.keeps_answers else {}
+    kept = index.kept_answer(question)
+    if isinstance(kept, dict):
+        try:
+            if _kept_still_holds(index, kept, stamps, words):
+                return frozenset(kept["found"]), frozenset(kept["read"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # not what this code keeps: searched again
+    trace = _SearchTrace(words)
+    found, read = _search_back(index, words, rounds, trace)
+    if index.keeps_answers:
+        index.keep_answer(question, {
+            "stamps": stamps, "names": sorted(trace.names), "followed": sorted(trace.followed),
+            "answers": trace.answers(index), "found": sorted(found), "read": sorted(read)})
+    return found, read
+
+
+def _kept_still_holds(index: ProjectIndex, kept: dict[str, object], stamps: dict[str, str],
+                      words: tuple[str, ...]) -> bool:
+    old_stamps = cast("dict[str, str]", kept["stamps"])
+    answers = cast("dict[str, object]", kept["answers"])
+    names = frozenset(cast("list[str]", kept["names"]))
+    followed = frozenset(cast("list[str]", kept["followed"]))
+    changed = {m for m in stamps.keys() | old_stamps.keys() if stamps.get(m) != old_stamps.get(m)}
+    return all(_module_answer(index, module, words, names, followed) == answers.get(module)
+               for module in changed)
+
+
+def _module_answer(index: ProjectIndex, module: str, words: tuple[str, ...],
+                   names: frozenset[str], followed: frozenset[str]) -> dict[str, object] | None:
+    """What :func:`_search_back` sees of one module: the searched words and names its text
+    mentions (all of them when it cannot be read) and the sync functions around those it
+    followed back (every word, the ``followed`` names); None when it mentions none."""
+    mentioned = sorted(name for name in {*words, *names} if index.mentions(module, name))
+    if not mentioned:
+        return None
+    around: dict[str, list[str]] = {}
+    for name in mentioned:
+        if name in words:
+            around[f"word {name}"] = sorted(index.sync_functions_around(module, name))
+        if name in followed:
+            around[f"call {name}"] = sorted(
+                index.sync_functions_around(module, name, called=True))
+    return {"mentions": mentioned, "around": around}
+
+
+class _SearchTrace:
+    """What one :func:`_search_back` asked: its words, the names it searched for, and those
+    it followed back (not mentioned in too many modules)."""
+
+    def __init__(self, words: tuple[str, ...]) -> None:
+        self.words = words
+        self.names: set[str] = set()
+        self.followed: set[str] = set()
+
+    def answers(self, index: ProjectIndex) -> dict[str, object]:
+        """:func:`_module_answer` of every module mentioning a word or a name."""
+        modules: set[str] = set()
+        for name in (*self.words, *self.names):
+            modules |= index.modules_naming(name)
+        names, followed = frozenset(self.names), frozenset(self.followed)
+        found: dict[str, object] = {}
+        for module in sorted(modules):
+            answer = _module_answer(index, module, self.words, names, followed)
+            if answer is not None:
+                found[module] = answer
+        return found
+
+
+def _search_back(index: ProjectIndex, words: tuple[str, ...], rounds: int,
+                 trace: _SearchTrace | None = None) -> tuple[frozenset[str], frozenset[str]]:
     read: set[str] = set()
     new: set[str] = set()
     for word in words:
@@ -349,6 +428,10 @@ def _search_back(index: ProjectIndex, words: tuple[str, ...], rounds: int
             if name.startswith("__") and name.endswith("__"):
                 continue  # called by the language, not by name
             mentioning = index.modules_mentioning(name, besides="", limit=MAX_CALLER_MODULES)
+            if trace is not None:
+                trace.names.add(name)
+                if mentioning is not None:
+                    trace.followed.add(name)
             for module in mentioning or ():
                 read.add(module)
                 added |= index.sync_functions_around(module, name, called=True)

@@ -241,6 +241,8 @@ class ProjectIndex:
         self._project_words: list[tuple[str, frozenset[bytes] | None]] | None = None
         #: Module -> its text and the text's outline (:meth:`sync_functions_around`).
         self._outlines: dict[str, tuple[bytes | None, Outline | None]] = {}
+        #: (module, word, called) -> what :meth:`sync_functions_around` found.
+        self._around: dict[tuple[str, str, bool], frozenset[str]] = {}
         #: (module, words) -> whether its text holds one of them (:meth:`text_holds`).
         self._holds: dict[tuple[str, tuple[bytes, ...]], bool] = {}
         #: (module, kind) -> what :meth:`module_data` found.
@@ -536,9 +538,18 @@ class ProjectIndex:
         word (in code, comments or strings alike), read from their bytes once per word.
 
         Asked rarely (a rule wants to know whether a public name is used in other files),
-        so the files are read when first asked, and kept for the next questions.  The modules found are dependencies of the file
-        that asks (the result cache must re-lint it when they change).  More than
-        ``limit`` of them: None, and no dependencies recorded (the asker gives up)."""
+        so the files are read when first asked, and kept for the next questions.  The
+        modules found are dependencies of the file that asks (the result cache must re-lint
+        it when they change).  More than ``limit`` of them: None, and no dependencies
+        recorded (the asker gives up)."""
+        others = self.modules_naming(word) - {besides}
+        if limit is not None and len(others) > limit:
+            return None
+        self.accessed.update(others)
+        return others
+
+    def modules_naming(self, word: str) -> frozenset[str]:
+        """:meth:`modules_mentioning` without ``besides``, limit or dependencies."""
         found = self._mentions.get(word)
         if found is None:
             encoded = word.encode()
@@ -564,22 +575,60 @@ class ProjectIndex:
                     if data is None or (encoded in data and pattern.search(data) is not None):
                         hits.add(module)  # unreadable: it may mention it
             found = self._mentions[word] = frozenset(hits)
-        others = found - {besides}
-        if limit is not None and len(others) > limit:
-            return None
-        self.accessed.update(others)
-        return others
+        return found
+
+    def mentions(self, module: str, word: str) -> bool:
+        """Whether project module ``module``'s text holds ``word`` as a whole word, as
+        :meth:`modules_naming` tells (True when it cannot be read), from its text alone."""
+        found = self._mentions.get(word)
+        if found is not None:
+            return module in found
+        path = self.modules.get(module)
+        data = self._module_bytes(path) if path is not None else None
+        encoded = word.encode()
+        return data is None or (encoded in data and whole_word(encoded).search(data) is not None)
+
+    def module_stamps(self) -> dict[str, str]:
+        """Module -> the size and modification time of its file (``""`` when it cannot be
+        told): what tells a project-wide answer kept from an earlier run which modules
+        changed since."""
+        stamps = {}
+        for module, path in self.modules.items():
+            try:
+                status = path.stat()
+            except OSError:
+                stamps[module] = ""
+            else:
+                stamps[module] = f"{status.st_size}:{status.st_mtime_ns}"
+        return stamps
+
+    @property
+    def keeps_answers(self) -> bool:
+        """Whether :meth:`keep_answer` keeps anything (the index has a facts store)."""
+        return self._store is not None
+
+    def kept_answer(self, question: str) -> object | None:
+        """What :meth:`keep_answer` kept in the facts store for a project-wide question."""
+        return self._store.load(question, False, "project") if self._store is not None else None
+
+    def keep_answer(self, question: str, data: object) -> None:
+        """Keep the answer to a project-wide question (JSON data) in the facts store."""
+        if self._store is not None:
+            self._store.save(question, False, "project", data)
 
     def sync_functions_around(self, module: str, word: str, *, called: bool = False
                               ) -> frozenset[str]:
         """The names of the sync functions of project module ``module`` whose bodies may
         name ``word``, from its text (:func:`~asyncheck.text.scans.sync_functions_around`:
         a superset, for filtering)."""
-        encoded = word.encode()
-        found = self._outline(module, encoded)
-        if found is None:
-            return frozenset()
-        return sync_functions_around(found[0], encoded, called=called, shape=found[1])
+        key = (module, word, called)
+        known = self._around.get(key)
+        if known is None:
+            encoded = word.encode()
+            found = self._outline(module, encoded)
+            known = self._around[key] = frozenset() if found is None else sync_functions_around(
+                found[0], encoded, called=called, shape=found[1])
+        return known
 
     def _outline(self, module: str, needed: bytes) -> tuple[bytes, Outline] | None:
         """A module's text and its outline, kept; None when it cannot be read or does not

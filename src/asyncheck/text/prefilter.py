@@ -61,6 +61,22 @@ class RuleTriggers(Protocol):
     TRIGGERS: tuple[str, ...] | None
     #: Whether the names of the project's coroutine functions count as triggers too.
     TRIGGERS_INCLUDE_COROUTINE_NAMES: bool
+    #: Whether the trigger words count only in a file that may name a coroutine function.
+    TRIGGERS_NEED_COROUTINES: bool
+
+
+def _trigger_patterns(triggers: set[bytes]
+                      ) -> tuple[re.Pattern[bytes] | None, re.Pattern[bytes] | None]:
+    """A pattern for any of ``triggers``, and one for any of them on an import line; None
+    for no triggers."""
+    if not triggers:
+        return None, None
+    # Rule triggers are substrings: "EventLoopPolicy" in "WindowsSelectorEventLoopPolicy";
+    # a space is any run of blanks and line continuations (`async \<newline> def`).
+    alternatives = "|".join(trigger_pattern(w.decode()) for w in sorted(triggers))
+    # A trigger on an import line (`from redis import asyncio`) is nearly always code.
+    return re.compile(alternatives.encode()), re.compile(
+        f"^[ \\t]*(?:from|import)[ \\t][^\\n]*?(?:{alternatives})".encode(), re.MULTILINE)
 
 
 class PreFilter:
@@ -76,6 +92,8 @@ class PreFilter:
         self.active = all(rule.TRIGGERS is not None for rule in checked)
         self._trigger: re.Pattern[bytes] | None = None
         self._imported_trigger: re.Pattern[bytes] | None = None
+        self._async_trigger: re.Pattern[bytes] | None = None
+        self._async_imported_trigger: re.Pattern[bytes] | None = None
         self._packages: frozenset[bytes] = frozenset()
         self._follow_names = False
         self._definitions: dict[bytes, set[str]] | None = None
@@ -86,16 +104,18 @@ class PreFilter:
         self._definers: dict[bytes, frozenset[str]] = {}
         if not self.active:
             return
-        triggers = {word.encode() for rule in checked for word in rule.TRIGGERS or ()}
-        if triggers:
-            # Rule triggers are substrings: "EventLoopPolicy" in "WindowsSelectorEventLoopPolicy";
-            # a space is any run of blanks and line continuations (`async \<newline> def`).
-            alternatives = "|".join(trigger_pattern(w.decode()) for w in sorted(triggers))
-            self._trigger = re.compile(alternatives.encode())
-            # A trigger on an import line (`from redis import asyncio`) is nearly always code.
-            self._imported_trigger = re.compile(
-                f"^[ \\t]*(?:from|import)[ \\t][^\\n]*?(?:{alternatives})".encode(), re.MULTILINE)
-        if any(rule.TRIGGERS_INCLUDE_COROUTINE_NAMES for rule in checked):
+        triggers = {word.encode() for rule in checked if not rule.TRIGGERS_NEED_COROUTINES
+                    for word in rule.TRIGGERS or ()}
+        gated = {word.encode() for rule in checked if rule.TRIGGERS_NEED_COROUTINES
+                 for word in rule.TRIGGERS or ()}
+        self._trigger, self._imported_trigger = _trigger_patterns(triggers)
+        #: The same with the words of the rules whose triggers need a coroutine function
+        #: (ACK104's ``atexit``, ``Thread(``): used for a file with an ``async def``.
+        self._async_trigger, self._async_imported_trigger = (
+            _trigger_patterns(triggers | gated) if gated - triggers
+            else (self._trigger, self._imported_trigger))
+        if any(rule.TRIGGERS_INCLUDE_COROUTINE_NAMES or rule.TRIGGERS_NEED_COROUTINES
+               for rule in checked):
             # A library's coroutine function is reached through an import of its package.
             self._packages = frozenset(
                 name.partition(".")[0].encode() for name in listed_coroutines(settings))
@@ -108,12 +128,16 @@ class PreFilter:
         if not self.active or (self.check_syntax and len(data) > MAX_FILE_BYTES):
             return True  # ... ACK000 says that it is too large to analyse
         code = data
-        if self._trigger is not None and self._trigger.search(data):
-            if _ASYNC_DEF_LINE_RE.search(data) or (
-                    self._imported_trigger is not None and self._imported_trigger.search(data)):
+        defines_async = b"async" in data and _ASYNC_DEF_LINE_RE.search(data) is not None
+        trigger, imported_trigger = (
+            (self._async_trigger, self._async_imported_trigger) if defines_async
+            else (self._trigger, self._imported_trigger))
+        if trigger is not None and trigger.search(data):
+            if defines_async or (
+                    imported_trigger is not None and imported_trigger.search(data)):
                 return True
             found = code_text(data)
-            if found is None or self._trigger.search(found):
+            if found is None or trigger.search(found):
                 return True  # async syntax, a trigger in code, or CPython rejects it
             code = found
         if self._follow_names:

@@ -518,7 +518,7 @@ def sync_functions_around(data: bytes, word: bytes, *, called: bool = False,
     less than its statement), so it is a filter for what parsing then checks, never an
     answer.  ``called``: only lines where the word is followed by ``(``.  ``shape``: the
     text's :func:`outline`, when the caller keeps it."""
-    pattern = whole_word(word, rb"[ \t]*\(" if called else rb"(?!\w)")
+    pattern = whole_word(word, rb"[ \t]*\(") if called else whole_word(word)
     found: set[str] = set()
     done_lines: set[int] = set()
     for match in pattern.finditer(data):
