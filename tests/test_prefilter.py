@@ -407,3 +407,31 @@ def test_setup_call_and_callback_rules_read_only_files_that_may_hold_a_coroutine
     assert skipper.may_report(cleanup.read_bytes(), "cleanup")
     found = run([str(cleanup)], settings, jobs=1).diagnostics
     assert [(d.line, d.code) for d in found] == [(5, "ACK104")]
+
+
+def test_plain_sync_code_is_not_parsed_with_every_rule_on() -> None:
+    # Most of a standard library or a sync code base: threads, files, sockets, SSL, imports,
+    # subprocesses and sleeps, but no coroutine anywhere. No rule can report in it, so a new
+    # rule's trigger words must not make it parsed (ACK232's `ssl` once had the whole
+    # standard library parsed three times over).
+    settings = Settings(select=("ALL",))
+    skipper = PreFilter(enabled_rules(settings), settings, {})
+    assert skipper.active
+    assert not skipper.may_report(
+        b"import atexit, importlib, os, shutil, signal, socket, ssl, subprocess, threading\n"
+        b"import time\nfrom concurrent.futures import ThreadPoolExecutor\n\n"
+        b"def serve(path, name):\n"
+        b"    ctx = ssl.create_default_context()\n"
+        b"    ctx.load_cert_chain(path)\n"
+        b"    plugin = importlib.reload(importlib.import_module(name))\n"
+        b"    with open(path) as f, ThreadPoolExecutor() as pool:\n"
+        b"        pool.submit(f.read).result()\n"
+        b"    threading.Thread(target=plugin.run).start()\n"
+        b"    threading.Timer(1.0, plugin.stop).start()\n"
+        b"    signal.signal(signal.SIGTERM, plugin.stop)\n"
+        b"    atexit.register(plugin.stop)\n"
+        b"    os.makedirs(path, exist_ok=True)\n"
+        b"    shutil.rmtree(path)\n"
+        b"    subprocess.run(['ls'], check=True)\n"
+        b"    socket.create_connection(('example.org', 443)).close()\n"
+        b"    time.sleep(1)\n")
