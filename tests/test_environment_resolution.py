@@ -51,13 +51,20 @@ def runs(log: Path) -> int:
     return len(log.read_text().splitlines()) if log.exists() else 0
 
 
-def test_a_configured_command_name_is_found_on_path_and_asked_once(tmp_path: Path) -> None:
-    interpreter, log = make_interpreter(tmp_path)
+def make_project(tmp_path: Path, config_text: str) -> tuple[Path, Path]:
+    """A project with ``app.py`` and a pyproject.toml holding ``config_text``: (its
+    directory, the configuration file)."""
     project = tmp_path / "project"
     project.mkdir()
     config = project / "pyproject.toml"
-    config.write_text('[tool.asyncheck]\npython = "fakepython3"\n')
+    config.write_text(config_text)
     (project / "app.py").write_text(APP)
+    return project, config
+
+
+def test_a_configured_command_name_is_found_on_path_and_asked_once(tmp_path: Path) -> None:
+    interpreter, log = make_interpreter(tmp_path)
+    project, config = make_project(tmp_path, '[tool.asyncheck]\npython = "fakepython3"\n')
     first = run(["--format", "json", "app.py"], project, interpreter.parent)
     assert codes(first) == [(5, "ACK100")], first.stderr
     assert runs(log) == 1
@@ -77,11 +84,7 @@ def test_a_configured_command_name_is_found_on_path_and_asked_once(tmp_path: Pat
 
 def test_the_environment_is_named_by_where_it_was_set(tmp_path: Path) -> None:
     interpreter, _ = make_interpreter(tmp_path)
-    project = tmp_path / "project"
-    project.mkdir()
-    config = project / "pyproject.toml"
-    config.write_text('[tool.asyncheck]\nselect = ["ACK1"]\n')
-    (project / "app.py").write_text(APP)
+    project, config = make_project(tmp_path, '[tool.asyncheck]\nselect = ["ACK1"]\n')
     # --python on the command line, with a configuration file that does not set it.
     shown = run(["--show-settings", "--python", "fakepython3"], project, interpreter.parent)
     assert f"environment (library knowledge): --python ({interpreter})" in shown.stdout
